@@ -1,0 +1,288 @@
+"""Domain model of a placement round: applicants, hosts, quotas, rules, policy, round.
+
+Every model is frozen and forbids extra fields: nothing downstream mutates its input.
+The rules of the notice (内人社办发〔2023〕21号) are defaults of `Rules`, not constants.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import IntEnum, StrEnum
+from functools import cached_property
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    """Base of every domain model: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Track(StrEnum):
+    """Training track (培养方式)."""
+
+    OUT = "区外"
+    IN = "区内"
+
+
+class Severity(StrEnum):
+    """Severity of an input issue: errors make a row `invalid`, warnings do not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Status(StrEnum):
+    """Outcome of one input applicant row (contract: placements.csv `status`)."""
+
+    PLACED = "placed"
+    ADJUSTED = "adjusted"
+    UNMATCHED = "unmatched"
+    INELIGIBLE = "ineligible"
+    INVALID = "invalid"
+
+
+class Education(IntEnum):
+    """Highest education level, ordered."""
+
+    UNKNOWN = 0
+    SECONDARY = 1  # 高中/中专
+    JUNIOR_COLLEGE = 2  # 大专
+    BACHELOR = 3  # 本科
+    MASTER = 4  # 硕士研究生
+    DOCTOR = 5  # 博士研究生
+
+
+class TitleGrade(IntEnum):
+    """Grade of a professional title (职称), ordered."""
+
+    NONE = 0
+    JUNIOR = 1  # 初级
+    INTERMEDIATE = 2  # 中级
+    ASSOCIATE_SENIOR = 3  # 副高级
+    SENIOR = 4  # 正高级
+
+
+class Issue(Frozen):
+    """One problem found in the input, addressed to the person who can fix it.
+
+    `row` is the row as Excel shows it (CSV: header is line 1); `None` for file-level
+    issues. `code` is a stable English code; `message` is Chinese and says how to fix it.
+    """
+
+    file: str
+    row: int | None = None
+    column: str | None = None
+    code: str
+    severity: Severity
+    message: str
+
+
+class Reason(Frozen):
+    """Why an applicant is ineligible or unplaced: a stable code and a Chinese text."""
+
+    code: str
+    message: str
+
+
+class Applicant(Frozen):
+    """One applicant row as read and normalised from a department file.
+
+    `key` identifies the row for the whole run (``file:row``). Fields that could not be
+    read are `None`; the reasons are in `problems` (errors make the row `invalid`).
+    `choices` are the host names as written (normalised), in rank order, at most three;
+    they are resolved against the catalogue by `HostCatalogue.resolve`.
+    """
+
+    key: str
+    source_file: str
+    source_row: int
+    name: str = ""
+    gender: str | None = None
+    ethnicity: str | None = None
+    birth: date | None = None  # from 出生年月 (day 1 when only year-month is known)
+    employer: str | None = None
+    work_start: date | None = None
+    profession: str | None = None  # 从事专业 as written
+    field: str | None = None  # the field the profession maps to (data/fields.csv)
+    education: Education = Education.UNKNOWN
+    education_text: str | None = None
+    graduation_year: int | None = None
+    title: str | None = None
+    title_grade: TitleGrade = TitleGrade.NONE
+    phone: str | None = None
+    id_number: str | None = None
+    sending_unit: str | None = None  # 填表单位 or 选派地区 as written
+    region: str | None = None  # quota region of 附件1 (满洲里市 → 呼伦贝尔市)
+    track: Track | None = None
+    choices: tuple[str, ...] = ()
+    accepts_adjustment: bool = False
+    grassroots: bool = False
+    unit_type: str | None = None  # 单位性质
+    score: float | None = None  # 审核评分, higher is better
+    prearranged: str | None = None  # 预先接收单位 as written
+    health_issue: bool | None = None  # 健康状况: True when 有 (an illness that stops training)
+    prior_participation: bool | None = None  # 是否参加过特培学习
+    remark: str | None = None
+    problems: tuple[Issue, ...] = ()
+
+    @property
+    def invalid(self) -> bool:
+        """True when any problem of this row is an error."""
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+
+class Host(Frozen):
+    """A host institution (培养单位) of one track with its capacity and fields."""
+
+    name: str
+    track: Track
+    location: str = ""
+    capacity: int = Field(ge=0)
+    fields: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+class Quota(Frozen):
+    """Places of one sending region on one track (附件1)."""
+
+    region: str
+    track: Track
+    places: int = Field(ge=0)
+
+
+class Rules(Frozen):
+    """Eligibility rules of the notice; every value is a setting of the round."""
+
+    reference_date: date = date(2023, 3, 20)
+    age_limit: dict[Track, int] = {Track.OUT: 45, Track.IN: 35}
+    min_education: dict[Track, Education] = {
+        Track.OUT: Education.MASTER,
+        Track.IN: Education.BACHELOR,
+    }
+    min_years: dict[Track, int] = {Track.OUT: 8, Track.IN: 5}
+    min_title: dict[Track, TitleGrade] = {
+        Track.OUT: TitleGrade.ASSOCIATE_SENIOR,
+        Track.IN: TitleGrade.INTERMEDIATE,
+    }
+    minority_required: dict[Track, bool] = {Track.OUT: True, Track.IN: False}
+    regions_without_in_track: tuple[str, ...] = ("区直",)
+    non_public_unit_types: tuple[str, ...] = (
+        "非公",
+        "民营企业",
+        "私营企业",
+        "非公有制企业",
+        "外资企业",
+        "合资企业",
+        "个体",
+        "社会组织",
+        "民办非企业",
+        "民办学校",
+        "民营医院",
+    )
+    exclude_health_issue: bool = True
+    exclude_prior_participants: bool = False
+
+    def is_non_public(self, unit_type: str | None) -> bool:
+        """True when the 单位性质 counts as 非公."""
+        return bool(unit_type) and any(t in unit_type for t in self.non_public_unit_types)  # type: ignore[operator]
+
+
+class Mechanism(StrEnum):
+    """Known placement mechanisms (the solver registry is keyed by these)."""
+
+    OPTIMAL = "optimal"
+    STABLE = "stable"
+    IMMEDIATE = "immediate"
+
+
+class Policy(Frozen):
+    """How a round is solved: mechanism, lottery seed and whether adjustment runs."""
+
+    mechanism: Mechanism = Mechanism.OPTIMAL
+    seed: int = 2023
+    adjustment: bool = True
+
+
+class HostCatalogue(Frozen):
+    """The hosts of a round with name and alias resolution."""
+
+    hosts: tuple[Host, ...]
+
+    @cached_property
+    def _by_name(self) -> dict[str, Host]:
+        index: dict[str, Host] = {}
+        for host in self.hosts:
+            for name in (host.name, *host.aliases):
+                index.setdefault(_name_key(name), host)
+        return index
+
+    def resolve(self, name: str | None) -> Host | None:
+        """The host a written name (or alias) refers to, or None."""
+        if not name:
+            return None
+        return self._by_name.get(_name_key(name))
+
+    def names(self, track: Track | None = None) -> list[str]:
+        """Canonical host names, optionally of one track."""
+        return [h.name for h in self.hosts if track is None or h.track is track]
+
+
+def _name_key(name: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", name)
+    return "".join(text.split()).replace("（", "(").replace("）", ")").lower()
+
+
+class QuotaTable(Frozen):
+    """Region × track quotas (附件1); a missing pair has 0 places."""
+
+    quotas: tuple[Quota, ...]
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, Track], int]:
+        return {(q.region, q.track): q.places for q in self.quotas}
+
+    def places(self, region: str, track: Track) -> int:
+        """Places of `region` on `track` (0 when absent)."""
+        return self._index.get((region, track), 0)
+
+    def regions(self) -> list[str]:
+        """Regions in table order, each once."""
+        return list(dict.fromkeys(q.region for q in self.quotas))
+
+    def total(self, track: Track) -> int:
+        """Total places of a track."""
+        return sum(q.places for q in self.quotas if q.track is track)
+
+
+class InputFile(Frozen):
+    """An input file of the round and its SHA-256, for the manifest."""
+
+    path: str
+    role: str  # applicants | hosts | quotas
+    sha256: str
+
+
+class Round(Frozen):
+    """A placement round: everything a solve needs, read and checked.
+
+    `issues` holds every problem found (row-level ones are also on their applicant's
+    `problems`). Build with `matcher.load.load_round(...)` or `Round.from_frames`.
+    """
+
+    year: int = 2023
+    applicants: tuple[Applicant, ...]
+    catalogue: HostCatalogue
+    quotas: QuotaTable
+    rules: Rules = Rules()
+    policy: Policy = Policy()
+    issues: tuple[Issue, ...] = ()
+    inputs: tuple[InputFile, ...] = ()
+
+    @property
+    def hosts(self) -> tuple[Host, ...]:
+        """The hosts of the catalogue."""
+        return self.catalogue.hosts

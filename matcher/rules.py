@@ -1,0 +1,113 @@
+"""Eligibility of the notice, by track, on the round's reference date.
+
+Each failed rule is a `Reason` with a stable code and a Chinese text that names the
+figure, e.g. 年龄超过45周岁（以2023-03-20计为46周岁）. Missing data is not judged here:
+a row without a birth date is `invalid` (see ingest), not ineligible.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from matcher.model import Applicant, Reason, Rules, TitleGrade, Track
+
+_EDUCATION_NAMES = {3: "大学本科", 4: "硕士研究生", 5: "博士研究生"}
+_TITLE_NAMES = {
+    TitleGrade.INTERMEDIATE: "中级",
+    TitleGrade.ASSOCIATE_SENIOR: "副高级",
+    TitleGrade.SENIOR: "正高级",
+}
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years (周岁) of someone born on `birth`, on `day`."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def years_between(start: date, day: date) -> int:
+    """Completed years from `start` to `day` (years in the profession)."""
+    return max(0, age_on(start, day))
+
+
+def is_minority(ethnicity: str | None) -> bool:
+    """True for any 民族 other than 汉族 (an unknown 民族 is not a minority)."""
+    if not ethnicity:
+        return False
+    text = ethnicity.strip()
+    return text not in ("汉", "汉族")
+
+
+def is_priority(applicant: Applicant, rules: Rules) -> bool:
+    """基层 or 非公 (by 单位性质): the notice's priority applicants."""
+    return applicant.grassroots or rules.is_non_public(applicant.unit_type)
+
+
+def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
+    """Every rule of the notice `applicant` fails on `rules.reference_date` (empty: eligible).
+
+    Steps: region has places on the track; age limit; qualification (education and years
+    in the profession, or title grade); minority for tracks that require it; health and
+    prior participation where the rules exclude them.
+    """
+    track = applicant.track
+    if track is None:
+        return ()
+    day = rules.reference_date
+    reasons: list[Reason] = []
+    if track is Track.IN and applicant.region in rules.regions_without_in_track:
+        reasons.append(
+            Reason(
+                code="NO_IN_REGION_TRACK",
+                message=f"{applicant.region}无区内培养名额（区内培养仅面向盟市及以下）",
+            )
+        )
+    limit = rules.age_limit.get(track)
+    if limit is not None and applicant.birth is not None:
+        age = age_on(applicant.birth, day)
+        if age > limit:
+            reasons.append(
+                Reason(
+                    code="AGE_OVER_LIMIT",
+                    message=f"年龄超过{limit}周岁（以{day.isoformat()}计为{age}周岁）",
+                )
+            )
+    if not _qualified(applicant, rules, track, day):
+        edu = _EDUCATION_NAMES.get(int(rules.min_education[track]), "规定")
+        title = _TITLE_NAMES.get(rules.min_title[track], "规定")
+        years = (
+            years_between(applicant.work_start, day) if applicant.work_start else None
+        )
+        have = f"（现为{applicant.education_text or '学历不详'}"
+        have += f"、从事本专业{years}年" if years is not None else "、工作年限不详"
+        have += f"、职称{applicant.title or '无'}）"
+        reasons.append(
+            Reason(
+                code="QUALIFICATION_NOT_MET",
+                message=(
+                    f"不符合{track.value}培养条件：须{edu}及以上学历且从事本专业工作"
+                    f"{rules.min_years[track]}年以上，或具备{title}及以上职称{have}"
+                ),
+            )
+        )
+    if rules.minority_required.get(track) and not is_minority(applicant.ethnicity):
+        reasons.append(
+            Reason(
+                code="NOT_MINORITY",
+                message=f"{track.value}培养仅选拔少数民族专业技术人才（民族：{applicant.ethnicity or '未填'}）",
+            )
+        )
+    if rules.exclude_health_issue and applicant.health_issue:
+        reasons.append(
+            Reason(code="HEALTH", message="健康状况填“有”：有影响正常培训的疾病史，不符合身心健康条件")
+        )
+    if rules.exclude_prior_participants and applicant.prior_participation:
+        reasons.append(Reason(code="PRIOR_PARTICIPATION", message="已参加过特培学习，本轮规则不再选派"))
+    return tuple(reasons)
+
+
+def _qualified(applicant: Applicant, rules: Rules, track: Track, day: date) -> bool:
+    if applicant.title_grade >= rules.min_title[track]:
+        return True
+    if applicant.education < rules.min_education[track] or applicant.work_start is None:
+        return False
+    return years_between(applicant.work_start, day) >= rules.min_years[track]
