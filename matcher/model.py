@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from enum import IntEnum, StrEnum
 from functools import cached_property
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -195,6 +196,7 @@ class Mechanism(StrEnum):
     OPTIMAL = "optimal"
     STABLE = "stable"
     IMMEDIATE = "immediate"
+    CPSAT = "cpsat"
 
 
 class Policy(Frozen):
@@ -286,3 +288,18 @@ class Round(Frozen):
     def hosts(self) -> tuple[Host, ...]:
         """The hosts of the catalogue."""
         return self.catalogue.hosts
+
+    @classmethod
+    def from_files(
+        cls,
+        applicants: list[Path] | None = None,
+        hosts: Path | None = None,
+        quotas: Path | None = None,
+        *,
+        rules: Rules | None = None,
+        policy: Policy | None = None,
+    ) -> Round:
+        """Read and check a round from the department's files (see `matcher.load`)."""
+        from matcher.load import load_round
+
+        return load_round(applicants, hosts, quotas, rules=rules, policy=policy)

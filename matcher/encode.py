@@ -1,0 +1,296 @@
+"""Round ⇄ arrays: the one place where the domain is translated for the solvers.
+
+Contract: `encode(round)` returns an `Encoding`: the `Instance` of the valid, eligible
+applicants (input order) plus everything needed to read a `Solution` back: applicant
+keys, host names, quota groups, fields, the applicants left out (invalid or ineligible,
+with reasons) and the pre-arrangements that could not be honoured (with why). The same
+round (and seed) always gives identical arrays, whatever the order of the input files.
+`decode(encoding, solution)` maps each instance row back to (host name, rank code).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.model import Applicant, Host, Reason, Round, Severity, Status, Track
+from matcher.rules import eligibility, is_priority
+from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
+
+#: The fixed field vocabulary (培养专业 of hosts, the field of an applicant's 从事专业).
+FIELDS: tuple[str, ...] = (
+    "教育", "医疗卫生", "农学", "林草", "畜牧兽医", "水利", "工程技术", "信息技术", "能源",
+    "新材料", "生物技术", "生态环保", "经济管理", "文化旅游", "地质矿产", "法律", "建筑规划",
+)  # fmt: skip
+
+#: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
+TRACK_INDEX: dict[Track, int] = {Track.OUT: 0, Track.IN: 1}
+TRACKS: tuple[Track, ...] = (Track.OUT, Track.IN)
+
+MAX_CHOICES = 3
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Why an applicant is not in the Instance: `invalid` or `ineligible`, with reasons."""
+
+    status: Status
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class PrearrangedConflict:
+    """A pre-arrangement that is not honoured: applicant key, host as written, code, why."""
+
+    key: str
+    host: str
+    code: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Encoding:
+    """The arrays of a round and the labels to read them back.
+
+    `keys[i]` is the applicant key of instance row i; `host_names[j]` the canonical name
+    of host j; `groups[k]` the (region, track) of quota group k; `fields[f]` field f.
+    `excluded` maps the key of every applicant not in the instance to its `Exclusion`;
+    `prearranged_conflicts` lists the pre-arrangements not honoured (those applicants
+    are ordinary applicants in the instance when valid and eligible).
+    """
+
+    instance: Instance
+    keys: tuple[str, ...]
+    host_names: tuple[str, ...]
+    groups: tuple[tuple[str, Track], ...]
+    fields: tuple[str, ...]
+    excluded: Mapping[str, Exclusion]
+    prearranged_conflicts: tuple[PrearrangedConflict, ...]
+
+
+def encode(round: Round) -> Encoding:
+    """Translate `round` into an `Encoding` (see the module docstring).
+
+    Steps: set aside invalid and ineligible applicants; number hosts (catalogue order),
+    fields (vocabulary, then any other sorted) and groups (quota-table regions, then
+    others sorted; 区外 before 区内); resolve choices keeping the written rank; draw the
+    priority order; honour pre-arrangements in priority order while host and quota
+    have room.
+    """
+    excluded: dict[str, Exclusion] = {}
+    members: list[Applicant] = []
+    for applicant in round.applicants:
+        why = _exclusion(applicant, round)
+        if why is None:
+            members.append(applicant)
+        else:
+            excluded[applicant.key] = why
+    hosts = round.catalogue.hosts
+    host_index = {host.name: j for j, host in enumerate(hosts)}
+    fields = _fields(hosts, members)
+    field_index = {name: f for f, name in enumerate(fields)}
+    groups = _groups(round, members)
+    group_index = {pair: k for k, pair in enumerate(groups)}
+    n, h = len(members), len(hosts)
+
+    choices = np.full((n, MAX_CHOICES), -1, dtype=np.int32)
+    for i, applicant in enumerate(members):
+        for r, j in _resolved_choices(applicant, round, host_index).items():
+            choices[i, r] = j
+    host_fields = np.zeros((h, len(fields)), dtype=bool)
+    for j, host in enumerate(hosts):
+        for name in host.fields:
+            host_fields[j, field_index[name]] = True
+    region_track = [(a.region or "", a.track or Track.OUT) for a in members]
+    group = np.array([group_index[p] for p in region_track], dtype=np.int32)
+    priority = np.array([is_priority(a, round.rules) for a in members], dtype=bool)
+    order = _priority_order(round, members, priority)
+    group_cap = np.array([round.quotas.places(r, t) for r, t in groups], dtype=np.int32)
+    host_cap = np.array([host.capacity for host in hosts], dtype=np.int32)
+    prearranged, conflicts = _prearrangements(
+        round, members, excluded, host_index, group, order, host_cap, group_cap
+    )
+    instance = Instance(
+        choices=choices,
+        group=group,
+        group_cap=group_cap,
+        host_cap=host_cap,
+        host_track=np.array([TRACK_INDEX[host.track] for host in hosts], dtype=np.int32),
+        track=np.array([TRACK_INDEX[t] for _, t in region_track], dtype=np.int32),
+        field=np.array([field_index.get(a.field or "", -1) for a in members], dtype=np.int32),
+        host_fields=host_fields,
+        priority=priority,
+        accepts=np.array([a.accepts_adjustment for a in members], dtype=bool),
+        order=order,
+        prearranged=prearranged,
+    )
+    return Encoding(
+        instance=instance,
+        keys=tuple(a.key for a in members),
+        host_names=tuple(host.name for host in hosts),
+        groups=groups,
+        fields=fields,
+        excluded=excluded,
+        prearranged_conflicts=conflicts,
+    )
+
+
+def decode(encoding: Encoding, solution: Solution) -> dict[str, tuple[str | None, int]]:
+    """Applicant key → (host name or None, rank code) for every instance row."""
+    out: dict[str, tuple[str | None, int]] = {}
+    for key, j, rank in zip(
+        encoding.keys, solution.host.tolist(), solution.rank.tolist(), strict=True
+    ):
+        out[key] = (encoding.host_names[j] if j >= 0 else None, int(rank))
+    return out
+
+
+def outcome_status(rank: int) -> Status:
+    """Return the `Status` of a rank code (a choice or pre-arranged host is `placed`)."""
+    if rank == ADJUSTED:
+        return Status.ADJUSTED
+    if rank == UNPLACED:
+        return Status.UNMATCHED
+    if 1 <= rank <= MAX_CHOICES or rank == PREARRANGED:
+        return Status.PLACED
+    raise ValueError(f"unknown rank code {rank}")
+
+
+def _exclusion(applicant: Applicant, round: Round) -> Exclusion | None:
+    if applicant.invalid:
+        errors = [p for p in applicant.problems if p.severity is Severity.ERROR]
+        return Exclusion(Status.INVALID, tuple(Reason(code=p.code, message=p.message)
+                                               for p in errors))
+    missing = []
+    if applicant.track is None:
+        missing.append(
+            Reason(code="MISSING_TRACK", message="无法确定培养方式（区外/区内），请补填“培养方式”")
+        )
+    if not applicant.region:
+        missing.append(Reason(code="MISSING_REGION", message="无法确定选派地区，请补填“选派地区”"))
+    if missing:
+        return Exclusion(Status.INVALID, tuple(missing))
+    reasons = eligibility(applicant, round.rules)
+    return Exclusion(Status.INELIGIBLE, reasons) if reasons else None
+
+
+def _fields(hosts: tuple[Host, ...], members: list[Applicant]) -> tuple[str, ...]:
+    seen = {name for host in hosts for name in host.fields}
+    seen |= {a.field for a in members if a.field}
+    return FIELDS + tuple(sorted(seen - set(FIELDS)))
+
+
+def _groups(round: Round, members: list[Applicant]) -> tuple[tuple[str, Track], ...]:
+    table = round.quotas.regions()
+    extra = sorted({a.region for a in members if a.region} - set(table))
+    return tuple((region, track) for region in (*table, *extra) for track in TRACKS)
+
+
+def _resolved_choices(
+    applicant: Applicant,
+    round: Round,
+    host_index: dict[str, int],
+) -> dict[int, int]:
+    """Written position (0-based) → host index, dropping unknown, other-track, repeats."""
+    out: dict[int, int] = {}
+    for r, name in enumerate(applicant.choices[:MAX_CHOICES]):
+        host = round.catalogue.resolve(name)
+        if host is None or host.track is not applicant.track:
+            continue
+        j = host_index[host.name]
+        if j not in out.values():
+            out[r] = j
+    return out
+
+
+def _priority_order(
+    round: Round,
+    members: list[Applicant],
+    priority: np.ndarray,
+) -> np.ndarray:
+    """Position of each member: priority first, higher score, then the seeded lottery.
+
+    The lottery permutes every applicant of the round sorted by key, so it does not
+    depend on file order nor on who is excluded.
+    """
+    everyone = sorted(a.key for a in round.applicants)
+    draw = np.random.default_rng(round.policy.seed).permutation(len(everyone))
+    lottery_of = dict(zip(everyone, draw.tolist(), strict=True))
+    score = np.array(
+        [-a.score if a.score is not None and math.isfinite(a.score) else math.inf
+         for a in members],
+        dtype=np.float64,
+    )
+    lottery = np.array([lottery_of[a.key] for a in members], dtype=np.int64)
+    ranking = np.lexsort((lottery, score, ~priority))
+    order = np.empty(len(members), dtype=np.int32)
+    order[ranking] = np.arange(len(members), dtype=np.int32)
+    return order
+
+
+def _prearrangements(
+    round: Round,
+    members: list[Applicant],
+    excluded: dict[str, Exclusion],
+    host_index: dict[str, int],
+    group: np.ndarray,
+    order: np.ndarray,
+    host_cap: np.ndarray,
+    group_cap: np.ndarray,
+) -> tuple[np.ndarray, tuple[PrearrangedConflict, ...]]:
+    """Honoured pre-arranged host per member (-1: none) and the conflicts, input order."""
+    conflicts: dict[str, PrearrangedConflict] = {}
+    wanted: dict[int, int] = {}
+    for applicant in round.applicants:
+        text = applicant.prearranged
+        if not text:
+            continue
+        key = applicant.key
+        if key in excluded:
+            status = excluded[key].status
+            what = "数据有误" if status is Status.INVALID else "不符合选派条件"
+            conflicts[key] = PrearrangedConflict(
+                key, text, f"PREARRANGED_{status.name}", f"申请人{what}，预先接收不予安排"
+            )
+    for i, applicant in enumerate(members):
+        text = applicant.prearranged
+        if not text:
+            continue
+        host = round.catalogue.resolve(text)
+        if host is None:
+            conflicts[applicant.key] = PrearrangedConflict(
+                applicant.key, text, "PREARRANGED_UNKNOWN_HOST",
+                f"预先接收单位“{text}”不在培养单位名录中",
+            )
+        elif host.track is not applicant.track:
+            conflicts[applicant.key] = PrearrangedConflict(
+                applicant.key, text, "PREARRANGED_OTHER_TRACK",
+                f"预先接收单位“{host.name}”属于{host.track.value}培养，与申请人的培养方式不符",
+            )
+        else:
+            wanted[i] = host_index[host.name]
+    prearranged = np.full(len(members), -1, dtype=np.int32)
+    room_h = host_cap.astype(np.int64).copy()
+    room_g = group_cap.astype(np.int64).copy()
+    for i in sorted(wanted, key=lambda i: int(order[i])):
+        j, k, key = wanted[i], int(group[i]), members[i].key
+        name = round.catalogue.hosts[j].name
+        if room_h[j] <= 0:
+            conflicts[key] = PrearrangedConflict(
+                key, members[i].prearranged or name, "PREARRANGED_HOST_FULL",
+                f"预先接收单位“{name}”的接收名额已用完",
+            )
+        elif room_g[k] <= 0:
+            conflicts[key] = PrearrangedConflict(
+                key, members[i].prearranged or name, "PREARRANGED_QUOTA_FULL",
+                "所在地区该培养方式的名额已用完",
+            )
+        else:
+            prearranged[i] = j
+            room_h[j] -= 1
+            room_g[k] -= 1
+    in_input = [a.key for a in round.applicants if a.key in conflicts]
+    return prearranged, tuple(conflicts[key] for key in in_input)

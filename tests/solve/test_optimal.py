@@ -1,0 +1,149 @@
+"""`optimal`: hand-built cases reasoned out, invariants and the certificate on generated
+instances, lexicographic dominance over the sequential mechanisms, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from matcher.solve import solve
+from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
+from matcher.solve.network import build_network
+from matcher.solve.optimal import solve_optimal
+from tests.solve.checks import assert_certificate, assert_feasible, make_instance, recount
+from tests.solve.gaps import gappy_instances
+from tests.solve.instances import random_instance
+from tests.strategies import CI
+
+
+def vector(sol):
+    return [sol.objective[s] for s in STAGES]
+
+
+def test_two_applicants_one_seat_priority_gets_it():
+    # Stage 1 is 1 either way; stage 2 counts priority applicants placed: the priority
+    # applicant (index 1, though later in the order) must be the one placed.
+    inst = make_instance([[0], [0]], [1], priority=[False, True], order=[1, 0])
+    sol = solve_optimal(inst)
+    assert sol.status == SolveStatus.OPTIMAL
+    assert list(sol.host) == [-1, 0] and list(sol.rank) == [UNPLACED, 1]
+
+
+def test_more_placed_beats_first_choices():
+    # A (first in order) wants h0 then h1; B only h0; one place each. Placing both
+    # (A at her 2nd choice) beats giving A her 1st choice and leaving B out.
+    inst = make_instance([[0, 1], [0]], [1, 1])
+    sol = solve_optimal(inst)
+    assert list(sol.host) == [1, 0] and list(sol.rank) == [2, 1]
+    assert sol.objective["placed_at_choice"] == 2
+    assert sol.objective["first_choice"] == 1
+
+
+def test_priority_order_breaks_remaining_ties():
+    # Symmetric: both want h0 only, neither is priority; the earlier in the order wins.
+    inst = make_instance([[0], [0]], [1], order=[1, 0])
+    assert list(solve_optimal(inst).host) == [-1, 0]
+
+
+def test_quota_binds_across_hosts():
+    # Two applicants of one group at two different hosts, quota 1: one is placed.
+    inst = make_instance([[0], [1]], [1, 1], group_cap=[1], order=[1, 0])
+    sol = solve_optimal(inst)
+    assert (sol.host >= 0).sum() == 1 and sol.host[1] == 1
+
+
+def test_adjustment_to_fitting_host_not_among_choices():
+    # A takes h0; B (wants h0 too, accepts adjustment, field 0) cannot; h1 trains field
+    # 0 and h2 does not: B is adjusted to h1. C refuses adjustment: stays unplaced.
+    inst = make_instance(
+        [[0], [0], [0]], [1, 1, 1], field=[0, 0, 0],
+        host_fields=[[True], [True], [False]], accepts=[False, True, False],
+    )
+    sol = solve_optimal(inst)
+    assert list(sol.host) == [0, 1, -1]
+    assert list(sol.rank) == [1, ADJUSTED, UNPLACED]
+    assert solve_optimal(inst, adjustment=False).host[1] == -1
+
+
+def test_rank_is_the_written_position():
+    # Choice 1 was dropped by the encoder (gap): the host in slot 2 counts as rank 2.
+    inst = make_instance([[-1, 0]], [1])
+    sol = solve_optimal(inst)
+    assert list(sol.rank) == [2] and sol.objective["second_choice"] == 1
+
+
+def test_prearranged_kept_and_counted():
+    # P is pre-arranged at h0 (her 2nd choice) and takes its only place; A, who is
+    # earlier in the order and wants h0, cannot have it.
+    inst = make_instance([[1, 0], [0]], [1, 1], prearranged=[0, -1], order=[1, 0])
+    sol = solve_optimal(inst)
+    assert list(sol.host) == [0, -1] and list(sol.rank) == [2, UNPLACED]
+    assert sol.objective["placed_at_choice"] == 1 and sol.objective["second_choice"] == 1
+    other = make_instance([[1]], [1, 1], prearranged=[0])
+    assert list(solve_optimal(other).rank) == [PREARRANGED]
+    assert solve_optimal(other).objective["placed_at_choice"] == 0
+
+
+def test_overcommitted_prearrangement_is_reported_not_raised():
+    inst = make_instance([[0], [0]], [1], prearranged=[0, 0])
+    sol = solve_optimal(inst)
+    assert sol.status == SolveStatus.INFEASIBLE and sol.message
+
+
+def test_empty_instance():
+    inst = make_instance([], [2, 1])
+    sol = solve(inst, "optimal")
+    assert sol.status == SolveStatus.OPTIMAL
+    assert sol.host.shape == (0,) and sol.rank.shape == (0,)
+    assert all(v == 0 for v in sol.objective.values())
+    n_nodes = build_network(inst).n_nodes
+    assert all(s["potentials"].shape == (n_nodes,) for s in sol.proof["stages"])
+
+
+@CI
+@given(gappy_instances())
+def test_invariants_and_certificate(inst):
+    for adjustment in (True, False):
+        sol = solve_optimal(inst, adjustment)
+        assert sol.status == SolveStatus.OPTIMAL
+        assert_feasible(inst, sol, adjustment)
+        assert sol.objective == recount(inst, sol)
+        assert [s["value"] for s in sol.proof["stages"]] == vector(sol)
+        assert_certificate(inst, sol, adjustment)
+
+
+@CI
+@given(gappy_instances())
+def test_lexicographically_dominates_sequential_mechanisms(inst):
+    best = solve(inst, "optimal")
+    for other in ("stable", "immediate"):
+        sol = solve(inst, other)
+        assert best.objective["placed_at_choice"] >= sol.objective["placed_at_choice"]
+        assert vector(best) >= vector(sol)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_generated_round_certificate_and_determinism(seed):
+    inst = random_instance(3000, seed, prearranged=0.01)
+    a = solve_optimal(inst)
+    b = solve_optimal(inst)
+    assert a.status == SolveStatus.OPTIMAL
+    assert np.array_equal(a.host, b.host) and np.array_equal(a.rank, b.rank)
+    assert a.objective == b.objective
+    assert_feasible(inst, a)
+    assert_certificate(inst, a)
+    assert a.objective == recount(inst, a)
+    assert a.objective["adjusted"] > 0  # the generator exercises adjustment
+    stable = solve(inst, "stable")
+    assert vector(a) >= vector(stable)
+
+
+def test_stage_without_open_costs_is_skipped_soundly():
+    # No priority applicant and nobody accepts adjustment: stages 2, 5, 6 cost nothing
+    # on any arc; the certificate must still hold stage by stage.
+    inst = make_instance([[0, 1], [0], [1, 0]], [1, 1], order=[2, 0, 1])
+    sol = solve_optimal(inst)
+    assert_certificate(inst, sol)
+    assert sol.objective == recount(inst, sol)
+    assert sol.objective["placed_at_choice"] == 2
