@@ -1,0 +1,48 @@
+"""The two exact methods (flow `optimal` and `cpsat`) agree on the stage vector."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.solve import solve
+from matcher.solve.base import STAGES, SolveStatus
+from matcher.solve.cpsat import solve_cpsat
+from matcher.verify import verify
+from tests.strategies import random_instance
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("adjustment", [True, False])
+def test_flow_and_cpsat_agree(seed: int, adjustment: bool) -> None:
+    inst = random_instance(seed, 300, n_hosts=12, n_groups=8)
+    flow = solve(inst, "optimal", adjustment=adjustment)
+    cp = solve_cpsat(inst, adjustment, time_limit=20)
+    assert flow.status == SolveStatus.OPTIMAL
+    assert cp.status == SolveStatus.OPTIMAL
+    assert [flow.objective[s] for s in STAGES] == [cp.objective[s] for s in STAGES]
+    v = verify(inst, cp, adjustment=adjustment)
+    assert v.ok, v.failures
+
+
+def test_cpsat_is_deterministic() -> None:
+    inst = random_instance(5, 200, n_hosts=10, n_groups=6)
+    a = solve_cpsat(inst)
+    b = solve_cpsat(inst)
+    assert (a.host == b.host).all() and (a.rank == b.rank).all()
+
+
+def test_cpsat_time_limit_reports_non_optimal() -> None:
+    inst = random_instance(6, 2000, n_hosts=30, n_groups=10)
+    sol = solve_cpsat(inst, time_limit=0.001)
+    assert sol.status != SolveStatus.OPTIMAL
+    assert sol.message
+
+
+def test_registered_by_name() -> None:
+    from matcher.solve import known
+
+    assert "cpsat" in known()
+    inst = random_instance(8, 60, n_hosts=6, n_groups=4)
+    by_name = solve(inst, "cpsat")
+    assert by_name.status == SolveStatus.OPTIMAL
+    assert by_name.objective == solve(inst, "optimal").objective

@@ -1,0 +1,273 @@
+"""The verifier catches corrupted answers and accepts every mechanism's answers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from matcher.solve import solve
+from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
+from matcher.solve.cpsat import solve_cpsat
+from matcher.verify import (
+    Verification,
+    VerificationError,
+    build_network,
+    count_justified_envy,
+    stage_values,
+    verify,
+)
+from tests.strategies import (
+    CI,
+    ApplicantSpec,
+    GroupSpec,
+    HostSpec,
+    build_instance,
+    greedy_solution,
+    instances,
+    random_instance,
+)
+
+F0 = (True, False, False, False)
+F01 = (True, True, False, False)
+
+
+def _app(group: int = 0, choices: tuple[int, ...] = (0,), field: int = 0, accepts: bool = True,
+         prearranged: int = -1, priority: bool = False, score: int = 0) -> ApplicantSpec:
+    return ApplicantSpec(group, choices, field, priority, accepts, score, prearranged)
+
+
+def _answer(inst: Instance, host: list[int], rank: list[int]) -> Solution:
+    """A hand-made answer whose claimed objective matches its assignment."""
+    h = np.array(host, dtype=np.int32)
+    r = np.array(rank, dtype=np.int32)
+    claimed = stage_values(inst, r) if r.shape == (inst.n,) else {}
+    return Solution(SolveStatus.FEASIBLE, h, r, claimed)
+
+
+def _failed(v: Verification) -> set[str]:
+    return {k for k, val in v.checks.items() if val is False}
+
+
+def test_over_capacity() -> None:
+    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(), _app()])
+    v = verify(inst, _answer(inst, [0, 0], [1, 1]))
+    assert not v.ok and "capacity" in _failed(v)
+    assert any("capacity" in f for f in v.failures)
+
+
+def test_over_quota() -> None:
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(), _app()])
+    v = verify(inst, _answer(inst, [0, 0], [1, 1]))
+    assert not v.ok and _failed(v) == {"quota"}
+
+
+def _adjust_case(accepts: bool = True, field: int = 0, host1_track: int = 0) -> Instance:
+    hosts = [HostSpec(0, 0, F0), HostSpec(host1_track, 1, F0)]
+    return build_instance(hosts, [GroupSpec(0, 3)], [_app(accepts=accepts, field=field)])
+
+
+def test_adjusted_without_consent() -> None:
+    inst = _adjust_case(accepts=False)
+    v = verify(inst, _answer(inst, [1], [ADJUSTED]))
+    assert not v.ok and _failed(v) == {"adjustment_consent"}
+
+
+def test_adjusted_to_another_field() -> None:
+    inst = _adjust_case(field=1)
+    v = verify(inst, _answer(inst, [1], [ADJUSTED]))
+    assert not v.ok and _failed(v) == {"adjustment_field"}
+
+
+def test_adjusted_to_another_track() -> None:
+    inst = _adjust_case(host1_track=1)
+    v = verify(inst, _answer(inst, [1], [ADJUSTED]))
+    assert not v.ok and "track" in _failed(v)
+
+
+def test_adjusted_when_adjustment_is_off() -> None:
+    inst = _adjust_case()
+    sol = _answer(inst, [1], [ADJUSTED])
+    assert verify(inst, sol).ok
+    v = verify(inst, sol, adjustment=False)
+    assert not v.ok and "adjustment_policy" in _failed(v)
+
+
+def test_adjusted_to_own_choice() -> None:
+    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app()])
+    v = verify(inst, _answer(inst, [0], [ADJUSTED]))
+    assert not v.ok and "adjustment_not_choice" in _failed(v)
+
+
+def test_wasted_place_unplaced() -> None:
+    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(accepts=False)])
+    v = verify(inst, _answer(inst, [-1], [-1]))
+    assert not v.ok and _failed(v) == {"no_waste"}
+
+
+def test_wasted_place_lower_choice() -> None:
+    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
+                          [_app(choices=(0, 1))])
+    v = verify(inst, _answer(inst, [1], [2]))
+    assert not v.ok and _failed(v) == {"no_waste"}
+
+
+def test_unplaced_with_full_group_is_not_waste() -> None:
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(), _app()])
+    assert verify(inst, _answer(inst, [0, -1], [1, -1])).ok
+
+
+def test_wasted_adjustment() -> None:
+    inst = _adjust_case()
+    v = verify(inst, _answer(inst, [-1], [-1]))
+    assert not v.ok and _failed(v) == {"no_waste_adjustment"}
+    assert verify(inst, _answer(inst, [-1], [-1]), adjustment=False).ok
+
+
+@pytest.mark.parametrize("delta", [-1, 1])
+def test_missing_or_duplicated_row(delta: int) -> None:
+    inst = build_instance([HostSpec(0, 3, F0)], [GroupSpec(0, 3)], [_app(), _app()])
+    host = [0, 0] + [0] * max(delta, 0)
+    host = host[: 2 + delta]
+    v = verify(inst, _answer(inst, host, [1] * len(host)))
+    assert not v.ok and _failed(v) == {"shape"}
+
+
+def test_rank_inconsistent_with_host() -> None:
+    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
+                          [_app(choices=(0, 1))])
+    v = verify(inst, _answer(inst, [0], [2]))
+    assert not v.ok and "rank_choice" in _failed(v)
+
+
+def test_prearranged_not_honoured() -> None:
+    hosts = [HostSpec(0, 1, F0), HostSpec(0, 1, F0)]
+    inst = build_instance(hosts, [GroupSpec(0, 3)], [_app(choices=(0,), prearranged=1)])
+    assert verify(inst, _answer(inst, [1], [PREARRANGED])).ok
+    v = verify(inst, _answer(inst, [0], [1]))
+    assert not v.ok and "prearranged" in _failed(v)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_objective_off_by_one(stage: str) -> None:
+    inst = random_instance(3, 200, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal")
+    claimed = dict(sol.objective)
+    claimed[stage] += 1
+    v = verify(inst, dataclasses.replace(sol, objective=claimed), check_proof=False)
+    assert not v.ok and _failed(v) == {f"objective_{stage}"}
+
+
+def test_tampered_potential() -> None:
+    inst = random_instance(4, 300, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal")
+    assert verify(inst, sol).checks["certificate"] is True
+    net = build_network(inst)
+    placed_free = np.flatnonzero((sol.host >= 0) & (inst.prearranged < 0))
+    node = 1 + inst.group_cap.shape[0] + int(np.searchsorted(net.free, placed_free[0]))
+    stages = [dict(s) for s in sol.proof["stages"]]
+    pi = np.array(stages[0]["potentials"], dtype=np.int64)
+    pi[node] += 10**6
+    stages[0]["potentials"] = pi
+    bad = dataclasses.replace(sol, proof={**sol.proof, "stages": stages})
+    v = verify(inst, bad)
+    assert not v.ok and _failed(v) == {"certificate", "certificate_placed_at_choice"}
+    assert verify(inst, bad, check_proof=False).ok
+
+
+def test_tampered_stage_value_and_wrong_length() -> None:
+    inst = random_instance(4, 100, n_hosts=8, n_groups=4)
+    sol = solve(inst, "optimal")
+    stages = [dict(s) for s in sol.proof["stages"]]
+    stages[2]["value"] = int(stages[2]["value"]) + 1
+    v = verify(inst, dataclasses.replace(sol, proof={**sol.proof, "stages": stages}))
+    assert not v.ok and _failed(v) == {"certificate", "certificate_first_choice"}
+    stages = [dict(s) for s in sol.proof["stages"]]
+    stages[0]["potentials"] = np.asarray(stages[0]["potentials"])[:-1]
+    v = verify(inst, dataclasses.replace(sol, proof={**sol.proof, "stages": stages}))
+    assert not v.ok
+
+
+def test_certificate_rejects_a_non_optimal_answer() -> None:
+    # a feasible, non-wasteful answer that is not lexicographically optimal, with the
+    # optimal answer's certificate attached: complementary slackness must fail
+    inst = random_instance(7, 300, n_hosts=10, n_groups=6)
+    opt = solve(inst, "optimal")
+    h, r = greedy_solution(inst)
+    assert stage_values(inst, r) != opt.objective
+    fake = Solution(SolveStatus.OPTIMAL, h, r, stage_values(inst, r), opt.proof)
+    v = verify(inst, fake)
+    assert not v.ok and any(k.startswith("certificate") for k in _failed(v))
+
+
+def test_error_carries_the_failures() -> None:
+    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(), _app()])
+    v = verify(inst, _answer(inst, [0, 0], [1, 1]))
+    err = VerificationError(v)
+    assert err.verification is v and "capacity" in str(err)
+
+
+MECHANISMS = ["optimal", "stable", "immediate"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("adjustment", [True, False])
+def test_accepts_every_mechanism(seed: int, adjustment: bool) -> None:
+    inst = random_instance(seed, 500, n_hosts=15, n_groups=10)
+    for mechanism in MECHANISMS:
+        sol = solve(inst, mechanism, adjustment=adjustment)
+        v = verify(inst, sol, adjustment=adjustment)
+        assert v.ok, (mechanism, v.failures)
+    v = verify(inst, solve_cpsat(inst, adjustment), adjustment=adjustment)
+    assert v.ok, v.failures
+
+
+@settings(CI)
+@given(inst=instances(max_applicants=8))
+def test_accepts_every_mechanism_on_small_instances(inst: Instance) -> None:
+    for mechanism in MECHANISMS:
+        sol = solve(inst, mechanism)
+        v = verify(inst, sol)
+        assert v.ok, (mechanism, v.failures)
+
+
+def _envy_reference(inst: Instance, host: np.ndarray, rank: np.ndarray) -> int:
+    used = np.bincount(inst.group[host >= 0], minlength=len(inst.group_cap))
+    out = np.where((rank >= 1) & (rank <= 3), rank, 4)
+    count = 0
+    for i in range(inst.n):
+        if inst.prearranged[i] >= 0:
+            continue
+        for j in range(inst.n):
+            hj = host[j]
+            if hj < 0 or inst.prearranged[j] >= 0 or inst.order[i] >= inst.order[j]:
+                continue
+            better = [r + 1 for r in range(3) if inst.choices[i, r] == hj]
+            if not better or better[0] >= out[i]:
+                continue
+            gi = inst.group[i]
+            if host[i] >= 0 or gi == inst.group[j] or used[gi] < inst.group_cap[gi]:
+                count += 1
+    return count
+
+
+@settings(CI)
+@given(inst=instances(max_applicants=10, max_hosts=4, max_groups=3))
+def test_justified_envy_matches_pairwise_count(inst: Instance) -> None:
+    for mechanism in ("optimal", "immediate"):
+        sol = solve(inst, mechanism)
+        got = count_justified_envy(inst, sol.host, sol.rank)
+        assert got == _envy_reference(inst, sol.host, sol.rank)
+        assert verify(inst, sol).justified_envy == got
+
+
+def test_missing_certificate_is_caught() -> None:
+    inst = random_instance(9, 100, n_hosts=8, n_groups=4)
+    sol = solve(inst, "optimal")
+    stripped = dataclasses.replace(sol, proof={"method": sol.proof["method"]})
+    v = verify(inst, stripped)
+    assert not v.ok and _failed(v) == {"certificate_present"}
+    bad = dataclasses.replace(sol, proof={**sol.proof, "stages": [{"name": "x"}]})
+    assert not verify(inst, bad).ok
