@@ -1,0 +1,144 @@
+"""The figures of a run: `summarize(result)` is result.json's ``summary``.
+
+Every figure of the HTML report and the workbook's aggregate sheets comes from this dict,
+so tests can compare every output against it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from matcher.model import Status, Track
+from matcher.report.funding import DEFAULT_MONTHS, funding_summary
+from matcher.report.tables import UNKNOWN, all_issues, pairs, region_of, track_of
+from matcher.result import RunResult
+
+RANK_KEYS = {1: "first", 2: "second", 3: "third"}
+GROUP_KEYS = (
+    "quota",
+    "applicants",
+    "placed",
+    "adjusted",
+    "filled",
+    "unmatched",
+    "ineligible",
+    "invalid",
+    "unplaced",
+    "unused",
+)
+
+
+def _rank_key(status: Status, choice_rank: int | None) -> str | None:
+    if status is Status.ADJUSTED:
+        return "adjusted"
+    if status is Status.PLACED:
+        return RANK_KEYS.get(choice_rank or 0, "prearranged")
+    return None
+
+
+def _group(quota: int, statuses: Counter[str]) -> dict[str, int]:
+    placed, adjusted = statuses[Status.PLACED.value], statuses[Status.ADJUSTED.value]
+    applicants = sum(statuses.values())
+    return {
+        "quota": quota,
+        "applicants": applicants,
+        "placed": placed,
+        "adjusted": adjusted,
+        "filled": placed + adjusted,
+        "unmatched": statuses[Status.UNMATCHED.value],
+        "ineligible": statuses[Status.INELIGIBLE.value],
+        "invalid": statuses[Status.INVALID.value],
+        "unplaced": applicants - placed - adjusted,
+        "unused": quota - placed - adjusted,
+    }
+
+
+def summarize(result: RunResult, months: int = DEFAULT_MONTHS) -> dict[str, Any]:
+    """Every figure of the run as plain JSON-ready dicts (str keys, int values).
+
+    Keys: ``year``, ``applicants``, ``trainees`` (placed + adjusted), ``status`` (count per
+    `Status`), ``rank`` (first/second/third/prearranged/adjusted), ``tracks[track]`` and
+    ``regions[region][track]`` (quota, applicants, placed, adjusted, filled, unmatched,
+    ineligible, invalid, unplaced = applicants − filled, unused = quota − filled),
+    ``hosts[host]`` (track, location, capacity, filled, first, second, third,
+    prearranged, adjusted, free), ``funding`` (see `funding_summary`), ``issues``
+    (total, severity, code). A region or track that could not be read is "未识别".
+    """
+    rnd = result.round
+    status: Counter[str] = Counter()
+    rank: Counter[str] = Counter()
+    by_group: dict[tuple[str, str], Counter[str]] = {}
+    by_host: dict[str, Counter[str]] = {}
+    for applicant, outcome in pairs(result):
+        status[outcome.status.value] += 1
+        key = (region_of(applicant), track_of(applicant))
+        by_group.setdefault(key, Counter())[outcome.status.value] += 1
+        rank_key = _rank_key(outcome.status, outcome.choice_rank)
+        if rank_key is not None:
+            rank[rank_key] += 1
+            if outcome.host:
+                by_host.setdefault(outcome.host, Counter())[rank_key] += 1
+
+    groups = {(q.region, q.track.value) for q in rnd.quotas.quotas} | set(by_group)
+    region_order = [*rnd.quotas.regions(), *(r for r, _ in by_group)]
+    track_order = ["区外", "区内", UNKNOWN]
+    regions: dict[str, dict[str, dict[str, int]]] = {}
+    for region in dict.fromkeys(region_order):
+        for track in track_order:
+            if (region, track) in groups:
+                quota = rnd.quotas.places(region, Track(track)) if track != UNKNOWN else 0
+                regions.setdefault(region, {})[track] = _group(
+                    quota, by_group.get((region, track), Counter())
+                )
+
+    tracks: dict[str, dict[str, int]] = {}
+    for track in track_order:
+        figures = [r[track] for r in regions.values() if track in r]
+        if figures:
+            tracks[track] = {k: sum(f[k] for f in figures) for k in GROUP_KEYS}
+
+    hosts: dict[str, dict[str, Any]] = {}
+    for host in rnd.hosts:
+        counts = by_host.get(host.name, Counter())
+        filled = sum(counts.values())
+        hosts[host.name] = {
+            "track": host.track.value,
+            "location": host.location,
+            "capacity": host.capacity,
+            "filled": filled,
+            **{k: counts[k] for k in ("first", "second", "third", "prearranged", "adjusted")},
+            "free": host.capacity - filled,
+        }
+    for name in sorted(
+        by_host.keys() - hosts.keys()
+    ):  # a host outside the catalogue: shown, not lost
+        counts = by_host[name]
+        hosts[name] = {
+            "track": UNKNOWN,
+            "location": "",
+            "capacity": 0,
+            "filled": sum(counts.values()),
+            **{k: counts[k] for k in ("first", "second", "third", "prearranged", "adjusted")},
+            "free": -sum(counts.values()),
+        }
+
+    issues = all_issues(result)
+    return {
+        "year": rnd.year,
+        "applicants": len(rnd.applicants),
+        "trainees": status[Status.PLACED.value] + status[Status.ADJUSTED.value],
+        "status": {s.value: status[s.value] for s in Status},
+        "rank": {k: rank[k] for k in ("first", "second", "third", "prearranged", "adjusted")},
+        "tracks": tracks,
+        "regions": regions,
+        "hosts": hosts,
+        "funding": funding_summary(result, months),
+        "issues": {
+            "total": len(issues),
+            "severity": {
+                s: sum(1 for i in issues if i.severity.value == s) for s in ("error", "warning")
+            },
+            "code": dict(sorted(Counter(i.code for i in issues).items())),
+        },
+    }

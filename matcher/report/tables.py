@@ -1,0 +1,345 @@
+"""The DataFrames every writer uses, built from a `RunResult`.
+
+`placements_frame` has one row per input applicant row, in input order, with the
+contract's columns first (source_file, source_row, name, id_number, region, track,
+status, choice_rank, host, reason_code, reason) and then the applicant's other fields.
+The other frames are selections or aggregates of it, or of the summary dict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from matcher.model import Applicant, Issue, Severity, Status, Track
+from matcher.result import Outcome, RunResult
+
+UNKNOWN = "未识别"
+
+STATUS_LABELS = {
+    Status.PLACED: "按志愿录取",
+    Status.ADJUSTED: "调剂录取",
+    Status.UNMATCHED: "未录取",
+    Status.INELIGIBLE: "不符合条件",
+    Status.INVALID: "数据无效",
+}
+RANK_LABELS = {1: "第一志愿", 2: "第二志愿", 3: "第三志愿"}
+PREARRANGED_LABEL = "预先接收"
+ADJUSTED_LABEL = "调剂"
+TRAINEE_STATUSES = (Status.PLACED, Status.ADJUSTED)
+NOT_PLACED_STATUSES = (Status.UNMATCHED, Status.INELIGIBLE, Status.INVALID)
+INVALID_REMEDY = "按数据问题中的说明改正该行后重新报送"
+
+PLACEMENT_COLUMNS = [
+    "source_file",
+    "source_row",
+    "name",
+    "id_number",
+    "region",
+    "track",
+    "status",
+    "choice_rank",
+    "host",
+    "reason_code",
+    "reason",
+    "remedy",
+    "phone",
+    "gender",
+    "ethnicity",
+    "birth",
+    "employer",
+    "work_start",
+    "profession",
+    "field",
+    "education",
+    "graduation_year",
+    "title",
+    "sending_unit",
+    "choice_1",
+    "choice_2",
+    "choice_3",
+    "accepts_adjustment",
+    "priority",
+    "grassroots",
+    "unit_type",
+    "score",
+    "prearranged",
+    "problems",
+]
+UNMATCHED_COLUMNS = [
+    "source_file",
+    "source_row",
+    "name",
+    "id_number",
+    "phone",
+    "region",
+    "track",
+    "status",
+    "reason_code",
+    "reason",
+    "remedy",
+    "choice_1",
+    "choice_2",
+    "choice_3",
+    "accepts_adjustment",
+]
+ADJUSTMENT_COLUMNS = [
+    "source_file",
+    "source_row",
+    "name",
+    "id_number",
+    "region",
+    "track",
+    "profession",
+    "field",
+    "choice_1",
+    "choice_2",
+    "choice_3",
+    "host",
+    "host_fields",
+]
+INELIGIBLE_COLUMNS = [
+    "source_file",
+    "source_row",
+    "name",
+    "id_number",
+    "region",
+    "track",
+    "reason_code",
+    "reason",
+    "remedy",
+]
+PROBLEM_COLUMNS = ["file", "row", "column", "code", "severity", "message"]
+REGION_COLUMNS = [
+    "region",
+    "track",
+    "quota",
+    "applicants",
+    "placed",
+    "adjusted",
+    "filled",
+    "unmatched",
+    "ineligible",
+    "invalid",
+    "unplaced",
+    "unused",
+]
+HOST_COLUMNS = [
+    "host",
+    "track",
+    "location",
+    "capacity",
+    "filled",
+    "first",
+    "second",
+    "third",
+    "prearranged",
+    "adjusted",
+    "free",
+]
+FUNDING_COLUMNS = [
+    "scope",
+    "name",
+    "track",
+    "trainees",
+    "tuition_lodging",
+    "management",
+    "living",
+    "total",
+]
+
+
+class ReportError(ValueError):
+    """The RunResult cannot be reported (outcomes do not match the applicants)."""
+
+
+def pairs(result: RunResult) -> Iterator[tuple[Applicant, Outcome]]:
+    """(applicant, outcome) in input order; raise `ReportError` when they do not match."""
+    applicants, outcomes = result.round.applicants, result.outcomes
+    if len(applicants) != len(outcomes):
+        raise ReportError(f"{len(applicants)} applicants but {len(outcomes)} outcomes")
+    for applicant, outcome in zip(applicants, outcomes, strict=True):
+        if applicant.key != outcome.key:
+            raise ReportError(f"outcome {outcome.key!r} does not match row {applicant.key!r}")
+        yield applicant, outcome
+
+
+def region_of(applicant: Applicant) -> str:
+    """Return the quota region, or `UNKNOWN`."""
+    return applicant.region or UNKNOWN
+
+
+def track_of(applicant: Applicant) -> str:
+    """Return the track's value (区外/区内), or `UNKNOWN`."""
+    return applicant.track.value if applicant.track is not None else UNKNOWN
+
+
+def all_issues(result: RunResult) -> list[Issue]:
+    """Every issue of the round once: the round's, then any row problem it lacks."""
+    found = dict.fromkeys(result.round.issues)
+    for applicant in result.round.applicants:
+        found.update(dict.fromkeys(applicant.problems))
+    return list(found)
+
+
+def _month(day: date | None) -> str:
+    return f"{day.year:04d}-{day.month:02d}" if day else ""
+
+
+def _reason(applicant: Applicant, outcome: Outcome) -> tuple[str, str, str]:
+    code, reason, remedy = outcome.reason_code, outcome.reason, outcome.remedy
+    if outcome.status is Status.INVALID:
+        errors = [p for p in applicant.problems if p.severity is Severity.ERROR]
+        code = code or ";".join(dict.fromkeys(p.code for p in errors))
+        reason = reason or "；".join(
+            f"{p.column}：{p.message}" if p.column and p.column not in p.message else p.message
+            for p in errors
+        )
+        remedy = remedy or INVALID_REMEDY
+    return code, reason, remedy
+
+
+def _row(result: RunResult, applicant: Applicant, outcome: Outcome) -> dict[str, Any]:
+    code, reason, remedy = _reason(applicant, outcome)
+    choices = [*applicant.choices[:3], "", "", ""][:3]
+    return {
+        "source_file": applicant.source_file,
+        "source_row": applicant.source_row,
+        "name": applicant.name,
+        "id_number": applicant.id_number or "",
+        "region": applicant.region or "",
+        "track": applicant.track.value if applicant.track is not None else "",
+        "status": outcome.status.value,
+        "choice_rank": outcome.choice_rank,
+        "host": outcome.host or "",
+        "reason_code": code,
+        "reason": reason,
+        "remedy": remedy,
+        "phone": applicant.phone or "",
+        "gender": applicant.gender or "",
+        "ethnicity": applicant.ethnicity or "",
+        "birth": _month(applicant.birth),
+        "employer": applicant.employer or "",
+        "work_start": _month(applicant.work_start),
+        "profession": applicant.profession or "",
+        "field": applicant.field or "",
+        "education": applicant.education_text or "",
+        "graduation_year": applicant.graduation_year,
+        "title": applicant.title or "",
+        "sending_unit": applicant.sending_unit or "",
+        "choice_1": choices[0],
+        "choice_2": choices[1],
+        "choice_3": choices[2],
+        "accepts_adjustment": applicant.accepts_adjustment,
+        "priority": applicant.grassroots or result.round.rules.is_non_public(applicant.unit_type),
+        "grassroots": applicant.grassroots,
+        "unit_type": applicant.unit_type or "",
+        "score": applicant.score,
+        "prearranged": applicant.prearranged or "",
+        "problems": ";".join(dict.fromkeys(p.code for p in applicant.problems)),
+    }
+
+
+def placements_frame(result: RunResult) -> pd.DataFrame:
+    """One row per input applicant row, in input order, columns `PLACEMENT_COLUMNS`.
+
+    `choice_rank` and `graduation_year` are nullable integers; `score` a float or NaN;
+    for `invalid` rows without a reason on the outcome, the reason lists the row's errors.
+    """
+    frame = pd.DataFrame([_row(result, a, o) for a, o in pairs(result)], columns=PLACEMENT_COLUMNS)
+    for column in ("choice_rank", "graduation_year", "source_row"):
+        frame[column] = frame[column].astype("Int64")
+    frame["score"] = frame["score"].astype("float64")
+    for column in ("accepts_adjustment", "priority", "grassroots"):
+        frame[column] = frame[column].astype(bool)
+    return frame
+
+
+def _select(frame: pd.DataFrame, statuses: tuple[Status, ...], columns: list[str]) -> pd.DataFrame:
+    mask = frame["status"].isin([s.value for s in statuses])
+    return frame.loc[mask].reset_index(drop=True).reindex(columns=columns)
+
+
+def trainees_frame(placements: pd.DataFrame) -> pd.DataFrame:
+    """Placed and adjusted rows of `placements` (all columns), input order."""
+    return _select(placements, TRAINEE_STATUSES, list(placements.columns))
+
+
+def unmatched_frame(placements: pd.DataFrame) -> pd.DataFrame:
+    """Everyone not placed (unmatched, ineligible, invalid) with reason and remedy."""
+    return _select(placements, NOT_PLACED_STATUSES, UNMATCHED_COLUMNS)
+
+
+def ineligible_frame(placements: pd.DataFrame) -> pd.DataFrame:
+    """Ineligible applicants with the rules they fail."""
+    return _select(placements, (Status.INELIGIBLE,), INELIGIBLE_COLUMNS)
+
+
+def adjustments_frame(result: RunResult, placements: pd.DataFrame) -> pd.DataFrame:
+    """Applicants placed by adjustment, with the fields their new host trains."""
+    frame = _select(placements, (Status.ADJUSTED,), ADJUSTMENT_COLUMNS[:-1])
+    fields = {h.name: "、".join(h.fields) for h in result.round.hosts}
+    frame["host_fields"] = [fields.get(h, "") for h in frame["host"]]
+    return frame
+
+
+def problems_frame(result: RunResult) -> pd.DataFrame:
+    """Every data problem: file, row, column, code, severity, message."""
+    rows = [
+        {
+            "file": i.file,
+            "row": i.row,
+            "column": i.column or "",
+            "code": i.code,
+            "severity": i.severity.value,
+            "message": i.message,
+        }
+        for i in all_issues(result)
+    ]
+    frame = pd.DataFrame(rows, columns=PROBLEM_COLUMNS)
+    frame["row"] = frame["row"].astype("Int64")
+    return frame
+
+
+def regions_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """Per region and track, in the summary's region order: `REGION_COLUMNS`."""
+    rows = [
+        {"region": region, "track": track, **figures}
+        for region, tracks in summary["regions"].items()
+        for track, figures in tracks.items()
+    ]
+    return pd.DataFrame(rows, columns=REGION_COLUMNS)
+
+
+def hosts_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """Per host, in catalogue order: `HOST_COLUMNS`."""
+    rows = [{"host": name, **figures} for name, figures in summary["hosts"].items()]
+    return pd.DataFrame(rows, columns=HOST_COLUMNS)
+
+
+def funding_table(summary: Mapping[str, Any]) -> pd.DataFrame:
+    """Funding as one flat table: scope 合计 / 培养方式 / 地区 / 培养单位, then the items."""
+    funding = summary["funding"]
+    rows: list[dict[str, Any]] = [
+        {"scope": "合计", "name": "全部", "track": "", **funding["total"]}
+    ]
+    for track, figures in funding["tracks"].items():
+        rows.append({"scope": "培养方式", "name": track, "track": track, **figures})
+    for region, tracks in funding["regions"].items():
+        for track, figures in tracks.items():
+            if track != "all":
+                rows.append({"scope": "地区", "name": region, "track": track, **figures})
+    host_track = {name: figures["track"] for name, figures in summary["hosts"].items()}
+    for host, figures in funding["hosts"].items():
+        rows.append(
+            {"scope": "培养单位", "name": host, "track": host_track.get(host, ""), **figures}
+        )
+    return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
+
+
+def track_values() -> list[str]:
+    """Return the tracks' values in their official order (区外, 区内)."""
+    return [t.value for t in Track]

@@ -1,0 +1,278 @@
+"""The department's workbooks: placements.xlsx and notices.xlsx.
+
+placements.xlsx sheets, in order: 区外培养, 区内培养 (附件3's columns in their order, then
+拟选培养单位3, 培养单位, 录取志愿, 是否调剂, 选派地区, 身份证号, 是否确认; placed and adjusted
+trainees by region then input order), 未录取名单, 调剂名单, 不符合条件, 数据问题, 各地区名额,
+各培养单位, 经费预算, 说明. notices.xlsx: 目录, then one sheet per host and per sending
+region with trainees (the notification list's columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from matcher.model import Status
+from matcher.report.csvout import NOTICE_COLUMNS, notice_groups
+from matcher.report.data import ReportData
+from matcher.report.naming import safe_sheet_name
+from matcher.report.tables import (
+    ADJUSTED_LABEL,
+    PREARRANGED_LABEL,
+    RANK_LABELS,
+    STATUS_LABELS,
+)
+from matcher.report.xlsx import EXCEL_MAX_DATA_ROWS, Book, Column
+
+TRACK_SHEETS = {"区外": "区外培养", "区内": "区内培养"}
+OFFICIAL_HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "出生年月",
+    "工作单位",
+    "参加工作时间",
+    "从事专业",
+    "学历及毕业年限",
+    "职称",
+    "联系方式(手机号码)",
+    "拟选培养单位1",
+    "拟选培养单位2",
+]
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
+STATUS_BY_VALUE = {s.value: label for s, label in STATUS_LABELS.items()}
+
+
+def _get(key: str) -> Any:
+    return lambda row: row[key]
+
+
+def _seq(row: Mapping[str, Any]) -> int:
+    return int(row["_seq"])
+
+
+def _month_dot(value: str) -> str:
+    return value.replace("-", ".") if value else ""
+
+
+def _education(row: Mapping[str, Any]) -> str:
+    year = row["graduation_year"]
+    parts = [row["education"], f"{year}年毕业" if isinstance(year, int) else ""]
+    return " ".join(p for p in parts if p)
+
+
+def _admission(row: Mapping[str, Any]) -> str:
+    if row["status"] == Status.ADJUSTED.value:
+        return ADJUSTED_LABEL
+    rank = row["choice_rank"]
+    return RANK_LABELS.get(rank, PREARRANGED_LABEL) if isinstance(rank, int) else PREARRANGED_LABEL
+
+
+TRACK_COLUMNS = [
+    Column("序号", _seq),
+    Column("姓名", _get("name")),
+    Column("性别", _get("gender")),
+    Column("民族", _get("ethnicity")),
+    Column("出生年月", lambda r: _month_dot(r["birth"])),
+    Column("工作单位", _get("employer")),
+    Column("参加工作时间", lambda r: _month_dot(r["work_start"])),
+    Column("从事专业", _get("profession")),
+    Column("学历及毕业年限", _education),
+    Column("职称", _get("title")),
+    Column("联系方式(手机号码)", _get("phone"), "id"),
+    Column("拟选培养单位1", _get("choice_1")),
+    Column("拟选培养单位2", _get("choice_2")),
+    Column("拟选培养单位3", _get("choice_3")),
+    Column("培养单位", _get("host")),
+    Column("录取志愿", _admission),
+    Column("是否调剂", lambda r: "是" if r["status"] == Status.ADJUSTED.value else "否", "yesno"),
+    Column("选派地区", _get("region")),
+    Column("身份证号", _get("id_number"), "id"),
+    Column("是否确认", lambda r: None, "yesno"),
+]
+_SOURCE = [Column("来源文件", _get("source_file")), Column("行号", _get("source_row"))]
+_PERSON = [
+    Column("序号", _seq),
+    Column("姓名", _get("name")),
+    Column("身份证号", _get("id_number"), "id"),
+]
+UNMATCHED_COLUMNS = [
+    *_PERSON,
+    Column("联系方式", _get("phone"), "id"),
+    Column("选派地区", _get("region")),
+    Column("培养方式", _get("track")),
+    Column("状态", lambda r: STATUS_BY_VALUE.get(r["status"], r["status"])),
+    Column("原因代码", _get("reason_code")),
+    Column("原因", _get("reason")),
+    Column("改进建议", _get("remedy")),
+    Column("拟选培养单位1", _get("choice_1")),
+    Column("拟选培养单位2", _get("choice_2")),
+    Column("拟选培养单位3", _get("choice_3")),
+    Column("是否接受调剂", _get("accepts_adjustment")),
+    *_SOURCE,
+]
+ADJUSTMENT_COLUMNS = [
+    *_PERSON,
+    Column("选派地区", _get("region")),
+    Column("培养方式", _get("track")),
+    Column("从事专业", _get("profession")),
+    Column("专业领域", _get("field")),
+    Column("拟选培养单位1", _get("choice_1")),
+    Column("拟选培养单位2", _get("choice_2")),
+    Column("拟选培养单位3", _get("choice_3")),
+    Column("调剂至", _get("host")),
+    Column("该单位培养专业", _get("host_fields")),
+    *_SOURCE,
+    Column("是否确认", lambda r: None, "yesno"),
+]
+INELIGIBLE_COLUMNS = [
+    *_PERSON,
+    Column("选派地区", _get("region")),
+    Column("培养方式", _get("track")),
+    Column("原因代码", _get("reason_code")),
+    Column("原因", _get("reason")),
+    Column("改进建议", _get("remedy")),
+    *_SOURCE,
+]
+PROBLEM_COLUMNS = [
+    Column("文件", _get("file")),
+    Column("行号", _get("row")),
+    Column("列", _get("column")),
+    Column("代码", _get("code")),
+    Column("严重程度", lambda r: SEVERITY_LABELS.get(r["severity"], r["severity"])),
+    Column("说明", _get("message")),
+]
+REGION_COLUMNS = [
+    Column("地区", _get("region")),
+    Column("培养方式", _get("track")),
+    Column("名额", _get("quota")),
+    Column("申报人数", _get("applicants")),
+    Column("按志愿录取", _get("placed")),
+    Column("调剂录取", _get("adjusted")),
+    Column("录取合计", _get("filled")),
+    Column("未录取", _get("unmatched")),
+    Column("不符合条件", _get("ineligible")),
+    Column("数据无效", _get("invalid")),
+    Column("未录取合计", _get("unplaced")),
+    Column("剩余名额", _get("unused")),
+]
+HOST_COLUMNS = [
+    Column("培养单位", _get("host")),
+    Column("培养方式", _get("track")),
+    Column("所在地", _get("location")),
+    Column("接收名额", _get("capacity")),
+    Column("已录取", _get("filled")),
+    Column("第一志愿", _get("first")),
+    Column("第二志愿", _get("second")),
+    Column("第三志愿", _get("third")),
+    Column("预先接收", _get("prearranged")),
+    Column("调剂", _get("adjusted")),
+    Column("剩余名额", _get("free")),
+]
+FUNDING_COLUMNS = [
+    Column("类别", _get("scope")),
+    Column("名称", _get("name")),
+    Column("培养方式", _get("track")),
+    Column("人数", _get("trainees")),
+    Column("学费住宿费（元）", _get("tuition_lodging")),
+    Column("管理费（元）", _get("management")),
+    Column("生活补贴（元）", _get("living")),
+    Column("合计（元）", _get("total")),
+]
+NOTICE_SHEET_COLUMNS = [
+    Column(h, _get(h), "id" if h == "联系方式" else "text") for h in NOTICE_COLUMNS
+]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    records = frame.to_dict("records")
+    for i, record in enumerate(records, start=1):
+        record["_seq"] = i
+    return [{str(k): v for k, v in r.items()} for r in records]
+
+
+def _with_total(
+    frame: pd.DataFrame, label_column: str, numeric: Sequence[str]
+) -> list[dict[str, Any]]:
+    records = _records(frame)
+    total: dict[str, Any] = {c: "" for c in frame.columns}
+    total[label_column] = "合计"
+    for column in numeric:
+        total[column] = int(sum(int(r[column]) for r in records))
+    return [*records, total]
+
+
+def track_rows(data: ReportData, track: str) -> list[dict[str, Any]]:
+    """Return the trainees of `track`, ordered by region (quota table order) then input order."""
+    mine = data.trainees[data.trainees["track"] == track]
+    order = {r: i for i, r in enumerate(data.region_order())}
+    mine = mine.assign(_r=[order.get(r or "未识别", len(order)) for r in mine["region"]])
+    return _records(mine.sort_values("_r", kind="stable").drop(columns="_r"))
+
+
+def notes(data: ReportData) -> list[str]:
+    """Return the lines of the 说明 sheet."""
+    funding = data.summary["funding"]
+    rates = funding["rates"]
+    lines = [
+        f"{data.summary['year']}年度特培计划选派结果（由 matcher 生成；"
+        "工作簿中没有公式，合计均为计算后的数值）。",
+        "状态：按志愿录取、调剂录取、未录取、不符合条件、数据无效；"
+        "每个申报行在 placements.csv 中恰好出现一次。",
+        "“是否调剂”“是否确认”列可从下拉列表中选择“是”或“否”。",
+        f"经费按通知标准、培养{funding['months']}个月计算（生活补贴结业考核合格后按实际培训时间发放）：",
+    ]
+    for track, rate in rates.items():
+        lines.append(
+            f"{track}：学费和住宿费每人每年{rate['tuition_lodging']:,}元，管理费每人每年"
+            f"{rate['management']:,}元，生活补贴每人每月{rate['living_per_month']:,}元。"
+        )
+    return lines
+
+
+def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
+    """placements.xlsx's bytes (see the module docstring for the sheets)."""
+    book = Book(data.created, max_rows)
+    for track, sheet in TRACK_SHEETS.items():
+        book.table(sheet, TRACK_COLUMNS, track_rows(data, track))
+    book.table("未录取名单", UNMATCHED_COLUMNS, _records(data.unmatched))
+    book.table("调剂名单", ADJUSTMENT_COLUMNS, _records(data.adjustments))
+    book.table("不符合条件", INELIGIBLE_COLUMNS, _records(data.ineligible))
+    book.table("数据问题", PROBLEM_COLUMNS, _records(data.problems))
+    region_numbers = [c for c in data.regions.columns if c not in ("region", "track")]
+    book.table("各地区名额", REGION_COLUMNS, _with_total(data.regions, "region", region_numbers))
+    host_numbers = [c for c in data.hosts.columns if c not in ("host", "track", "location")]
+    book.table("各培养单位", HOST_COLUMNS, _with_total(data.hosts, "host", host_numbers))
+    book.table("经费预算", FUNDING_COLUMNS, _records(data.funding))
+    book.note_sheet("说明", notes(data))
+    return book.close()
+
+
+def notices_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
+    """notices.xlsx's bytes: a 目录 sheet, then one sheet per host and per region."""
+    book = Book(data.created, max_rows)
+    groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
+    taken = {"目录", "说明"}
+    names = [safe_sheet_name(name, taken) for _, name, _ in groups]
+    index = [
+        {"类型": kind, "名称": name, "工作表": sheet, "人数": len(frame)}
+        for (kind, name, frame), sheet in zip(groups, names, strict=True)
+    ]
+    book.table(
+        "目录",
+        [
+            Column("类型", _get("类型")),
+            Column("名称", _get("名称")),
+            Column("工作表", _get("工作表")),
+            Column("人数", _get("人数")),
+        ],
+        index,
+    )
+    for (_, _, frame), sheet in zip(groups, names, strict=True):
+        book.table(sheet, NOTICE_SHEET_COLUMNS, frame.to_dict("records"))  # type: ignore[arg-type]
+    if book.notes:
+        book.note_sheet("说明", [])
+    return book.close()

@@ -1,0 +1,110 @@
+"""Write every output of `matcher run` into an output folder, atomically and privately.
+
+Files (see ../shared/CONTRACT.md "Outputs of run"): placements.csv, unmatched.csv,
+placements.xlsx, notices.xlsx, notices/按培养单位/<host>.csv, notices/按选派地区/<region>.csv,
+result.json, report.html. The same `RunResult` always gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from matcher.report.csvout import (
+    NOTICE_BY_HOST,
+    NOTICE_BY_REGION,
+    csv_bytes,
+    notice_files,
+    notice_groups,
+)
+from matcher.report.data import ReportData, prepare
+from matcher.report.funding import DEFAULT_MONTHS
+from matcher.report.jsonout import result_json
+from matcher.report.page import report_html
+from matcher.report.workbook import notices_xlsx, placements_xlsx
+from matcher.result import RunResult
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+class OutputExistsError(FileExistsError):
+    """The output folder is not empty and `force` was not given."""
+
+
+def render(data: ReportData) -> dict[str, bytes]:
+    """Relative path (POSIX) → bytes of every output, in a fixed order."""
+    groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
+    return {
+        "placements.csv": csv_bytes(data.placements),
+        "unmatched.csv": csv_bytes(data.unmatched),
+        "placements.xlsx": placements_xlsx(data),
+        "notices.xlsx": notices_xlsx(data),
+        **notice_files(groups),
+        "result.json": result_json(data.result, data.summary),
+        "report.html": report_html(data),
+    }
+
+
+def _mkdir(path: Path) -> None:
+    if not path.is_dir():
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+
+
+def _write_atomic(path: Path, content: bytes) -> None:
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+    )
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_notices(out_dir: Path, files: Mapping[str, bytes]) -> None:
+    for folder in (NOTICE_BY_HOST, NOTICE_BY_REGION):
+        directory = out_dir / folder
+        if directory.is_dir():
+            for old in directory.glob("*.csv"):
+                if f"{folder}/{old.name}" not in files:
+                    old.unlink()
+
+
+def write_outputs(
+    result: RunResult, out_dir: Path, *, force: bool = False, months: int = DEFAULT_MONTHS
+) -> list[Path]:
+    """Write all outputs of `result` into `out_dir`; return the written paths in order.
+
+    Refuses a non-empty `out_dir` (raises `OutputExistsError`) unless `force`; with
+    `force`, files are replaced and notification lists of hosts or regions no longer in
+    the run are removed (nothing else is). Each file is written to a temporary name in
+    its folder and moved into place with `os.replace`; files get mode 0o600, folders
+    created here 0o700. Raises `matcher.report.tables.ReportError` when the outcomes do
+    not match the applicants (nothing is written then).
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir} exists and is not a folder")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise OutputExistsError(f"{out_dir} is not empty (use --force to overwrite)")
+    files = render(prepare(result, months))  # everything computed before anything is written
+    _mkdir(out_dir)
+    written: list[Path] = []
+    for relative, content in files.items():
+        path = out_dir.joinpath(*relative.split("/"))
+        for parent in reversed(path.relative_to(out_dir).parents):
+            _mkdir(out_dir / parent)
+        _write_atomic(path, content)
+        written.append(path)
+    if force:
+        _remove_stale_notices(out_dir, files)
+    return written

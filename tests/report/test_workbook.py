@@ -1,0 +1,166 @@
+import io
+import json
+
+import openpyxl
+import pytest
+
+from matcher.report.data import prepare
+from matcher.report.workbook import OFFICIAL_HEADERS, notices_xlsx, placements_xlsx
+from tests.report.conftest import HOSTILE, HOSTILE_UNMATCHED
+
+SHEETS = [
+    "区外培养",
+    "区内培养",
+    "未录取名单",
+    "调剂名单",
+    "不符合条件",
+    "数据问题",
+    "各地区名额",
+    "各培养单位",
+    "经费预算",
+    "说明",
+]
+
+
+@pytest.fixture(scope="module")
+def book(written):
+    out, _ = written
+    return openpyxl.load_workbook(out / "placements.xlsx")
+
+
+@pytest.fixture(scope="module")
+def summary(written):
+    out, _ = written
+    return json.loads((out / "result.json").read_text("utf-8"))["summary"]
+
+
+def _rows(sheet):
+    values = list(sheet.iter_rows(values_only=True))
+    header = list(values[0])
+    return header, [dict(zip(header, r, strict=True)) for r in values[1:]]
+
+
+def test_sheet_names(book):
+    assert book.sheetnames == SHEETS
+
+
+def test_track_sheets_have_official_columns_and_trainees(book, summary):
+    for track, name in (("区外", "区外培养"), ("区内", "区内培养")):
+        header, rows = _rows(book[name])
+        assert header[: len(OFFICIAL_HEADERS)] == OFFICIAL_HEADERS
+        assert header[len(OFFICIAL_HEADERS) :] == [
+            "拟选培养单位3",
+            "培养单位",
+            "录取志愿",
+            "是否调剂",
+            "选派地区",
+            "身份证号",
+            "是否确认",
+        ]
+        figures = summary["tracks"][track]
+        assert len(rows) == figures["placed"] + figures["adjusted"]
+        assert sum(r["是否调剂"] == "是" for r in rows) == figures["adjusted"]
+        assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
+        assert book[name].freeze_panes == "A2"
+
+
+def test_id_numbers_are_text(book):
+    sheet = book["区外培养"]
+    header = [c.value for c in sheet[1]]
+    col = header.index("身份证号") + 1
+    cells = [sheet.cell(row=r, column=col) for r in range(2, sheet.max_row + 1)]
+    assert cells and all(c.data_type == "s" and c.number_format == "@" for c in cells)
+    assert cells[0].value == "150102198503010004"
+
+
+def test_yes_no_dropdowns(book):
+    for name in ("区外培养", "区内培养", "调剂名单"):
+        validations = book[name].data_validations.dataValidation
+        assert validations, name
+        assert all(v.type == "list" and v.formula1 == '"是,否"' for v in validations)
+    header = [c.value for c in book["区外培养"][1]]
+    letters = {
+        openpyxl.utils.get_column_letter(header.index(h) + 1) for h in ("是否调剂", "是否确认")
+    }
+    covered = {
+        str(v.sqref).split(":")[0].rstrip("0123456789")
+        for v in book["区外培养"].data_validations.dataValidation
+    }
+    assert covered == letters
+
+
+def test_not_placed_sheets(book, summary):
+    _, rows = _rows(book["未录取名单"])
+    status = summary["status"]
+    assert len(rows) == status["unmatched"] + status["ineligible"] + status["invalid"]
+    assert all(r["原因"] and r["改进建议"] for r in rows)
+    assert HOSTILE_UNMATCHED in {r["姓名"] for r in rows}
+    assert len(_rows(book["调剂名单"])[1]) == status["adjusted"]
+    assert len(_rows(book["不符合条件"])[1]) == status["ineligible"]
+    header, problems = _rows(book["数据问题"])
+    assert header == ["文件", "行号", "列", "代码", "严重程度", "说明"]
+    assert len(problems) == summary["issues"]["total"]
+
+
+def test_aggregate_sheets_match_summary(book, summary):
+    _, regions = _rows(book["各地区名额"])
+    for row in regions[:-1]:
+        figures = summary["regions"][row["地区"]][row["培养方式"]]
+        assert (row["名额"], row["录取合计"], row["剩余名额"]) == (
+            figures["quota"],
+            figures["filled"],
+            figures["unused"],
+        )
+    assert regions[-1]["地区"] == "合计"
+    assert regions[-1]["录取合计"] == summary["trainees"]
+    _, hosts = _rows(book["各培养单位"])
+    assert {r["培养单位"]: r["已录取"] for r in hosts[:-1]} == {
+        h: f["filled"] for h, f in summary["hosts"].items()
+    }
+    _, funding = _rows(book["经费预算"])
+    assert funding[0]["类别"] == "合计"
+    assert funding[0]["合计（元）"] == summary["funding"]["total"]["total"]
+
+
+def test_no_live_formula_anywhere(written):
+    out, _ = written
+    for name in ("placements.xlsx", "notices.xlsx"):
+        book = openpyxl.load_workbook(out / name)
+        seen = False
+        for sheet in book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (name, sheet.title, cell.coordinate)
+                    if isinstance(cell.value, str) and cell.value.startswith("="):
+                        assert cell.data_type == "s"
+                        seen = seen or cell.value == HOSTILE
+        assert seen, f"{name}: hostile name not found as text"
+
+
+def test_split_across_sheets_when_too_long(result):
+    data = prepare(result)
+    book = openpyxl.load_workbook(io.BytesIO(placements_xlsx(data, max_rows=2)))
+    assert "区内培养(2)" in book.sheetnames
+    total = sum(book[n].max_row - 1 for n in book.sheetnames if n.startswith("区内培养"))
+    assert total == data.summary["tracks"]["区内"]["filled"]
+    notes = [c.value for c in book["说明"]["A"]]
+    assert any("区内培养(2)" in str(v) for v in notes)
+
+
+def test_notices_workbook(result, written):
+    out, _ = written
+    book = openpyxl.load_workbook(out / "notices.xlsx")
+    assert book.sheetnames[0] == "目录"
+    index = list(book["目录"].iter_rows(min_row=2, values_only=True))
+    assert len(index) == len(list((out / "notices").rglob("*.csv")))
+    for _kind, _name, sheet, count in index:
+        assert book[sheet].max_row - 1 == count
+    trainees = sum(1 for o in result.outcomes if o.host)
+    assert sum(c for k, *_, c in index if k == "培养单位") == trainees
+    assert sum(c for k, *_, c in index if k == "选派地区") == trainees
+
+
+def test_workbooks_are_deterministic(result):
+    data = prepare(result)
+    assert placements_xlsx(data) == placements_xlsx(prepare(result))
+    assert notices_xlsx(data) == notices_xlsx(prepare(result))

@@ -1,0 +1,94 @@
+import os
+import stat
+
+import pytest
+
+from matcher.report.tables import ReportError
+from matcher.report.write import OutputExistsError, write_outputs
+from tests.report.conftest import HOSTILE, build_result
+
+EXPECTED = {
+    "placements.csv",
+    "unmatched.csv",
+    "placements.xlsx",
+    "notices.xlsx",
+    "result.json",
+    "report.html",
+}
+
+
+def _snapshot(folder):
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_writes_every_output_privately(written):
+    out, paths = written
+    names = {p.relative_to(out).as_posix() for p in paths}
+    assert EXPECTED <= names
+    assert "notices/按培养单位/内蒙古大学.csv" in names and "notices/按选派地区/兴安盟.csv" in names
+    assert set(_snapshot(out)) == names  # no temporary files left
+    for path in paths:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for folder in (out, out / "notices", out / "notices" / "按培养单位"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_byte_identical_across_writes(tmp_path):
+    write_outputs(build_result(), tmp_path / "a")
+    write_outputs(build_result(), tmp_path / "b")
+    assert _snapshot(tmp_path / "a") == _snapshot(tmp_path / "b")
+
+
+def test_refuses_non_empty_folder_unless_forced(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(OutputExistsError):
+        write_outputs(build_result(), out)
+    assert os.listdir(out) == ["keep.txt"]
+    write_outputs(build_result(), out, force=True)
+    assert (out / "keep.txt").read_text() == "mine"
+    assert (out / "result.json").exists()
+
+
+def test_force_removes_stale_notice_lists_only(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    stale = out / "notices" / "按培养单位" / "旧单位.csv"
+    stale.write_text("old")
+    other = out / "notices" / "readme.txt"
+    other.write_text("mine")
+    write_outputs(build_result(), out, force=True)
+    assert not stale.exists() and other.exists()
+
+
+def test_refuses_a_file_as_folder(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(OutputExistsError):
+        write_outputs(build_result(), target, force=True)
+
+
+def test_mismatched_outcomes_write_nothing(tmp_path):
+    result = build_result()
+    broken = result.model_copy(update={"outcomes": result.outcomes[:-1]})
+    with pytest.raises(ReportError):
+        write_outputs(broken, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_hostile_name_is_text_in_every_file_that_lists_trainees(written):
+    out, _ = written
+    for name in (
+        "placements.csv",
+        "report.html",
+        "notices/按培养单位/中国农业大学.csv",
+        "notices/按选派地区/兴安盟.csv",
+    ):
+        text = (out / name).read_text("utf-8-sig")
+        assert "HYPERLINK(" in text, name
+        assert HOSTILE not in text.replace('""', '"').replace("'" + HOSTILE, ""), name
