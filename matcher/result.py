@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from matcher.model import Frozen, Round, Status
 
 
@@ -34,9 +36,9 @@ class SolverReport(Frozen):
 
     mechanism: str
     status: str  # optimal | feasible | infeasible | error
-    objective: dict[str, int] = {}
-    proof: dict[str, Any] = {}
-    verification: dict[str, Any] = {}
+    objective: dict[str, int] = Field(default_factory=dict)
+    proof: dict[str, Any] = Field(default_factory=dict)
+    verification: dict[str, Any] = Field(default_factory=dict)
     message: str = ""
 
 
@@ -50,4 +52,4 @@ class RunResult(Frozen):
     round: Round
     outcomes: tuple[Outcome, ...]
     solver: SolverReport
-    manifest: dict[str, Any] = {}
+    manifest: dict[str, Any] = Field(default_factory=dict)

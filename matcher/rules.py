@@ -74,9 +74,7 @@ def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
     if not _qualified(applicant, rules, track, day):
         edu = _EDUCATION_NAMES.get(int(rules.min_education[track]), "规定")
         title = _TITLE_NAMES.get(rules.min_title[track], "规定")
-        years = (
-            years_between(applicant.work_start, day) if applicant.work_start else None
-        )
+        years = years_between(applicant.work_start, day) if applicant.work_start else None
         have = f"（现为{applicant.education_text or '学历不详'}"
         have += f"、从事本专业{years}年" if years is not None else "、工作年限不详"
         have += f"、职称{applicant.title or '无'}）"
@@ -93,15 +91,23 @@ def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
         reasons.append(
             Reason(
                 code="NOT_MINORITY",
-                message=f"{track.value}培养仅选拔少数民族专业技术人才（民族：{applicant.ethnicity or '未填'}）",
+                message=(
+                    f"{track.value}培养仅选拔少数民族专业技术人才"
+                    f"（民族：{applicant.ethnicity or '未填'}）"
+                ),
             )
         )
     if rules.exclude_health_issue and applicant.health_issue:
         reasons.append(
-            Reason(code="HEALTH", message="健康状况填“有”：有影响正常培训的疾病史，不符合身心健康条件")
+            Reason(
+                code="HEALTH",
+                message="健康状况填“有”：有影响正常培训的疾病史，不符合身心健康条件",
+            )
         )
     if rules.exclude_prior_participants and applicant.prior_participation:
-        reasons.append(Reason(code="PRIOR_PARTICIPATION", message="已参加过特培学习，本轮规则不再选派"))
+        reasons.append(
+            Reason(code="PRIOR_PARTICIPATION", message="已参加过特培学习，本轮规则不再选派")
+        )
     return tuple(reasons)
 
 

@@ -1,0 +1,206 @@
+"""The command line: thin wrappers over the library, exceptions turned into messages.
+
+Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong usage;
+3 no solution or verification failed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matcher.load import InputError, load_round
+from matcher.model import Mechanism, Policy, Round, Rules, Severity
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="特培计划培养单位匹配工具 matcher：读取、校验、匹配、出表。",
+    rich_markup_mode=None,
+)
+err = Console(stderr=True)
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE = 0, 1, 2, 3
+
+Applicants = Annotated[
+    list[Path] | None,
+    typer.Option("--applicants", "-a", help="申报汇总表（附件3）文件或文件夹，可多次给出"),
+]
+Hosts = Annotated[Path | None, typer.Option("--hosts", help="培养单位目录（默认：内置2023目录）")]
+Quotas = Annotated[Path | None, typer.Option("--quotas", help="名额分配表（附件1）")]
+RefDate = Annotated[
+    str | None, typer.Option("--reference-date", help="计算年龄与工作年限的基准日 YYYY-MM-DD")
+]
+MechanismOpt = Annotated[
+    str, typer.Option("--mechanism", help="匹配机制：optimal|stable|immediate|cpsat")
+]
+Seed = Annotated[int, typer.Option("--seed", help="同分抽签的随机种子（记录在 manifest 中）")]
+
+
+def _rules(reference_date: str | None) -> Rules:
+    if reference_date is None:
+        return Rules()
+    try:
+        return Rules(reference_date=date.fromisoformat(reference_date))
+    except ValueError:
+        err.print(f"--reference-date 应为 YYYY-MM-DD，收到 {reference_date!r}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _policy(mechanism: str, seed: int) -> Policy:
+    try:
+        return Policy(mechanism=Mechanism(mechanism), seed=seed)
+    except ValueError:
+        known = ", ".join(m.value for m in Mechanism)
+        err.print(f"未知的匹配机制 {mechanism!r}；可用：{known}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _load(
+    applicants: list[Path] | None,
+    hosts: Path | None,
+    quotas: Path | None,
+    rules: Rules,
+    policy: Policy | None = None,
+) -> Round:
+    try:
+        return load_round(applicants, hosts, quotas, rules=rules, policy=policy)
+    except InputError as exc:
+        err.print(f"[red]输入错误[/red]：{exc}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _has_errors(round_: Round) -> bool:
+    return any(i.severity is Severity.ERROR for i in round_.issues)
+
+
+@app.command()
+def validate(
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    reference_date: RefDate = None,
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 数组输出问题清单")] = False,
+) -> None:
+    """Check the input files and list every problem at once.
+
+    Example: matcher validate -a 附件3-赤峰市-区外.xlsx --json
+    """
+    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    if as_json:
+        rows = [i.model_dump(mode="json") for i in round_.issues]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_issues(round_)
+    raise typer.Exit(EXIT_INPUT if _has_errors(round_) else EXIT_OK)
+
+
+def _print_issues(round_: Round) -> None:
+    out = Console()
+    errors = sum(i.severity is Severity.ERROR for i in round_.issues)
+    warnings = len(round_.issues) - errors
+    if round_.issues:
+        table = Table("文件", "行", "列", "代码", "级别", "问题及修改方法", show_lines=False)
+        for i in round_.issues:
+            level = "[red]错误[/red]" if i.severity is Severity.ERROR else "[yellow]提示[/yellow]"
+            table.add_row(i.file, str(i.row or ""), i.column or "", i.code, level, i.message)
+        out.print(table)
+    invalid = sum(a.invalid for a in round_.applicants)
+    out.print(
+        f"共读取申请人 {len(round_.applicants)} 人（{len(round_.inputs)} 个文件）；"
+        f"错误 {errors} 个，提示 {warnings} 个；{invalid} 人因数据错误将被标为 invalid。"
+    )
+
+
+@app.command()
+def run(
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    reference_date: RefDate = None,
+    mechanism: MechanismOpt = "optimal",
+    seed: Seed = 2023,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("out"),
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="输入有错误时不出结果")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度")] = False,
+) -> None:
+    """Place the round's applicants and write every output into --out.
+
+    With no input options the bundled 2023 sample round is used.
+    Example: matcher run -a submissions/ --out results/2023 --seed 7
+    """
+    from matcher.pipeline import PipelineError, solve_round
+    from matcher.report.write import OutputExistsError, write_outputs
+
+    console = Console(stderr=True, quiet=quiet)
+    policy = _policy(mechanism, seed)
+    with console.status("读取并校验输入文件…"):
+        round_ = _load(applicants, hosts, quotas, _rules(reference_date), policy)
+    has_errors = _has_errors(round_)
+    if has_errors and strict:
+        _print_issues(round_)
+        raise typer.Exit(EXIT_INPUT)
+    try:
+        with console.status(f"匹配中（{policy.mechanism.value}）并独立核验…"):
+            result = solve_round(round_)
+        with console.status("写出结果文件…"):
+            paths = write_outputs(result, out, force=force)
+    except PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{exc}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    except OutputExistsError as exc:
+        err.print(f"[red]输出文件夹不为空[/red]：{exc}（加 --force 覆盖）")
+        raise typer.Exit(EXIT_USAGE) from None
+    counts: dict[str, int] = {}
+    for o in result.outcomes:
+        counts[o.status.value] = counts.get(o.status.value, 0) + 1
+    console.print(
+        "完成："
+        + "，".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f"；结果 {len(paths)} 个文件写入 {out}"
+    )
+    if has_errors:
+        console.print("[yellow]输入有错误，相关申请人已标为 invalid；见 matcher validate[/yellow]")
+    raise typer.Exit(EXIT_INPUT if has_errors else EXIT_OK)
+
+
+@app.command()
+def explain(
+    applicant: Annotated[str, typer.Argument(help="身份证号，或 文件名:行号")],
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    reference_date: RefDate = None,
+    mechanism: MechanismOpt = "optimal",
+    seed: Seed = 2023,
+) -> None:
+    """Explain one applicant's outcome: their choices, each host's state, the reason.
+
+    Example: matcher explain 附件3-赤峰市-区外培养学员汇总表.xlsx:5
+    """
+    from matcher.pipeline import PipelineError, explain_applicant, find_applicant
+
+    round_ = _load(applicants, hosts, quotas, _rules(reference_date), _policy(mechanism, seed))
+    key = find_applicant(round_, applicant)
+    if key is None:
+        err.print("找不到该申请人：请给出身份证号，或“文件名:行号”（行号同 Excel 显示）")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        text = explain_applicant(round_, key)
+    except PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{exc}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    Console().print(text, highlight=False)
+
+
+def main() -> None:
+    """Entry point of the `matcher` console script."""
+    app()

@@ -1,0 +1,132 @@
+"""Build a checked `Round` from the department's files (or the bundled sample round).
+
+Steps: expand the applicant paths (folders → their .xlsx/.xls/.csv files, sorted); read
+the host catalogue and the quota table; read every applicant file; run the cross-file
+checks of `matcher.validate`; attach each row's issues to its applicant; hash every input
+for the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
+from matcher.model import Applicant, InputFile, Issue, Policy, Round, Rules
+from matcher.paths import data_dir, sample_round_dir
+from matcher.validate import check_round
+
+APPLICANT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+
+
+class InputError(Exception):
+    """An input path that cannot be used at all (missing file, empty folder)."""
+
+
+def default_hosts() -> Path:
+    """The bundled 2023 host catalogue."""
+    return data_dir() / "hosts-2023.csv"
+
+
+def default_quotas() -> Path:
+    """The bundled 2023 quota table (附件1)."""
+    return data_dir() / "quotas-2023.csv"
+
+
+def applicant_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, and the applicant files inside named folders (sorted).
+
+    Raises `InputError` for a path that does not exist or a folder with no such file.
+    """
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p
+                for p in path.iterdir()
+                if p.suffix.lower() in APPLICANT_SUFFIXES and not p.name.startswith(("~$", "."))
+            )
+            if not found:
+                raise InputError(f"文件夹 {path} 中没有 .xlsx/.xls/.csv 申报文件")
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InputError(f"找不到文件 {path}")
+    return files
+
+
+def load_round(
+    applicants: Sequence[Path] | None = None,
+    hosts: Path | None = None,
+    quotas: Path | None = None,
+    *,
+    rules: Rules | None = None,
+    policy: Policy | None = None,
+) -> Round:
+    """Read, normalise and check a round; with no applicant paths, the bundled sample round.
+
+    Never raises on bad content: problems become `Issue`s (rows with errors are kept and
+    end `invalid`). Raises `InputError` only for paths that do not exist.
+    """
+    rules = rules or Rules()
+    files = applicant_files(applicants or [sample_round_dir()])
+    hosts_path = hosts or default_hosts()
+    quotas_path = quotas or default_quotas()
+    for path in (hosts_path, quotas_path):
+        if not path.is_file():
+            raise InputError(f"找不到文件 {path}")
+
+    catalogue, host_issues = read_hosts(hosts_path)
+    quota_table, quota_issues = read_quotas(quotas_path)
+    vocab = load_vocabulary()
+    people: list[Applicant] = []
+    file_issues: list[Issue] = [*host_issues, *quota_issues]
+    for path in files:
+        rows, issues = read_applicants(path, vocab, rules.reference_date)
+        people += rows
+        file_issues += issues
+    cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
+    people = _attach(people, cross)
+
+    every = {_issue_key(i): i for i in file_issues}
+    every.update({_issue_key(i): i for a in people for i in a.problems})
+    every.update({_issue_key(i): i for i in cross})
+    inputs = [_input(p, "applicants") for p in files]
+    inputs += [_input(hosts_path, "hosts"), _input(quotas_path, "quotas")]
+    return Round(
+        applicants=tuple(people),
+        catalogue=catalogue,
+        quotas=quota_table,
+        rules=rules,
+        policy=policy or Policy(),
+        issues=tuple(sorted(every.values(), key=_issue_key)),
+        inputs=tuple(inputs),
+    )
+
+
+def _attach(people: list[Applicant], issues: list[Issue]) -> list[Applicant]:
+    """Applicants with the cross-file issues of their row added to `problems`."""
+    by_row: dict[tuple[str, int | None], list[Issue]] = defaultdict(list)
+    for issue in issues:
+        if issue.row is not None:
+            by_row[(issue.file, issue.row)].append(issue)
+    if not by_row:
+        return people
+    return [
+        a.model_copy(update={"problems": (*a.problems, *extra)})
+        if (extra := by_row.get((a.source_file, a.source_row)))
+        else a
+        for a in people
+    ]
+
+
+def _issue_key(issue: Issue) -> tuple[str, int, str, str, str]:
+    return (issue.file, issue.row or 0, issue.column or "", issue.code, issue.message)
+
+
+def _input(path: Path, role: str) -> InputFile:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return InputFile(path=path.name, role=role, sha256=digest)

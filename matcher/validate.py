@@ -1,0 +1,174 @@
+"""Checks across rows and files: what no single row can tell on its own.
+
+Row-level problems (ID numbers, dates, yes/no, missing fields) are found while reading
+(`matcher.ingest`); this module adds, every problem at once:
+
+- DUPLICATE_PERSON: the same 身份证号 in two rows (files);
+- HOST_UNKNOWN: a choice that is no host of the catalogue, with the closest names;
+- HOST_OTHER_TRACK: a choice that is a host of the other track;
+- CHOICE_FIELD_MISMATCH (warning): a choice that does not train the applicant's field;
+- PREARRANGED_UNKNOWN (warning): a 预先接收单位 that is no host of the applicant's track;
+- REGION_NOT_IN_QUOTAS: a sending region the quota table does not know;
+- QUOTA_EXCEEDS_CAPACITY (warning): a track's quotas its hosts cannot hold.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
+
+CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
+
+
+def check_round(
+    applicants: Sequence[Applicant],
+    catalogue: HostCatalogue,
+    quotas: QuotaTable,
+    *,
+    quota_file: str = "quotas",
+) -> list[Issue]:
+    """Every cross-row problem of a round, in applicant order then file-level ones."""
+    issues: list[Issue] = []
+    issues += _duplicates(applicants)
+    suggest = _suggester(catalogue)
+    regions = set(quotas.regions())
+    for a in applicants:
+        issues += _choice_issues(a, catalogue, suggest)
+        if a.region and regions and a.region not in regions:
+            issues.append(
+                _row_issue(
+                    a,
+                    "选派地区",
+                    "REGION_NOT_IN_QUOTAS",
+                    Severity.ERROR,
+                    f"选派地区“{a.region}”不在名额分配表（附件1）中，请核对地区名称或补充名额表",
+                )
+            )
+    issues += _capacity_issues(catalogue, quotas, quota_file)
+    return issues
+
+
+def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message: str) -> Issue:
+    return Issue(
+        file=a.source_file,
+        row=a.source_row,
+        column=column,
+        code=code,
+        severity=severity,
+        message=message,
+    )
+
+
+def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
+    rows: dict[str, list[Applicant]] = defaultdict(list)
+    for a in applicants:
+        if a.id_number and len(a.id_number) == 18:
+            rows[a.id_number].append(a)
+    issues = []
+    for same in rows.values():
+        if len(same) < 2:
+            continue
+        for a in same:
+            others = "、".join(f"{b.source_file}第{b.source_row}行" for b in same if b is not a)
+            issues.append(
+                _row_issue(
+                    a,
+                    "身份证号",
+                    "DUPLICATE_PERSON",
+                    Severity.ERROR,
+                    f"{a.name}的身份证号与{others}相同：同一人重复申报，请只保留一条",
+                )
+            )
+    return issues
+
+
+def _suggester(catalogue: HostCatalogue):  # type: ignore[no-untyped-def]
+    names = catalogue.names()
+
+    @lru_cache(maxsize=4096)
+    def suggest(name: str) -> tuple[str, ...]:
+        found = process.extract(name, names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        return tuple(match for match, _score, _idx in found)
+
+    return suggest
+
+
+def _choice_issues(a: Applicant, catalogue: HostCatalogue, suggest) -> list[Issue]:  # type: ignore[no-untyped-def]
+    issues = []
+    for column, name in zip(CHOICE_COLUMNS, a.choices, strict=False):
+        host = catalogue.resolve(name)
+        if host is None:
+            close = suggest(name)
+            hint = f"，是否为：{'、'.join(close)}" if close else "，请对照培养单位目录填写全称"
+            issues.append(
+                _row_issue(
+                    a,
+                    column,
+                    "HOST_UNKNOWN",
+                    Severity.ERROR,
+                    f"培养单位“{name}”不在培养单位目录中{hint}",
+                )
+            )
+        elif a.track is not None and host.track is not a.track:
+            issues.append(
+                _row_issue(
+                    a,
+                    column,
+                    "HOST_OTHER_TRACK",
+                    Severity.ERROR,
+                    f"“{host.name}”是{host.track.value}培养单位，申请人报的是{a.track.value}培养，"
+                    f"请改选{a.track.value}培养单位",
+                )
+            )
+        elif a.field and host.fields and a.field not in host.fields:
+            issues.append(
+                _row_issue(
+                    a,
+                    column,
+                    "CHOICE_FIELD_MISMATCH",
+                    Severity.WARNING,
+                    f"“{host.name}”的培养专业（{'、'.join(host.fields)}）不含申请人的专业领域"
+                    f"“{a.field}”，请确认专业对口",
+                )
+            )
+    if a.prearranged:
+        host = catalogue.resolve(a.prearranged)
+        if host is None or (a.track is not None and host.track is not a.track):
+            issues.append(
+                _row_issue(
+                    a,
+                    "预先接收单位",
+                    "PREARRANGED_UNKNOWN",
+                    Severity.WARNING,
+                    f"预先接收单位“{a.prearranged}”不是本培养方式目录中的培养单位，"
+                    "将按志愿正常安排；如确已接收，请先将其补入培养单位目录",
+                )
+            )
+    return issues
+
+
+def _capacity_issues(catalogue: HostCatalogue, quotas: QuotaTable, quota_file: str) -> list[Issue]:
+    issues = []
+    for track in Track:
+        places = quotas.total(track)
+        capacity = sum(h.capacity for h in catalogue.hosts if h.track is track)
+        if places > capacity:
+            issues.append(
+                Issue(
+                    file=quota_file,
+                    column=f"{track.value}名额",
+                    code="QUOTA_EXCEEDS_CAPACITY",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"{track.value}名额合计{places}个，但{track.value}培养单位接收名额"
+                        f"合计只有{capacity}个，至少{places - capacity}个名额无法使用；"
+                        "请增加培养单位或其接收名额"
+                    ),
+                )
+            )
+    return issues
