@@ -1,0 +1,413 @@
+"""Reading the regions' applicant tables (附件3 学员汇总表 and consolidated sheets).
+
+`read_applicants` turns every data row of every data sheet into an `Applicant`, with the
+row's problems on `Applicant.problems` (a row with errors is kept; it ends `invalid`).
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from operator import itemgetter
+from pathlib import Path
+
+from matcher.ingest.cells import (
+    parse_date,
+    parse_education,
+    parse_gender,
+    parse_health,
+    parse_id,
+    parse_phone,
+    parse_score,
+    parse_track,
+    parse_yesno,
+)
+from matcher.ingest.headers import COLUMNS, Header, find_header, label
+from matcher.ingest.problems import Problem, error, warning
+from matcher.ingest.regions import region_of
+from matcher.ingest.tables import Sheet, TableError, read_sheets
+from matcher.ingest.text import (
+    cell_text,
+    clean_name,
+    clean_text,
+    nfkc,
+    optional_text,
+    shorten,
+)
+from matcher.ingest.vocab import Vocabulary
+from matcher.model import Applicant, Issue, Severity, Track
+
+REQUIRED: tuple[str, ...] = (
+    "name", "gender", "ethnicity", "birth", "work_start", "profession", "education", "choice_1",
+)
+_FOOTERS = ("备注", "注:", "注：", "说明", "填表人", "审核人", "负责人", "联系人", "合计", "总计",
+            "小计", "制表", "单位负责人", "附注")
+_LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
+_FILL_UNIT = re.compile(r"(?:填表单位|填报单位|选派单位|推荐单位)\s*[:：]?\s*(.*?)\s*"
+                        r"(?:填表时间|填报时间|填表日期|填报日期|日期|时间|$)")
+_SEAL = re.compile(r"[(（][^()（）]*(?:盖章|公章)[^()（）]*[)）]")
+
+
+Getter = Callable[[str], object]
+Adder = Callable[[tuple[str, Problem]], None]
+
+
+@dataclass
+class _Context:
+    """What a sheet says above its header: sending unit, its region, the track."""
+
+    unit: str | None
+    region: str | None
+    track: Track | None
+
+
+def read_applicants(
+    path: Path, vocab: Vocabulary, reference_date: date
+) -> tuple[list[Applicant], list[Issue]]:
+    """Read one applicant file: (applicants in row order, every issue found).
+
+    Parameters
+    ----------
+    path
+        An .xlsx/.xlsm/.xls or .csv file. Sheets without a header row (e.g. 填表说明) are
+        skipped; a file with no data sheet gives HEADER_NOT_FOUND, an unreadable one
+        FILE_UNREADABLE (never an exception).
+    vocab
+        Title grades and field keywords.
+    reference_date
+        Dates after it (birth, work start, ID birth date) are invalid.
+
+    Returns
+    -------
+    tuple
+        Applicants (key ``file:row``; row as Excel shows it, CSV header = line 1) and the
+        issues: row issues (also on each applicant's `problems`) and file-level ones.
+    """
+    file = path.name
+    try:
+        sheets = read_sheets(path)
+    except TableError as exc:
+        return [], [Issue(file=file, code="FILE_UNREADABLE", severity=Severity.ERROR,
+                          message=str(exc))]
+    people: list[Applicant] = []
+    issues: list[Issue] = []
+    found = False
+    with _gc_paused():
+        for sheet in sheets:
+            header = find_header(sheet.rows, sheet.merged)
+            if header is None:
+                continue
+            found = True
+            reader = _SheetReader(path, sheet, header, vocab, reference_date)
+            people += reader.applicants()
+            issues += reader.issues
+    if not found:
+        issues.append(Issue(
+            file=file, code="HEADER_NOT_FOUND", severity=Severity.ERROR,
+            message="文件中没有找到学员汇总表的表头（需在前10行内有“姓名、性别、民族、出生年月…”等列名），"
+                    "请使用附件3的表头",
+        ))
+    return people, issues
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    Building 100,000 applicants creates millions of objects and no reference cycles; the
+    collector's repeated full scans cost about a third of the time. It is restored after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def context_of(lines: Sequence[str], sheet_name: str, file_stem: str) -> _Context:
+    """Find sending unit, region and track (lines above the header, sheet and file name).
+
+    The 填表单位：… line gives the unit (its region by `region_of`); the track comes from
+    the title lines, else the sheet name, else the file name.
+    """
+    unit = None
+    for line in lines:
+        match = _FILL_UNIT.search(nfkc(line))
+        if match:
+            unit = clean_text(_SEAL.sub("", match.group(1))).strip(" :：_") or None
+            break
+    title = " ".join(lines)
+    track = parse_track(title) or parse_track(sheet_name) or parse_track(file_stem)
+    return _Context(unit, region_of(unit) if unit else None, track)
+
+
+def _line(row: Sequence[object]) -> str:
+    return " ".join(t for t in (cell_text(v).strip() for v in row) if t)
+
+
+class _SheetReader:
+    """Reads the data rows of one sheet under a detected header."""
+
+    def __init__(self, path: Path, sheet: Sheet, header: Header, vocab: Vocabulary,
+                 reference: date) -> None:
+        self.file = path.name
+        self.stem = path.stem
+        self.sheet = sheet
+        self.header = header
+        self.vocab = vocab
+        self.reference = reference
+        self.issues: list[Issue] = []
+        lines = [_line(r) for r in sheet.rows[: header.row]]
+        self.context = context_of([x for x in lines if x], sheet.name, path.stem)
+        self.col = {key: col for key, (col, _) in header.columns.items()}
+        self.names = {key: text for key, (_, text) in header.columns.items()}
+        for col, text in header.duplicates:
+            self.issues.append(Issue(
+                file=self.file, row=header.row + 1, column=text, code="HEADER_DUPLICATE",
+                severity=Severity.WARNING,
+                message=f"第{col + 1}列“{text}”与前面的列重复，已忽略该列；请删除重复的列",
+            ))
+        need = max(self.col.values()) + 1
+        self.need = need
+        self.keys = tuple(COLUMNS)
+        self.pick = itemgetter(*(self.col.get(k, need) for k in self.keys))
+        self.missing = [k for k in REQUIRED if k not in self.col]
+        for key in self.missing:
+            self.issues.append(Issue(
+                file=self.file, row=header.row + 1, column=label(key), code="COLUMN_MISSING",
+                severity=Severity.ERROR,
+                message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
+            ))
+
+    def column(self, key: str) -> str:
+        """Header text as written for `key` (the canonical name when the column is absent)."""
+        return self.names.get(key) or label(key)
+
+    def applicants(self) -> list[Applicant]:
+        """Every applicant row of the sheet, in order; updates `issues`."""
+        out: list[Applicant] = []
+        data_cols = {c for k, c in self.col.items() if k != "seq"}  # stray cells elsewhere
+        name_col = self.col["name"]
+        name_header = cell_text(self.sheet.rows[self.header.row][name_col]).strip()
+        rows = self.sheet.rows
+        for index in range(self.header.data_start, len(rows)):
+            row = rows[index]
+            lead: object = None
+            content = False
+            for i, v in enumerate(row):
+                if v is None or v == "" or (isinstance(v, str) and not v.strip()):
+                    continue
+                if lead is None:
+                    lead = v
+                if i in data_cols:
+                    content = True
+                    break
+            if not content:
+                continue
+            if isinstance(lead, str) and lead.lstrip()[:1] in _LEADS:
+                text = clean_name(lead)
+                if text.startswith(_FOOTERS):
+                    continue
+                if text.startswith(("填表单位", "填报单位")):
+                    self.context = context_of([_line(row)], self.sheet.name, self.stem)
+                    continue
+            if name_col < len(row) and cell_text(row[name_col]).strip() == name_header:
+                continue  # a repeated header row
+            try:
+                person = self.row(index + 1, row)
+            except (ValueError, TypeError, ArithmeticError):  # a safety net, never expected
+                person = self._unreadable(index + 1)
+            self.issues.extend(person.problems)
+            out.append(person)
+        return out
+
+    def row(self, number: int, row: Sequence[object]) -> Applicant:
+        """Read one data row (Excel row `number`) as an `Applicant` with its problems."""
+        found: list[tuple[str, Problem]] = []
+        add = found.append
+        missing: list[str] = []
+        cells = list(row[: self.need])
+        cells.extend([None] * (self.need + 1 - len(cells)))
+        get = dict(zip(self.keys, self.pick(cells), strict=True)).__getitem__
+
+        name = clean_name(cell_text(get("name")))
+        if not name:
+            missing.append("name")
+        gender, problem = parse_gender(cell_text(get("gender")))
+        if problem:
+            add(("gender", problem))
+        elif gender is None:
+            missing.append("gender")
+        ethnicity = clean_name(cell_text(get("ethnicity"))) or None
+        if ethnicity is None:
+            missing.append("ethnicity")
+
+        id_cell = get("id_number")
+        birth, problem = parse_date(get("birth"), self.reference, _id_month(id_cell))
+        if problem:
+            add(("birth", problem))
+        elif birth is None:
+            missing.append("birth")
+        work_start, problem = parse_date(get("work_start"), self.reference)
+        if problem:
+            add(("work_start", problem))
+        elif work_start is None:
+            missing.append("work_start")
+        if birth and work_start and work_start.year < birth.year + 14:
+            add(("work_start", warning("WORK_START_IMPLAUSIBLE", (
+                f"参加工作时间{work_start.year}.{work_start.month:02d}早于14周岁"
+                f"（出生{birth.year}.{birth.month:02d}），请核对"))))
+        id_number, id_problems = parse_id(id_cell, gender, birth, self.reference)
+        for problem in id_problems:
+            add(("id_number", problem))
+
+        profession = clean_text(cell_text(get("profession"))) or None
+        field: str | None = None
+        if profession is None:
+            missing.append("profession")
+        else:
+            field, problem = self.vocab.field_of(profession)
+            if problem:
+                add(("profession", problem))
+        education_text = clean_text(cell_text(get("education"))) or None
+        education, graduation, problem = parse_education(education_text or "")
+        if problem:
+            add(("education", problem))
+        if education_text is None:
+            missing.append("education")
+        if graduation is None and "graduation" in self.col:
+            graduation = parse_education(cell_text(get("graduation")))[1]
+        title = optional_text(get("title"))
+        grade, problem = self.vocab.title_grade(title or "")
+        if problem:
+            add(("title", problem))
+        phone, problem = parse_phone(get("phone"))
+        if problem:
+            add(("phone", problem))
+
+        choices = self._choices(get, add)
+        if not choices or optional_text(get("choice_1")) is None:
+            missing.append("choice_1")
+        accepts = self._adjustment(get("accepts_adjustment"), add)
+        unit, region = self._region(get("region"), add)
+        track = self._track(get("track"), add)
+
+        grassroots, problem = parse_yesno(get("grassroots"))
+        if problem:
+            add(("grassroots", problem))
+        score, problem = parse_score(get("score"))
+        if problem:
+            add(("score", problem))
+        health, problem = parse_health(get("health"))
+        if problem:
+            add(("health", problem))
+        prior, problem = parse_yesno(get("prior_participation"))
+        if problem:
+            add(("prior_participation", problem))
+
+        problems = [self._missing(key, number) for key in missing] if missing else []
+        if found:
+            problems += [p.issue(self.file, number, self.column(key)) for key, p in found]
+        return Applicant.model_validate({
+            "key": f"{self.file}:{number}", "source_file": self.file, "source_row": number,
+            "name": name, "gender": gender, "ethnicity": ethnicity, "birth": birth,
+            "employer": optional_text(get("employer")), "work_start": work_start,
+            "profession": profession, "field": field, "education": education,
+            "education_text": education_text, "graduation_year": graduation, "title": title,
+            "title_grade": grade, "phone": phone, "id_number": id_number, "sending_unit": unit,
+            "region": region, "track": track, "choices": choices, "accepts_adjustment": accepts,
+            "grassroots": bool(grassroots), "unit_type": optional_text(get("unit_type")),
+            "score": score, "prearranged": optional_text(get("prearranged")),
+            "health_issue": health, "prior_participation": prior,
+            "remark": optional_text(get("remark")), "problems": tuple(problems),
+        })
+
+    def _unreadable(self, number: int) -> Applicant:
+        message = "该行无法读取，请检查各单元格内容（如合并单元格、公式）"
+        issue = error("ROW_UNREADABLE", message).issue(self.file, number, None)
+        return Applicant(key=f"{self.file}:{number}", source_file=self.file, source_row=number,
+                         problems=(issue,))
+
+    def _missing(self, key: str, number: int) -> Issue:
+        where = "该列为空" if key in self.col else "表中没有该列"
+        message = f"必填项“{label(key)}”未填写（{where}），请补充"
+        return error("REQUIRED_MISSING", message).issue(self.file, number, self.column(key))
+
+    def _choices(self, get: Getter, add: Adder) -> tuple[str, ...]:
+        choices: list[str] = []
+        seen: dict[str, int] = {}
+        for rank in (1, 2, 3):
+            key = f"choice_{rank}"
+            text = optional_text(get(key))
+            if text is None:
+                continue
+            same = clean_name(text).lower()
+            if same in seen:
+                add((key, warning("CHOICE_REPEATED", (
+                    f"拟选培养单位{rank}“{shorten(text)}”与拟选培养单位{seen[same]}相同，"
+                    "已忽略；请填写不同的培养单位或留空"))))
+                continue
+            seen[same] = rank
+            choices.append(text)
+        return tuple(choices)
+
+    def _adjustment(self, value: object, add: Adder) -> bool:
+        if "accepts_adjustment" not in self.col:
+            return False
+        accepts, problem = parse_yesno(value)
+        if problem is not None:
+            add(("accepts_adjustment", problem))
+        elif accepts is None:
+            message = "是否接受调剂未填写，按“否”（不接受调剂）处理；请填写“是”或“否”"
+            add(("accepts_adjustment", warning("ADJUSTMENT_UNANSWERED", message)))
+        return bool(accepts)
+
+    def _region(self, value: object, add: Adder) -> tuple[str | None, str | None]:
+        text = clean_text(cell_text(value))
+        if text:
+            region = region_of(text)
+            if region is None:
+                add(("region", error("REGION_UNKNOWN", (
+                    f"选派地区“{shorten(text)}”不是附件1中的盟市或区直，"
+                    "请填写如“兴安盟”“满洲里市”“区直”"))))
+            return text, region
+        unit, region = self.context.unit, self.context.region
+        if region is None:
+            where = (
+                f"填表单位“{shorten(unit)}”无法对应到盟市"
+                if unit
+                else "没有选派地区列，也没有“填表单位：…”行"
+            )
+            add(("region", error("REGION_UNKNOWN", (
+                f"无法确定选派地区（{where}），"
+                "请增加“选派地区”列或在表头上方填写“填表单位：XX盟人社局”"))))
+        return unit, region
+
+    def _track(self, value: object, add: Adder) -> Track | None:
+        text = clean_text(cell_text(value))
+        if text:
+            track = parse_track(text)
+            if track is None:
+                add(("track", error("TRACK_UNKNOWN", (
+                    f"培养方式“{shorten(text)}”无法识别，请填写“区外培养”或“区内培养”"))))
+            return track
+        if self.context.track is None:
+            add(("track", error("TRACK_UNKNOWN", (
+                "无法确定培养方式（区外/区内）：请增加“培养方式”列，或在标题、工作表名或文件名中"
+                "注明“区外培养”或“区内培养”"))))
+        return self.context.track
+
+
+def _id_month(value: object) -> int | None:
+    """Birth month of an 18-character ID text (a hint for an ambiguous 1985.1), or None."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 18 and text[10:12].isdigit():
+            return int(text[10:12])
+    return None

@@ -1,0 +1,122 @@
+"""Reading the host catalogue (培养单位): name, track, location, capacity, fields, aliases."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from matcher.ingest.catalogue import find_columns, parse_count
+from matcher.ingest.cells import parse_track
+from matcher.ingest.tables import TableError, read_sheets
+from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
+from matcher.ingest.vocab import FIELDS
+from matcher.model import Host, HostCatalogue, Issue, Severity
+
+HOST_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("培养单位", "培养单位名称", "单位名称", "host"),
+    "track": ("培养方式", "培养类型", "track"),
+    "location": ("所在地", "所在地区", "地点", "location"),
+    "capacity": ("接收名额", "名额", "接收人数", "capacity"),
+    "fields": ("培养专业", "培养领域", "专业领域", "fields"),
+    "aliases": ("别名", "简称", "aliases"),
+}
+_SPLIT = re.compile(r"[、;；，,\s]+")
+
+
+def split_list(value: object) -> list[str]:
+    """Split a 培养专业/别名 cell on 、 ; ； ， , and spaces (empty parts dropped)."""
+    return [p for p in _SPLIT.split(clean_text(cell_text(value))) if p]
+
+
+def read_hosts(
+    path: Path, fields: Iterable[str] | None = None
+) -> tuple[HostCatalogue, list[Issue]]:
+    """Read a host catalogue: (catalogue of the valid rows, every issue).
+
+    Codes: FILE_UNREADABLE, HEADER_NOT_FOUND, HOST_NAME_MISSING, HOST_CAPACITY_INVALID (not a
+    non-negative integer), HOST_TRACK_INVALID, HOST_DUPLICATE (same name twice: the later
+    row is dropped), HOST_FIELD_UNKNOWN (warning; the field is left out). Invalid rows are
+    dropped from the catalogue and reported. `fields` defaults to the fixed vocabulary.
+    """
+    file = path.name
+    known = set(fields) if fields is not None else set(FIELDS)
+    try:
+        sheets = read_sheets(path)
+    except TableError as exc:
+        return HostCatalogue(hosts=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
+    found = find_columns(sheets, HOST_COLUMNS, "name")
+    if found is None:
+        return HostCatalogue(hosts=()), [_issue(
+            file, None, None, "HEADER_NOT_FOUND",
+            "没有找到培养单位表的表头，请使用“培养单位, 培养方式, 所在地, 接收名额, 培养专业, 别名”"
+            "列")]
+    sheet, head, cols = found
+    issues: list[Issue] = []
+    for key, name in (("track", "培养方式"), ("capacity", "接收名额")):
+        if key not in cols:
+            issues.append(_issue(file, head + 1, name, "COLUMN_MISSING",
+                                 f"培养单位表缺少“{name}”列，请补充"))
+    hosts: list[Host] = []
+    seen: dict[str, int] = {}
+    for index in range(head + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        if all(is_blank(v) for v in row):
+            continue
+        number = index + 1
+
+        def get(key: str, row: Sequence[object] = row) -> object:
+            at = cols.get(key, (-1, ""))[0]
+            return row[at] if 0 <= at < len(row) else None
+
+        def column(key: str) -> str:
+            return cols.get(key, (0, HOST_COLUMNS[key][0]))[1]
+
+        bad = False
+        name = clean_text(cell_text(get("name")))
+        if not name:
+            issues.append(_issue(file, number, column("name"), "HOST_NAME_MISSING",
+                                 "培养单位名称为空，请填写或删除该行"))
+            continue
+        track_text = cell_text(get("track"))
+        track = parse_track(track_text)
+        if track is None:
+            bad = True
+            issues.append(_issue(file, number, column("track"), "HOST_TRACK_INVALID",
+                                 f"“{shorten(name)}”的培养方式“{shorten(clean_text(track_text))}”"
+                                 "无法识别，请填写“区外”或“区内”"))
+        capacity = parse_count(get("capacity"))
+        if capacity is None or "capacity" not in cols:
+            bad = True
+            written = shorten(clean_text(cell_text(get("capacity"))))
+            issues.append(_issue(file, number, column("capacity"), "HOST_CAPACITY_INVALID",
+                                 f"“{shorten(name)}”的接收名额“{written}”不是非负整数，"
+                                 "请填写人数，如 2"))
+        key = clean_name(name).lower()
+        if key in seen:
+            issues.append(_issue(file, number, column("name"), "HOST_DUPLICATE",
+                                 f"培养单位“{shorten(name)}”与第{seen[key]}行重复，本行已忽略；"
+                                 "请合并为一行"))
+            continue
+        seen[key] = number
+        host_fields: list[str] = []
+        for item in split_list(get("fields")):
+            if item in known:
+                host_fields.append(item)
+            else:
+                issues.append(_issue(file, number, column("fields"), "HOST_FIELD_UNKNOWN",
+                                     f"“{shorten(name)}”的培养专业“{shorten(item)}”不是已知领域，已忽略；"
+                                     f"请使用：{'、'.join(sorted(known))}", Severity.WARNING))
+        if bad or track is None or capacity is None:
+            continue
+        hosts.append(Host(
+            name=name, track=track, location=clean_text(cell_text(get("location"))),
+            capacity=capacity, fields=tuple(dict.fromkeys(host_fields)),
+            aliases=tuple(a for a in dict.fromkeys(split_list(get("aliases"))) if a != name),
+        ))
+    return HostCatalogue(hosts=tuple(hosts)), issues
+
+
+def _issue(file: str, row: int | None, column: str | None, code: str, message: str,
+           severity: Severity = Severity.ERROR) -> Issue:
+    return Issue(file=file, row=row, column=column, code=code, severity=severity, message=message)

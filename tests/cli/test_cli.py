@@ -1,0 +1,73 @@
+"""The command line over the bundled sample round: help, validate, run, explain."""
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.paths import sample_round_dir
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", ["run", "validate", "explain"])
+def test_every_command_has_help_with_an_example(command):
+    done = runner.invoke(app, [command, "--help"])
+    assert done.exit_code == 0
+    assert "Example:" in done.output
+
+
+def test_validate_json_reports_exactly_the_documented_defects():
+    done = runner.invoke(app, ["validate", "--json"])
+    assert done.exit_code == 1  # the sample round carries deliberate errors
+    issues = json.loads(done.stdout)
+    assert all(set(i) == {"file", "row", "column", "code", "severity", "message"} for i in issues)
+    documented = _documented_defects()
+    assert {(i["file"], i["row"], i["column"], i["code"]) for i in issues} == documented
+
+
+def _documented_defects():
+    """(file, row, column, code) rows of the table in data/sample-2023/DEFECTS.md."""
+    rows = set()
+    for line in (sample_round_dir() / "DEFECTS.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip().strip("`") for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 4 and cells[1].isdigit():
+            rows.add((cells[0], int(cells[1]), cells[2], cells[3]))
+    assert rows, "DEFECTS.md has no table rows"
+    return rows
+
+
+def test_unknown_mechanism_is_a_usage_error_listing_the_known_ones(tmp_path):
+    done = runner.invoke(app, ["run", "--mechanism", "magic", "--out", str(tmp_path / "o")])
+    assert done.exit_code == 2
+    assert "optimal" in done.output
+
+
+def test_missing_input_file_is_a_usage_error_not_a_traceback(tmp_path):
+    done = runner.invoke(app, ["validate", "-a", str(tmp_path / "nope.xlsx")])
+    assert done.exit_code == 2
+    assert "Traceback" not in done.output
+
+
+def test_run_writes_every_row_once_and_refuses_a_non_empty_folder(tmp_path):
+    out = tmp_path / "out"
+    done = runner.invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert done.exit_code == 1, done.output  # outputs written despite the input errors
+    with (out / "placements.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    result = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert len(rows) == sum(result["summary"]["status"].values())
+    assert len({(r["source_file"], r["source_row"]) for r in rows}) == len(rows)
+    assert {r["status"] for r in rows} >= {"placed", "invalid", "ineligible"}
+    again = runner.invoke(app, ["run", "--out", str(out), "--quiet"])
+    assert again.exit_code == 2
+
+
+def test_explain_by_file_and_row():
+    defects = sorted(_documented_defects())
+    file, row = defects[0][0], defects[0][1]
+    done = runner.invoke(app, ["explain", f"{file}:{row}"])
+    assert done.exit_code == 0, done.output
+    assert "invalid" in done.output or "数据" in done.output
