@@ -59,9 +59,12 @@ def _month_dot(value: str) -> str:
 
 
 def _education(row: Mapping[str, Any]) -> str:
+    """学历及毕业年限 as the applicant wrote it; the year added only when it is missing."""
+    text = row["education"] or ""
     year = row["graduation_year"]
-    parts = [row["education"], f"{year}年毕业" if isinstance(year, int) else ""]
-    return " ".join(p for p in parts if p)
+    if isinstance(year, int) and str(year) not in text:
+        return f"{text} {year}年毕业".strip()
+    return str(text)
 
 
 def _admission(row: Mapping[str, Any]) -> str:

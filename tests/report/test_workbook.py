@@ -164,3 +164,13 @@ def test_workbooks_are_deterministic(result):
     data = prepare(result)
     assert placements_xlsx(data) == placements_xlsx(prepare(result))
     assert notices_xlsx(data) == notices_xlsx(prepare(result))
+
+
+def test_education_year_written_once():
+    from matcher.report.workbook import _education
+
+    with_year = {"education": "硕士研究生,2012年毕业", "graduation_year": 2012}
+    assert _education(with_year) == "硕士研究生,2012年毕业"
+    without = {"education": "大学本科", "graduation_year": 2008}
+    assert _education(without) == "大学本科 2008年毕业"
+    assert _education({"education": "博士", "graduation_year": None}) == "博士"
