@@ -25,7 +25,7 @@ app = typer.Typer(
     help="特培计划培养单位匹配工具 matcher：读取、校验、匹配、出表。",
     rich_markup_mode=None,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE = 0, 1, 2, 3
 
@@ -77,6 +77,41 @@ def _load(
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def _scenario_round(
+    scenario: Path,
+    applicants: list[Path] | None,
+    hosts: Path | None,
+    quotas: Path | None,
+    reference_date: str | None,
+) -> Round:
+    """The round of a scenario file; input options given beside it replace its base."""
+    from rich.markup import escape
+
+    from matcher.scenario import OverrideError, ScenarioError, build_round, with_rules
+
+    try:
+        base = None
+        if applicants or hosts or quotas:
+            base = _load(applicants, hosts, quotas, Rules())
+        round_ = build_round(scenario, base)
+        if reference_date is not None:
+            round_ = with_rules(round_, reference_date=_rules(reference_date).reference_date)
+        return round_
+    except (ScenarioError, OverrideError) as exc:
+        err.print(f"[red]场景文件有误[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> Round:
+    """`round_` with the mechanism and seed given on the command line, if any."""
+    if mechanism is None and seed is None:
+        return round_
+    policy = _policy(mechanism or round_.policy.mechanism.value, round_.policy.seed)
+    if seed is not None:
+        policy = policy.model_copy(update={"seed": seed})
+    return round_.model_copy(update={"policy": policy})
+
+
 def _has_errors(round_: Round) -> bool:
     return any(i.severity is Severity.ERROR for i in round_.issues)
 
@@ -121,12 +156,22 @@ def _print_issues(round_: Round) -> None:
 
 @app.command()
 def run(
+    scenario: Annotated[
+        Path | None, typer.Argument(help="场景文件（.toml，见 docs/whatif.md）；不给则用输入选项")
+    ] = None,
     applicants: Applicants = None,
     hosts: Hosts = None,
     quotas: Quotas = None,
     reference_date: RefDate = None,
-    mechanism: MechanismOpt = "optimal",
-    seed: Seed = 2023,
+    mechanism: Annotated[
+        str | None,
+        typer.Option(
+            "--mechanism", help="匹配机制：optimal|stable|immediate|cpsat（默认 optimal）"
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="同分抽签的随机种子（默认 2023）")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("out"),
     force: Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="输入有错误时不出结果")] = False,
@@ -134,22 +179,28 @@ def run(
 ) -> None:
     """Place the round's applicants and write every output into --out.
 
-    With no input options the bundled 2023 sample round is used.
+    With no input options the bundled 2023 sample round is used. A scenario file gives the
+    base round and its overrides; options given beside it override the scenario.
     Example: matcher run -a submissions/ --out results/2023 --seed 7
+    Example: matcher run scenarios/2023-neimenggu-plus2.toml --out results/plus2
     """
     from matcher.pipeline import PipelineError, solve_round
     from matcher.report.write import OutputExistsError, write_outputs
 
     console = Console(stderr=True, quiet=quiet)
-    policy = _policy(mechanism, seed)
     with console.status("读取并校验输入文件…"):
-        round_ = _load(applicants, hosts, quotas, _rules(reference_date), policy)
+        if scenario is None:
+            policy = _policy(mechanism or "optimal", 2023 if seed is None else seed)
+            round_ = _load(applicants, hosts, quotas, _rules(reference_date), policy)
+        else:
+            round_ = _scenario_round(scenario, applicants, hosts, quotas, reference_date)
+            round_ = _override_policy(round_, mechanism, seed)
     has_errors = _has_errors(round_)
     if has_errors and strict:
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
-        with console.status(f"匹配中（{policy.mechanism.value}）并独立核验…"):
+        with console.status(f"匹配中（{round_.policy.mechanism.value}）并独立核验…"):
             result = solve_round(round_)
         with console.status("写出结果文件…"):
             paths = write_outputs(result, out, force=force)
@@ -199,6 +250,43 @@ def explain(
         err.print(f"[red]匹配失败[/red]：{exc}")
         raise typer.Exit(EXIT_SOLVE) from None
     Console().print(text, highlight=False)
+
+
+@app.command()
+def compare(
+    a: Annotated[Path, typer.Argument(help="A：场景文件（.toml）或 matcher run 的输出文件夹")],
+    b: Annotated[Path, typer.Argument(help="B：场景文件（.toml）或 matcher run 的输出文件夹")],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="把对比表写入此文件夹（CSV 与 compare.xlsx）")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="终端中最多列出的变化人数")] = 40,
+) -> None:
+    """Compare two runs: who moved, who gained or lost a place, deltas by region, host, funding.
+
+    Example: matcher compare scenarios/2023-baseline.toml scenarios/2023-stable.toml --out cmp
+    """
+    from matcher.compare import CompareError
+    from matcher.compare import compare as compare_runs
+    from matcher.pipeline import PipelineError
+    from matcher.scenario import ScenarioError
+
+    try:
+        result = compare_runs(a, b)
+    except (CompareError, ScenarioError) as exc:
+        from rich.markup import escape
+
+        err.print(f"[red]无法比较[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{exc}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    console = Console()
+    for part in result.render(limit):
+        console.print(part)
+    if out is not None:
+        result.write_csv(out)
+        result.write_xlsx(out / "compare.xlsx")
+        console.print(f"对比表已写入 {out}")
 
 
 def main() -> None:

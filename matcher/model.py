@@ -6,10 +6,12 @@ The rules of the notice (内人社办发〔2023〕21号) are defaults of `Rules`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import IntEnum, StrEnum
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,6 +20,14 @@ class Frozen(BaseModel):
     """Base of every domain model: immutable, no unknown fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update` applied; cached derived values are dropped, not copied."""
+        copied = super().model_copy(update=update, deep=deep)
+        fields = type(self).model_fields
+        for name in [k for k in copied.__dict__ if k not in fields]:
+            del copied.__dict__[name]
+        return copied
 
 
 class Track(StrEnum):

@@ -79,3 +79,14 @@ def test_region_missing_from_quotas_and_quota_over_capacity():
     big = QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=9),))
     issues = check_round([], CATALOGUE, big, quota_file="q.csv")
     assert found(issues) == {("q.csv", None, "区外名额", "QUOTA_EXCEEDS_CAPACITY")}
+
+
+def test_copied_catalogue_resolves_its_own_hosts():
+    assert CATALOGUE.resolve("内蒙古大学").capacity == 3  # fills the cache
+    bigger = tuple(h.model_copy(update={"capacity": h.capacity + 2}) for h in CATALOGUE.hosts)
+    copy = CATALOGUE.model_copy(update={"hosts": bigger})
+    assert copy.resolve("内蒙古大学").capacity == 5
+    assert CATALOGUE.resolve("内蒙古大学").capacity == 3
+    assert QUOTAS.places("赤峰市", Track.OUT) == 2  # fills the cache
+    nine = (Quota(region="赤峰市", track=Track.OUT, places=9),)
+    assert QUOTAS.model_copy(update={"quotas": nine}).places("赤峰市", Track.OUT) == 9

@@ -12,7 +12,7 @@ from matcher.paths import sample_round_dir
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "explain"])
+@pytest.mark.parametrize("command", ["run", "validate", "explain", "compare"])
 def test_every_command_has_help_with_an_example(command):
     done = runner.invoke(app, [command, "--help"])
     assert done.exit_code == 0
@@ -71,3 +71,24 @@ def test_explain_by_file_and_row():
     done = runner.invoke(app, ["explain", f"{file}:{row}"])
     assert done.exit_code == 0, done.output
     assert "invalid" in done.output or "数据" in done.output
+
+
+def test_run_scenario_applies_its_overrides_and_options_beside_it(tmp_path):
+    from pathlib import Path
+
+    scenario = Path(__file__).resolve().parents[2] / "scenarios" / "2023-alxa-2-to-chifeng.toml"
+    out = tmp_path / "moved"
+    done = runner.invoke(app, ["run", str(scenario), "--seed", "11", "--out", str(out), "-q"])
+    assert done.exit_code == 1, done.output  # the sample's data errors, outputs written
+    summary = json.loads((out / "result.json").read_text(encoding="utf-8"))
+    assert summary["manifest"]["seed"] == 11
+    regions = summary["summary"]["regions"]
+    assert regions["赤峰市"]["区外"]["quota"] == 4 and regions["阿拉善盟"]["区外"]["quota"] == 2
+
+
+def test_bad_scenario_names_key_and_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\n\n[capacity]\nnot_a_key = 3\n', encoding="utf-8")
+    done = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o")])
+    assert done.exit_code == 2
+    assert "bad.toml:4" in done.output and "Traceback" not in done.output

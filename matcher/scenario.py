@@ -1,0 +1,566 @@
+"""What-if scenarios: a base round plus overrides, read from a TOML file.
+
+Contract: `load_scenario(path)` reads and checks the file's schema (`ScenarioSpec`,
+extra keys forbidden) and follows ``extends``; `build_round(scenario)` loads the base
+round and applies the overrides; `run_scenario(path)` solves it. Every mistake in a
+scenario file raises `ScenarioError` naming the file, the key and its line. Paths in a
+scenario are relative to the scenario file. The same changes are available on a `Round`
+directly (`with_capacity`, `with_quota`, `move_quota`, `with_rules`, `with_policy`,
+`without_applicants`, `with_pins`), which raise `OverrideError`.
+
+Order of application: parent scenario (``extends``) first; then rules (before reading,
+as the reference date is used by the readers), policy, capacity (set, then add), quotas
+(set, add, then moves), excluded applicants, pinned placements.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from matcher.model import (
+    Host,
+    HostCatalogue,
+    Mechanism,
+    Policy,
+    Quota,
+    QuotaTable,
+    Round,
+    Rules,
+    Track,
+)
+from matcher.result import RunResult
+
+KeyPath = tuple[str | int, ...]
+
+
+class OverrideError(ValueError):
+    """A change that does not fit the round (unknown host, region or applicant, < 0)."""
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    """One mistake in a scenario file: dotted key, line (None when unknown), message."""
+
+    key: str
+    line: int | None
+    message: str
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used; `problems` names each key and line."""
+
+    def __init__(self, path: Path | str, problems: Sequence[ScenarioProblem]) -> None:
+        self.path = Path(path)
+        self.problems = tuple(problems)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{self.path}:{p.line if p.line is not None else '?'}: [{p.key}] {p.message}"
+            for p in self.problems
+        )
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class BaseSpec(_Spec):
+    """The base round: applicant files or folders, host catalogue, quota table."""
+
+    applicants: list[str] | None = None
+    hosts: str | None = None
+    quotas: str | None = None
+
+
+class PolicySpec(_Spec):
+    """Mechanism, lottery seed and adjustment; unset keys keep the base's."""
+
+    mechanism: Mechanism | None = None
+    seed: int | None = None
+    adjustment: bool | None = None
+
+
+class CapacitySpec(_Spec):
+    """Host capacities: ``set`` (host → places) then ``add`` (host → ± places)."""
+
+    set: dict[str, int] = Field(default_factory=dict)
+    add: dict[str, int] = Field(default_factory=dict)
+
+
+class MoveSpec(_Spec):
+    """Move places of one track from one region to another (a number or "unused")."""
+
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    track: Track
+    places: int | Literal["unused"] = "unused"
+
+
+class QuotaSpec(_Spec):
+    """Quotas: ``set`` / ``add`` (region → {区外|区内 → places}), then ``move`` entries."""
+
+    set: dict[str, dict[Track, int]] = Field(default_factory=dict)
+    add: dict[str, dict[Track, int]] = Field(default_factory=dict)
+    move: list[MoveSpec] = Field(default_factory=list)
+
+
+class ApplicantsSpec(_Spec):
+    """Applicants left out (``file:row`` or 身份证号) and pinned (applicant → host)."""
+
+    exclude: list[str] = Field(default_factory=list)
+    pin: dict[str, str] = Field(default_factory=dict)
+
+
+class ScenarioSpec(_Spec):
+    """The schema of a scenario file (see docs/whatif.md)."""
+
+    name: str | None = None
+    description: str = ""
+    extends: str | None = None
+    base: BaseSpec | None = None
+    rules: dict[str, Any] = Field(default_factory=dict)
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+    capacity: CapacitySpec = Field(default_factory=CapacitySpec)
+    quotas: QuotaSpec = Field(default_factory=QuotaSpec)
+    applicants: ApplicantsSpec = Field(default_factory=ApplicantsSpec)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A checked scenario file: its spec, its text (for line numbers) and its parent."""
+
+    path: Path
+    spec: ScenarioSpec
+    text: str
+    parent: Scenario | None = None
+
+    @property
+    def name(self) -> str:
+        """The scenario's name (its ``name`` key, else the file name without suffix)."""
+        return self.spec.name or self.path.stem
+
+    def chain(self) -> list[Scenario]:
+        """Return the ancestors of this scenario and itself, root first."""
+        out: list[Scenario] = []
+        node: Scenario | None = self
+        while node is not None:
+            out.insert(0, node)
+            node = node.parent
+        return out
+
+    def error(self, key: KeyPath, message: str) -> ScenarioError:
+        """A `ScenarioError` for `key` of this file, with the key's line."""
+        return ScenarioError(self.path, [_problem(self.text, key, message)])
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read, parse and check the schema of a scenario file and of the files it extends.
+
+    Raises
+    ------
+    ScenarioError
+        Unreadable file, TOML syntax error (with line and column), unknown or ill-typed
+        keys (every one, with its line), a missing or circular ``extends``.
+    """
+    return _load(Path(path), ())
+
+
+def _load(path: Path, seen: tuple[Path, ...]) -> Scenario:
+    path = path.resolve()
+    if path in seen:
+        raise ScenarioError(path, [ScenarioProblem("extends", None, "场景文件循环继承")])
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(path, [ScenarioProblem("", None, f"无法读取场景文件：{exc}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(path, [_syntax_problem(text, exc)]) from None
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(path, _schema_problems(text, exc)) from None
+    parent = None
+    if spec.extends is not None:
+        if spec.base is not None:
+            raise ScenarioError(path, [_problem(text, ("base",), "有 extends 时不能再给 [base]")])
+        target = path.parent / spec.extends
+        if not target.is_file():
+            raise ScenarioError(path, [_problem(text, ("extends",), f"找不到文件 {target}")])
+        parent = _load(target, (*seen, path))
+    return Scenario(path=path, spec=spec, text=text, parent=parent)
+
+
+def _syntax_problem(text: str, exc: tomllib.TOMLDecodeError) -> ScenarioProblem:
+    found = re.search(r"line (\d+), column (\d+)", str(exc))
+    line = int(found.group(1)) if found else None
+    message = f"TOML 语法错误：{exc}"
+    if line is not None:
+        source = text.splitlines()[line - 1] if line <= len(text.splitlines()) else ""
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'', "", source.split("#", 1)[0])
+        if any(ord(c) > 127 for c in bare):
+            message += '（中文键名须加英文双引号，如 "内蒙古大学" = 2）'
+    return ScenarioProblem(key="", line=line, message=message)
+
+
+def _schema_problems(text: str, exc: ValidationError) -> list[ScenarioProblem]:
+    problems = []
+    for error in exc.errors():
+        loc = tuple(part for part in error["loc"] if part != "[key]")
+        problems.append(_problem(text, loc, _schema_message(error)))
+    return problems
+
+
+def _schema_message(error: Mapping[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "extra_forbidden":
+        return "未知的键（拼写错误？见 docs/whatif.md）"
+    if kind == "missing":
+        return "缺少必填的键"
+    return f"取值不合法：{error.get('msg', '')}（收到 {error.get('input')!r}）"
+
+
+def _problem(text: str, key: KeyPath, message: str) -> ScenarioProblem:
+    return ScenarioProblem(".".join(str(k) for k in key), key_line(text, key), message)
+
+
+_KEY = r'(?:"(?:[^"\\]|\\.)*"|\'[^\']*\'|[A-Za-z0-9_\-]+)'
+_HEADER = re.compile(rf"^\s*(\[\[?)\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*\]\]?")
+_ASSIGN = re.compile(rf"^\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*=\s*(.*)$")
+_INLINE = re.compile(rf"({_KEY})\s*=")
+
+
+def _split_key(dotted: str) -> list[str]:
+    return [part.strip().strip("\"'") for part in re.findall(_KEY, dotted)]
+
+
+def key_line(text: str, key: KeyPath) -> int | None:
+    """Line (1-based) of `key` in TOML `text`, else of its longest prefix found; or None.
+
+    Tables, arrays of tables (``[[quotas.move]]`` → ("quotas", "move", 0)), dotted keys
+    and the keys of one-line inline tables are found; it is a locator for messages,
+    not a parser.
+    """
+    lines: dict[tuple[str | int, ...], int] = {}
+    table: tuple[str | int, ...] = ()
+    counts: dict[tuple[str, ...], int] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0] if '"' not in raw and "'" not in raw else raw
+        header = _HEADER.match(line)
+        if header:
+            parts = tuple(_split_key(header.group(2)))
+            if header.group(1) == "[[":
+                index = counts.get(parts, 0)
+                counts[parts] = index + 1
+                table = (*parts, index)
+            else:
+                table = parts
+            lines.setdefault(table, number)
+            continue
+        assign = _ASSIGN.match(line)
+        if not assign:
+            continue
+        full = (*table, *_split_key(assign.group(1)))
+        lines.setdefault(full, number)
+        value = assign.group(2).strip()
+        if value.startswith("{"):
+            for inner in _INLINE.findall(value):
+                lines.setdefault((*full, inner.strip("\"'")), number)
+    wanted = tuple(key)
+    for size in range(len(wanted), 0, -1):
+        if wanted[:size] in lines:
+            return lines[wanted[:size]]
+    return None
+
+
+# ---------------------------------------------------------------- changes on a Round
+
+
+def _host(round_: Round, name: str) -> Host:
+    host = round_.catalogue.resolve(name)
+    if host is None:
+        raise OverrideError(f"培养单位“{name}”不在培养单位名录中")
+    return host
+
+
+def _region(round_: Round, name: str) -> str:
+    regions = round_.quotas.regions()
+    if name in regions:
+        return name
+    from matcher.ingest.regions import region_of
+
+    found = region_of(name)
+    if found in regions:
+        return found
+    raise OverrideError(f"地区“{name}”不在名额分配表中；可用：{'、'.join(regions)}")
+
+
+def with_capacity(
+    round_: Round, host: str, *, places: int | None = None, add: int | None = None
+) -> Round:
+    """`round_` with the capacity of `host` (name or alias) set to `places` or changed by `add`.
+
+    Raises `OverrideError` for an unknown host or a capacity below 0.
+    """
+    target = _host(round_, host)
+    new = places if places is not None else target.capacity + (add or 0)
+    if new < 0:
+        raise OverrideError(f"培养单位“{target.name}”的接收名额不能小于0（得到 {new}）")
+    hosts = tuple(
+        h.model_copy(update={"capacity": new}) if h.name == target.name else h for h in round_.hosts
+    )
+    # a new catalogue, not model_copy: its name index is a cached_property
+    return round_.model_copy(update={"catalogue": HostCatalogue(hosts=hosts)})
+
+
+def with_quota(
+    round_: Round,
+    region: str,
+    track: Track | str,
+    *,
+    places: int | None = None,
+    add: int | None = None,
+) -> Round:
+    """`round_` with the quota of `region` × `track` set to `places` or changed by `add`.
+
+    Raises `OverrideError` for an unknown region or a quota below 0.
+    """
+    name, track = _region(round_, region), Track(track)
+    new = places if places is not None else round_.quotas.places(name, track) + (add or 0)
+    if new < 0:
+        raise OverrideError(f"{name}{track.value}名额不能小于0（得到 {new}）")
+    quotas = [q for q in round_.quotas.quotas if not (q.region == name and q.track is track)]
+    position = next(
+        (i for i, q in enumerate(round_.quotas.quotas) if q.region == name and q.track is track),
+        len(quotas),
+    )
+    quotas.insert(position, Quota(region=name, track=track, places=new))
+    return round_.model_copy(update={"quotas": QuotaTable(quotas=tuple(quotas))})
+
+
+def unused_places(round_: Round, region: str, track: Track | str) -> int:
+    """Places of `region` × `track` left unused when `round_` is solved (arrays only)."""
+    from matcher.encode import encode
+    from matcher.solve import solve
+
+    name, track = _region(round_, region), Track(track)
+    encoding = encode(round_)
+    solution = solve(
+        encoding.instance, round_.policy.mechanism, adjustment=round_.policy.adjustment
+    )
+    k = encoding.groups.index((name, track)) if (name, track) in encoding.groups else -1
+    used = int(((encoding.instance.group == k) & (solution.host >= 0)).sum()) if k >= 0 else 0
+    return round_.quotas.places(name, track) - used
+
+
+def move_quota(
+    round_: Round,
+    source: str,
+    target: str,
+    track: Track | str,
+    places: int | Literal["unused"] = "unused",
+) -> Round:
+    """Move `places` of `track` from `source` to `target` ("unused": what `source` leaves).
+
+    Raises `OverrideError` for unknown regions or moving more places than `source` has.
+    """
+    track = Track(track)
+    count = unused_places(round_, source, track) if places == "unused" else int(places)
+    have = round_.quotas.places(_region(round_, source), track)
+    if count < 0 or count > have:
+        raise OverrideError(f"{source}{track.value}只有 {have} 个名额，不能调出 {count} 个")
+    changed = with_quota(round_, source, track, add=-count)
+    return with_quota(changed, target, track, add=count)
+
+
+def with_rules(round_: Round, **changes: Any) -> Round:
+    """`round_` with these `Rules` fields changed (validated; raises `OverrideError`)."""
+    try:
+        rules = Rules.model_validate({**round_.rules.model_dump(), **changes})
+    except ValidationError as exc:
+        raise OverrideError(str(exc)) from None
+    return round_.model_copy(update={"rules": rules})
+
+
+def with_policy(
+    round_: Round,
+    *,
+    mechanism: Mechanism | str | None = None,
+    seed: int | None = None,
+    adjustment: bool | None = None,
+) -> Round:
+    """`round_` with the mechanism, seed or adjustment of its policy changed."""
+    update: dict[str, Any] = {}
+    if mechanism is not None:
+        try:
+            update["mechanism"] = Mechanism(mechanism)
+        except ValueError:
+            known = ", ".join(m.value for m in Mechanism)
+            raise OverrideError(f"未知的匹配机制 {mechanism!r}；可用：{known}") from None
+    if seed is not None:
+        update["seed"] = int(seed)
+    if adjustment is not None:
+        update["adjustment"] = bool(adjustment)
+    policy = Policy.model_validate({**round_.policy.model_dump(), **update})
+    return round_.model_copy(update={"policy": policy})
+
+
+def applicant_key(round_: Round, ref: str) -> str:
+    """The key of the applicant named by ``file:row`` or 身份证号 (raises `OverrideError`)."""
+    from matcher.pipeline import find_applicant
+
+    key = find_applicant(round_, ref)
+    if key is None:
+        raise OverrideError(f"找不到申请人“{ref}”：请给出“文件名:行号”或身份证号")
+    return key
+
+
+def without_applicants(round_: Round, refs: Iterable[str]) -> Round:
+    """`round_` without the applicants named by ``file:row`` or 身份证号."""
+    keys = {applicant_key(round_, ref) for ref in refs}
+    kept = tuple(a for a in round_.applicants if a.key not in keys)
+    return round_.model_copy(update={"applicants": kept})
+
+
+def with_pins(round_: Round, pins: Mapping[str, str]) -> Round:
+    """`round_` with applicants pinned to hosts as pre-arranged (预先接收) placements.
+
+    Raises `OverrideError` for an unknown applicant or host, or a host of another track.
+    """
+    wanted: dict[str, str] = {}
+    for ref, name in pins.items():
+        key, host = applicant_key(round_, ref), _host(round_, name)
+        person = next(a for a in round_.applicants if a.key == key)
+        if person.track is not None and person.track is not host.track:
+            raise OverrideError(
+                f"培养单位“{host.name}”属于{host.track.value}培养，与申请人的培养方式不符"
+            )
+        wanted[key] = host.name
+    people = tuple(
+        a.model_copy(update={"prearranged": wanted[a.key]}) if a.key in wanted else a
+        for a in round_.applicants
+    )
+    return round_.model_copy(update={"applicants": people})
+
+
+# ---------------------------------------------------------------- building a round
+
+
+def scenario_rules(scenario: Scenario) -> Rules:
+    """The rules of `scenario`: the defaults, changed by each file of the chain in turn."""
+    rules = Rules()
+    for node in scenario.chain():
+        if node.spec.rules:
+            try:
+                rules = Rules.model_validate({**rules.model_dump(), **node.spec.rules})
+            except ValidationError as exc:
+                problems = [
+                    _problem(
+                        node.text,
+                        ("rules", *(p for p in e["loc"] if p != "[key]")),
+                        _schema_message(e),
+                    )
+                    for e in exc.errors()
+                ]
+                raise ScenarioError(node.path, problems) from None
+    return rules
+
+
+def load_base(scenario: Scenario) -> Round:
+    """The base round of `scenario` (its root's [base], else the bundled sample round)."""
+    from matcher.load import InputError, load_round
+
+    root = scenario.chain()[0]
+    base = root.spec.base or BaseSpec()
+    folder = root.path.parent
+    applicants = [folder / p for p in base.applicants] if base.applicants else None
+    hosts = folder / base.hosts if base.hosts else None
+    quotas = folder / base.quotas if base.quotas else None
+    try:
+        return load_round(applicants, hosts, quotas, rules=scenario_rules(scenario))
+    except InputError as exc:
+        raise root.error(("base",), str(exc)) from None
+
+
+def apply_scenario(round_: Round, scenario: Scenario) -> Round:
+    """`round_` changed by every file of the scenario's chain, root first (not [base]).
+
+    Raises `ScenarioError` naming the key and line of the first change that does not fit.
+    """
+    for node in scenario.chain():
+        round_ = _apply_one(round_, node)
+    return round_
+
+
+def _apply_one(round_: Round, node: Scenario) -> Round:
+    spec = node.spec
+    steps: list[tuple[KeyPath, Any]] = []
+    if spec.rules:
+        steps.append((("rules",), lambda r: r.model_copy(update={"rules": scenario_rules(node)})))
+    policy = spec.policy.model_dump(exclude_none=True)
+    if policy:
+        steps.append((("policy",), lambda r: with_policy(r, **policy)))
+    for op in ("set", "add"):
+        for host, value in getattr(spec.capacity, op).items():
+            steps.append((("capacity", op, host), _capacity_step(host, op, value)))
+    for op in ("set", "add"):
+        for region, tracks in getattr(spec.quotas, op).items():
+            for track, value in tracks.items():
+                steps.append(
+                    (("quotas", op, region, track.value), _quota_step(region, track, op, value))
+                )
+    for i, move in enumerate(spec.quotas.move):
+        steps.append(
+            (
+                ("quotas", "move", i),
+                lambda r, m=move: move_quota(r, m.source, m.target, m.track, m.places),
+            )
+        )
+    for i, ref in enumerate(spec.applicants.exclude):
+        steps.append((("applicants", "exclude", i), lambda r, x=ref: without_applicants(r, [x])))
+    for ref, host in spec.applicants.pin.items():
+        steps.append((("applicants", "pin", ref), lambda r, x=ref, h=host: with_pins(r, {x: h})))
+    for key, step in steps:
+        try:
+            round_ = step(round_)
+        except OverrideError as exc:
+            raise node.error(key, str(exc)) from None
+    return round_
+
+
+def _capacity_step(host: str, op: str, value: int) -> Any:
+    if op == "set":
+        return lambda r: with_capacity(r, host, places=value)
+    return lambda r: with_capacity(r, host, add=value)
+
+
+def _quota_step(region: str, track: Track, op: str, value: int) -> Any:
+    if op == "set":
+        return lambda r: with_quota(r, region, track, places=value)
+    return lambda r: with_quota(r, region, track, add=value)
+
+
+def build_round(scenario: Scenario | Path | str, base: Round | None = None) -> Round:
+    """The round of a scenario: `base` (else its base files) with every override applied."""
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    return apply_scenario(base if base is not None else load_base(scenario), scenario)
+
+
+def run_scenario(scenario: Scenario | Path | str, base: Round | None = None) -> RunResult:
+    """Solve a scenario: `matcher.pipeline.solve_round(build_round(scenario, base))`."""
+    from matcher.pipeline import solve_round
+
+    return solve_round(build_round(scenario, base))
