@@ -1,0 +1,282 @@
+"""Benchmark: solve time of every mechanism, verify time and peak memory, by size.
+
+Usage: .venv/bin/python bench/bench_solve.py [--sizes 10000,100000,1000000] [--repeat N]
+       [--seed 1] [--mechanisms optimal,stable,immediate] [--bare-stage priority_order]
+       .venv/bin/python bench/bench_solve.py --profile 100000   # where optimal's time goes
+
+Instances come from `tests.solve.instances.random_instance` (80 hosts, 28 quota groups,
+Zipf-like host popularity, binding quotas, half accepting adjustment). Each size runs in
+its own subprocess so the peak RSS (ru_maxrss at the end of the worker) is per size.
+
+Measured per size: the median wall time of `solve(instance, mechanism)` over the repeats
+(default 3 below 1,000,000 applicants, 1 from there), the time of `matcher.verify.verify`
+on each answer (certificate included for `optimal`), and the reference point: one bare
+OR-Tools `SimpleMinCostFlow` solve of the SAME canonical network (built once with
+`matcher.solve.network.build_network`, bounds [0, cap]) with one weighted objective, the
+`--bare-stage` costs alone (default `priority_order`: -w_i*(5-r) on choice arcs, -w_i on
+adjustment arcs). The bare time is add_arcs + supplies + solve; network building is shown
+apart. `opt/bare` is the median optimal time over the bare time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import gc
+import io
+import json
+import platform
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+MECHANISMS = ("optimal", "stable", "immediate")
+
+
+def _generator() -> Callable[..., Any]:
+    """`random_instance` from the tests package (the repo root put on sys.path)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from tests.solve.instances import random_instance
+
+    return random_instance
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median seconds of `fn()` over `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def bare_solve(net: Any, cost: np.ndarray) -> tuple[bool, int]:
+    """One OR-Tools min-cost flow of `net` on bounds [0, cap]; (optimal?, total cost)."""
+    from ortools.graph.python import min_cost_flow
+
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    smcf.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, net.cap, cost)
+    smcf.set_nodes_supplies(np.arange(net.n_nodes, dtype=np.int32), net.supply)
+    status = smcf.solve()
+    optimal = status == smcf.OPTIMAL
+    return optimal, int(smcf.optimal_cost()) if optimal else 0
+
+
+def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: str) -> dict:
+    """Time everything at one size in this process; a JSON-able record."""
+    from matcher.solve import solve
+    from matcher.solve.network import build_network, stage_costs
+    from matcher.verify import verify
+
+    start = time.perf_counter()
+    instance = _generator()(n, seed)
+    rec: dict[str, Any] = {"n": n, "repeat": repeat, "generate_s": time.perf_counter() - start}
+    rec["places"] = int(instance.host_cap.sum())
+    rec["quota"] = int(instance.group_cap.sum())
+    rec["mechanisms"] = {}
+    for name in mechanisms:
+        seconds, sol = _timed(functools.partial(solve, instance, name), repeat)
+        gc.collect()
+        start = time.perf_counter()
+        check = verify(instance, sol)
+        verify_s = time.perf_counter() - start
+        placed = sol.host >= 0
+        fill_g = np.bincount(instance.group[placed], minlength=instance.group_cap.shape[0])
+        fill_h = np.bincount(sol.host[placed], minlength=instance.n_hosts)
+        rec["mechanisms"][name] = {
+            "solve_s": seconds,
+            "verify_s": verify_s,
+            "status": str(sol.status),
+            "ok": check.ok,
+            "failures": check.failures[:3],
+            "placed": int(placed.sum()),
+            "groups_full": int((fill_g >= instance.group_cap).sum()),
+            "hosts_full": int((fill_h >= instance.host_cap).sum()),
+            "objective": sol.objective,
+        }
+        del sol, check
+    gc.collect()
+    start = time.perf_counter()
+    net = build_network(instance, True)
+    rec["build_s"] = time.perf_counter() - start
+    rec["nodes"], rec["arcs"] = int(net.n_nodes), int(net.tail.shape[0])
+    cost = stage_costs(net, instance, bare_stage)
+    rec["bare_s"], (optimal, total) = _timed(lambda: bare_solve(net, cost), repeat)
+    rec["bare_stage"], rec["bare_optimal"], rec["bare_value"] = bare_stage, optimal, -total
+    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return rec
+
+
+def profile_optimal(n: int, seed: int, top: int) -> None:
+    """Profile one `optimal` solve: time per stage by part, then cProfile's top functions.
+
+    The stage breakdown wraps `matcher.solve.optimal`'s module-level helpers for the
+    duration of the run (no source is changed): `stage_costs`, `min_cost_flow_within`
+    (OR-Tools model + solve), `residual_potentials` (Bellman-Ford), `build_network`,
+    `decode_flow`; the rest of `solve_optimal` is the bound restriction and values.
+    """
+    from matcher.solve import optimal
+
+    instance = _generator()(n, seed)
+    parts: dict[tuple[str, str], float] = defaultdict(float)
+    open_arcs: dict[str, int] = {}
+    stage = ["-"]
+
+    def wrap(attr: str, label: str) -> Callable[[], None]:
+        inner = getattr(optimal, attr)
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if attr == "stage_costs":
+                stage[0] = args[2]
+            if attr == "min_cost_flow_within":
+                lo, hi = args[1], args[2]
+                open_arcs[stage[0]] = int((hi > lo).sum())
+            start = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                parts[(stage[0], label)] += time.perf_counter() - start
+
+        setattr(optimal, attr, timed)
+        return lambda: setattr(optimal, attr, inner)
+
+    restore = [
+        wrap("build_network", "build network"),
+        wrap("stage_costs", "stage costs"),
+        wrap("min_cost_flow_within", "OR-Tools (model+solve)"),
+        wrap("residual_potentials", "potentials"),
+        wrap("decode_flow", "decode"),
+    ]
+    try:
+        start = time.perf_counter()
+        sol = optimal.solve_optimal(instance, True)
+        total = time.perf_counter() - start
+    finally:
+        for undo in restore:
+            undo()
+    print(f"optimal, n={n:,}, seed={seed}: {total:.2f} s, status {sol.status}")
+    print(f"{'stage':<26} {'part':<24} {'open arcs':>10} {'s':>7} {'%':>5}")
+    for (name, label), secs in parts.items():
+        arcs = f"{open_arcs[name]:,}" if label.startswith("OR") else ""
+        print(f"{name:<26} {label:<24} {arcs:>10} {secs:>7.3f} {100 * secs / total:>5.1f}")
+    rest = total - sum(parts.values())
+    print(f"{'(rest of solve_optimal)':<26} {'bounds, values':<24} {'':>10} {rest:>7.3f} "
+          f"{100 * rest / total:>5.1f}")
+
+    if top <= 0:
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    optimal.solve_optimal(instance, True)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
+    print(out.getvalue())
+
+
+def _default_repeat(n: int) -> int:
+    return 3 if n < 1_000_000 else 1
+
+
+def _print_tables(records: list[dict], mechanisms: list[str]) -> None:
+    print(f"{'n':>10} {'mechanism':<10} {'solve s':>8} {'verify s':>9} {'ok':>3} "
+          f"{'placed':>9} {'groups full':>11} {'hosts full':>10}")
+    for rec in records:
+        for name in mechanisms:
+            m = rec["mechanisms"][name]
+            ok = "yes" if m["ok"] else "NO"
+            print(f"{rec['n']:>10,} {name:<10} {m['solve_s']:>8.3f} {m['verify_s']:>9.3f} "
+                  f"{ok:>3} {m['placed']:>9,} {m['groups_full']:>8}/28 {m['hosts_full']:>7}/80")
+            if m["failures"]:
+                print(f"{'':>10}   failures: {'; '.join(m['failures'])}")
+    print()
+    print(f"{'n':>10} {'rep':>3} {'nodes':>10} {'arcs':>10} {'build s':>8} {'bare s':>7} "
+          f"{'optimal s':>9} {'opt/bare':>8} {'peak RSS MB':>11}")
+    for rec in records:
+        opt = rec["mechanisms"].get("optimal")
+        opt_s = f"{opt['solve_s']:>9.3f}" if opt else f"{'-':>9}"
+        ratio = f"{opt['solve_s'] / rec['bare_s']:>8.1f}" if opt else f"{'-':>8}"
+        print(f"{rec['n']:>10,} {rec['repeat']:>3} {rec['nodes']:>10,} {rec['arcs']:>10,} "
+              f"{rec['build_s']:>8.3f} {rec['bare_s']:>7.3f} {opt_s} {ratio} "
+              f"{rec['peak_rss_mb']:>11,.0f}")
+        if not rec["bare_optimal"]:
+            print(f"{'':>10}   bare solve NOT optimal")
+        elif opt:
+            # The bare solve optimises that one stage alone, so it bounds optimal's value.
+            staged = opt["objective"].get(rec["bare_stage"], 0)
+            print(f"{'':>10}   bare {rec['bare_stage']} = {rec['bare_value']:,} "
+                  f"(optimal's, after the earlier stages: {staged:,})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000",
+                        help="comma-separated applicant counts")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs per timing (median); default 3, or 1 from 1,000,000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--mechanisms", default=",".join(MECHANISMS))
+    parser.add_argument("--bare-stage", default="priority_order",
+                        help="stage whose costs the bare OR-Tools reference solves")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run every size in this process (peak RSS is then cumulative)")
+    parser.add_argument("--json", type=Path, help="also write the records to this file")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="only profile one optimal solve of N applicants")
+    parser.add_argument("--top", type=int, default=25,
+                        help="cProfile rows with --profile (0: stage breakdown only)")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    mechanisms = [m.strip() for m in args.mechanisms.split(",") if m.strip()]
+    if args.profile:
+        profile_optimal(args.profile, args.seed, args.top)
+        return
+    if args.worker is not None:
+        repeat = args.repeat or _default_repeat(args.worker)
+        rec = run_size(args.worker, args.seed, repeat, mechanisms, args.bare_stage)
+        print(json.dumps(rec))
+        return
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    print(f"bench_solve  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {platform.processor() or ''}"
+          f"  python {platform.python_version()}  seed {args.seed}  bare stage {args.bare_stage}")
+    records = []
+    for n in sizes:
+        repeat = args.repeat or _default_repeat(n)
+        if args.in_process:
+            rec = run_size(n, args.seed, repeat, mechanisms, args.bare_stage)
+        else:
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n),
+                   "--seed", str(args.seed), "--repeat", str(repeat),
+                   "--mechanisms", ",".join(mechanisms), "--bare-stage", args.bare_stage]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"n={n:,}: worker failed ({done.returncode})\n{done.stderr[-2000:]}")
+                continue
+            rec = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  n={n:,} done: generate {rec['generate_s']:.2f} s, places {rec['places']:,}, "
+              f"quota {rec['quota']:,}", flush=True)
+        records.append(rec)
+    print()
+    _print_tables(records, mechanisms)
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1))
+
+
+if __name__ == "__main__":
+    main()
