@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
 from matcher.report.csvout import NOTICE_COLUMNS, notice_groups
 from matcher.report.data import ReportData
@@ -27,21 +28,7 @@ from matcher.report.tables import (
 from matcher.report.xlsx import EXCEL_MAX_DATA_ROWS, Book, Column
 
 TRACK_SHEETS = {"区外": "区外培养", "区内": "区内培养"}
-OFFICIAL_HEADERS = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "联系方式(手机号码)",
-    "拟选培养单位1",
-    "拟选培养单位2",
-]
+OFFICIAL_HEADERS = list(OFFICIAL_COLUMNS)
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 STATUS_BY_VALUE = {s.value: label for s, label in STATUS_LABELS.items()}
 

@@ -15,39 +15,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.forms import ALL_COLUMNS
 from matcher.model import HostCatalogue, QuotaTable, Track
 from matcher.rules import age_on, years_between
 from matcher.sample import vocab
 from matcher.sample.idcard import make_id
 from matcher.sample.tables import load_hosts, load_quotas
 
-COLUMNS: tuple[str, ...] = (
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "联系方式(手机号码)",
-    "拟选培养单位1",
-    "拟选培养单位2",
-    "拟选培养单位3",
-    "是否接受调剂",
-    "身份证号",
-    "选派地区",
-    "培养方式",
-    "是否基层",
-    "单位性质",
-    "审核评分",
-    "预先接收单位",
-    "健康状况",
-    "是否参加过特培学习",
-    "备注",
-)
+COLUMNS: tuple[str, ...] = ALL_COLUMNS
 REFERENCE_DATE = date(2023, 3, 20)
 INELIGIBLE_KINDS: tuple[str, ...] = (
     "over_age_out",

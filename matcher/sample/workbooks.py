@@ -22,27 +22,14 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from matcher.forms import OFFICIAL_COLUMNS
 from matcher.sample import vocab
 from matcher.sample.tables import FIXED_CREATED
 
 YEAR = 2023
 TITLE = f"{YEAR}年度“内蒙古少数民族地区专业技术人才特培计划”学员汇总表"
 FOOTER = "备注：区外培养学员和区内培养学员分开填报。"
-BASE_COLUMNS: tuple[str, ...] = (
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "联系方式(手机号码)",
-    "拟选培养单位1",
-    "拟选培养单位2",
-)
+BASE_COLUMNS: tuple[str, ...] = OFFICIAL_COLUMNS
 EXTRA_COLUMNS: tuple[str, ...] = (
     "拟选培养单位3",
     "是否接受调剂",
