@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.base import Instance, Solution, SolveStatus
-from matcher.solve.network import OvercommittedError, choice_matrix, stage_values
-from matcher.solve.sequential import adjust_pass, assign, first_open, free_in_order, start
+from matcher.solve.base import Instance, Solution
+from matcher.solve.network import OvercommittedError, choice_matrix
+from matcher.solve.sequential import assign, finish, first_open, free_in_order, start
 from matcher.solve.stable import failed
 
 METHOD = "immediate acceptance (顺序志愿) in priority order"
@@ -38,12 +38,4 @@ def solve_immediate(instance: Instance, adjustment: bool = True) -> Solution:
         who, _ = first_open(sequence, choices[:, r : r + 1], instance.group,
                             state.room_h, state.room_g)
         assign(state, who, choices[who, r], np.full(who.shape[0], r + 1))
-    if adjustment:
-        adjust_pass(instance, state)
-    return Solution(
-        status=SolveStatus.FEASIBLE,
-        host=state.host.astype(np.int32),
-        rank=state.rank.astype(np.int32),
-        objective=stage_values(instance, state.rank),
-        proof={"method": METHOD},
-    )
+    return finish(instance, state, adjustment, METHOD)

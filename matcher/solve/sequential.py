@@ -14,8 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.solve.base import ADJUSTED, Instance
-from matcher.solve.network import I64, choice_matrix, prearranged_ranks, remaining_capacity
+from matcher.solve.base import ADJUSTED, Instance, Solution, SolveStatus
+from matcher.solve.network import (
+    I64,
+    choice_matrix,
+    prearranged_ranks,
+    remaining_capacity,
+    stage_values,
+)
 
 CHUNK = 16384
 
@@ -182,3 +188,16 @@ def by_order(instance: Instance) -> I64:
     in_order[instance.order] = np.arange(instance.n, dtype=np.int64)
     return in_order
 
+
+
+def finish(instance: Instance, state: State, adjustment: bool, method: str) -> Solution:
+    """Run the adjustment pass (when asked) and package the state as a `feasible` Solution."""
+    if adjustment:
+        adjust_pass(instance, state)
+    return Solution(
+        status=SolveStatus.FEASIBLE,
+        host=state.host.astype(np.int32),
+        rank=state.rank.astype(np.int32),
+        objective=stage_values(instance, state.rank),
+        proof={"method": method},
+    )

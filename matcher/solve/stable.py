@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.solve.base import UNPLACED, Instance, Solution, SolveStatus
-from matcher.solve.network import OvercommittedError, choice_matrix, stage_values
-from matcher.solve.sequential import adjust_pass, assign, first_open, free_in_order, start
+from matcher.solve.network import OvercommittedError, choice_matrix
+from matcher.solve.sequential import assign, finish, first_open, free_in_order, start
 
 METHOD = "serial dictatorship (平行志愿) in priority order"
 
@@ -33,15 +33,7 @@ def solve_stable(instance: Instance, adjustment: bool = True) -> Solution:
     who, col = first_open(free_in_order(instance), choices, instance.group,
                           state.room_h, state.room_g)
     assign(state, who, choices[who, col].astype(np.int64), col + 1)
-    if adjustment:
-        adjust_pass(instance, state)
-    return Solution(
-        status=SolveStatus.FEASIBLE,
-        host=state.host.astype(np.int32),
-        rank=state.rank.astype(np.int32),
-        objective=stage_values(instance, state.rank),
-        proof={"method": METHOD},
-    )
+    return finish(instance, state, adjustment, METHOD)
 
 
 def failed(n: int, message: str) -> Solution:
