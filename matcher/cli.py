@@ -176,6 +176,9 @@ def run(
     force: Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="输入有错误时不出结果")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度")] = False,
+    months: Annotated[
+        int, typer.Option("--months", min=1, max=12, help="生活补贴按培训月数计算（默认12）")
+    ] = 12,
 ) -> None:
     """Place the round's applicants and write every output into --out.
 
@@ -203,7 +206,7 @@ def run(
         with console.status(f"匹配中（{round_.policy.mechanism.value}）并独立核验…"):
             result = solve_round(round_)
         with console.status("写出结果文件…"):
-            paths = write_outputs(result, out, force=force)
+            paths = write_outputs(result, out, force=force, months=months)
     except PipelineError as exc:
         err.print(f"[red]匹配失败[/red]：{exc}")
         raise typer.Exit(EXIT_SOLVE) from None

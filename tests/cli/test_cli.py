@@ -92,3 +92,15 @@ def test_bad_scenario_names_key_and_line(tmp_path):
     done = runner.invoke(app, ["run", str(bad), "--out", str(tmp_path / "o")])
     assert done.exit_code == 2
     assert "bad.toml:4" in done.output and "Traceback" not in done.output
+
+
+def test_months_set_the_living_allowance(tmp_path):
+    nine, twelve = tmp_path / "nine", tmp_path / "twelve"
+    for months, out in ((9, nine), (12, twelve)):
+        runner.invoke(app, ["run", "--out", str(out), "-q", "--months", str(months)])
+    f9 = json.loads((nine / "result.json").read_text(encoding="utf-8"))["summary"]["funding"]
+    f12 = json.loads((twelve / "result.json").read_text(encoding="utf-8"))["summary"]["funding"]
+    trainees = json.loads((nine / "result.json").read_text(encoding="utf-8"))["summary"]["tracks"]
+    # three months less allowance: 区外 600 and 区内 400 a month per trainee
+    expected = 3 * (600 * trainees["区外"]["filled"] + 400 * trainees["区内"]["filled"])
+    assert f12["total"]["total"] - f9["total"]["total"] == expected
