@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from matcher.load import InputError, load_round
-from matcher.model import Mechanism, Policy, Round, Rules, Severity
+from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
 
 app = typer.Typer(
     add_completion=False,
@@ -138,14 +138,23 @@ def validate(
 
 
 def _print_issues(round_: Round) -> None:
+    """Every issue, one table per file (so the file name is said once), then a summary."""
     out = Console()
     errors = sum(i.severity is Severity.ERROR for i in round_.issues)
     warnings = len(round_.issues) - errors
-    if round_.issues:
-        table = Table("文件", "行", "列", "代码", "级别", "问题及修改方法", show_lines=False)
-        for i in round_.issues:
+    by_file: dict[str, list[Issue]] = {}
+    for issue in round_.issues:
+        by_file.setdefault(issue.file, []).append(issue)
+    for file, issues in by_file.items():
+        table = Table(title=f"{file}（{len(issues)} 个问题）", title_justify="left", expand=True)
+        table.add_column("行", justify="right", no_wrap=True)
+        table.add_column("列", overflow="fold", ratio=2)
+        table.add_column("代码", overflow="fold", ratio=2)
+        table.add_column("级别", no_wrap=True)
+        table.add_column("问题及修改方法", overflow="fold", ratio=6)
+        for i in issues:
             level = "[red]错误[/red]" if i.severity is Severity.ERROR else "[yellow]提示[/yellow]"
-            table.add_row(i.file, str(i.row or ""), i.column or "", i.code, level, i.message)
+            table.add_row(str(i.row or ""), i.column or "", i.code, level, i.message)
         out.print(table)
     invalid = sum(a.invalid for a in round_.applicants)
     out.print(
