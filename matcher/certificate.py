@@ -1,16 +1,17 @@
 """The optimality certificate of `optimal`: the canonical network rebuilt independently.
 
-Contract: `build_network(instance, adjustment)` is the network of docs/engine.md (nodes S,
-groups, free applicants, hosts, adjustment nodes sorted by (track, field), T; arc kinds
-1–7), written from the document without any solver code; `arc_flows` derives the arc
-flows of an assignment; `check_certificate` checks each stage's bounds, conservation,
-complementary slackness and value, restricting bounds between stages. Used by
-`matcher.verify`.
+Contract: `build_network(instance, adjustment, by_choices)` is the network of
+docs/engine.md (nodes S, groups, free applicants, hosts, adjustment nodes sorted by
+(track, field) — or by (track, field, choices) when split —, T; arc kinds 1–7), written
+from the document without any solver code; `arc_flows` derives the arc flows of an
+assignment; `check_certificate` checks that the proof's stages are the asked order, then
+each stage's bounds, conservation, complementary slackness and value in that order,
+restricting bounds between stages. Used by `matcher.verify`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -57,16 +58,30 @@ class Network:
     supply: I64
     free: I64  # applicant index of each free-applicant node
     adj_pairs: I64  # (track, field) of each adjustment node, shape (a, 2)
+    adj_choices: I64  # hosts each adjustment node skips (its choice set), (a, 3), -1 padded
     first_host_node: int
     first_adj_node: int
 
 
-def build_network(instance: Instance, adjustment: bool = True) -> Network:
+def split_by_choices(objective: Sequence[str]) -> bool:
+    """Whether the order puts adjusted or priority_adjusted before placed_at_choice.
+
+    Then the adjustment nodes are split by the applicants' choice sets (docs/engine.md).
+    """
+    names = list(objective)
+    cut = names.index("placed_at_choice")
+    return "adjusted" in names[:cut] or "priority_adjusted" in names[:cut]
+
+
+def build_network(
+    instance: Instance, adjustment: bool = True, by_choices: bool = False
+) -> Network:
     """Rebuild the canonical network of docs/engine.md from an instance.
 
     Steps: fix the pre-arranged (remaining capacities and quotas), number the nodes
-    S, groups, free applicants, hosts, adjustment nodes (sorted by track, field), T;
-    then list the arcs of kinds 1–7 in order.
+    S, groups, free applicants, hosts, adjustment nodes (sorted by track, field, and with
+    `by_choices` by the sorted choice hosts), T; then list the arcs of kinds 1–7 in
+    order (with `by_choices`, an adjustment node has no arc to a host of its choices).
     """
     inst = instance
     g, h = int(inst.group_cap.shape[0]), inst.n_hosts
@@ -80,8 +95,15 @@ def build_network(instance: Instance, adjustment: bool = True) -> Network:
     n_fields = int(inst.host_fields.shape[1])
     willing = inst.accepts.astype(bool)[free] & (fld[free] >= 0)
     pair_code = inst.track.astype(np.int64)[free] * max(n_fields, 1) + fld[free]
-    codes = np.unique(pair_code[willing])
-    adj_pairs = np.stack([codes // max(n_fields, 1), codes % max(n_fields, 1)], axis=1)
+    chosen = np.sort(inst.choices.astype(np.int64).reshape(inst.n, 3)[free], axis=1)
+    if by_choices:
+        for k in range(3):
+            pair_code = pair_code * (h + 1) + chosen[:, k] + 1
+    codes, first = np.unique(pair_code[willing], return_index=True)
+    base = max(n_fields, 1) * ((h + 1) ** 3 if by_choices else 1)
+    adj_pairs = np.stack([codes // base, (codes % base) // (base // max(n_fields, 1))], axis=1)
+    adj_choices = (chosen[willing][first] if by_choices
+                   else np.full((codes.size, 3), -1, dtype=np.int64))
     a = int(codes.size)
     s_node, first_app = 0, 1 + g
     first_host = first_app + nf
@@ -112,6 +134,9 @@ def build_network(instance: Instance, adjustment: bool = True) -> Network:
     if a:
         trains = inst.host_fields[:, adj_pairs[:, 1]].T  # (a, h)
         trains = trains & (inst.host_track[None, :] == adj_pairs[:, 0:1])
+        for k in range(3):
+            skip = adj_choices[:, k] >= 0
+            trains[np.flatnonzero(skip), adj_choices[skip, k]] = False
         ai, hj = np.nonzero(trains)
         add(first_adj + ai.astype(np.int64), first_host + hj.astype(np.int64), cap_r[hj], 5)
     hosts = np.arange(h, dtype=np.int64)
@@ -122,7 +147,7 @@ def build_network(instance: Instance, adjustment: bool = True) -> Network:
     supply = np.zeros(t_node + 1, dtype=np.int64)
     supply[s_node], supply[t_node] = nf, -nf
     return Network(t_node + 1, cat[0], cat[1], cat[2], kind, cat[3], cat[4], supply, free,
-                   adj_pairs, first_host, first_adj)
+                   adj_pairs, adj_choices, first_host, first_adj)
 
 
 def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
@@ -217,20 +242,25 @@ def check_certificate(
     objective: Mapping[str, int],
     fixed_part: Mapping[str, int],
     adjustment: bool,
+    order: Sequence[str] = STAGES,
 ) -> None:
     """Check the stage-by-stage certificate; record results through `ck.check`.
 
-    Steps: rebuild the network; derive arc flows from the assignment; check conservation;
-    then for each stage: bounds, complementary slackness with the stage's potentials and
-    the stage value, then restrict the bounds to the optimal face (rc > 0: hi := lo;
-    rc < 0: lo := hi). `fixed_part` is the pre-arranged applicants' share of each stage.
+    Steps: the proof's stage names must be exactly `order` (the asked order of stages);
+    rebuild the network (split adjustment nodes when the order needs them); derive arc
+    flows from the assignment; check conservation; then for each stage in order: bounds,
+    complementary slackness with the stage's potentials and the stage value, then
+    restrict the bounds to the optimal face (rc > 0: hi := lo; rc < 0: lo := hi).
+    `fixed_part` is the pre-arranged applicants' share of each stage.
     """
     ck.checks["certificate"] = False
-    net = build_network(instance, adjustment)
+    asked = [str(name) for name in order]
     names = [str(s.get("name")) for s in stages]
-    if not ck.check("certificate_stages", names == list(STAGES),
-                    f"证明的阶段不符：{names}", f"certificate stages {names} != {list(STAGES)}"):
+    if not ck.check("certificate_stages", names == asked,
+                    f"证明的阶段顺序不符：证明为{names}，应为{asked}",
+                    f"certificate stages {names} != the asked order {asked}"):
         return
+    net = build_network(instance, adjustment, split_by_choices(asked))
     flow, missing = arc_flows(net, instance, hs, rk)
     balance = (np.bincount(net.tail, weights=flow, minlength=net.n_nodes)
                - np.bincount(net.head, weights=flow, minlength=net.n_nodes)).astype(np.int64)
@@ -241,7 +271,7 @@ def check_certificate(
         return
     lo = np.zeros(net.tail.size, dtype=np.int64)
     hi = net.cap.copy()
-    for stage, spec in zip(STAGES, stages, strict=True):
+    for stage, spec in zip(asked, stages, strict=True):
         pi = np.asarray(spec["potentials"])
         if not ck.check(f"certificate_{stage}", pi.shape == (net.n_nodes,)
                         and np.issubdtype(pi.dtype, np.integer),

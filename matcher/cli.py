@@ -103,13 +103,19 @@ def _scenario_round(
 
 
 def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> Round:
-    """`round_` with the mechanism and seed given on the command line, if any."""
+    """`round_` with the mechanism and seed given on the command line, if any.
+
+    The rest of the scenario's policy (adjustment, order of the objective stages) is kept.
+    """
+    from matcher.scenario import OverrideError, with_policy
+
     if mechanism is None and seed is None:
         return round_
-    policy = _policy(mechanism or round_.policy.mechanism.value, round_.policy.seed)
-    if seed is not None:
-        policy = policy.model_copy(update={"seed": seed})
-    return round_.model_copy(update={"policy": policy})
+    try:
+        return with_policy(round_, mechanism=mechanism, seed=seed)
+    except OverrideError as exc:
+        err.print(str(exc), highlight=False, markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _has_errors(round_: Round) -> bool:

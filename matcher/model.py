@@ -6,14 +6,14 @@ The rules of the notice (内人社办发〔2023〕21号) are defaults of `Rules`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Frozen(BaseModel):
@@ -209,12 +209,85 @@ class Mechanism(StrEnum):
     CPSAT = "cpsat"
 
 
+#: Objective stages of the default policy, in the contract's strict order
+#: (../shared/CONTRACT.md, "The default policy"); `Policy.objective` may reorder them.
+STAGES: tuple[str, ...] = (
+    "placed_at_choice",
+    "priority_placed_at_choice",
+    "first_choice",
+    "second_choice",
+    "adjusted",
+    "priority_adjusted",
+    "priority_order",
+)
+
+#: The deterministic tie-break: it stays the last stage of every order.
+TIE_BREAK = "priority_order"
+
+
+class ObjectiveOrderError(ValueError):
+    """An objective order that is not the stages of `STAGES` with `TIE_BREAK` last."""
+
+
+def check_objective(order: Sequence[str]) -> tuple[str, ...]:
+    """Return `order` as a tuple when it is a valid order of the objective stages.
+
+    Valid: every name of `STAGES` exactly once, `priority_order` (the deterministic
+    tie-break) last.
+
+    Raises
+    ------
+    ObjectiveOrderError
+        Naming what is unknown, missing or repeated, or where priority_order is.
+    """
+    if isinstance(order, str):
+        raise ObjectiveOrderError(
+            f"目标阶段顺序应为列表，收到字符串 {order!r} / the objective order must be a list "
+            f"of stage names, got the string {order!r}"
+        )
+    names = tuple(str(name) for name in order)
+    unknown = [n for n in names if n not in STAGES]
+    missing = [s for s in STAGES if s not in names]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if unknown or missing or repeated:
+        parts = []
+        if unknown:
+            parts.append(f"unknown {', '.join(unknown)}")
+        if missing:
+            parts.append(f"missing {', '.join(missing)}")
+        if repeated:
+            parts.append(f"repeated {', '.join(repeated)}")
+        raise ObjectiveOrderError(
+            f"目标阶段顺序须恰好列出每个阶段一次（{'; '.join(parts)}）/ the objective order must "
+            f"list each of {', '.join(STAGES)} exactly once ({'; '.join(parts)})"
+        )
+    if names[-1] != TIE_BREAK:
+        raise ObjectiveOrderError(
+            f"{TIE_BREAK} 须为最后一个阶段：它是确定性的平局裁决 / {TIE_BREAK} must be the "
+            f"last stage: it is the deterministic tie-break (got it at position "
+            f"{names.index(TIE_BREAK) + 1} of {len(names)})"
+        )
+    return names
+
+
 class Policy(Frozen):
-    """How a round is solved: mechanism, lottery seed and whether adjustment runs."""
+    """How a round is solved: mechanism, seed, adjustment, order of the objective stages.
+
+    `seed` draws the tie-break lottery; `adjustment` runs 调剂. `objective` is an order
+    of `STAGES` with priority_order last (checked by `check_objective`); only mechanisms
+    that declare `objective_order` support an order other than the contract's
+    (`optimal`, `cpsat`).
+    """
 
     mechanism: Mechanism = Mechanism.OPTIMAL
     seed: int = 2023
     adjustment: bool = True
+    objective: tuple[str, ...] = STAGES
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_is_an_order_of_the_stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_objective(value)
 
 
 class HostCatalogue(Frozen):

@@ -16,7 +16,7 @@ from matcher.explain import reasons as unplaced_reasons
 from matcher.explain import render_explanation
 from matcher.model import Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport
-from matcher.solve import solve
+from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
 from matcher.verify import Verification, verify
 
@@ -46,11 +46,16 @@ def solve_round(round_: Round) -> RunResult:
 
 def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
     encoding = encode(round_)
-    adjustment = round_.policy.adjustment
-    solution = solve(encoding.instance, round_.policy.mechanism, adjustment=adjustment)
+    adjustment, order = round_.policy.adjustment, round_.policy.objective
+    try:
+        solution = solve(
+            encoding.instance, round_.policy.mechanism, adjustment=adjustment, objective=order
+        )
+    except UnsupportedInstanceError as exc:
+        raise PipelineError(str(exc)) from None
     if solution.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         raise PipelineError(f"求解状态 {solution.status.value}：{solution.message}")
-    checked = verify(encoding.instance, solution, adjustment=adjustment)
+    checked = verify(encoding.instance, solution, adjustment=adjustment, objective=order)
     if not checked.ok:
         raise PipelineError("独立核验未通过：" + "；".join(checked.failures))
     return encoding, solution, checked

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from matcher.model import (
+    STAGES,
     Host,
     HostCatalogue,
     Mechanism,
@@ -34,6 +35,7 @@ from matcher.model import (
     Round,
     Rules,
     Track,
+    check_objective,
 )
 from matcher.result import RunResult
 
@@ -81,11 +83,23 @@ class BaseSpec(_Spec):
 
 
 class PolicySpec(_Spec):
-    """Mechanism, lottery seed and adjustment; unset keys keep the base's."""
+    """Mechanism, lottery seed, adjustment and order of the objective stages.
+
+    Unset keys keep the base's. ``objective`` lists every stage of `STAGES` once, in the
+    order they count, priority_order last (the deterministic tie-break).
+    """
 
     mechanism: Mechanism | None = None
     seed: int | None = None
     adjustment: bool | None = None
+    objective: tuple[str, ...] | None = None
+
+    @field_validator("objective")
+    @classmethod
+    def _objective_is_an_order_of_the_stages(
+        cls, value: tuple[str, ...] | None
+    ) -> tuple[str, ...] | None:
+        return None if value is None else check_objective(value)
 
 
 class CapacitySpec(_Spec):
@@ -358,7 +372,10 @@ def unused_places(round_: Round, region: str, track: Track | str) -> int:
     name, track = _region(round_, region), Track(track)
     encoding = encode(round_)
     solution = solve(
-        encoding.instance, round_.policy.mechanism, adjustment=round_.policy.adjustment
+        encoding.instance,
+        round_.policy.mechanism,
+        adjustment=round_.policy.adjustment,
+        objective=round_.policy.objective,
     )
     k = encoding.groups.index((name, track)) if (name, track) in encoding.groups else -1
     used = int(((encoding.instance.group == k) & (solution.host >= 0)).sum()) if k >= 0 else 0
@@ -400,20 +417,41 @@ def with_policy(
     mechanism: Mechanism | str | None = None,
     seed: int | None = None,
     adjustment: bool | None = None,
+    objective: Sequence[str] | None = None,
 ) -> Round:
-    """`round_` with the mechanism, seed or adjustment of its policy changed."""
+    """`round_` with the mechanism, seed, adjustment or order of the objective stages changed.
+
+    Raises `OverrideError` for an unknown mechanism, an order that is not one of `STAGES`
+    with priority_order last, or an order other than the contract's with a mechanism that
+    does not support it.
+    """
+    from matcher.solve import get, known
+
     update: dict[str, Any] = {}
     if mechanism is not None:
         try:
             update["mechanism"] = Mechanism(mechanism)
         except ValueError:
-            known = ", ".join(m.value for m in Mechanism)
-            raise OverrideError(f"未知的匹配机制 {mechanism!r}；可用：{known}") from None
+            names = ", ".join(m.value for m in Mechanism)
+            raise OverrideError(f"未知的匹配机制 {mechanism!r}；可用：{names}") from None
     if seed is not None:
         update["seed"] = int(seed)
     if adjustment is not None:
         update["adjustment"] = bool(adjustment)
+    if objective is not None:
+        try:
+            update["objective"] = check_objective(objective)
+        except ValueError as exc:
+            raise OverrideError(str(exc)) from None
     policy = Policy.model_validate({**round_.policy.model_dump(), **update})
+    spec = get(policy.mechanism)
+    if policy.objective != STAGES and not spec.supports.objective_order:
+        able = "、".join(n for n in known() if get(n).supports.objective_order)
+        raise OverrideError(
+            f"匹配机制 {spec.name} 不支持改变目标阶段顺序（objective）；请改用 {able}，"
+            f"或删去 objective / mechanism {spec.name!r} does not support another order of "
+            "the objective stages"
+        )
     return round_.model_copy(update={"policy": policy})
 
 

@@ -1,17 +1,18 @@
 """Independent verification of a mechanism's answer, recomputed from the arrays alone.
 
-`verify(instance, solution)` re-checks every claim of a `Solution` without any solver
-code: shapes, rank codes, pre-arrangements, capacities, quotas, adjustment rules, waste,
-the objective of every stage of `STAGES`, and, when the proof carries stage potentials,
-the lexicographic min-cost-flow certificate on the canonical network of docs/engine.md,
-rebuilt here from the `Instance`. Justified envy under the priority order is counted
+`verify(instance, solution, objective=...)` re-checks every claim of a `Solution` without
+any solver code: shapes, rank codes, pre-arrangements, capacities, quotas, adjustment
+rules, waste, the objective of every stage of `STAGES`, and, when the proof carries stage
+potentials, the lexicographic min-cost-flow certificate on the canonical network of
+docs/engine.md, rebuilt here from the `Instance` and replayed in the asked order of the
+stages. Justified envy under the priority order is counted
 (it is reported, not a failure: the default policy places more people before it
 respects priority). Everything is vectorised; a million applicants take a few seconds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.certificate import Network, build_network, check_certificate, weights
+from matcher.model import check_objective
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
 
 I64 = npt.NDArray[np.int64]
@@ -173,6 +175,7 @@ def verify(
     solution: Solution,
     *,
     adjustment: bool = True,
+    objective: Sequence[str] = STAGES,
     check_proof: bool = True,
 ) -> Verification:
     """Re-check a solution against its instance; never raises on a bad solution.
@@ -183,6 +186,10 @@ def verify(
         The problem and a mechanism's answer to it.
     adjustment
         Whether the policy allowed adjustment (调剂); if not, any adjusted row fails.
+    objective
+        The order of the objective stages the solution was asked for (default: the
+        contract's). The certificate is replayed in this order and fails unless the
+        proof's stage names are exactly this order.
     check_proof
         Check the stage-by-stage min-cost-flow certificate when the proof has one.
 
@@ -190,7 +197,14 @@ def verify(
     -------
     Verification
         `ok` False names every failed check in `failures`.
+
+    Raises
+    ------
+    ObjectiveOrderError
+        `objective` is not an order of `STAGES` with priority_order last (a wrong
+        argument, not a wrong solution).
     """
+    order = check_objective(objective)
     ck = _Checker()
     n, h = instance.n, instance.n_hosts
     host = np.asarray(solution.host)
@@ -221,9 +235,9 @@ def verify(
         return ck.result({}, 0)
     _check_ranks(ck, instance, hs, rk, adjustment)
     _check_limits(ck, instance, hs)
-    _check_waste(ck, instance, hs, rk, adjustment)
-    objective = stage_values(instance, rk)
-    _check_objective(ck, objective, solution.objective)
+    _check_waste(ck, instance, hs, rk, adjustment, order)
+    values = stage_values(instance, rk)
+    _check_objective(ck, values, solution.objective)
     envy = count_justified_envy(instance, hs, rk)
     ck.checks["justified_envy"] = envy
     ck.checks["placed"] = int(placed.sum())
@@ -238,8 +252,10 @@ def verify(
                     "the optimality certificate is missing or malformed"):
             pre_rank = np.where(instance.prearranged >= 0, rk, UNPLACED)
             fixed_part = stage_values(instance, pre_rank)
-            check_certificate(ck, instance, hs, rk, listed, objective, fixed_part, adjustment)
-    return ck.result(objective, envy)
+            check_certificate(
+                ck, instance, hs, rk, listed, values, fixed_part, adjustment, order
+            )
+    return ck.result(values, envy)
 
 
 def _check_ranks(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: bool) -> None:
@@ -313,7 +329,39 @@ def _check_limits(ck: _Checker, inst: Instance, hs: I64) -> None:
              "over quota in group(s) " + _examples(over))
 
 
-def _check_waste(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: bool) -> None:
+def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Bools:
+    """Whether moving each applicant to its choice r (1–3) improves it in `order`.
+
+    The move's stage deltas are read in `order`: the first non-zero one decides.
+
+    Under the contract's order every move to a better choice is one; under others, e.g.
+    adjusted before placed_at_choice, leaving an adjusted applicant there is not waste.
+    """
+    prio = inst.priority.astype(np.int64)
+    w = weights(inst)
+    at_choice = ((rk >= 1) & (rk <= 3)).astype(np.int64)
+    adjusted = (rk == ADJUSTED).astype(np.int64)
+    before = np.where(at_choice == 1, w * (5 - rk), 0) + w * adjusted
+    delta = {
+        "placed_at_choice": 1 - at_choice,
+        "priority_placed_at_choice": prio * (1 - at_choice),
+        "first_choice": int(r == 1) - (rk == 1).astype(np.int64),
+        "second_choice": int(r == 2) - (rk == 2).astype(np.int64),
+        "adjusted": -adjusted,
+        "priority_adjusted": -prio * adjusted,
+        "priority_order": w * (5 - r) - before,
+    }
+    better = np.zeros(inst.n, dtype=bool)
+    undecided = np.ones(inst.n, dtype=bool)
+    for stage in order:
+        better |= undecided & (delta[stage] > 0)
+        undecided &= delta[stage] == 0
+    return better
+
+
+def _check_waste(
+    ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: bool, order: Sequence[str]
+) -> None:
     host_used, group_used = _fill(inst, hs)
     host_room = host_used < inst.host_cap
     group_room = group_used < inst.group_cap
@@ -324,7 +372,7 @@ def _check_waste(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: boo
     wasted = np.zeros(inst.n, dtype=bool)
     for r in range(3):
         c = choices[:, r]
-        better = free & (c >= 0) & (r + 1 < out)
+        better = free & (c >= 0) & (r + 1 < out) & _move_improves(inst, rk, r + 1, order)
         room = np.zeros(inst.n, dtype=bool)
         room[better] = host_room[c[better]]
         wasted |= room & (placed | group_room[inst.group])

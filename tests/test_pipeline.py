@@ -65,8 +65,8 @@ def test_seed_is_recorded_and_changes_only_ties(sample):
 def test_failed_verification_stops_the_run(sample, monkeypatch):
     real = pipeline.solve
 
-    def overfill(instance, mechanism, adjustment=True):
-        solution = real(instance, mechanism, adjustment=adjustment)
+    def overfill(instance, mechanism, **options):
+        solution = real(instance, mechanism, **options)
         host = solution.host.copy()
         rank = solution.rank.copy()
         unplaced = np.flatnonzero(rank == -1)
@@ -86,3 +86,11 @@ def test_empty_round_is_a_clean_result(tmp_path):
     assert result.outcomes == ()
     assert result.solver.status == "optimal"
     assert result.solver.verification["ok"] is True
+
+
+def test_a_mechanism_that_cannot_honour_the_policy_is_a_pipeline_error(sample):
+    order = ("priority_placed_at_choice", "placed_at_choice", "first_choice", "second_choice",
+             "adjusted", "priority_adjusted", "priority_order")
+    policy = Policy(mechanism="stable", objective=order)
+    with pytest.raises(PipelineError, match="stable"):
+        solve_round(sample.model_copy(update={"policy": policy}))

@@ -10,6 +10,7 @@ import pytest
 
 from matcher.load import load_round
 from matcher.model import (
+    STAGES,
     Applicant,
     Education,
     Host,
@@ -237,6 +238,9 @@ def test_bundled_scenarios_load_and_differ_from_the_baseline_as_described():
         build_round(SCENARIOS / "2023-stable.toml", base_round).policy.mechanism.value == "stable"
     )
     assert build_round(SCENARIOS / "2023-seed-7.toml", base_round).policy.seed == 7
+    first = build_round(SCENARIOS / "2023-priority-first.toml", base_round).policy.objective
+    assert first[:2] == ("priority_placed_at_choice", "placed_at_choice")
+    assert sorted(first) == sorted(base_round.policy.objective) and first[2:] == STAGES[2:]
 
 
 def test_moving_two_places_moves_placements_in_that_direction():
@@ -299,6 +303,28 @@ def test_moving_two_places_moves_placements_in_that_direction():
             "找不到申请人",
         ),
         ('extends = "missing.toml"\n', "extends", 1, "找不到文件"),
+        (
+            '[policy]\nseed = 1\nobjective = ["placed_at_choice", "priority_order"]\n',
+            "policy.objective",
+            3,
+            "exactly once",
+        ),
+        (
+            '[policy]\nobjective = [\n  "priority_order",\n  "placed_at_choice",\n'
+            '  "priority_placed_at_choice",\n  "first_choice",\n  "second_choice",\n'
+            '  "adjusted",\n  "priority_adjusted",\n]\n',
+            "policy.objective",
+            2,
+            "tie-break",
+        ),
+        (
+            '[policy]\nmechanism = "stable"\nobjective = ["priority_placed_at_choice", '
+            '"placed_at_choice", "first_choice", "second_choice", "adjusted", '
+            '"priority_adjusted", "priority_order"]\n',
+            "policy",
+            1,
+            "不支持改变目标阶段顺序",
+        ),
     ],
 )
 def test_errors_name_key_and_line(tmp_path, text, key, line, words):
@@ -342,3 +368,27 @@ def test_key_line_finds_tables_arrays_and_inline_keys():
     assert key_line(text, ("q", "k", "区内")) == 9
     assert key_line(text, ("a", "zzz")) == 2
     assert key_line(text, ("nothing",)) is None
+
+
+def test_priority_first_places_at_least_as_many_priority_applicants_at_a_choice():
+    base = run_scenario(SCENARIOS / "2023-baseline.toml")
+    first = run_scenario(SCENARIOS / "2023-priority-first.toml", base.round)
+    order = first.round.policy.objective
+    assert [s["name"] for s in first.solver.proof["stages"]] == list(order)
+    assert first.solver.verification["ok"]
+    a, b = base.solver.objective, first.solver.objective
+    assert b["priority_placed_at_choice"] >= a["priority_placed_at_choice"]
+    assert b["placed_at_choice"] <= a["placed_at_choice"]
+    # the claimed values agree with the outcomes: priority applicants placed at a choice
+    from matcher.rules import is_priority
+
+    def priority_at_choice(result):
+        return sum(
+            o.status is Status.PLACED and o.choice_rank in (1, 2, 3)
+            and is_priority(p, result.round.rules)
+            for p, o in zip(result.round.applicants, result.outcomes, strict=True)
+        )
+
+    assert priority_at_choice(base) == a["priority_placed_at_choice"]
+    assert priority_at_choice(first) == b["priority_placed_at_choice"]
+

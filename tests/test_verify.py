@@ -271,3 +271,49 @@ def test_missing_certificate_is_caught() -> None:
     assert not v.ok and _failed(v) == {"certificate_present"}
     bad = dataclasses.replace(sol, proof={**sol.proof, "stages": [{"name": "x"}]})
     assert not verify(inst, bad).ok
+
+
+PRIORITY_FIRST = ("priority_placed_at_choice", "placed_at_choice", *STAGES[2:])
+ADJUSTED_FIRST = ("adjusted", *(s for s in STAGES if s != "adjusted"))
+
+
+def test_certificate_must_be_in_the_asked_order() -> None:
+    inst = random_instance(4, 200, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal", objective=PRIORITY_FIRST)
+    assert verify(inst, sol, objective=PRIORITY_FIRST).ok
+    v = verify(inst, sol)  # asked for the contract's order
+    assert not v.ok and _failed(v) == {"certificate", "certificate_stages"}
+    default = solve(inst, "optimal")
+    v = verify(inst, default, objective=PRIORITY_FIRST)
+    assert not v.ok and "certificate_stages" in _failed(v)
+    # the names relabelled to the asked order do not make the potentials prove it
+    stages = [dict(s) for s in sol.proof["stages"]]
+    stages[0]["name"], stages[1]["name"] = stages[1]["name"], stages[0]["name"]
+    assert [s["name"] for s in stages] == list(STAGES)
+    relabelled = dataclasses.replace(sol, proof={**sol.proof, "stages": stages})
+    v = verify(inst, relabelled)
+    assert not v.ok and "certificate_stages" not in _failed(v)
+    assert verify(inst, relabelled, check_proof=False).ok
+
+
+def test_a_malformed_order_is_an_argument_error() -> None:
+    from matcher.model import ObjectiveOrderError
+
+    inst = random_instance(4, 20, n_hosts=4, n_groups=2)
+    with pytest.raises(ObjectiveOrderError):
+        verify(inst, solve(inst, "optimal"), objective=STAGES[::-1])
+
+
+def test_waste_is_judged_in_the_asked_order() -> None:
+    # one applicant, choice 甲 (room) or adjustment to 乙: with adjusted first, staying
+    # adjusted while the choice has room is the optimum, not waste
+    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 1)],
+                          [_app(choices=(0,))])
+    adjusted = _answer(inst, [1], [ADJUSTED])
+    at_choice = _answer(inst, [0], [1])
+    assert _failed(verify(inst, adjusted)) == {"no_waste"}
+    assert verify(inst, adjusted, objective=ADJUSTED_FIRST).ok
+    assert verify(inst, at_choice).ok
+    sol = solve(inst, "optimal", objective=ADJUSTED_FIRST)
+    assert list(sol.rank) == [ADJUSTED]
+    assert verify(inst, sol, objective=ADJUSTED_FIRST).ok

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matcher.model import STAGES as STAGES  # re-exported: the stages live with Policy
+
 IntArray = npt.NDArray[np.int32]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -21,17 +23,6 @@ BoolArray = npt.NDArray[np.bool_]
 UNPLACED = -1
 ADJUSTED = 0
 PREARRANGED = 4  # placed at a pre-arranged host that is not among the choices
-
-#: Objective stages of the default policy, in strict order (../shared/CONTRACT.md).
-STAGES = (
-    "placed_at_choice",
-    "priority_placed_at_choice",
-    "first_choice",
-    "second_choice",
-    "adjusted",
-    "priority_adjusted",
-    "priority_order",
-)
 
 
 @dataclass(frozen=True)

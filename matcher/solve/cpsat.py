@@ -7,19 +7,16 @@ other. Deterministic: one worker and a fixed random seed by default.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
+from matcher.model import check_objective
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
 
 __all__ = ["solve_cpsat"]
-
-
-
-def _run(instance: Instance, adjustment: bool) -> Solution:
-    return solve_cpsat(instance, adjustment)
 
 
 def _options(instance: Instance, adjustment: bool) -> list[list[tuple[int, int]]]:
@@ -63,21 +60,29 @@ def solve_cpsat(
     instance: Instance,
     adjustment: bool = True,
     *,
+    objective: Sequence[str] = STAGES,
     time_limit: float = 60.0,
     num_workers: int = 1,
     random_seed: int = 0,
 ) -> Solution:
-    """Solve the default policy stage by stage with CP-SAT.
+    """Solve the lexicographic policy stage by stage with CP-SAT, in the order `objective`.
 
     Steps: fix the pre-arranged; one boolean per (applicant, option), options being the
     choice hosts and, for willing applicants with a known field, the hosts of their track
     that train it and are not among their choices; at most one option each; host
-    capacities and group quotas net of the pre-arranged; then for each stage of `STAGES`
-    maximise it and add "stage == optimum" before the next. `time_limit` (seconds) applies
+    capacities and group quotas net of the pre-arranged; then for each stage of
+    `objective` (checked by `check_objective`; default `STAGES`) maximise it and add
+    "stage == optimum" before the next. `time_limit` (seconds) applies
     to each stage. Status is OPTIMAL only when every stage was proven optimal; FEASIBLE
     when a stage stopped at the limit with a solution (later stages then are skipped);
-    INFEASIBLE/ERROR otherwise.
+    INFEASIBLE/ERROR otherwise. The proof records the order (`proof["order"]`).
+
+    Raises
+    ------
+    ObjectiveOrderError
+        `objective` is not an order of `STAGES` with priority_order last.
     """
+    order = check_objective(objective)
     inst = instance
     n, h, g = inst.n, inst.n_hosts, int(inst.group_cap.shape[0])
     host = np.full(n, -1, dtype=np.int32)
@@ -122,7 +127,7 @@ def solve_cpsat(
     status = SolveStatus.OPTIMAL
     message = ""
     chosen: list[tuple[int, int, int]] = []
-    for stage in STAGES:
+    for stage in order:
         terms = [(c, x) for i, _j, r, x in xs if (c := _stage_coef(inst, i, r, stage))]
         expr = sum(c * x for c, x in terms) if terms else 0
         model.maximize(expr)
@@ -146,10 +151,11 @@ def solve_cpsat(
         break
     for i, j, r in chosen:
         host[i], rank[i] = j, r
-    objective = _objective(inst, rank)
-    proof = {"method": "CP-SAT staged lexicographic", "num_workers": int(num_workers),
+    values = _objective(inst, rank)
+    proof = {"method": "CP-SAT staged lexicographic", "order": list(order),
+             "num_workers": int(num_workers),
              "random_seed": int(random_seed), "stages_proven": status == SolveStatus.OPTIMAL}
-    return Solution(status, host, rank, objective, proof, message)
+    return Solution(status, host, rank, values, proof, message)
 
 
 def _objective(inst: Instance, rank: np.ndarray) -> dict[str, int]:

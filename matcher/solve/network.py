@@ -1,14 +1,16 @@
 """The canonical network of docs/engine.md, its stage costs and stage values.
 
-Contract: `build_network(instance, adjustment)` returns the nodes and arcs of the
-document in its order (S, groups, free applicants, hosts, adjustment nodes, T; arc kinds
-1–7); `stage_costs` gives one stage's arc costs; `stage_values` recomputes every stage
+Contract: `build_network(instance, adjustment, by_choices=...)` returns the nodes and arcs
+of the document in its order (S, groups, free applicants, hosts, adjustment nodes, T; arc
+kinds 1–7); `adjustment_by_choices(objective)` says which adjustment nodes an order of the
+stages needs; `stage_costs` gives one stage's arc costs; `stage_values` recomputes every stage
 value from an assignment (pre-arranged applicants included). `optimal` and the tests
 use these; the verifier rebuilds the network on its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +37,9 @@ class Network:
 
     Node layout: `source` = 0, group k at `group_node0 + k`, the j-th free applicant at
     `applicant_node0 + j`, host at `host_node0 + h`, adjustment node q at
-    `adjust_node0 + q` (`adjust_keys[q]` is its (track, field)), `sink` last.
+    `adjust_node0 + q` (`adjust_keys[q]` is its (track, field), or (track, field, c1, c2,
+    c3) with the sorted choice hosts, -1 first for a missing choice, when the adjustment
+    nodes are split by choices), `sink` last.
     Per arc: `tail`, `head`, `cap` (upper bound), `kind` (1–7), `applicant` (index in the
     Instance for kinds 2–4, else -1), `rank` (1–3 for kind 3, else 0). `supply` per node.
     """
@@ -45,7 +49,7 @@ class Network:
     applicant_node: I64  # node per applicant, -1 when pre-arranged
     host_node0: int
     adjust_node0: int
-    adjust_keys: tuple[tuple[int, int], ...]
+    adjust_keys: tuple[tuple[int, ...], ...]
     adjust_of: I64  # adjustment node index (0-based among adj nodes) per applicant, or -1
     tail: I32
     head: I32
@@ -86,11 +90,28 @@ def remaining_capacity(instance: Instance) -> tuple[I64, I64]:
     return cap, quota
 
 
-def build_network(instance: Instance, adjustment: bool = True) -> Network:
+def adjustment_by_choices(objective: Sequence[str]) -> bool:
+    """Whether an order of the stages needs adjustment nodes split by the choices.
+
+    The pooled adj(track, field) nodes may carry an applicant's adjustment to a host among
+    their own choices; a flow optimal for placed_at_choice never does so while only
+    stages that cannot lose by placing someone at a choice came before it. When adjusted
+    or priority_adjusted comes before placed_at_choice, the nodes are split (docs/engine.md).
+    """
+    order = list(objective)
+    first = order.index("placed_at_choice")
+    return any(order.index(s) < first for s in ("adjusted", "priority_adjusted"))
+
+
+def build_network(
+    instance: Instance, adjustment: bool = True, *, by_choices: bool = False
+) -> Network:
     """Build the canonical network of docs/engine.md for `instance`.
 
     Steps: remaining capacities after pre-arrangements; number the nodes; emit arcs of
     kinds 1–7 in the document's order; supplies ±(number of free applicants) on S and T.
+    With `by_choices`, one adjustment node per (track, field, set of choices), whose
+    arcs skip the hosts of that set.
     """
     n = instance.n
     cap_h, quota = remaining_capacity(instance)
@@ -109,9 +130,24 @@ def build_network(instance: Instance, adjustment: bool = True) -> Network:
     wants = np.zeros(n, dtype=bool)
     wants[free] = instance.accepts[free] & (field[free] >= 0)
     n_fields = int(instance.host_fields.shape[1]) if instance.host_fields.ndim == 2 else 0
-    pair = track * max(n_fields, 1) + field
-    pairs = np.unique(pair[wants])  # sorted by (track, field)
-    adjust_keys = tuple((int(p // max(n_fields, 1)), int(p % max(n_fields, 1))) for p in pairs)
+    # one integer code per adjustment node, increasing in (track, field[, c1, c2, c3])
+    digits = [(track, 2), (field, max(n_fields, 1))]
+    if by_choices:
+        ordered = np.sort(choice_matrix(instance).astype(np.int64), axis=1)  # -1 first
+        digits += [(ordered[:, k] + 1, h + 1) for k in range(3)]
+    pair = np.zeros(n, dtype=np.int64)
+    for value, base in digits:
+        pair = pair * base + value
+    pairs = np.unique(pair[wants])
+    keys = []
+    for code in pairs.tolist():
+        parts = []
+        for _value, base in reversed(digits):
+            code, part = divmod(code, base)
+            parts.append(part)
+        parts.reverse()
+        keys.append((parts[0], parts[1], *(p - 1 for p in parts[2:])))
+    adjust_keys = tuple(keys)
     adjust_of = np.full(n, -1, dtype=np.int64)
     adjust_of[wants] = np.searchsorted(pairs, pair[wants])
     adjust_node0 = host_node0 + h
@@ -149,8 +185,10 @@ def build_network(instance: Instance, adjustment: bool = True) -> Network:
         who = free[wants[free]]
         emit(TO_ADJUST, applicant_node[who], adjust_node0 + adjust_of[who], 1, who)
     # 5. adj(t, f) -> host j
-    for q, (t, f) in enumerate(adjust_keys):
-        hosts = np.flatnonzero((instance.host_track == t) & instance.host_fields[:, f])
+    for q, (t, f, *chosen) in enumerate(adjust_keys):
+        fits = (instance.host_track == t) & instance.host_fields[:, f]
+        fits[[c for c in chosen if c >= 0]] = False
+        hosts = np.flatnonzero(fits)
         emit(ADJUST_HOST, np.full(hosts.shape[0], adjust_node0 + q), host_node0 + hosts,
              cap_h[hosts])
     # 6. host j -> T

@@ -1,8 +1,9 @@
 """The default mechanism: staged lexicographic min-cost flow with a dual certificate.
 
-Contract: `solve_optimal(instance, adjustment)` returns a `Solution` that is
-lexicographically optimal for the stages of `STAGES` on the canonical network of
-docs/engine.md, with `proof["stages"]` holding each stage's value and node potentials.
+Contract: `solve_optimal(instance, adjustment, objective)` returns a `Solution` that is
+lexicographically optimal for the stages in the order `objective` (default `STAGES`, the
+contract's) on the canonical network of docs/engine.md, with `proof["stages"]` holding
+each stage's name, value and node potentials in solve order.
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
@@ -10,11 +11,13 @@ pre-arrangement or a negative residual cycle give a Solution with status `error`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from matcher.model import check_objective
 from matcher.solve.base import ADJUSTED, STAGES, UNPLACED, Instance, Solution, SolveStatus
 from matcher.solve.network import (
     ADJUST_HOST,
@@ -23,6 +26,7 @@ from matcher.solve.network import (
     TO_ADJUST,
     Network,
     OvercommittedError,
+    adjustment_by_choices,
     build_network,
     prearranged_ranks,
     stage_costs,
@@ -107,17 +111,26 @@ def decode_flow(net: Network, instance: Instance, flow: I64) -> tuple[I64, I64]:
     return host, rank
 
 
-def solve_optimal(instance: Instance, adjustment: bool = True) -> Solution:
-    """Solve the contract's lexicographic policy exactly, stage by stage.
+def solve_optimal(
+    instance: Instance, adjustment: bool = True, objective: Sequence[str] = STAGES
+) -> Solution:
+    """Solve the lexicographic policy exactly, stage by stage, in the order `objective`.
 
-    Steps, for each stage of `STAGES`: min-cost flow with that stage's costs within the
-    current bounds; potentials from the residual graph; arcs with positive reduced cost
-    are fixed at their lower bound, negative at their upper bound. The flow of the last
-    stage is decoded into hosts and ranks.
+    Steps: check the order (`check_objective`); build the network (adjustment nodes split
+    by choices when the order needs it); then, for each stage in order: min-cost flow
+    with that stage's costs within the current bounds; potentials from the residual
+    graph; arcs with positive reduced cost are fixed at their lower bound, negative at
+    their upper bound. The flow of the last stage is decoded into hosts and ranks.
+
+    Raises
+    ------
+    ObjectiveOrderError
+        `objective` is not an order of `STAGES` with priority_order last.
     """
     n = instance.n
+    order = check_objective(objective)
     try:
-        net = build_network(instance, adjustment)
+        net = build_network(instance, adjustment, by_choices=adjustment_by_choices(order))
     except OvercommittedError as exc:
         return _failed(n, SolveStatus.INFEASIBLE, str(exc))
     pre_values = stage_values(instance, np.where(instance.prearranged >= 0,
@@ -125,10 +138,10 @@ def solve_optimal(instance: Instance, adjustment: bool = True) -> Solution:
     lo = np.zeros_like(net.cap)
     hi = net.cap.copy()
     stages: list[dict[str, Any]] = []
-    objective: dict[str, int] = {}
+    values: dict[str, int] = {}
     flow = lo
     pi: I64 | None
-    for name in STAGES:
+    for name in order:
         cost = stage_costs(net, instance, name)
         if stages and not cost[hi > lo].any():
             # Nothing open costs anything: the current flow is optimal, with pi = 0
@@ -143,7 +156,7 @@ def solve_optimal(instance: Instance, adjustment: bool = True) -> Solution:
         if pi is None:
             return _failed(n, SolveStatus.ERROR, f"stage {name}: negative residual cycle")
         value = -int((cost * flow).sum()) + pre_values[name]
-        objective[name] = value
+        values[name] = value
         stages.append({"name": name, "value": value, "potentials": pi})
         reduced = cost + pi[net.tail] - pi[net.head]
         lo, hi = np.where(reduced < 0, hi, lo), np.where(reduced > 0, lo, hi)
@@ -152,7 +165,7 @@ def solve_optimal(instance: Instance, adjustment: bool = True) -> Solution:
         status=SolveStatus.OPTIMAL,
         host=host.astype(np.int32),
         rank=rank.astype(np.int32),
-        objective=objective,
+        objective=values,
         proof={"method": METHOD, "stages": stages},
     )
 

@@ -104,3 +104,23 @@ def test_months_set_the_living_allowance(tmp_path):
     # three months less allowance: 区外 600 and 区内 400 a month per trainee
     expected = 3 * (600 * trainees["区外"]["filled"] + 400 * trainees["区内"]["filled"])
     assert f12["total"]["total"] - f9["total"]["total"] == expected
+
+
+def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
+    from pathlib import Path
+
+    from matcher.cli import _override_policy
+    from matcher.load import load_round
+    from matcher.scenario import build_round
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "2023-priority-first.toml"
+    round_ = build_round(path, load_round())
+    assert round_.policy.objective[0] == "priority_placed_at_choice"
+    for mechanism, seed in ((None, 7), ("cpsat", None)):
+        changed = _override_policy(round_, mechanism, seed).policy
+        assert changed.objective == round_.policy.objective
+        assert changed.adjustment == round_.policy.adjustment
+    done = runner.invoke(app, ["run", str(path), "--mechanism", "stable",
+                               "--out", str(tmp_path / "o")])
+    assert done.exit_code == 2 and "objective" in done.output
+    assert not (tmp_path / "o").exists()

@@ -1,6 +1,7 @@
 """Optimality against brute force: every feasible assignment of a tiny instance is
 enumerated and the lexicographic maximum of the stage vector is compared with the
-mechanisms' answers (`optimal` and `cpsat`); the verifier must accept both."""
+mechanisms' answers (`optimal` and `cpsat`); the verifier must accept both. The same
+holds for every order of the first six stages (`Policy.objective`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, STAGES, Instance
+from matcher.solve.base import ADJUSTED, STAGES, Instance, SolveStatus
 from matcher.solve.cpsat import solve_cpsat
 from matcher.verify import verify
 from tests.strategies import CI, instances
@@ -66,21 +67,30 @@ def _feasible(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> bool:
     )
 
 
-def brute_force_best(inst: Instance, adjustment: bool) -> tuple[int, ...]:
-    """Lexicographic maximum of the stage vector over every feasible assignment."""
+def brute_force_best(
+    inst: Instance, adjustment: bool, order: tuple[str, ...] = STAGES
+) -> tuple[int, ...]:
+    """Lexicographic maximum of the stage vector, read in `order`, over every feasible
+    assignment (the vector is returned in `order` too)."""
     per = [_options(inst, i, adjustment) for i in range(inst.n)]
+    pick = [STAGES.index(s) for s in order]
     best: tuple[int, ...] | None = None
     for assignment in itertools.product(*per):
         if _feasible(inst, assignment):
-            val = _value(inst, assignment)
+            full = _value(inst, assignment)
+            val = tuple(full[k] for k in pick)
             if best is None or val > best:
                 best = val
     assert best is not None  # the all-unplaced assignment is always feasible
     return best
 
 
-def _vector(objective: dict[str, int]) -> tuple[int, ...]:
-    return tuple(objective[s] for s in STAGES)
+def _vector(objective: dict[str, int], order: tuple[str, ...] = STAGES) -> tuple[int, ...]:
+    return tuple(objective[s] for s in order)
+
+
+#: Any order of the first six stages, the tie-break last (`Policy.objective`).
+orders = st.permutations(STAGES[:6]).map(lambda p: (*p, "priority_order"))
 
 
 @settings(CI)
@@ -119,3 +129,51 @@ def test_brute_force_helper_finds_a_known_optimum(adjustment: bool) -> None:
     )
     best = brute_force_best(inst, adjustment)
     assert best[:4] == (1, 1, 1, 0)
+
+
+@settings(CI)
+@given(inst=instances(), adjustment=st.booleans(), order=orders)
+def test_optimal_matches_brute_force_in_any_order(
+    inst: Instance, adjustment: bool, order: tuple[str, ...]
+) -> None:
+    best = brute_force_best(inst, adjustment, order)
+    sol = solve(inst, "optimal", adjustment=adjustment, objective=order)
+    assert sol.status == SolveStatus.OPTIMAL, sol.message
+    assert _vector(sol.objective, order) == best
+    assert [s["name"] for s in sol.proof["stages"]] == list(order)
+    v = verify(inst, sol, adjustment=adjustment, objective=order)
+    assert v.ok, v.failures
+    assert _vector(v.objective, order) == best
+
+
+@settings(CI)
+@given(inst=instances(), adjustment=st.booleans(), order=orders)
+def test_cpsat_matches_brute_force_in_any_order(
+    inst: Instance, adjustment: bool, order: tuple[str, ...]
+) -> None:
+    best = brute_force_best(inst, adjustment, order)
+    sol = solve(inst, "cpsat", adjustment=adjustment, objective=order)
+    assert sol.status == SolveStatus.OPTIMAL, sol.message
+    assert _vector(sol.objective, order) == best
+    v = verify(inst, sol, adjustment=adjustment, objective=order)
+    assert v.ok, v.failures
+
+
+def test_adjustment_first_does_not_adjust_to_an_own_choice() -> None:
+    # one host, the applicant's only choice, training their field: with adjusted first,
+    # the pooled adjustment node would "adjust" them to their own choice (adjusted = 1);
+    # the rules forbid it, so the optimum is placed at the choice, adjusted = 0
+    from tests.strategies import ApplicantSpec, GroupSpec, HostSpec, build_instance
+
+    inst = build_instance(
+        [HostSpec(0, 1, (True, False, False, False))],
+        [GroupSpec(0, 1)],
+        [ApplicantSpec(0, (0,), 0, False, True, 1, -1)],
+    )
+    order = ("adjusted", *(s for s in STAGES if s != "adjusted"))
+    best = brute_force_best(inst, True, order)
+    assert best[:2] == (0, 1)  # (adjusted, placed_at_choice)
+    for mechanism in ("optimal", "cpsat"):
+        sol = solve(inst, mechanism, objective=order)
+        assert _vector(sol.objective, order) == best, mechanism
+        assert verify(inst, sol, objective=order).ok

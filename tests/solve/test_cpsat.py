@@ -46,3 +46,26 @@ def test_registered_by_name() -> None:
     by_name = solve(inst, "cpsat")
     assert by_name.status == SolveStatus.OPTIMAL
     assert by_name.objective == solve(inst, "optimal").objective
+
+
+PRIORITY_FIRST = ("priority_placed_at_choice", "placed_at_choice", *STAGES[2:])
+ADJUSTED_FIRST = ("adjusted", "second_choice", "placed_at_choice", "priority_adjusted",
+                  "first_choice", "priority_placed_at_choice", "priority_order")
+
+
+@pytest.mark.parametrize("order", [PRIORITY_FIRST, ADJUSTED_FIRST])
+def test_flow_and_cpsat_agree_in_another_order(order: tuple[str, ...]) -> None:
+    inst = random_instance(11, 200, n_hosts=10, n_groups=6)
+    flow = solve(inst, "optimal", objective=order)
+    cp = solve(inst, "cpsat", objective=order)
+    assert flow.status == SolveStatus.OPTIMAL and cp.status == SolveStatus.OPTIMAL
+    assert [s["name"] for s in flow.proof["stages"]] == list(order)
+    assert cp.proof["order"] == list(order)
+    vector = [flow.objective[s] for s in order]
+    assert vector == [cp.objective[s] for s in order]
+    # read in the asked order, the answer is at least as good as the contract's answer
+    default = solve(inst, "optimal")
+    assert vector >= [default.objective[s] for s in order]
+    for sol in (flow, cp):
+        v = verify(inst, sol, objective=order)
+        assert v.ok, v.failures
