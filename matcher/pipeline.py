@@ -14,6 +14,7 @@ from matcher import __version__
 from matcher.encode import Encoding, encode
 from matcher.explain import reasons as unplaced_reasons
 from matcher.explain import render_explanation
+from matcher.memory import gc_paused
 from matcher.model import Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport
 from matcher.solve import UnsupportedInstanceError, solve
@@ -32,7 +33,8 @@ def solve_round(round_: Round) -> RunResult:
     violated constraint or a wrong optimality claim.
     """
     encoding, solution, checked = _solve_checked(round_)
-    outcomes = _outcomes(round_, encoding, solution)
+    with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
+        outcomes = _outcomes(round_, encoding, solution)
     report = SolverReport(
         mechanism=round_.policy.mechanism.value,
         status=solution.status.value,
@@ -42,6 +44,7 @@ def solve_round(round_: Round) -> RunResult:
         message=solution.message,
     )
     return RunResult(round=round_, outcomes=outcomes, solver=report, manifest=manifest(round_))
+
 
 
 def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
@@ -69,9 +72,12 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
         names=names,
         mechanism=round_.policy.mechanism.value,
         adjustment=round_.policy.adjustment,
+        objective=round_.policy.objective,
     )
     row_of = {key: i for i, key in enumerate(encoding.keys)}
     conflicts = {c.key: c for c in encoding.prearranged_conflicts}
+    # Every value below is built here with its declared type, so the outcomes are
+    # constructed without re-validation (a million validations cost seconds).
     outcomes = []
     for a in round_.applicants:
         i = row_of.get(a.key)
@@ -82,13 +88,13 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
         host = encoding.host_names[solution.host[i]] if rank != UNPLACED else None
         if rank == UNPLACED:
             code, reason, remedy = why[a.key]
-            outcome = Outcome(
+            outcome = Outcome.model_construct(
                 key=a.key, status=Status.UNMATCHED, reason_code=code, reason=reason, remedy=remedy
             )
         elif rank == ADJUSTED:
-            outcome = Outcome(key=a.key, status=Status.ADJUSTED, host=host)
+            outcome = Outcome.model_construct(key=a.key, status=Status.ADJUSTED, host=host)
         elif rank == PREARRANGED:
-            outcome = Outcome(
+            outcome = Outcome.model_construct(
                 key=a.key,
                 status=Status.PLACED,
                 host=host,
@@ -97,7 +103,7 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
             )
         else:
             prearranged = int(encoding.instance.prearranged[i]) >= 0
-            outcome = Outcome(
+            outcome = Outcome.model_construct(
                 key=a.key,
                 status=Status.PLACED,
                 host=host,
@@ -125,7 +131,9 @@ def _excluded(key: str, encoding: Encoding) -> Outcome:
         remedy = "请选派地区更正数据后重新报送（见“数据问题”表）"
     else:
         remedy = "不符合本年度选拔条件，无法安排"
-    return Outcome(key=key, status=excluded.status, reason_code=codes, reason=text, remedy=remedy)
+    return Outcome.model_construct(
+        key=key, status=excluded.status, reason_code=codes, reason=text, remedy=remedy
+    )
 
 
 def manifest(round_: Round) -> dict[str, Any]:

@@ -18,8 +18,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
-
 from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
 
 CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
@@ -92,6 +90,8 @@ def _suggester(catalogue: HostCatalogue):  # type: ignore[no-untyped-def]
 
     @lru_cache(maxsize=4096)
     def suggest(name: str) -> tuple[str, ...]:
+        from rapidfuzz import fuzz, process  # only a round with an unknown host needs it
+
         found = process.extract(name, names, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
         return tuple(match for match, _score, _idx in found)
 

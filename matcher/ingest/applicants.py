@@ -6,14 +6,13 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from matcher.ingest.cells import (
     parse_date,
@@ -39,6 +38,7 @@ from matcher.ingest.text import (
     shorten,
 )
 from matcher.ingest.vocab import Vocabulary
+from matcher.memory import gc_paused
 from matcher.model import Applicant, Issue, Severity, Track
 
 REQUIRED: tuple[str, ...] = (
@@ -52,6 +52,12 @@ _FILL_UNIT = re.compile(r"(?:填表单位|填报单位|选派单位|推荐单位
 _SEAL = re.compile(r"[(（][^()（）]*(?:盖章|公章)[^()（）]*[)）]")
 
 
+#: Applicant fields whose values repeat across rows (shared by `_SheetReader._compact`).
+_SHARED_FIELDS = (
+    "source_file", "gender", "ethnicity", "birth", "employer", "work_start", "profession",
+    "field", "education_text", "graduation_year", "title", "sending_unit", "region",
+    "choices", "unit_type", "prearranged",
+)
 Getter = Callable[[str], object]
 Adder = Callable[[tuple[str, Problem]], None]
 
@@ -96,7 +102,7 @@ def read_applicants(
     people: list[Applicant] = []
     issues: list[Issue] = []
     found = False
-    with _gc_paused():
+    with gc_paused():
         for sheet in sheets:
             header = find_header(sheet.rows, sheet.merged)
             if header is None:
@@ -113,21 +119,6 @@ def read_applicants(
         ))
     return people, issues
 
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building many acyclic objects.
-
-    Building 100,000 applicants creates millions of objects and no reference cycles; the
-    collector's repeated full scans cost about a third of the time. It is restored after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def context_of(lines: Sequence[str], sheet_name: str, file_stem: str) -> _Context:
@@ -163,6 +154,8 @@ class _SheetReader:
         self.vocab = vocab
         self.reference = reference
         self.issues: list[Issue] = []
+        self._shared: list[tuple[str, dict[Any, Any]]] = [(f, {}) for f in _SHARED_FIELDS]
+        self._fields_set: set[str] | None = None
         lines = [_line(r) for r in sheet.rows[: header.row]]
         self.context = context_of([x for x in lines if x], sheet.name, path.stem)
         self.col = {key: col for key, (col, _) in header.columns.items()}
@@ -196,6 +189,8 @@ class _SheetReader:
         name_col = self.col["name"]
         name_header = cell_text(self.sheet.rows[self.header.row][name_col]).strip()
         rows = self.sheet.rows
+        # The sheet's rows are lists read for this file alone: each is dropped once read (see
+        # the end of the loop), so a million raw rows and applicants are not all held at once.
         for index in range(self.header.data_start, len(rows)):
             row = rows[index]
             lead: object = None
@@ -224,8 +219,29 @@ class _SheetReader:
             except (ValueError, TypeError, ArithmeticError):  # a safety net, never expected
                 person = self._unreadable(index + 1)
             self.issues.extend(person.problems)
-            out.append(person)
+            out.append(self._compact(person))
+            if isinstance(rows, list):
+                rows[index] = ()  # the raw cells are not needed again
         return out
+
+    def _compact(self, person: Applicant) -> Applicant:
+        """`person`, sharing equal values with the rows read before (memory only).
+
+        A large table repeats the same regions, units, professions, titles, choices and
+        months on many rows; each row would otherwise hold its own copies, and its own
+        set of field names. The values are not changed, only deduplicated.
+        """
+        fields_set = person.__pydantic_fields_set__
+        if self._fields_set is None:
+            self._fields_set = fields_set
+        elif fields_set is not self._fields_set and fields_set == self._fields_set:
+            object.__setattr__(person, "__pydantic_fields_set__", self._fields_set)
+        values = person.__dict__
+        for name, seen in self._shared:  # one table per field: its values have one type
+            value = values[name]
+            if value is not None:
+                values[name] = seen.setdefault(value, value)
+        return person
 
     def row(self, number: int, row: Sequence[object]) -> Applicant:
         """Read one data row (Excel row `number`) as an `Applicant` with its problems."""

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+#: Line boundaries of `str.splitlines` other than \n and \r (not line ends in a CSV).
+_OTHER_SEPARATORS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 Merge = tuple[tuple[int, int], tuple[int, int]]
 
 
@@ -58,10 +61,22 @@ def read_csv_rows(path: Path) -> list[list[str]]:
             continue
     else:  # pragma: no cover - gb18030 decodes almost anything
         raise TableError(f"文件 {path.name} 的编码无法识别，请另存为 UTF-8 编码的 CSV")
+    del data
     if "\x00" in text:
         raise TableError(f"文件 {path.name} 不是文本格式的 CSV，请另存为 UTF-8 编码的 CSV")
+    # `str.splitlines` splits where a newline="" text stream does (\n, \r\n, \r) unless the
+    # text holds one of the other separators it knows; it avoids the stream's copy of the
+    # whole text. Equal cells (regions, yes/no, hosts, titles…) share one string: a large
+    # round holds far less while its rows are read.
+    if _OTHER_SEPARATORS.search(text):
+        lines: Iterable[str] = io.StringIO(text, newline="")
+    else:
+        lines = text.splitlines(keepends=True)
+    del text
+    seen: dict[str, str] = {}
+    share = seen.setdefault
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        return [[share(cell, cell) for cell in row] for row in csv.reader(lines)]
     except csv.Error as exc:
         raise TableError(f"文件 {path.name} 不是有效的 CSV：{exc}") from exc
 

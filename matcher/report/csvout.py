@@ -7,6 +7,7 @@ every text cell that starts with ``= + - @``, a tab or a carriage return is pref
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 
 import pandas as pd
@@ -26,6 +27,8 @@ NOTICE_COLUMNS = [
     "培养单位",
     "联系方式",
 ]
+#: The trainee columns a notification list is built from.
+NOTICE_SOURCE = ("name", "gender", "region", "employer", "track", "host", "phone")
 NOTICE_BY_HOST = "notices/按培养单位"
 NOTICE_BY_REGION = "notices/按选派地区"
 
@@ -39,13 +42,23 @@ def neutralise(value: object) -> object:
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """`frame` as CSV bytes: BOM, header line, CRLF, neutralised text cells."""
-    safe = frame.copy()
+    safe = frame.copy(deep=False)  # only replaced columns differ; `frame` is not touched
     for column in safe.columns:
-        if is_object_dtype(safe[column]) or is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
+        series = safe[column]
+        if is_object_dtype(series):
+            values = series.tolist()
+            if any(type(v) is str and v.startswith(DANGEROUS_PREFIXES) for v in values):
+                safe[column] = pd.Series(
+                    [neutralise(v) for v in values], index=series.index, dtype=object
+                )
+        elif is_string_dtype(series):
+            safe[column] = series.map(neutralise)
     safe.columns = [str(neutralise(str(c))) for c in safe.columns]
-    text = safe.to_csv(index=False, lineterminator="\r\n")
-    return (BOM + text).encode("utf-8")
+    # Straight into bytes, chunk by chunk: no full-size text and its copies in between.
+    buffer = io.BytesIO()
+    buffer.write(BOM.encode("utf-8"))
+    safe.to_csv(buffer, index=False, lineterminator="\r\n", encoding="utf-8", mode="wb")
+    return buffer.getvalue()
 
 
 def notice_frame(trainees: pd.DataFrame) -> pd.DataFrame:
@@ -75,21 +88,25 @@ def notice_groups(
     order; a region's list by host then input order.
     """
     groups: list[tuple[str, str, pd.DataFrame]] = []
+    slim = trainees[list(NOTICE_SOURCE)]  # selecting rows of 7 columns, not of all
     for kind, column, order_of, then in (
         ("培养单位", "host", list(hosts), "region"),
         ("选派地区", "region", list(regions), "host"),
     ):
-        names = [*order_of, *trainees[column]]
-        other = [*(list(regions) if then == "region" else list(hosts)), *trainees[then]]
+        values, then_values = trainees[column].tolist(), trainees[then].tolist()
+        names = [*order_of, *values]
+        other = [*(list(regions) if then == "region" else list(hosts)), *then_values]
         rank = {name: i for i, name in enumerate(dict.fromkeys(other))}
+        order = [rank[v] for v in then_values]
+        rows: dict[object, list[int]] = {}
+        for i, value in enumerate(values):
+            rows.setdefault(value, []).append(i)
         for name in dict.fromkeys(names):
-            mine = trainees[trainees[column] == name]
-            if mine.empty:
+            mine = rows.get(name)
+            if not mine:
                 continue
-            mine = mine.assign(_order=[rank[v] for v in mine[then]]).sort_values(
-                "_order", kind="stable"
-            )
-            groups.append((kind, name, notice_frame(mine.drop(columns="_order"))))
+            mine.sort(key=order.__getitem__)  # stable: input order within a rank
+            groups.append((kind, name, notice_frame(slim.iloc[mine])))
     return groups
 
 

@@ -93,9 +93,10 @@ def _totals(records: Iterable[Mapping[Any, Any]]) -> dict[str, int]:
 
 
 def _grouped(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    records = frame.to_dict("records")
-    keys = list(dict.fromkeys(str(r[column]) for r in records))
-    return {k: _totals(r for r in records if str(r[column]) == k) for k in keys}
+    groups: dict[str, list[dict[Any, Any]]] = {}  # one pass, groups in order of appearance
+    for record in frame.to_dict("records"):
+        groups.setdefault(str(record[column]), []).append(record)
+    return {k: _totals(mine) for k, mine in groups.items()}
 
 
 def funding_summary(
@@ -110,8 +111,10 @@ def funding_summary(
     frame = funding_frame(result, months, rates)
     records = frame.to_dict("records")
     regions: dict[str, dict[str, dict[str, int]]] = {}
-    for region in dict.fromkeys(str(r["region"]) for r in records):
-        mine = [r for r in records if r["region"] == region]
+    by_region: dict[str, list[dict[Any, Any]]] = {}  # regions are text: str() is the value
+    for record in records:
+        by_region.setdefault(str(record["region"]), []).append(record)
+    for region, mine in by_region.items():
         regions[region] = {"all": _totals(mine), **_grouped(pd.DataFrame(mine), "track")}
     table = rates or notice_rates()
     return {

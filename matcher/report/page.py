@@ -49,6 +49,9 @@ RANK_NAMES = {
     "adjusted": "调剂",
 }
 STATUS_NAMES = {s.value: label for s, label in STATUS_LABELS.items()}
+#: Rows of a list of people shown on the page; longer lists are cut, with a note
+#: pointing to the CSV or workbook that holds every row (the page stays readable).
+PAGE_ROWS = 2000
 STAGE_NAMES = {
     "placed_at_choice": "按志愿录取人数",
     "priority_placed_at_choice": "优先对象（基层、非公）按志愿录取人数",
@@ -211,10 +214,16 @@ def _hosts(summary: Mapping[str, Any]) -> str:
     return f"<h2 id=hosts>各培养单位</h2>{chart}" + _table(headers, rows)
 
 
-def _people(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
+def _people(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], where: str = "") -> str:
+    """A table of people (at most `PAGE_ROWS` rows).
+
+    A longer list shows its first `PAGE_ROWS` rows under a note saying how many people
+    there are and where (`where`) the full list is.
+    """
     headers = ["序号", *(h for h, _ in columns)]
     rows = []
-    for i, record in enumerate(frame.to_dict("records"), start=1):
+    shown = frame.head(PAGE_ROWS) if len(frame) > PAGE_ROWS else frame
+    for i, record in enumerate(shown.to_dict("records"), start=1):
         cells = [_num(i)]
         for _, column in columns:
             value = record[column]
@@ -228,6 +237,12 @@ def _people(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> str:
                 value = "（姓名未填）"
             cells.append(_text(value, "long" if column in ("reason", "remedy") else ""))
         rows.append("<tr>" + "".join(cells) + "</tr>")
+    if len(shown) < len(frame):
+        note = (
+            f'<p class="note">共{len(frame):,}人，本页只列出前{len(shown):,}人；'
+            f"全部{len(frame):,}人见{escape(where)}。</p>"
+        )
+        return note + _table(headers, rows)
     return _table(headers, rows)
 
 
@@ -349,11 +364,17 @@ def report_html(data: ReportData) -> bytes:
         _hosts(summary),
         '<h2 id=unmatched>未录取名单</h2><p class="note">所有未被录取的申报人（未录取、不符合条件、'
         "数据无效），及其原因和改进建议。</p>",
-        _people(data.unmatched, not_placed),
+        _people(
+            data.unmatched, not_placed, "unmatched.csv（及 placements.xlsx 的“未录取名单”工作表）"
+        ),
         "<h2 id=adjusted>调剂名单</h2>",
-        _people(data.adjustments, adjusted),
+        _people(data.adjustments, adjusted, "placements.xlsx 的“调剂名单”工作表"),
         "<h2 id=trainees>录取名单</h2>",
-        _people(data.trainees, trainees),
+        _people(
+            data.trainees,
+            trainees,
+            "placements.csv（及 placements.xlsx 的“区外培养”“区内培养”工作表）",
+        ),
         _funding(summary),
         _solver(data),
         _issues(summary),

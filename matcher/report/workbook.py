@@ -9,9 +9,10 @@ region with trainees (the notification list's columns).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from matcher.forms import OFFICIAL_COLUMNS
@@ -25,7 +26,7 @@ from matcher.report.tables import (
     RANK_LABELS,
     STATUS_LABELS,
 )
-from matcher.report.xlsx import EXCEL_MAX_DATA_ROWS, Book, Column
+from matcher.report.xlsx import EXCEL_MAX_DATA_ROWS, LARGE_BOOK_ROWS, Book, Column
 
 TRACK_SHEETS = {"区外": "区外培养", "区内": "区内培养"}
 OFFICIAL_HEADERS = list(OFFICIAL_COLUMNS)
@@ -177,17 +178,79 @@ NOTICE_SHEET_COLUMNS = [
 ]
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    records = frame.to_dict("records")
-    for i, record in enumerate(records, start=1):
-        record["_seq"] = i
-    return [{str(k): v for k, v in r.items()} for r in records]
+class Records(Sequence[dict[str, Any]]):
+    """The rows of a frame as dicts (str keys, Python values, ``_seq`` = 1-based row).
+
+    Equal, row for row, to ``frame.to_dict("records")`` with ``_seq`` added; but a row's
+    dict is built only when it is read, so a table of a million rows is never held as a
+    million dicts. Slices are views with the same ``_seq`` numbers.
+    """
+
+    def __init__(
+        self,
+        keys: Sequence[str],
+        columns: Sequence[list[Any]],
+        start: int = 0,
+        stop: int | None = None,
+    ) -> None:
+        self._keys = [*keys, "_seq"]
+        self._columns = columns
+        self._start = start
+        self._stop = len(columns[0]) if stop is None and columns else (stop or 0)
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Records:
+        """The records of `frame` (numpy scalars become Python values, as in `to_dict`)."""
+        columns = [_python_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+        return cls([str(k) for k in frame.columns], columns, 0, len(frame))
+
+    def __len__(self) -> int:
+        return max(self._stop - self._start, 0)
+
+    def _row(self, i: int) -> dict[str, Any]:
+        return dict(zip(self._keys, [*(c[i] for c in self._columns), i + 1], strict=True))
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(start, stop, step)]
+            return Records(
+                self._keys[:-1], self._columns, self._start + start, self._start + max(stop, start)
+            )
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._row(self._start + index)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        keys, columns = self._keys, self._columns
+        for i, values in enumerate(
+            zip(*(c[self._start : self._stop] for c in columns), strict=True),
+            start=self._start + 1,
+        ):
+            yield dict(zip(keys, (*values, i), strict=True))
+
+
+def _python_values(series: pd.Series) -> list[Any]:
+    """The values of `series` as `to_dict` gives them (numpy scalars as Python ones)."""
+    values = series.tolist()
+    if series.dtype == object:
+        return [v.item() if isinstance(v, np.generic) else v for v in values]
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):  # e.g. Int64: NA → None
+        return [None if v is pd.NA else v for v in values]
+    return values
+
+
+def _records(frame: pd.DataFrame) -> Records:
+    return Records.of(frame)
 
 
 def _with_total(
     frame: pd.DataFrame, label_column: str, numeric: Sequence[str]
 ) -> list[dict[str, Any]]:
-    records = _records(frame)
+    records = list(_records(frame))
     total: dict[str, Any] = {c: "" for c in frame.columns}
     total[label_column] = "合计"
     for column in numeric:
@@ -195,7 +258,7 @@ def _with_total(
     return [*records, total]
 
 
-def track_rows(data: ReportData, track: str) -> list[dict[str, Any]]:
+def track_rows(data: ReportData, track: str) -> Records:
     """Return the trainees of `track`, ordered by region (quota table order) then input order."""
     mine = data.trainees[data.trainees["track"] == track]
     order = {r: i for i, r in enumerate(data.region_order())}
@@ -225,7 +288,7 @@ def notes(data: ReportData) -> list[str]:
 
 def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
     """placements.xlsx's bytes (see the module docstring for the sheets)."""
-    book = Book(data.created, max_rows)
+    book = Book(data.created, max_rows, large=len(data.placements) >= LARGE_BOOK_ROWS)
     for track, sheet in TRACK_SHEETS.items():
         book.table(sheet, TRACK_COLUMNS, track_rows(data, track))
     book.table("未录取名单", UNMATCHED_COLUMNS, _records(data.unmatched))
@@ -243,7 +306,7 @@ def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> by
 
 def notices_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
     """notices.xlsx's bytes: a 目录 sheet, then one sheet per host and per region."""
-    book = Book(data.created, max_rows)
+    book = Book(data.created, max_rows, large=2 * len(data.trainees) >= LARGE_BOOK_ROWS)
     groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
     taken = {"目录", "说明"}
     names = [safe_sheet_name(name, taken) for _, name, _ in groups]
@@ -262,7 +325,7 @@ def notices_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes
         index,
     )
     for (_, _, frame), sheet in zip(groups, names, strict=True):
-        book.table(sheet, NOTICE_SHEET_COLUMNS, frame.to_dict("records"))  # type: ignore[arg-type]
+        book.table(sheet, NOTICE_SHEET_COLUMNS, Records.of(frame))
     if book.notes:
         book.note_sheet("说明", [])
     return book.close()

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
+from matcher.memory import gc_paused
 from matcher.report.csvout import (
     NOTICE_BY_HOST,
     NOTICE_BY_REGION,
@@ -36,16 +37,20 @@ class OutputExistsError(FileExistsError):
 
 def render(data: ReportData) -> dict[str, bytes]:
     """Relative path (POSIX) → bytes of every output, in a fixed order."""
+    return dict(rendered(data))
+
+
+def rendered(data: ReportData) -> Iterator[tuple[str, bytes]]:
+    """(relative path, bytes) of every output in `render`'s order, one file at a time."""
+    yield "placements.csv", csv_bytes(data.placements)
+    yield "unmatched.csv", csv_bytes(data.unmatched)
+    yield "placements.xlsx", placements_xlsx(data)
+    yield "notices.xlsx", notices_xlsx(data)
     groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
-    return {
-        "placements.csv": csv_bytes(data.placements),
-        "unmatched.csv": csv_bytes(data.unmatched),
-        "placements.xlsx": placements_xlsx(data),
-        "notices.xlsx": notices_xlsx(data),
-        **notice_files(groups),
-        "result.json": result_json(data.result, data.summary),
-        "report.html": report_html(data),
-    }
+    yield from notice_files(groups).items()
+    yield "result.json", result_json(data.result, data.summary)
+    yield "report.html", report_html(data)
+
 
 
 def _mkdir(path: Path) -> None:
@@ -54,7 +59,8 @@ def _mkdir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def _write_atomic(path: Path, content: bytes) -> None:
+def _stage(path: Path, content: bytes) -> Path:
+    """Write `content` to a private temporary file beside `path`; return its path."""
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )
@@ -64,13 +70,13 @@ def _write_atomic(path: Path, content: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, FILE_MODE)
-        os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return Path(temporary)
 
 
-def _remove_stale_notices(out_dir: Path, files: Mapping[str, bytes]) -> None:
+def _remove_stale_notices(out_dir: Path, files: Collection[str]) -> None:
     for folder in (NOTICE_BY_HOST, NOTICE_BY_REGION):
         directory = out_dir / folder
         if directory.is_dir():
@@ -96,15 +102,28 @@ def write_outputs(
         raise OutputExistsError(f"{out_dir} exists and is not a folder")
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         raise OutputExistsError(f"{out_dir} is not empty (use --force to overwrite)")
-    files = render(prepare(result, months))  # everything computed before anything is written
-    _mkdir(out_dir)
+    # Every file is rendered and staged under a temporary name before any is moved into
+    # place, one at a time: a large round never holds all its outputs in memory at once.
+    with gc_paused():
+        data = prepare(result, months)  # raises ReportError before anything is touched
+        _mkdir(out_dir)
+        staged: list[tuple[str, Path, Path]] = []
+        try:
+            for relative, content in rendered(data):
+                path = out_dir.joinpath(*relative.split("/"))
+                for parent in reversed(path.relative_to(out_dir).parents):
+                    _mkdir(out_dir / parent)
+                staged.append((relative, path, _stage(path, content)))
+                del content
+        except BaseException:
+            for _, _, temporary in staged:
+                temporary.unlink(missing_ok=True)
+            raise
     written: list[Path] = []
-    for relative, content in files.items():
-        path = out_dir.joinpath(*relative.split("/"))
-        for parent in reversed(path.relative_to(out_dir).parents):
-            _mkdir(out_dir / parent)
-        _write_atomic(path, content)
+    for _, path, temporary in staged:
+        os.replace(temporary, path)
         written.append(path)
+    files = {relative for relative, _, _ in staged}
     if force:
         _remove_stale_notices(out_dir, files)
     return written

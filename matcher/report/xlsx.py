@@ -23,6 +23,8 @@ import xlsxwriter
 from matcher.report.naming import SHEET_NAME_MAX, display_width
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows minus the header
+#: From this many rows in a book, `Book(..., large=True)`: rows are streamed to disk.
+LARGE_BOOK_ROWS = 200_000
 YES_NO = ["是", "否"]
 MAX_WIDTH = 60
 MIN_WIDTH = 6
@@ -54,15 +56,24 @@ def clean(value: Any) -> Any:
 
 
 class Book:
-    """A workbook being built in memory; `close()` returns its bytes."""
+    """A workbook being built in memory; `close()` returns its bytes.
 
-    def __init__(self, created: datetime, max_rows: int = EXCEL_MAX_DATA_ROWS) -> None:
+    With ``large=True`` (for books of `LARGE_BOOK_ROWS` rows or more) xlsxwriter's
+    constant-memory mode writes each finished row to a temporary file; the cells are then
+    inline strings rather than a shared-string table (the same content, other bytes).
+    """
+
+    def __init__(
+        self, created: datetime, max_rows: int = EXCEL_MAX_DATA_ROWS, *, large: bool = False
+    ) -> None:
         self._buffer = io.BytesIO()
         self.workbook = xlsxwriter.Workbook(
             self._buffer,
             {
-                "in_memory": True,
-                "constant_memory": False,
+                # A large book streams each row to a temporary file as it is written
+                # (cells as inline strings) instead of holding every cell in memory.
+                "in_memory": not large,
+                "constant_memory": large,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
                 "strings_to_urls": False,
@@ -108,23 +119,36 @@ class Book:
         widths = [display_width(c.header) for c in columns]
         for col, column in enumerate(columns):
             sheet.write_string(0, col, column.header, self.header)
+        # The private writers are what `write_string`/`write_number` call after parsing
+        # A1-style arguments, which integer row/column indices never need.
+        write_string, write_number = sheet._write_string, sheet._write_number
+        plan = [
+            (col, column.get, self.text if column.kind == "id" else None, column.kind != "id")
+            for col, column in enumerate(columns)
+        ]
         for r, row in enumerate(rows, start=1):
-            for col, column in enumerate(columns):
-                value = clean(column.get(row))
-                if value is None:
-                    continue
-                if isinstance(value, bool):
-                    value = "是" if value else "否"
-                if isinstance(value, numbers.Real) and column.kind != "id":
-                    sheet.write_number(
-                        r, col, float(value) if not isinstance(value, int) else value
-                    )
-                    text = f"{value:,}"
+            for col, get, fmt, numeric in plan:
+                value = get(row)
+                if type(value) is str:  # the common case: text, never missing
+                    text = value
+                    write_string(r, col, text, fmt)
                 else:
-                    text = str(value)
-                    fmt = self.text if column.kind == "id" else None
-                    sheet.write_string(r, col, text, fmt)
-                widths[col] = max(widths[col], display_width(text))
+                    value = clean(value)
+                    if value is None:
+                        continue
+                    if isinstance(value, bool):
+                        value = "是" if value else "否"
+                    if numeric and isinstance(value, numbers.Real):
+                        write_number(r, col, float(value) if not isinstance(value, int) else value)
+                        text = f"{value:,}"
+                    else:
+                        text = str(value)
+                        write_string(r, col, text, fmt)
+                # A column's width only grows while under MAX_WIDTH - 2, and a text is at
+                # most 2 columns per character wide: skip what cannot widen it.
+                width = widths[col]
+                if width < MAX_WIDTH - 2 and 2 * len(text) > width:
+                    widths[col] = max(width, display_width(text))
         last = max(len(rows), 1)
         for col, column in enumerate(columns):
             width = min(max(widths[col] + 2, MIN_WIDTH), MAX_WIDTH)

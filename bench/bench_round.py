@@ -1,0 +1,310 @@
+"""Benchmark: a whole round end to end (load, solve, verify, reasons, outputs), by size.
+
+Usage: .venv/bin/python bench/bench_round.py [--sizes 10000,100000,1000000] [--repeat N]
+       [--skip-optimal-1m] [--keep DIR] [--no-cli] [--json FILE]
+       .venv/bin/python bench/bench_round.py --make 1000000 --keep /tmp/r1m   # files only
+
+Rounds: `matcher.sample.write_large_round(n, seed, csv)` (the contract's 附件3 columns,
+one consolidated CSV) against the bundled host catalogue and quota table SCALED to n:
+every host's 接收名额 and every region's 区外/区内名额 is multiplied by one factor each, so
+that host places ≈ 0.30 n and quota places ≈ 0.25 n (rounded up per host / per region, at
+least the bundled value). Applicants are drawn per region in proportion to the quotas,
+so the quotas bind in every region × track group, the popular hosts are oversubscribed
+and about three quarters of the applicants stay unmatched: the unmatched paths (reasons,
+tables, page) run at full size.
+The scaled tables are written as CSV beside the applicants (hosts.csv, quotas.csv with a
+checked 合计 row) and given to `load_round` / `matcher run` like the department's files.
+
+Measured per size, each size in its own subprocess (peak memory = ru_maxrss of that
+worker, i.e. the peak over all its in-process steps), median of `--repeat` runs (default
+3 below 1,000,000 and 1 from there):
+
+- load: `load_round([csv], hosts, quotas)` (read, validate, cross-file checks);
+- encode: `matcher.encode.encode(round)`;
+- solve: `matcher.solve.solve(instance, mechanism)` for `stable` and `optimal`;
+- verify: `matcher.verify.verify` on that answer (certificate included for optimal);
+- reasons + outcomes: `matcher.pipeline._outcomes` (unplaced reasons, one Outcome each);
+- write: `write_outputs(result, tmpdir, force=True)` (every output file);
+- end to end: `matcher run -a CSV --hosts --quotas --out DIR --force --quiet` as a
+  subprocess, `--mechanism stable` and `optimal`; its wall time and its own peak RSS
+  (the child's ru_maxrss from `os.wait4`).
+
+The `matching` library's hospital-residents solver (`HospitalResident.solve`,
+resident-optimal) is timed at 10,000 as a reference point: residents = the eligible valid
+applicants with their valid choices, hospitals = the hosts with their capacities, every
+hospital ranking residents by the common priority order. It has no regional quotas or
+adjustment, so it is a reference for speed only, not a second implementation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+MATCHER = ROOT / ".venv" / "bin" / "matcher"
+HOST_SHARE = 0.30  # host places / applicants
+QUOTA_SHARE = 0.25  # quota places / applicants
+
+
+def write_scaled_tables(n: int, folder: Path) -> tuple[Path, Path]:
+    """hosts.csv and quotas.csv in `folder`: the bundled tables scaled to `n` applicants."""
+    from matcher.load import default_hosts, default_quotas
+
+    with default_hosts().open(encoding="utf-8-sig", newline="") as handle:
+        hosts = list(csv.DictReader(handle))
+    with default_quotas().open(encoding="utf-8-sig", newline="") as handle:
+        quotas = list(csv.DictReader(handle))
+    places = sum(int(h["接收名额"]) for h in hosts)
+    host_factor = max(1.0, HOST_SHARE * n / places)
+    for h in hosts:
+        h["接收名额"] = str(math.ceil(int(h["接收名额"]) * host_factor))
+    rows = [q for q in quotas if q["地区"] != "合计"]
+
+    def places_of(value: str) -> int:
+        return int(value) if value.strip().isdigit() else 0
+
+    total = sum(places_of(q["区外名额"]) + places_of(q["区内名额"]) for q in rows)
+    quota_factor = max(1.0, QUOTA_SHARE * n / total)
+    sums = {"区外名额": 0, "区内名额": 0}
+    for q in rows:
+        for column in sums:
+            if q[column].strip().isdigit():
+                q[column] = str(math.ceil(int(q[column]) * quota_factor))
+                sums[column] += int(q[column])
+    hosts_path, quotas_path = folder / "hosts.csv", folder / "quotas.csv"
+    with hosts_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(hosts[0]))
+        writer.writeheader()
+        writer.writerows(hosts)
+    with quotas_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(quotas[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        writer.writerow({"序号": "", "地区": "合计", "区外名额": str(sums["区外名额"]),
+                         "区内名额": str(sums["区内名额"])})
+    return hosts_path, quotas_path
+
+
+def make_round(n: int, seed: int, folder: Path) -> tuple[Path, Path, Path]:
+    """(applicants.csv, hosts.csv, quotas.csv) of a scaled round of `n` in `folder`."""
+    from matcher.sample import write_large_round
+
+    folder.mkdir(parents=True, exist_ok=True)
+    hosts_path, quotas_path = write_scaled_tables(n, folder)
+    applicants = folder / "applicants.csv"
+    if not applicants.is_file():
+        write_large_round(n, seed, applicants)
+    return applicants, hosts_path, quotas_path
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median seconds of `fn()` over `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        result = None
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def matching_reference(round_: Any, encoding: Any) -> dict[str, Any]:
+    """Time the `matching` library's hospital-residents solver on the round's instance."""
+    from matching.games import HospitalResident
+
+    inst = encoding.instance
+    ranked = sorted(range(len(encoding.keys)), key=lambda i: int(inst.order[i]))
+    residents = {}
+    for i in range(len(encoding.keys)):
+        prefs = [f"h{j}" for j in inst.choices[i].tolist() if j >= 0]
+        if prefs:
+            residents[f"r{i}"] = prefs
+    wanted: dict[str, list[str]] = {f"h{j}": [] for j in range(inst.n_hosts)}
+    for i in ranked:
+        for host in residents.get(f"r{i}", ()):
+            wanted[host].append(f"r{i}")
+    capacities = {f"h{j}": int(inst.host_cap[j]) for j in range(inst.n_hosts)}
+    start = time.perf_counter()
+    game = HospitalResident.create_from_dictionaries(residents, wanted, capacities)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    matching = game.solve(optimal="resident")
+    solved = time.perf_counter() - start
+    placed = sum(len(v) for v in matching.values())
+    return {"residents": len(residents), "build_s": built, "solve_s": solved, "placed": placed}
+
+
+def run_steps(n: int, folder: Path, repeat: int, mechanisms: list[str],
+              reference: bool) -> dict[str, Any]:
+    """Time the in-process steps at one size; a JSON-able record."""
+    from matcher.encode import encode
+    from matcher.load import load_round
+    from matcher.model import Mechanism, Policy
+    from matcher.pipeline import _outcomes, manifest
+    from matcher.report.write import write_outputs
+    from matcher.result import RunResult, SolverReport
+    from matcher.solve import solve
+    from matcher.verify import verify
+
+    applicants, hosts, quotas = make_round(n, 1, folder)
+    rec: dict[str, Any] = {"n": n, "repeat": repeat, "steps": {}}
+    load_s, round_ = _timed(lambda: load_round([applicants], hosts, quotas), repeat)
+    rec["load_s"], rec["issues"] = load_s, len(round_.issues)
+    rec["encode_s"], encoding = _timed(lambda: encode(round_), repeat)
+    rec["members"] = len(encoding.keys)
+    if reference:
+        rec["matching"] = matching_reference(round_, encoding)
+    for name in mechanisms:
+        step: dict[str, Any] = {}
+        step["solve_s"], sol = _timed(functools.partial(solve, encoding.instance, name), repeat)
+        step["verify_s"], check = _timed(functools.partial(verify, encoding.instance, sol), 1)
+        step["ok"] = bool(check.ok)
+        step["placed"] = int((sol.host >= 0).sum())
+        policy = Policy(mechanism=Mechanism(name))
+        rnd = round_.model_copy(update={"policy": policy})
+        step["outcomes_s"], outcomes = _timed(
+            functools.partial(_outcomes, rnd, encoding, sol), repeat
+        )
+        report = SolverReport(mechanism=name, status=sol.status.value,
+                              objective=dict(sol.objective), proof=dict(sol.proof),
+                              verification={"ok": check.ok, "checks": dict(check.checks)},
+                              message=sol.message)
+        result = RunResult(round=rnd, outcomes=outcomes, solver=report, manifest=manifest(rnd))
+        with tempfile.TemporaryDirectory() as tmp:
+            write = functools.partial(write_outputs, result, Path(tmp), force=True)
+            step["write_s"], _ = _timed(write, repeat)
+        rec["steps"][name] = step
+        del sol, check, outcomes, result
+    rec["peak_rss_mb"] = _rss_mb()
+    return rec
+
+
+def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
+    """`matcher run` on the round in `folder` as a child process: seconds, peak MB, rc."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [str(MATCHER), "run", "-a", str(folder / "applicants.csv"),
+               "--hosts", str(folder / "hosts.csv"), "--quotas", str(folder / "quotas.csv"),
+               "--mechanism", mechanism, "--out", out, "--force", "--quiet"]
+        start = time.perf_counter()
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        child.returncode = os.waitstatus_to_exitcode(status)
+        files = sorted(p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file())
+        sizes = {name: (Path(out) / name).stat().st_size for name in files
+                 if "/" not in name}
+    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024, "rc": child.returncode,
+            "files": len(files), "sizes": sizes, "stderr": stderr[-500:]}
+
+
+def _default_repeat(n: int) -> int:
+    return 3 if n < 1_000_000 else 1
+
+
+def _print(records: list[dict[str, Any]]) -> None:
+    print(f"{'n':>10} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
+          f"{'verify s':>8} {'reasons s':>9} {'write s':>8} {'run s':>7} {'run MB':>7} "
+          f"{'steps MB':>8} {'placed':>9}")
+    for rec in records:
+        for name, step in rec["steps"].items():
+            cli = rec.get("cli", {}).get(name)
+            run = f"{cli['s']:>7.1f} {cli['peak_mb']:>7,.0f}" if cli else f"{'-':>7} {'-':>7}"
+            ok = "" if step["ok"] else "  VERIFY FAILED"
+            print(f"{rec['n']:>10,} {name:<8} {rec['load_s']:>7.2f} {rec['encode_s']:>8.2f} "
+                  f"{step['solve_s']:>8.2f} {step['verify_s']:>8.2f} {step['outcomes_s']:>9.2f} "
+                  f"{step['write_s']:>8.2f} {run} {rec['peak_rss_mb']:>8,.0f} "
+                  f"{step['placed']:>9,}{ok}")
+        for name, cli in rec.get("cli", {}).items():
+            if cli["rc"] not in (0, 1):
+                print(f"{'':>10}   matcher run {name}: exit {cli['rc']}: {cli['stderr']}")
+        if "matching" in rec:
+            m = rec["matching"]
+            print(f"{'':>10}   matching.HospitalResident: {m['residents']:,} residents, "
+                  f"build {m['build_s']:.2f} s, solve {m['solve_s']:.2f} s, placed {m['placed']:,}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="runs per timing (median); default 3, or 1 from 1,000,000")
+    parser.add_argument("--skip-optimal-1m", action="store_true",
+                        help="no optimal solve (in-process or matcher run) from 1,000,000")
+    parser.add_argument("--keep", type=Path, help="keep the generated rounds in this folder")
+    parser.add_argument("--no-cli", action="store_true", help="skip the matcher run subprocesses")
+    parser.add_argument("--make", type=int, metavar="N", help="only write the round of N")
+    parser.add_argument("--json", type=Path, help="also write the records to this file")
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--mechanisms", default="stable,optimal", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.make:
+        folder = args.keep or Path(tempfile.mkdtemp())
+        print(*make_round(args.make, 1, folder / f"r{args.make}"), sep="\n")
+        return
+    if args.worker is not None:
+        mechanisms = [m for m in args.mechanisms.split(",") if m]
+        rec = run_steps(args.worker, args.folder, args.repeat, mechanisms,
+                        reference=args.worker == 10_000)
+        print(json.dumps(rec))
+        return
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    print(f"bench_round  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  "
+          f"python {platform.python_version()}  {os.cpu_count()} cpus")
+    records = []
+    with tempfile.TemporaryDirectory() as scratch:
+        base = args.keep or Path(scratch)
+        for n in sizes:
+            repeat = args.repeat or _default_repeat(n)
+            folder = base / f"r{n}"
+            make_round(n, 1, folder)
+            mechanisms = ["stable"]
+            if not (args.skip_optimal_1m and n >= 1_000_000):
+                mechanisms.append("optimal")
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n),
+                   "--folder", str(folder), "--repeat", str(repeat),
+                   "--mechanisms", ",".join(mechanisms)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"n={n:,}: worker failed ({done.returncode})\n{done.stderr[-2000:]}")
+                continue
+            rec = json.loads(done.stdout.strip().splitlines()[-1])
+            if not args.no_cli:
+                rec["cli"] = {}
+                for name in mechanisms:
+                    runs = [run_cli(folder, name) for _ in range(repeat)]
+                    best = sorted(runs, key=lambda r: r["s"])[len(runs) // 2]
+                    rec["cli"][name] = best
+            print(f"  n={n:,} done", flush=True)
+            records.append(rec)
+    print()
+    _print(records)
+    if args.json:
+        args.json.write_text(json.dumps(records, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Memory habits for large rounds."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    With a large round in memory every full collection rescans all its applicants and
+    outcomes; building a million outcomes or rendering a million rows would trigger many
+    (about a third of the rendering time at 100,000 applicants). Restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
