@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matcher.encode import Encoding
-from matcher.model import Mechanism, Round
+from matcher.model import STAGES, Mechanism, Round
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 
 __all__ = ["ChoiceInfo", "Explanation", "explain", "reasons", "render_explanation"]
@@ -65,10 +65,12 @@ class _Context:
     """Fill counts and cached re-solves shared by every applicant of one solution."""
 
     def __init__(self, encoding: Encoding, solution: Solution, names: Mapping[str, str],
-                 mechanism: Mechanism | str, adjustment: bool) -> None:
+                 mechanism: Mechanism | str, adjustment: bool,
+                 objective: tuple[str, ...] = STAGES) -> None:
         inst = encoding.instance
         self.enc, self.inst, self.sol = encoding, inst, solution
         self.names, self.mechanism, self.adjustment = names, mechanism, adjustment
+        self.objective = objective
         host = np.asarray(solution.host)
         placed = host >= 0
         self.host_used = np.bincount(host[placed], minlength=inst.n_hosts)
@@ -81,6 +83,31 @@ class _Context:
         self.by_order = np.full(inst.n, -1, dtype=np.int64)
         self.by_order[inst.order] = np.arange(inst.n)
         self._cache: dict[tuple[str, int], np.ndarray | None] = {}
+        # Per-row facts as Python values, read once for all rows (numpy scalar access per
+        # row costs more than the rest of a reason), and per-group texts built once.
+        self.group_of: list[int] = inst.group.tolist()
+        self.has_choice: list[bool] = np.any(inst.choices >= 0, axis=1).tolist()
+        self.accepts_of: list[bool] = inst.accepts.astype(bool).tolist()
+        self.field_of: list[int] = inst.field.tolist()
+        self.track_of: list[int] = inst.track.tolist()
+        self.position: list[int] = (inst.order.astype(np.int64) + 1).tolist()
+        self.group_full: list[bool] = list((self.group_used >= inst.group_cap).tolist())
+        self._group_head: dict[int, str] = {}
+
+    def quota_head(self, k: int) -> str:
+        """The reason text of a full group `k` up to the applicant's own position."""
+        head = self._group_head.get(k)
+        if head is None:
+            inst = self.inst
+            last = int(self.last_in_group[k])
+            who = ""
+            if last >= 0:
+                last_name = self.name_of(int(self.by_order[last]))
+                who = f"，优先序最后的录取者为{last_name}（第{last + 1}位）"
+            head = (f"{self.group_label(k)}名额（{int(inst.group_cap[k])}个）已用完："
+                    f"已录取{int(self.group_used[k])}人{who}；本人优先序第")
+            self._group_head[k] = head
+        return head
 
     def name_of(self, row: int) -> str:
         key = self.enc.keys[row]
@@ -127,7 +154,8 @@ class _Context:
             quota[index] += 1
             changed = dataclasses.replace(inst, group_cap=quota)
         try:
-            answer = solve(changed, self.mechanism, adjustment=self.adjustment)
+            answer = solve(changed, self.mechanism, adjustment=self.adjustment,
+                           objective=self.objective)
         except Exception:  # a remedy is a hint: fall back to the structural statement
             return None
         return np.asarray(answer.rank)
@@ -173,12 +201,12 @@ def _adjust_remedy(ctx: _Context, i: int) -> str:
 
 def _why(ctx: _Context, i: int) -> tuple[str, str, str]:
     inst = ctx.inst
-    k = int(inst.group[i])
-    has_choice = bool((inst.choices[i] >= 0).any())
-    accepts = bool(inst.accepts[i]) and ctx.adjustment
-    field_known = int(inst.field[i]) >= 0
-    group_full = ctx.group_used[k] >= inst.group_cap[k]
-    track = "区外" if int(inst.track[i]) == 0 else "区内"
+    k = ctx.group_of[i]
+    has_choice = ctx.has_choice[i]
+    accepts = ctx.accepts_of[i] and ctx.adjustment
+    field_known = ctx.field_of[i] >= 0
+    group_full = ctx.group_full[k]
+    track = "区外" if ctx.track_of[i] == 0 else "区内"
     if not has_choice and not accepts:
         remedy = _adjust_remedy(ctx, i) if not inst.accepts[i] else ""
         return ("NO_VALID_CHOICE", f"所填志愿均未对应{track}培养单位名录中的单位",
@@ -187,11 +215,7 @@ def _why(ctx: _Context, i: int) -> tuple[str, str, str]:
         return ("FIELD_UNKNOWN", "所填志愿均无效，且从事专业无法对应培养专业，无法调剂",
                 "请补充或更正从事专业，以便按专业对口调剂")
     if group_full:
-        last = int(ctx.last_in_group[k])
-        who = f"，优先序最后的录取者为{ctx.name_of(int(ctx.by_order[last]))}（第{last + 1}位）" \
-            if last >= 0 else ""
-        reason = (f"{ctx.group_label(k)}名额（{int(inst.group_cap[k])}个）已用完："
-                  f"已录取{int(ctx.group_used[k])}人{who}；本人优先序第{int(inst.order[i]) + 1}位")
+        reason = f"{ctx.quota_head(k)}{ctx.position[i]}位"
         verdict = ctx.placed_if(i, "group", k)
         if verdict is None:
             remedy = f"若{ctx.group_label(k)}名额增加1个，可能录取"
@@ -231,6 +255,7 @@ def reasons(
     names: Mapping[str, str] | None = None,
     mechanism: Mechanism | str = Mechanism.OPTIMAL,
     adjustment: bool = True,
+    objective: tuple[str, ...] = STAGES,
 ) -> dict[str, tuple[str, str, str]]:
     """Reason code, reason and remedy (Chinese) for every unplaced instance row.
 
@@ -240,10 +265,10 @@ def reasons(
         The round's arrays and the (verified) answer.
     names
         Applicant key → name, to name the lowest-priority person placed in a full group.
-    mechanism, adjustment
+    mechanism, adjustment, objective
         How the round was solved; remedies are checked by re-solving the same way.
     """
-    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment)
+    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
     out: dict[str, tuple[str, str, str]] = {}
     for i in np.flatnonzero(np.asarray(solution.rank) == UNPLACED):
         out[encoding.keys[int(i)]] = _why(ctx, int(i))
@@ -258,12 +283,13 @@ def explain(
     names: Mapping[str, str] | None = None,
     mechanism: Mechanism | str = Mechanism.OPTIMAL,
     adjustment: bool = True,
+    objective: tuple[str, ...] = STAGES,
 ) -> Explanation | None:
     """Describe instance row `key` in full (None when it is not in the instance)."""
     if key not in encoding.keys:
         return None
     i = encoding.keys.index(key)
-    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment)
+    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
     inst = encoding.instance
     rank = int(solution.rank[i])
     host = int(solution.host[i])
@@ -314,7 +340,8 @@ def render_explanation(
         lines = [f"{who}（{key}）：{_STATUS_ZH.get(ex.status.value, ex.status.value)}"]
         lines += [f"  - {r.message}（{r.code}）" for r in ex.reasons]
         return "\n".join(lines)
-    e = explain(encoding, solution, key, names=names, mechanism=mech, adjustment=adj)
+    e = explain(encoding, solution, key, names=names, mechanism=mech, adjustment=adj,
+                objective=round_.policy.objective)
     if e is None:
         return f"{key}：本轮无此申请人"
     head = f"{e.name}（{e.key}）：{_STATUS_ZH[e.status]}"

@@ -182,16 +182,22 @@ class ArrayBase:
             round_ = variant.round
             encoding: Encoding = encode(round_)
             instance = encoding.instance
-            mechanism, seed = round_.policy.mechanism.value, round_.policy.seed
-            adjustment, excluded = round_.policy.adjustment, len(encoding.excluded)
+            policy = round_.policy
+            mechanism, seed = policy.mechanism.value, policy.seed
+            excluded = len(encoding.excluded)
         else:
             instance = self.patched(variant)
             policy = self.round.policy
             mechanism = variant.mechanism or policy.mechanism.value
             seed = variant.seed if variant.seed is not None else policy.seed
-            adjustment, excluded = policy.adjustment, len(self.encoding.excluded)
-        solution = solve(instance, mechanism, adjustment=adjustment)
-        verified = verify(instance, solution, adjustment=adjustment).ok if self.check else None
+            excluded = len(self.encoding.excluded)
+        adjustment, objective = policy.adjustment, policy.objective
+        solution = solve(instance, mechanism, adjustment=adjustment, objective=objective)
+        verified = (
+            verify(instance, solution, adjustment=adjustment, objective=objective).ok
+            if self.check
+            else None
+        )
         return summary_row(variant.name, seed, mechanism, instance, solution, excluded, verified)
 
 
