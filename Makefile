@@ -6,6 +6,6 @@ sample:
 test:
 	.venv/bin/pytest
 lint:
-	.venv/bin/ruff check matcher tests bench && .venv/bin/ruff format --check matcher && .venv/bin/mypy
+	.venv/bin/ruff check matcher tests bench && .venv/bin/ruff format --check matcher bench && .venv/bin/mypy
 bench:
 	.venv/bin/python bench/bench_ingest.py

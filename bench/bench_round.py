@@ -96,8 +96,14 @@ def write_scaled_tables(n: int, folder: Path) -> tuple[Path, Path]:
         writer = csv.DictWriter(handle, fieldnames=list(quotas[0]))
         writer.writeheader()
         writer.writerows(rows)
-        writer.writerow({"序号": "", "地区": "合计", "区外名额": str(sums["区外名额"]),
-                         "区内名额": str(sums["区内名额"])})
+        writer.writerow(
+            {
+                "序号": "",
+                "地区": "合计",
+                "区外名额": str(sums["区外名额"]),
+                "区内名额": str(sums["区内名额"]),
+            }
+        )
     return hosts_path, quotas_path
 
 
@@ -155,8 +161,9 @@ def matching_reference(round_: Any, encoding: Any) -> dict[str, Any]:
     return {"residents": len(residents), "build_s": built, "solve_s": solved, "placed": placed}
 
 
-def run_steps(n: int, folder: Path, repeat: int, mechanisms: list[str],
-              reference: bool) -> dict[str, Any]:
+def run_steps(
+    n: int, folder: Path, repeat: int, mechanisms: list[str], reference: bool
+) -> dict[str, Any]:
     """Time the in-process steps at one size; a JSON-able record."""
     from matcher.encode import encode
     from matcher.load import load_round
@@ -186,10 +193,14 @@ def run_steps(n: int, folder: Path, repeat: int, mechanisms: list[str],
         step["outcomes_s"], outcomes = _timed(
             functools.partial(_outcomes, rnd, encoding, sol), repeat
         )
-        report = SolverReport(mechanism=name, status=sol.status.value,
-                              objective=dict(sol.objective), proof=dict(sol.proof),
-                              verification={"ok": check.ok, "checks": dict(check.checks)},
-                              message=sol.message)
+        report = SolverReport(
+            mechanism=name,
+            status=sol.status.value,
+            objective=dict(sol.objective),
+            proof=dict(sol.proof),
+            verification={"ok": check.ok, "checks": dict(check.checks)},
+            message=sol.message,
+        )
         result = RunResult(round=rnd, outcomes=outcomes, solver=report, manifest=manifest(rnd))
         with tempfile.TemporaryDirectory() as tmp:
             write = functools.partial(write_outputs, result, Path(tmp), force=True)
@@ -203,9 +214,22 @@ def run_steps(n: int, folder: Path, repeat: int, mechanisms: list[str],
 def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
     """`matcher run` on the round in `folder` as a child process: seconds, peak MB, rc."""
     with tempfile.TemporaryDirectory() as out:
-        cmd = [str(MATCHER), "run", "-a", str(folder / "applicants.csv"),
-               "--hosts", str(folder / "hosts.csv"), "--quotas", str(folder / "quotas.csv"),
-               "--mechanism", mechanism, "--out", out, "--force", "--quiet"]
+        cmd = [
+            str(MATCHER),
+            "run",
+            "-a",
+            str(folder / "applicants.csv"),
+            "--hosts",
+            str(folder / "hosts.csv"),
+            "--quotas",
+            str(folder / "quotas.csv"),
+            "--mechanism",
+            mechanism,
+            "--out",
+            out,
+            "--force",
+            "--quiet",
+        ]
         start = time.perf_counter()
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(child.pid, 0)
@@ -213,10 +237,15 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
         stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
         child.returncode = os.waitstatus_to_exitcode(status)
         files = sorted(p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file())
-        sizes = {name: (Path(out) / name).stat().st_size for name in files
-                 if "/" not in name}
-    return {"s": seconds, "peak_mb": usage.ru_maxrss / 1024, "rc": child.returncode,
-            "files": len(files), "sizes": sizes, "stderr": stderr[-500:]}
+        sizes = {name: (Path(out) / name).stat().st_size for name in files if "/" not in name}
+    return {
+        "s": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "rc": child.returncode,
+        "files": len(files),
+        "sizes": sizes,
+        "stderr": stderr[-500:],
+    }
 
 
 def _default_repeat(n: int) -> int:
@@ -224,35 +253,49 @@ def _default_repeat(n: int) -> int:
 
 
 def _print(records: list[dict[str, Any]]) -> None:
-    print(f"{'n':>10} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
-          f"{'verify s':>8} {'reasons s':>9} {'write s':>8} {'run s':>7} {'run MB':>7} "
-          f"{'steps MB':>8} {'placed':>9}")
+    print(
+        f"{'n':>10} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
+        f"{'verify s':>8} {'reasons s':>9} {'write s':>8} {'run s':>7} {'run MB':>7} "
+        f"{'steps MB':>8} {'placed':>9}"
+    )
     for rec in records:
         for name, step in rec["steps"].items():
             cli = rec.get("cli", {}).get(name)
             run = f"{cli['s']:>7.1f} {cli['peak_mb']:>7,.0f}" if cli else f"{'-':>7} {'-':>7}"
             ok = "" if step["ok"] else "  VERIFY FAILED"
-            print(f"{rec['n']:>10,} {name:<8} {rec['load_s']:>7.2f} {rec['encode_s']:>8.2f} "
-                  f"{step['solve_s']:>8.2f} {step['verify_s']:>8.2f} {step['outcomes_s']:>9.2f} "
-                  f"{step['write_s']:>8.2f} {run} {rec['peak_rss_mb']:>8,.0f} "
-                  f"{step['placed']:>9,}{ok}")
+            print(
+                f"{rec['n']:>10,} {name:<8} {rec['load_s']:>7.2f} {rec['encode_s']:>8.2f} "
+                f"{step['solve_s']:>8.2f} {step['verify_s']:>8.2f} {step['outcomes_s']:>9.2f} "
+                f"{step['write_s']:>8.2f} {run} {rec['peak_rss_mb']:>8,.0f} "
+                f"{step['placed']:>9,}{ok}"
+            )
         for name, cli in rec.get("cli", {}).items():
             if cli["rc"] not in (0, 1):
                 print(f"{'':>10}   matcher run {name}: exit {cli['rc']}: {cli['stderr']}")
         if "matching" in rec:
             m = rec["matching"]
-            print(f"{'':>10}   matching.HospitalResident: {m['residents']:,} residents, "
-                  f"build {m['build_s']:.2f} s, solve {m['solve_s']:.2f} s, placed {m['placed']:,}")
+            print(
+                f"{'':>10}   matching.HospitalResident: {m['residents']:,} residents, "
+                f"build {m['build_s']:.2f} s, solve {m['solve_s']:.2f} s, placed {m['placed']:,}"
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", default="10000,100000,1000000")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs per timing (median); default 3, or 1 from 1,000,000")
-    parser.add_argument("--skip-optimal-1m", action="store_true",
-                        help="no optimal solve (in-process or matcher run) from 1,000,000")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs per timing (median); default 3, or 1 from 1,000,000",
+    )
+    parser.add_argument(
+        "--skip-optimal-1m",
+        action="store_true",
+        help="no optimal solve (in-process or matcher run) from 1,000,000",
+    )
     parser.add_argument("--keep", type=Path, help="keep the generated rounds in this folder")
     parser.add_argument("--no-cli", action="store_true", help="skip the matcher run subprocesses")
     parser.add_argument("--make", type=int, metavar="N", help="only write the round of N")
@@ -267,13 +310,16 @@ def main() -> None:
         return
     if args.worker is not None:
         mechanisms = [m for m in args.mechanisms.split(",") if m]
-        rec = run_steps(args.worker, args.folder, args.repeat, mechanisms,
-                        reference=args.worker == 10_000)
+        rec = run_steps(
+            args.worker, args.folder, args.repeat, mechanisms, reference=args.worker == 10_000
+        )
         print(json.dumps(rec))
         return
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    print(f"bench_round  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  "
-          f"python {platform.python_version()}  {os.cpu_count()} cpus")
+    print(
+        f"bench_round  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  "
+        f"python {platform.python_version()}  {os.cpu_count()} cpus"
+    )
     records = []
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
@@ -284,9 +330,18 @@ def main() -> None:
             mechanisms = ["stable"]
             if not (args.skip_optimal_1m and n >= 1_000_000):
                 mechanisms.append("optimal")
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n),
-                   "--folder", str(folder), "--repeat", str(repeat),
-                   "--mechanisms", ",".join(mechanisms)]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                str(n),
+                "--folder",
+                str(folder),
+                "--repeat",
+                str(repeat),
+                "--mechanisms",
+                ",".join(mechanisms),
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 print(f"n={n:,}: worker failed ({done.returncode})\n{done.stderr[-2000:]}")

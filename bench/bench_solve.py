@@ -175,8 +175,10 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
         arcs = f"{open_arcs[name]:,}" if label.startswith("OR") else ""
         print(f"{name:<26} {label:<24} {arcs:>10} {secs:>7.3f} {100 * secs / total:>5.1f}")
     rest = total - sum(parts.values())
-    print(f"{'(rest of solve_optimal)':<26} {'bounds, values':<24} {'':>10} {rest:>7.3f} "
-          f"{100 * rest / total:>5.1f}")
+    print(
+        f"{'(rest of solve_optimal)':<26} {'bounds, values':<24} {'':>10} {rest:>7.3f} "
+        f"{100 * rest / total:>5.1f}"
+    )
 
     if top <= 0:
         return
@@ -194,53 +196,77 @@ def _default_repeat(n: int) -> int:
 
 
 def _print_tables(records: list[dict], mechanisms: list[str]) -> None:
-    print(f"{'n':>10} {'mechanism':<10} {'solve s':>8} {'verify s':>9} {'ok':>3} "
-          f"{'placed':>9} {'groups full':>11} {'hosts full':>10}")
+    print(
+        f"{'n':>10} {'mechanism':<10} {'solve s':>8} {'verify s':>9} {'ok':>3} "
+        f"{'placed':>9} {'groups full':>11} {'hosts full':>10}"
+    )
     for rec in records:
         for name in mechanisms:
             m = rec["mechanisms"][name]
             ok = "yes" if m["ok"] else "NO"
-            print(f"{rec['n']:>10,} {name:<10} {m['solve_s']:>8.3f} {m['verify_s']:>9.3f} "
-                  f"{ok:>3} {m['placed']:>9,} {m['groups_full']:>8}/28 {m['hosts_full']:>7}/80")
+            print(
+                f"{rec['n']:>10,} {name:<10} {m['solve_s']:>8.3f} {m['verify_s']:>9.3f} "
+                f"{ok:>3} {m['placed']:>9,} {m['groups_full']:>8}/28 {m['hosts_full']:>7}/80"
+            )
             if m["failures"]:
                 print(f"{'':>10}   failures: {'; '.join(m['failures'])}")
     print()
-    print(f"{'n':>10} {'rep':>3} {'nodes':>10} {'arcs':>10} {'build s':>8} {'bare s':>7} "
-          f"{'optimal s':>9} {'opt/bare':>8} {'peak RSS MB':>11}")
+    print(
+        f"{'n':>10} {'rep':>3} {'nodes':>10} {'arcs':>10} {'build s':>8} {'bare s':>7} "
+        f"{'optimal s':>9} {'opt/bare':>8} {'peak RSS MB':>11}"
+    )
     for rec in records:
         opt = rec["mechanisms"].get("optimal")
         opt_s = f"{opt['solve_s']:>9.3f}" if opt else f"{'-':>9}"
         ratio = f"{opt['solve_s'] / rec['bare_s']:>8.1f}" if opt else f"{'-':>8}"
-        print(f"{rec['n']:>10,} {rec['repeat']:>3} {rec['nodes']:>10,} {rec['arcs']:>10,} "
-              f"{rec['build_s']:>8.3f} {rec['bare_s']:>7.3f} {opt_s} {ratio} "
-              f"{rec['peak_rss_mb']:>11,.0f}")
+        print(
+            f"{rec['n']:>10,} {rec['repeat']:>3} {rec['nodes']:>10,} {rec['arcs']:>10,} "
+            f"{rec['build_s']:>8.3f} {rec['bare_s']:>7.3f} {opt_s} {ratio} "
+            f"{rec['peak_rss_mb']:>11,.0f}"
+        )
         if not rec["bare_optimal"]:
             print(f"{'':>10}   bare solve NOT optimal")
         elif opt:
             # The bare solve optimises that one stage alone, so it bounds optimal's value.
             staged = opt["objective"].get(rec["bare_stage"], 0)
-            print(f"{'':>10}   bare {rec['bare_stage']} = {rec['bare_value']:,} "
-                  f"(optimal's, after the earlier stages: {staged:,})")
+            print(
+                f"{'':>10}   bare {rec['bare_stage']} = {rec['bare_value']:,} "
+                f"(optimal's, after the earlier stages: {staged:,})"
+            )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000,1000000",
-                        help="comma-separated applicant counts")
-    parser.add_argument("--repeat", type=int, default=None,
-                        help="runs per timing (median); default 3, or 1 from 1,000,000")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000,1000000", help="comma-separated applicant counts"
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="runs per timing (median); default 3, or 1 from 1,000,000",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--mechanisms", default=",".join(MECHANISMS))
-    parser.add_argument("--bare-stage", default="priority_order",
-                        help="stage whose costs the bare OR-Tools reference solves")
-    parser.add_argument("--in-process", action="store_true",
-                        help="run every size in this process (peak RSS is then cumulative)")
+    parser.add_argument(
+        "--bare-stage",
+        default="priority_order",
+        help="stage whose costs the bare OR-Tools reference solves",
+    )
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run every size in this process (peak RSS is then cumulative)",
+    )
     parser.add_argument("--json", type=Path, help="also write the records to this file")
-    parser.add_argument("--profile", type=int, metavar="N",
-                        help="only profile one optimal solve of N applicants")
-    parser.add_argument("--top", type=int, default=25,
-                        help="cProfile rows with --profile (0: stage breakdown only)")
+    parser.add_argument(
+        "--profile", type=int, metavar="N", help="only profile one optimal solve of N applicants"
+    )
+    parser.add_argument(
+        "--top", type=int, default=25, help="cProfile rows with --profile (0: stage breakdown only)"
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     mechanisms = [m.strip() for m in args.mechanisms.split(",") if m.strip()]
@@ -253,24 +279,40 @@ def main() -> None:
         print(json.dumps(rec))
         return
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    print(f"bench_solve  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {platform.processor() or ''}"
-          f"  python {platform.python_version()}  seed {args.seed}  bare stage {args.bare_stage}")
+    print(
+        f"bench_solve  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {platform.processor() or ''}"
+        f"  python {platform.python_version()}  seed {args.seed}  bare stage {args.bare_stage}"
+    )
     records = []
     for n in sizes:
         repeat = args.repeat or _default_repeat(n)
         if args.in_process:
             rec = run_size(n, args.seed, repeat, mechanisms, args.bare_stage)
         else:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", str(n),
-                   "--seed", str(args.seed), "--repeat", str(repeat),
-                   "--mechanisms", ",".join(mechanisms), "--bare-stage", args.bare_stage]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                str(n),
+                "--seed",
+                str(args.seed),
+                "--repeat",
+                str(repeat),
+                "--mechanisms",
+                ",".join(mechanisms),
+                "--bare-stage",
+                args.bare_stage,
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 print(f"n={n:,}: worker failed ({done.returncode})\n{done.stderr[-2000:]}")
                 continue
             rec = json.loads(done.stdout.strip().splitlines()[-1])
-        print(f"  n={n:,} done: generate {rec['generate_s']:.2f} s, places {rec['places']:,}, "
-              f"quota {rec['quota']:,}", flush=True)
+        print(
+            f"  n={n:,} done: generate {rec['generate_s']:.2f} s, places {rec['places']:,}, "
+            f"quota {rec['quota']:,}",
+            flush=True,
+        )
         records.append(rec)
     print()
     _print_tables(records, mechanisms)

@@ -102,8 +102,9 @@ class _Advisor:
         self.mechanism = round_.policy.mechanism.value
         self.adjustment = round_.policy.adjustment
         self.order = round_.policy.objective
-        self.solution = solve(inst, self.mechanism, adjustment=self.adjustment,
-                              objective=self.order)
+        self.solution = solve(
+            inst, self.mechanism, adjustment=self.adjustment, objective=self.order
+        )
         self.trainee = self.solution.rank != UNPLACED
         self.used = np.bincount(inst.group[self.trainee], minlength=inst.group_cap.shape[0])
         self.cost = {t.value: trainee_cost(t)["total"] for t in Track}
@@ -143,8 +144,7 @@ class _Advisor:
             if group_cap[k] != inst.group_cap[k]
         )
         patched = self.base.patched(Variant("advice", capacity=caps, quota=quotas))
-        solution = solve(patched, self.mechanism, adjustment=self.adjustment,
-                         objective=self.order)
+        solution = solve(patched, self.mechanism, adjustment=self.adjustment, objective=self.order)
         trainee = solution.rank != UNPLACED
         gain = int(trainee.sum() - self.trainee.sum())
         if gain <= 0:
@@ -157,8 +157,7 @@ class _Advisor:
             newly_placed=tuple(keys[trainee & ~self.trainee].tolist()),
             displaced=tuple(keys[~trainee & self.trainee].tolist()),
             funding_delta=self._funding(patched, solution) - self._funding(inst, self.solution),
-            verified=verify(patched, solution, adjustment=self.adjustment,
-                            objective=self.order).ok,
+            verified=verify(patched, solution, adjustment=self.adjustment, objective=self.order).ok,
         )
 
     def _funding(self, inst: Instance, solution: Solution) -> int:

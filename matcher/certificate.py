@@ -39,6 +39,7 @@ def weights(instance: Instance) -> I64:
     """`w_i = n - order[i]`, the priority-order weight of each applicant."""
     return instance.n - instance.order.astype(np.int64)
 
+
 @dataclass(frozen=True)
 class Network:
     """The canonical min-cost-flow network of an instance (docs/engine.md).
@@ -73,9 +74,7 @@ def split_by_choices(objective: Sequence[str]) -> bool:
     return "adjusted" in names[:cut] or "priority_adjusted" in names[:cut]
 
 
-def build_network(
-    instance: Instance, adjustment: bool = True, by_choices: bool = False
-) -> Network:
+def build_network(instance: Instance, adjustment: bool = True, by_choices: bool = False) -> Network:
     """Rebuild the canonical network of docs/engine.md from an instance.
 
     Steps: fix the pre-arranged (remaining capacities and quotas), number the nodes
@@ -102,8 +101,9 @@ def build_network(
     codes, first = np.unique(pair_code[willing], return_index=True)
     base = max(n_fields, 1) * ((h + 1) ** 3 if by_choices else 1)
     adj_pairs = np.stack([codes // base, (codes % base) // (base // max(n_fields, 1))], axis=1)
-    adj_choices = (chosen[willing][first] if by_choices
-                   else np.full((codes.size, 3), -1, dtype=np.int64))
+    adj_choices = (
+        chosen[willing][first] if by_choices else np.full((codes.size, 3), -1, dtype=np.int64)
+    )
     a = int(codes.size)
     s_node, first_app = 0, 1 + g
     first_host = first_app + nf
@@ -112,11 +112,13 @@ def build_network(
     app_node = first_app + np.arange(nf, dtype=np.int64)
     parts: list[tuple[I64, I64, I64, int, I64, I64]] = []
 
-    def add(tail: I64, head: I64, cap: I64, kind: int, who: I64 | None = None,
-            rank: I64 | None = None) -> None:
+    def add(
+        tail: I64, head: I64, cap: I64, kind: int, who: I64 | None = None, rank: I64 | None = None
+    ) -> None:
         neg = np.full(tail.size, -1, dtype=np.int64)
-        parts.append((tail, head, cap, kind, neg if who is None else who,
-                      neg if rank is None else rank))
+        parts.append(
+            (tail, head, cap, kind, neg if who is None else who, neg if rank is None else rank)
+        )
 
     grp = np.arange(g, dtype=np.int64)
     add(np.zeros(g, np.int64), 1 + grp, quota_r, 1)
@@ -124,13 +126,25 @@ def build_network(
     choices = inst.choices.astype(np.int64)[free]
     for r in range(3):
         has = choices[:, r] >= 0
-        add(app_node[has], first_host + choices[has, r], np.ones(int(has.sum()), np.int64), 3,
-            free[has], np.full(int(has.sum()), r + 1, np.int64))
+        add(
+            app_node[has],
+            first_host + choices[has, r],
+            np.ones(int(has.sum()), np.int64),
+            3,
+            free[has],
+            np.full(int(has.sum()), r + 1, np.int64),
+        )
     if adjustment:
         node_of = first_adj + np.searchsorted(codes, pair_code[willing])
         k = int(willing.sum())
-        add(app_node[willing], node_of, np.ones(k, np.int64), 4, free[willing],
-            np.full(k, ADJUSTED, np.int64))
+        add(
+            app_node[willing],
+            node_of,
+            np.ones(k, np.int64),
+            4,
+            free[willing],
+            np.full(k, ADJUSTED, np.int64),
+        )
     if a:
         trains = inst.host_fields[:, adj_pairs[:, 1]].T  # (a, h)
         trains = trains & (inst.host_track[None, :] == adj_pairs[:, 0:1])
@@ -146,8 +160,21 @@ def build_network(
     kind = np.concatenate([np.full(p[0].size, p[3], np.int64) for p in parts])
     supply = np.zeros(t_node + 1, dtype=np.int64)
     supply[s_node], supply[t_node] = nf, -nf
-    return Network(t_node + 1, cat[0], cat[1], cat[2], kind, cat[3], cat[4], supply, free,
-                   adj_pairs, adj_choices, first_host, first_adj)
+    return Network(
+        t_node + 1,
+        cat[0],
+        cat[1],
+        cat[2],
+        kind,
+        cat[3],
+        cat[4],
+        supply,
+        free,
+        adj_pairs,
+        adj_choices,
+        first_host,
+        first_adj,
+    )
 
 
 def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
@@ -256,27 +283,37 @@ def check_certificate(
     ck.checks["certificate"] = False
     asked = [str(name) for name in order]
     names = [str(s.get("name")) for s in stages]
-    if not ck.check("certificate_stages", names == asked,
-                    f"证明的阶段顺序不符：证明为{names}，应为{asked}",
-                    f"certificate stages {names} != the asked order {asked}"):
+    if not ck.check(
+        "certificate_stages",
+        names == asked,
+        f"证明的阶段顺序不符：证明为{names}，应为{asked}",
+        f"certificate stages {names} != the asked order {asked}",
+    ):
         return
     net = build_network(instance, adjustment, split_by_choices(asked))
     flow, missing = arc_flows(net, instance, hs, rk)
-    balance = (np.bincount(net.tail, weights=flow, minlength=net.n_nodes)
-               - np.bincount(net.head, weights=flow, minlength=net.n_nodes)).astype(np.int64)
+    balance = (
+        np.bincount(net.tail, weights=flow, minlength=net.n_nodes)
+        - np.bincount(net.head, weights=flow, minlength=net.n_nodes)
+    ).astype(np.int64)
     ok = missing == 0 and bool((balance == net.supply).all())
-    if not ck.check("certificate_conservation", ok,
-                    f"网络流量不守恒（{missing}个录取无对应弧）",
-                    f"flow conservation fails ({missing} placements without an arc)"):
+    if not ck.check(
+        "certificate_conservation",
+        ok,
+        f"网络流量不守恒（{missing}个录取无对应弧）",
+        f"flow conservation fails ({missing} placements without an arc)",
+    ):
         return
     lo = np.zeros(net.tail.size, dtype=np.int64)
     hi = net.cap.copy()
     for stage, spec in zip(asked, stages, strict=True):
         pi = np.asarray(spec["potentials"])
-        if not ck.check(f"certificate_{stage}", pi.shape == (net.n_nodes,)
-                        and np.issubdtype(pi.dtype, np.integer),
-                        f"阶段{stage}的势长度不符", f"stage {stage}: potentials must be "
-                        f"{net.n_nodes} integers, got {pi.shape} {pi.dtype}"):
+        if not ck.check(
+            f"certificate_{stage}",
+            pi.shape == (net.n_nodes,) and np.issubdtype(pi.dtype, np.integer),
+            f"阶段{stage}的势长度不符",
+            f"stage {stage}: potentials must be {net.n_nodes} integers, got {pi.shape} {pi.dtype}",
+        ):
             return
         pi = pi.astype(np.int64)
         cost = stage_costs(net, instance, stage)
@@ -289,10 +326,13 @@ def check_certificate(
             val_ok = value == objective[stage] and (claimed is None or int(claimed) == value)
         except (TypeError, ValueError):
             val_ok = False
-        if not ck.check(f"certificate_{stage}", within and slack and val_ok,
-                        f"阶段{stage}的最优性证明不成立",
-                        f"stage {stage}: certificate fails (bounds {within}, "
-                        f"complementary slackness {slack}, value {value} vs claim {claimed})"):
+        if not ck.check(
+            f"certificate_{stage}",
+            within and slack and val_ok,
+            f"阶段{stage}的最优性证明不成立",
+            f"stage {stage}: certificate fails (bounds {within}, "
+            f"complementary slackness {slack}, value {value} vs claim {claimed})",
+        ):
             return
         hi = np.where(rc > 0, lo, hi)
         lo = np.where(rc < 0, hi, lo)

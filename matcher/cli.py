@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.load import InputError, load_round
@@ -73,7 +74,7 @@ def _load(
     try:
         return load_round(applicants, hosts, quotas, rules=rules, policy=policy)
     except InputError as exc:
-        err.print(f"[red]输入错误[/red]：{exc}")
+        err.print(f"[red]输入错误[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -85,8 +86,6 @@ def _scenario_round(
     reference_date: str | None,
 ) -> Round:
     """The round of a scenario file; input options given beside it replace its base."""
-    from rich.markup import escape
-
     from matcher.scenario import OverrideError, ScenarioError, build_round, with_rules
 
     try:
@@ -223,10 +222,10 @@ def run(
         with console.status("写出结果文件…"):
             paths = write_outputs(result, out, force=force, months=months)
     except PipelineError as exc:
-        err.print(f"[red]匹配失败[/red]：{exc}")
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_SOLVE) from None
     except OutputExistsError as exc:
-        err.print(f"[red]输出文件夹不为空[/red]：{exc}（加 --force 覆盖）")
+        err.print(f"[red]输出文件夹不为空[/red]：{escape(str(exc))}（加 --force 覆盖）")
         raise typer.Exit(EXIT_USAGE) from None
     counts: dict[str, int] = {}
     for o in result.outcomes:
@@ -265,7 +264,7 @@ def explain(
     try:
         text = explain_applicant(round_, key)
     except PipelineError as exc:
-        err.print(f"[red]匹配失败[/red]：{exc}")
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_SOLVE) from None
     Console().print(text, highlight=False)
 
@@ -291,12 +290,10 @@ def compare(
     try:
         result = compare_runs(a, b)
     except (CompareError, ScenarioError) as exc:
-        from rich.markup import escape
-
         err.print(f"[red]无法比较[/red]：{escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
     except PipelineError as exc:
-        err.print(f"[red]匹配失败[/red]：{exc}")
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_SOLVE) from None
     console = Console()
     for part in result.render(limit):

@@ -162,8 +162,9 @@ def outcome_status(rank: int) -> Status:
 def _exclusion(applicant: Applicant, round: Round) -> Exclusion | None:
     if applicant.invalid:
         errors = [p for p in applicant.problems if p.severity is Severity.ERROR]
-        return Exclusion(Status.INVALID, tuple(Reason(code=p.code, message=p.message)
-                                               for p in errors))
+        return Exclusion(
+            Status.INVALID, tuple(Reason(code=p.code, message=p.message) for p in errors)
+        )
     missing = []
     if applicant.track is None:
         missing.append(
@@ -220,8 +221,7 @@ def _priority_order(
     draw = np.random.default_rng(round.policy.seed).permutation(len(everyone))
     lottery_of = dict(zip(everyone, draw.tolist(), strict=True))
     score = np.array(
-        [-a.score if a.score is not None and math.isfinite(a.score) else math.inf
-         for a in members],
+        [-a.score if a.score is not None and math.isfinite(a.score) else math.inf for a in members],
         dtype=np.float64,
     )
     lottery = np.array([lottery_of[a.key] for a in members], dtype=np.int64)
@@ -262,12 +262,16 @@ def _prearrangements(
         host = round.catalogue.resolve(text)
         if host is None:
             conflicts[applicant.key] = PrearrangedConflict(
-                applicant.key, text, "PREARRANGED_UNKNOWN_HOST",
+                applicant.key,
+                text,
+                "PREARRANGED_UNKNOWN_HOST",
                 f"预先接收单位“{text}”不在培养单位名录中",
             )
         elif host.track is not applicant.track:
             conflicts[applicant.key] = PrearrangedConflict(
-                applicant.key, text, "PREARRANGED_OTHER_TRACK",
+                applicant.key,
+                text,
+                "PREARRANGED_OTHER_TRACK",
                 f"预先接收单位“{host.name}”属于{host.track.value}培养，与申请人的培养方式不符",
             )
         else:
@@ -280,12 +284,16 @@ def _prearrangements(
         name = round.catalogue.hosts[j].name
         if room_h[j] <= 0:
             conflicts[key] = PrearrangedConflict(
-                key, members[i].prearranged or name, "PREARRANGED_HOST_FULL",
+                key,
+                members[i].prearranged or name,
+                "PREARRANGED_HOST_FULL",
                 f"预先接收单位“{name}”的接收名额已用完",
             )
         elif room_g[k] <= 0:
             conflicts[key] = PrearrangedConflict(
-                key, members[i].prearranged or name, "PREARRANGED_QUOTA_FULL",
+                key,
+                members[i].prearranged or name,
+                "PREARRANGED_QUOTA_FULL",
                 "所在地区该培养方式的名额已用完",
             )
         else:

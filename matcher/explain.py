@@ -64,9 +64,15 @@ class Explanation:
 class _Context:
     """Fill counts and cached re-solves shared by every applicant of one solution."""
 
-    def __init__(self, encoding: Encoding, solution: Solution, names: Mapping[str, str],
-                 mechanism: Mechanism | str, adjustment: bool,
-                 objective: tuple[str, ...] = STAGES) -> None:
+    def __init__(
+        self,
+        encoding: Encoding,
+        solution: Solution,
+        names: Mapping[str, str],
+        mechanism: Mechanism | str,
+        adjustment: bool,
+        objective: tuple[str, ...] = STAGES,
+    ) -> None:
         inst = encoding.instance
         self.enc, self.inst, self.sol = encoding, inst, solution
         self.names, self.mechanism, self.adjustment = names, mechanism, adjustment
@@ -104,8 +110,10 @@ class _Context:
             if last >= 0:
                 last_name = self.name_of(int(self.by_order[last]))
                 who = f"，优先序最后的录取者为{last_name}（第{last + 1}位）"
-            head = (f"{self.group_label(k)}名额（{int(inst.group_cap[k])}个）已用完："
-                    f"已录取{int(self.group_used[k])}人{who}；本人优先序第")
+            head = (
+                f"{self.group_label(k)}名额（{int(inst.group_cap[k])}个）已用完："
+                f"已录取{int(self.group_used[k])}人{who}；本人优先序第"
+            )
             self._group_head[k] = head
         return head
 
@@ -154,8 +162,9 @@ class _Context:
             quota[index] += 1
             changed = dataclasses.replace(inst, group_cap=quota)
         try:
-            answer = solve(changed, self.mechanism, adjustment=self.adjustment,
-                           objective=self.objective)
+            answer = solve(
+                changed, self.mechanism, adjustment=self.adjustment, objective=self.objective
+            )
         except Exception:  # a remedy is a hint: fall back to the structural statement
             return None
         return np.asarray(answer.rank)
@@ -171,16 +180,20 @@ def _choice_text(ctx: _Context, i: int) -> str:
         last = int(ctx.last_at_host[j])
         tail = f"，录取者优先序最后为第{last + 1}位" if last >= 0 else ""
         state = "已满" if not ctx.room(j) else "有余额"
-        parts.append(f"志愿{r + 1}：{ctx.enc.host_names[j]}（名额{int(inst.host_cap[j])}，"
-                     f"{state}{tail}）")
+        parts.append(
+            f"志愿{r + 1}：{ctx.enc.host_names[j]}（名额{int(inst.host_cap[j])}，{state}{tail}）"
+        )
     return "；".join(parts)
 
 
 def _capacity_remedy(ctx: _Context, i: int) -> str:
     """Remedy by one more place at a full choice (checked by re-solving when cheap)."""
     inst = ctx.inst
-    full = [(r, int(inst.choices[i, r])) for r in range(3)
-            if inst.choices[i, r] >= 0 and not ctx.room(int(inst.choices[i, r]))]
+    full = [
+        (r, int(inst.choices[i, r]))
+        for r in range(3)
+        if inst.choices[i, r] >= 0 and not ctx.room(int(inst.choices[i, r]))
+    ]
     for r, j in full:
         verdict = ctx.placed_if(i, "host", j)
         if verdict is None:
@@ -209,11 +222,17 @@ def _why(ctx: _Context, i: int) -> tuple[str, str, str]:
     track = "区外" if ctx.track_of[i] == 0 else "区内"
     if not has_choice and not accepts:
         remedy = _adjust_remedy(ctx, i) if not inst.accepts[i] else ""
-        return ("NO_VALID_CHOICE", f"所填志愿均未对应{track}培养单位名录中的单位",
-                remedy or "请核对志愿单位名称（须为本培养方式名录中的单位），或接受调剂")
+        return (
+            "NO_VALID_CHOICE",
+            f"所填志愿均未对应{track}培养单位名录中的单位",
+            remedy or "请核对志愿单位名称（须为本培养方式名录中的单位），或接受调剂",
+        )
     if not has_choice and not field_known:
-        return ("FIELD_UNKNOWN", "所填志愿均无效，且从事专业无法对应培养专业，无法调剂",
-                "请补充或更正从事专业，以便按专业对口调剂")
+        return (
+            "FIELD_UNKNOWN",
+            "所填志愿均无效，且从事专业无法对应培养专业，无法调剂",
+            "请补充或更正从事专业，以便按专业对口调剂",
+        )
     if group_full:
         reason = f"{ctx.quota_head(k)}{ctx.position[i]}位"
         verdict = ctx.placed_if(i, "group", k)
@@ -222,30 +241,41 @@ def _why(ctx: _Context, i: int) -> tuple[str, str, str]:
         elif verdict:
             remedy = f"若{ctx.group_label(k)}名额增加1个即可录取"
         else:
-            all_full = has_choice and not any(
-                ctx.room(int(j)) for j in inst.choices[i] if j >= 0
-            )
+            all_full = has_choice and not any(ctx.room(int(j)) for j in inst.choices[i] if j >= 0)
             remedy = f"{ctx.group_label(k)}名额增加1个仍不能录取" + (
-                "（其志愿单位也已满）" if all_full else "")
+                "（其志愿单位也已满）" if all_full else ""
+            )
         return "QUOTA_FULL", reason, remedy
     if has_choice and any(ctx.room(int(j)) for j in inst.choices[i] if j >= 0):
-        return ("OTHER", f"按所选分配机制未被录取：{_choice_text(ctx, i)}",
-                "可改用默认的最优分配机制（optimal）")
-    full = (f"所填志愿均已满：{_choice_text(ctx, i)}；本人优先序第{int(inst.order[i]) + 1}位"
-            if has_choice else "所填志愿均无效")
+        return (
+            "OTHER",
+            f"按所选分配机制未被录取：{_choice_text(ctx, i)}",
+            "可改用默认的最优分配机制（optimal）",
+        )
+    full = (
+        f"所填志愿均已满：{_choice_text(ctx, i)}；本人优先序第{int(inst.order[i]) + 1}位"
+        if has_choice
+        else "所填志愿均无效"
+    )
     if not ctx.adjustment:
         return "CHOICES_FULL", full + "；本轮不进行调剂", _capacity_remedy(ctx, i)
     if not inst.accepts[i]:
         remedy = _adjust_remedy(ctx, i) or _capacity_remedy(ctx, i)
         return "DECLINED_ADJUSTMENT", full + "；本人不接受调剂", remedy
     if not field_known:
-        return ("FIELD_UNKNOWN", full + "；从事专业无法对应培养专业，无法调剂",
-                "请补充或更正从事专业以便调剂；或" + _capacity_remedy(ctx, i))
+        return (
+            "FIELD_UNKNOWN",
+            full + "；从事专业无法对应培养专业，无法调剂",
+            "请补充或更正从事专业以便调剂；或" + _capacity_remedy(ctx, i),
+        )
     field = ctx.enc.fields[int(inst.field[i])]
     reason = f"{full}；接受调剂，但{track}培养单位中培养“{field}”专业的均无余额"
     remedy = _capacity_remedy(ctx, i) if has_choice else ""
-    return ("NO_FIELD_HOST", reason,
-            remedy or f"若有{track}培养单位增加“{field}”专业的名额，可调剂录取")
+    return (
+        "NO_FIELD_HOST",
+        reason,
+        remedy or f"若有{track}培养单位增加“{field}”专业的名额，可调剂录取",
+    )
 
 
 def reasons(
@@ -294,10 +324,15 @@ def explain(
     rank = int(solution.rank[i])
     host = int(solution.host[i])
     choices = tuple(
-        ChoiceInfo(r + 1, encoding.host_names[j], int(inst.host_cap[j]),
-                   int(ctx.host_used[j]),
-                   int(ctx.last_at_host[j]) + 1 if ctx.last_at_host[j] >= 0 else None)
-        for r in range(3) if (j := int(inst.choices[i, r])) >= 0
+        ChoiceInfo(
+            r + 1,
+            encoding.host_names[j],
+            int(inst.host_cap[j]),
+            int(ctx.host_used[j]),
+            int(ctx.last_at_host[j]) + 1 if ctx.last_at_host[j] >= 0 else None,
+        )
+        for r in range(3)
+        if (j := int(inst.choices[i, r])) >= 0
     )
     k = int(inst.group[i])
     region, track = encoding.groups[k]
@@ -307,18 +342,33 @@ def explain(
         code, why = "PREARRANGED", "预先接收单位（不在所填志愿中）"
     field = int(inst.field[i])
     return Explanation(
-        key=key, name=ctx.name_of(i), status=status,
-        host=encoding.host_names[host] if host >= 0 else None, rank=rank,
-        position=int(inst.order[i]) + 1, priority=bool(inst.priority[i]),
-        accepts=bool(inst.accepts[i]), field=encoding.fields[field] if field >= 0 else None,
-        region=region, track=str(getattr(track, "value", track)),
-        quota=int(inst.group_cap[k]), quota_used=int(ctx.group_used[k]), choices=choices,
-        reason_code=code, reason=why, remedy=remedy,
+        key=key,
+        name=ctx.name_of(i),
+        status=status,
+        host=encoding.host_names[host] if host >= 0 else None,
+        rank=rank,
+        position=int(inst.order[i]) + 1,
+        priority=bool(inst.priority[i]),
+        accepts=bool(inst.accepts[i]),
+        field=encoding.fields[field] if field >= 0 else None,
+        region=region,
+        track=str(getattr(track, "value", track)),
+        quota=int(inst.group_cap[k]),
+        quota_used=int(ctx.group_used[k]),
+        choices=choices,
+        reason_code=code,
+        reason=why,
+        remedy=remedy,
     )
 
 
-_STATUS_ZH = {"placed": "已录取", "adjusted": "调剂录取", "unmatched": "未录取",
-              "ineligible": "不符合条件", "invalid": "数据有误"}
+_STATUS_ZH = {
+    "placed": "已录取",
+    "adjusted": "调剂录取",
+    "unmatched": "未录取",
+    "ineligible": "不符合条件",
+    "invalid": "数据有误",
+}
 
 
 def render_explanation(
@@ -340,8 +390,15 @@ def render_explanation(
         lines = [f"{who}（{key}）：{_STATUS_ZH.get(ex.status.value, ex.status.value)}"]
         lines += [f"  - {r.message}（{r.code}）" for r in ex.reasons]
         return "\n".join(lines)
-    e = explain(encoding, solution, key, names=names, mechanism=mech, adjustment=adj,
-                objective=round_.policy.objective)
+    e = explain(
+        encoding,
+        solution,
+        key,
+        names=names,
+        mechanism=mech,
+        adjustment=adj,
+        objective=round_.policy.objective,
+    )
     if e is None:
         return f"{key}：本轮无此申请人"
     head = f"{e.name}（{e.key}）：{_STATUS_ZH[e.status]}"

@@ -46,7 +46,6 @@ def solve_round(round_: Round) -> RunResult:
     return RunResult(round=round_, outcomes=outcomes, solver=report, manifest=manifest(round_))
 
 
-
 def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
     encoding = encode(round_)
     adjustment, order = round_.policy.adjustment, round_.policy.objective

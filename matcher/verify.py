@@ -248,13 +248,15 @@ def verify(
         well_formed = bool(listed) and all(
             isinstance(s, Mapping) and "potentials" in s for s in listed
         )
-        if ck.check("certificate_present", well_formed, "最优性证明缺失或格式不符",
-                    "the optimality certificate is missing or malformed"):
+        if ck.check(
+            "certificate_present",
+            well_formed,
+            "最优性证明缺失或格式不符",
+            "the optimality certificate is missing or malformed",
+        ):
             pre_rank = np.where(instance.prearranged >= 0, rk, UNPLACED)
             fixed_part = stage_values(instance, pre_rank)
-            check_certificate(
-                ck, instance, hs, rk, listed, values, fixed_part, adjustment, order
-            )
+            check_certificate(ck, instance, hs, rk, listed, values, fixed_part, adjustment, order)
     return ck.result(values, envy)
 
 
@@ -264,52 +266,93 @@ def _check_ranks(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: boo
     choices = inst.choices.astype(np.int64)
     placed = hs >= 0
     known = np.isin(rk, (UNPLACED, ADJUSTED, 1, 2, 3, PREARRANGED))
-    ck.check("rank_code", bool(known.all()), f"名次代码无效（行 {_examples(~known)}）",
-             "unknown rank code")
+    ck.check(
+        "rank_code",
+        bool(known.all()),
+        f"名次代码无效（行 {_examples(~known)}）",
+        "unknown rank code",
+    )
     unplaced_bad = (rk == UNPLACED) != ~placed
-    ck.check("rank_unplaced", not unplaced_bad.any(),
-             f"未录取与培养单位不一致（行 {_examples(unplaced_bad)}）",
-             "rank -1 must go with host -1 and only with it")
+    ck.check(
+        "rank_unplaced",
+        not unplaced_bad.any(),
+        f"未录取与培养单位不一致（行 {_examples(unplaced_bad)}）",
+        "rank -1 must go with host -1 and only with it",
+    )
     is_choice = (rk >= 1) & (rk <= 3)
     at = choices[rows, np.clip(rk - 1, 0, 2)]
     bad = is_choice & (at != hs)
-    ck.check("rank_choice", not bad.any(), f"志愿名次与培养单位不符（行 {_examples(bad)}）",
-             "rank r must mean host == r-th choice")
+    ck.check(
+        "rank_choice",
+        not bad.any(),
+        f"志愿名次与培养单位不符（行 {_examples(bad)}）",
+        "rank r must mean host == r-th choice",
+    )
     among = (choices == hs[:, None]).any(axis=1) & placed
     pre = inst.prearranged.astype(np.int64)
     bad = (rk == PREARRANGED) & ((pre < 0) | (hs != pre) | among)
-    ck.check("rank_prearranged", not bad.any(),
-             f"预先接收代码与预先接收单位不符（行 {_examples(bad)}）",
-             "PREARRANGED must mean host == prearranged host, not among the choices")
+    ck.check(
+        "rank_prearranged",
+        not bad.any(),
+        f"预先接收代码与预先接收单位不符（行 {_examples(bad)}）",
+        "PREARRANGED must mean host == prearranged host, not among the choices",
+    )
     bad = (pre >= 0) & (hs != pre)
-    ck.check("prearranged", not bad.any(), f"预先接收未兑现（行 {_examples(bad)}）",
-             "a pre-arranged host was not honoured")
+    ck.check(
+        "prearranged",
+        not bad.any(),
+        f"预先接收未兑现（行 {_examples(bad)}）",
+        "a pre-arranged host was not honoured",
+    )
     safe = np.where(placed, hs, 0)
     bad = placed & (inst.host_track[safe] != inst.track)
-    ck.check("track", not bad.any(), f"培养方式不符（行 {_examples(bad)}）",
-             "placed at a host of another track")
+    ck.check(
+        "track",
+        not bad.any(),
+        f"培养方式不符（行 {_examples(bad)}）",
+        "placed at a host of another track",
+    )
     adj = rk == ADJUSTED
     if not adj.any():
-        for name in ("adjustment_policy", "adjustment_consent", "adjustment_field",
-                     "adjustment_not_choice"):
+        for name in (
+            "adjustment_policy",
+            "adjustment_consent",
+            "adjustment_field",
+            "adjustment_not_choice",
+        ):
             ck.checks[name] = True
         return
-    ck.check("adjustment_policy", adjustment, "本轮不调剂却有调剂录取",
-             "adjusted rows although adjustment is off")
+    ck.check(
+        "adjustment_policy",
+        adjustment,
+        "本轮不调剂却有调剂录取",
+        "adjusted rows although adjustment is off",
+    )
     bad = adj & ~inst.accepts.astype(bool)
-    ck.check("adjustment_consent", not bad.any(), f"未同意调剂却被调剂（行 {_examples(bad)}）",
-             "adjusted without consent")
+    ck.check(
+        "adjustment_consent",
+        not bad.any(),
+        f"未同意调剂却被调剂（行 {_examples(bad)}）",
+        "adjusted without consent",
+    )
     fld = inst.field.astype(np.int64)
     trains = np.zeros(n, dtype=bool)
     ok_rows = adj & placed & (fld >= 0)
     trains[ok_rows] = inst.host_fields[hs[ok_rows], fld[ok_rows]]
     bad = adj & ~trains
-    ck.check("adjustment_field", not bad.any(), f"调剂单位专业不对口（行 {_examples(bad)}）",
-             "adjusted to a host that does not train the applicant's field")
+    ck.check(
+        "adjustment_field",
+        not bad.any(),
+        f"调剂单位专业不对口（行 {_examples(bad)}）",
+        "adjusted to a host that does not train the applicant's field",
+    )
     bad = adj & among
-    ck.check("adjustment_not_choice", not bad.any(),
-             f"调剂单位是本人志愿（行 {_examples(bad)}）",
-             "adjusted to a host among the applicant's choices")
+    ck.check(
+        "adjustment_not_choice",
+        not bad.any(),
+        f"调剂单位是本人志愿（行 {_examples(bad)}）",
+        "adjusted to a host among the applicant's choices",
+    )
 
 
 def _fill(inst: Instance, hs: I64) -> tuple[I64, I64]:
@@ -322,11 +365,19 @@ def _fill(inst: Instance, hs: I64) -> tuple[I64, I64]:
 def _check_limits(ck: _Checker, inst: Instance, hs: I64) -> None:
     host_used, group_used = _fill(inst, hs)
     over = host_used > inst.host_cap
-    ck.check("capacity", not over.any(), f"培养单位超出接收名额（单位 {_examples(over)}）",
-             "over capacity at host(s) " + _examples(over))
+    ck.check(
+        "capacity",
+        not over.any(),
+        f"培养单位超出接收名额（单位 {_examples(over)}）",
+        "over capacity at host(s) " + _examples(over),
+    )
     over = group_used > inst.group_cap
-    ck.check("quota", not over.any(), f"地区名额超限（名额组 {_examples(over)}）",
-             "over quota in group(s) " + _examples(over))
+    ck.check(
+        "quota",
+        not over.any(),
+        f"地区名额超限（名额组 {_examples(over)}）",
+        "over quota in group(s) " + _examples(over),
+    )
 
 
 def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Bools:
@@ -376,9 +427,12 @@ def _check_waste(
         room = np.zeros(inst.n, dtype=bool)
         room[better] = host_room[c[better]]
         wasted |= room & (placed | group_room[inst.group])
-    ck.check("no_waste", not wasted.any(),
-             f"有空余名额未用：更高志愿单位有余额（行 {_examples(wasted)}）",
-             "waste: a higher choice with room was left (rows " + _examples(wasted) + ")")
+    ck.check(
+        "no_waste",
+        not wasted.any(),
+        f"有空余名额未用：更高志愿单位有余额（行 {_examples(wasted)}）",
+        "waste: a higher choice with room was left (rows " + _examples(wasted) + ")",
+    )
     if not adjustment:
         ck.checks["no_waste_adjustment"] = True
         return
@@ -401,9 +455,12 @@ def _check_waste(
             sub[has] = fits_room[c[has], fld[has]]
             avail -= sub
         cand[idx] = avail > 0
-    ck.check("no_waste_adjustment", not cand.any(),
-             f"同意调剂者未被调剂，但有对口单位有余额（行 {_examples(cand)}）",
-             "waste: a willing applicant left unplaced while a fitting host had room")
+    ck.check(
+        "no_waste_adjustment",
+        not cand.any(),
+        f"同意调剂者未被调剂，但有对口单位有余额（行 {_examples(cand)}）",
+        "waste: a willing applicant left unplaced while a fitting host had room",
+    )
 
 
 def _check_objective(ck: _Checker, objective: dict[str, int], claimed: Mapping[str, Any]) -> None:
@@ -419,4 +476,3 @@ def _check_objective(ck: _Checker, objective: dict[str, int], claimed: Mapping[s
             f"目标值{stage}不符：声称{got}，重算为{objective[stage]}",
             f"objective {stage}: claimed {got}, recomputed {objective[stage]}",
         )
-

@@ -32,3 +32,11 @@ def test_ruff_clean():
 def test_mypy_clean():
     done = subprocess.run([_tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_format_clean():
+    done = subprocess.run(
+        [_tool("ruff"), "format", "--check", "matcher", "bench"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

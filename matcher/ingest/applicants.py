@@ -42,21 +42,57 @@ from matcher.memory import gc_paused
 from matcher.model import Applicant, Issue, Severity, Track
 
 REQUIRED: tuple[str, ...] = (
-    "name", "gender", "ethnicity", "birth", "work_start", "profession", "education", "choice_1",
+    "name",
+    "gender",
+    "ethnicity",
+    "birth",
+    "work_start",
+    "profession",
+    "education",
+    "choice_1",
 )
-_FOOTERS = ("备注", "注:", "注：", "说明", "填表人", "审核人", "负责人", "联系人", "合计", "总计",
-            "小计", "制表", "单位负责人", "附注")
+_FOOTERS = (
+    "备注",
+    "注:",
+    "注：",
+    "说明",
+    "填表人",
+    "审核人",
+    "负责人",
+    "联系人",
+    "合计",
+    "总计",
+    "小计",
+    "制表",
+    "单位负责人",
+    "附注",
+)
 _LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
-_FILL_UNIT = re.compile(r"(?:填表单位|填报单位|选派单位|推荐单位)\s*[:：]?\s*(.*?)\s*"
-                        r"(?:填表时间|填报时间|填表日期|填报日期|日期|时间|$)")
+_FILL_UNIT = re.compile(
+    r"(?:填表单位|填报单位|选派单位|推荐单位)\s*[:：]?\s*(.*?)\s*"
+    r"(?:填表时间|填报时间|填表日期|填报日期|日期|时间|$)"
+)
 _SEAL = re.compile(r"[(（][^()（）]*(?:盖章|公章)[^()（）]*[)）]")
 
 
 #: Applicant fields whose values repeat across rows (shared by `_SheetReader._compact`).
 _SHARED_FIELDS = (
-    "source_file", "gender", "ethnicity", "birth", "employer", "work_start", "profession",
-    "field", "education_text", "graduation_year", "title", "sending_unit", "region",
-    "choices", "unit_type", "prearranged",
+    "source_file",
+    "gender",
+    "ethnicity",
+    "birth",
+    "employer",
+    "work_start",
+    "profession",
+    "field",
+    "education_text",
+    "graduation_year",
+    "title",
+    "sending_unit",
+    "region",
+    "choices",
+    "unit_type",
+    "prearranged",
 )
 Getter = Callable[[str], object]
 Adder = Callable[[tuple[str, Problem]], None]
@@ -97,8 +133,9 @@ def read_applicants(
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return [], [Issue(file=file, code="FILE_UNREADABLE", severity=Severity.ERROR,
-                          message=str(exc))]
+        return [], [
+            Issue(file=file, code="FILE_UNREADABLE", severity=Severity.ERROR, message=str(exc))
+        ]
     people: list[Applicant] = []
     issues: list[Issue] = []
     found = False
@@ -112,13 +149,16 @@ def read_applicants(
             people += reader.applicants()
             issues += reader.issues
     if not found:
-        issues.append(Issue(
-            file=file, code="HEADER_NOT_FOUND", severity=Severity.ERROR,
-            message="文件中没有找到学员汇总表的表头（需在前10行内有“姓名、性别、民族、出生年月…”等列名），"
-                    "请使用附件3的表头",
-        ))
+        issues.append(
+            Issue(
+                file=file,
+                code="HEADER_NOT_FOUND",
+                severity=Severity.ERROR,
+                message="文件中没有找到学员汇总表的表头（需在前10行内有“姓名、性别、民族、出生年月…”等列名），"
+                "请使用附件3的表头",
+            )
+        )
     return people, issues
-
 
 
 def context_of(lines: Sequence[str], sheet_name: str, file_stem: str) -> _Context:
@@ -145,8 +185,9 @@ def _line(row: Sequence[object]) -> str:
 class _SheetReader:
     """Reads the data rows of one sheet under a detected header."""
 
-    def __init__(self, path: Path, sheet: Sheet, header: Header, vocab: Vocabulary,
-                 reference: date) -> None:
+    def __init__(
+        self, path: Path, sheet: Sheet, header: Header, vocab: Vocabulary, reference: date
+    ) -> None:
         self.file = path.name
         self.stem = path.stem
         self.sheet = sheet
@@ -161,22 +202,32 @@ class _SheetReader:
         self.col = {key: col for key, (col, _) in header.columns.items()}
         self.names = {key: text for key, (_, text) in header.columns.items()}
         for col, text in header.duplicates:
-            self.issues.append(Issue(
-                file=self.file, row=header.row + 1, column=text, code="HEADER_DUPLICATE",
-                severity=Severity.WARNING,
-                message=f"第{col + 1}列“{text}”与前面的列重复，已忽略该列；请删除重复的列",
-            ))
+            self.issues.append(
+                Issue(
+                    file=self.file,
+                    row=header.row + 1,
+                    column=text,
+                    code="HEADER_DUPLICATE",
+                    severity=Severity.WARNING,
+                    message=f"第{col + 1}列“{text}”与前面的列重复，已忽略该列；请删除重复的列",
+                )
+            )
         need = max(self.col.values()) + 1
         self.need = need
         self.keys = tuple(COLUMNS)
         self.pick = itemgetter(*(self.col.get(k, need) for k in self.keys))
         self.missing = [k for k in REQUIRED if k not in self.col]
         for key in self.missing:
-            self.issues.append(Issue(
-                file=self.file, row=header.row + 1, column=label(key), code="COLUMN_MISSING",
-                severity=Severity.ERROR,
-                message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
-            ))
+            self.issues.append(
+                Issue(
+                    file=self.file,
+                    row=header.row + 1,
+                    column=label(key),
+                    code="COLUMN_MISSING",
+                    severity=Severity.ERROR,
+                    message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
+                )
+            )
 
     def column(self, key: str) -> str:
         """Header text as written for `key` (the canonical name when the column is absent)."""
@@ -276,9 +327,18 @@ class _SheetReader:
         elif work_start is None:
             missing.append("work_start")
         if birth and work_start and work_start.year < birth.year + 14:
-            add(("work_start", warning("WORK_START_IMPLAUSIBLE", (
-                f"参加工作时间{work_start.year}.{work_start.month:02d}早于14周岁"
-                f"（出生{birth.year}.{birth.month:02d}），请核对"))))
+            add(
+                (
+                    "work_start",
+                    warning(
+                        "WORK_START_IMPLAUSIBLE",
+                        (
+                            f"参加工作时间{work_start.year}.{work_start.month:02d}早于14周岁"
+                            f"（出生{birth.year}.{birth.month:02d}），请核对"
+                        ),
+                    ),
+                )
+            )
         id_number, id_problems = parse_id(id_cell, gender, birth, self.reference)
         for problem in id_problems:
             add(("id_number", problem))
@@ -330,25 +390,48 @@ class _SheetReader:
         problems = [self._missing(key, number) for key in missing] if missing else []
         if found:
             problems += [p.issue(self.file, number, self.column(key)) for key, p in found]
-        return Applicant.model_validate({
-            "key": f"{self.file}:{number}", "source_file": self.file, "source_row": number,
-            "name": name, "gender": gender, "ethnicity": ethnicity, "birth": birth,
-            "employer": optional_text(get("employer")), "work_start": work_start,
-            "profession": profession, "field": field, "education": education,
-            "education_text": education_text, "graduation_year": graduation, "title": title,
-            "title_grade": grade, "phone": phone, "id_number": id_number, "sending_unit": unit,
-            "region": region, "track": track, "choices": choices, "accepts_adjustment": accepts,
-            "grassroots": bool(grassroots), "unit_type": optional_text(get("unit_type")),
-            "score": score, "prearranged": optional_text(get("prearranged")),
-            "health_issue": health, "prior_participation": prior,
-            "remark": optional_text(get("remark")), "problems": tuple(problems),
-        })
+        return Applicant.model_validate(
+            {
+                "key": f"{self.file}:{number}",
+                "source_file": self.file,
+                "source_row": number,
+                "name": name,
+                "gender": gender,
+                "ethnicity": ethnicity,
+                "birth": birth,
+                "employer": optional_text(get("employer")),
+                "work_start": work_start,
+                "profession": profession,
+                "field": field,
+                "education": education,
+                "education_text": education_text,
+                "graduation_year": graduation,
+                "title": title,
+                "title_grade": grade,
+                "phone": phone,
+                "id_number": id_number,
+                "sending_unit": unit,
+                "region": region,
+                "track": track,
+                "choices": choices,
+                "accepts_adjustment": accepts,
+                "grassroots": bool(grassroots),
+                "unit_type": optional_text(get("unit_type")),
+                "score": score,
+                "prearranged": optional_text(get("prearranged")),
+                "health_issue": health,
+                "prior_participation": prior,
+                "remark": optional_text(get("remark")),
+                "problems": tuple(problems),
+            }
+        )
 
     def _unreadable(self, number: int) -> Applicant:
         message = "该行无法读取，请检查各单元格内容（如合并单元格、公式）"
         issue = error("ROW_UNREADABLE", message).issue(self.file, number, None)
-        return Applicant(key=f"{self.file}:{number}", source_file=self.file, source_row=number,
-                         problems=(issue,))
+        return Applicant(
+            key=f"{self.file}:{number}", source_file=self.file, source_row=number, problems=(issue,)
+        )
 
     def _missing(self, key: str, number: int) -> Issue:
         where = "该列为空" if key in self.col else "表中没有该列"
@@ -365,9 +448,18 @@ class _SheetReader:
                 continue
             same = clean_name(text).lower()
             if same in seen:
-                add((key, warning("CHOICE_REPEATED", (
-                    f"拟选培养单位{rank}“{shorten(text)}”与拟选培养单位{seen[same]}相同，"
-                    "已忽略；请填写不同的培养单位或留空"))))
+                add(
+                    (
+                        key,
+                        warning(
+                            "CHOICE_REPEATED",
+                            (
+                                f"拟选培养单位{rank}“{shorten(text)}”与拟选培养单位{seen[same]}相同，"
+                                "已忽略；请填写不同的培养单位或留空"
+                            ),
+                        ),
+                    )
+                )
                 continue
             seen[same] = rank
             choices.append(text)
@@ -389,9 +481,18 @@ class _SheetReader:
         if text:
             region = region_of(text)
             if region is None:
-                add(("region", error("REGION_UNKNOWN", (
-                    f"选派地区“{shorten(text)}”不是附件1中的盟市或区直，"
-                    "请填写如“兴安盟”“满洲里市”“区直”"))))
+                add(
+                    (
+                        "region",
+                        error(
+                            "REGION_UNKNOWN",
+                            (
+                                f"选派地区“{shorten(text)}”不是附件1中的盟市或区直，"
+                                "请填写如“兴安盟”“满洲里市”“区直”"
+                            ),
+                        ),
+                    )
+                )
             return text, region
         unit, region = self.context.unit, self.context.region
         if region is None:
@@ -400,9 +501,18 @@ class _SheetReader:
                 if unit
                 else "没有选派地区列，也没有“填表单位：…”行"
             )
-            add(("region", error("REGION_UNKNOWN", (
-                f"无法确定选派地区（{where}），"
-                "请增加“选派地区”列或在表头上方填写“填表单位：XX盟人社局”"))))
+            add(
+                (
+                    "region",
+                    error(
+                        "REGION_UNKNOWN",
+                        (
+                            f"无法确定选派地区（{where}），"
+                            "请增加“选派地区”列或在表头上方填写“填表单位：XX盟人社局”"
+                        ),
+                    ),
+                )
+            )
         return unit, region
 
     def _track(self, value: object, add: Adder) -> Track | None:
@@ -410,13 +520,29 @@ class _SheetReader:
         if text:
             track = parse_track(text)
             if track is None:
-                add(("track", error("TRACK_UNKNOWN", (
-                    f"培养方式“{shorten(text)}”无法识别，请填写“区外培养”或“区内培养”"))))
+                add(
+                    (
+                        "track",
+                        error(
+                            "TRACK_UNKNOWN",
+                            (f"培养方式“{shorten(text)}”无法识别，请填写“区外培养”或“区内培养”"),
+                        ),
+                    )
+                )
             return track
         if self.context.track is None:
-            add(("track", error("TRACK_UNKNOWN", (
-                "无法确定培养方式（区外/区内）：请增加“培养方式”列，或在标题、工作表名或文件名中"
-                "注明“区外培养”或“区内培养”"))))
+            add(
+                (
+                    "track",
+                    error(
+                        "TRACK_UNKNOWN",
+                        (
+                            "无法确定培养方式（区外/区内）：请增加“培养方式”列，或在标题、工作表名或文件名中"
+                            "注明“区外培养”或“区内培养”"
+                        ),
+                    ),
+                )
+            )
         return self.context.track
 
 

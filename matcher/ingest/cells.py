@@ -51,8 +51,9 @@ def _invalid_date(written: str, why: str) -> tuple[None, Problem]:
     return None, error("DATE_INVALID", f"日期“{shorten(written)}”无效（{why}），{_DATE_FIX}")
 
 
-def _make_date(year: int, month: int, day: int, written: str, reference: date | None
-               ) -> tuple[date | None, Problem | None]:
+def _make_date(
+    year: int, month: int, day: int, written: str, reference: date | None
+) -> tuple[date | None, Problem | None]:
     if year < 1900:
         return _invalid_date(written, "年份早于1900年")
     if not 1 <= month <= 12:
@@ -90,8 +91,9 @@ def parse_date(
     return _parse_text(text, reference)
 
 
-def _parse_number(value: float, reference: date | None, month_hint: int | None
-                  ) -> tuple[date | None, Problem | None]:
+def _parse_number(
+    value: float, reference: date | None, month_hint: int | None
+) -> tuple[date | None, Problem | None]:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None, None
     written = cell_text(value)
@@ -113,8 +115,9 @@ def _parse_number(value: float, reference: date | None, month_hint: int | None
     return _parse_digits(str(number), written, reference)
 
 
-def _parse_digits(digits: str, written: str, reference: date | None
-                  ) -> tuple[date | None, Problem | None]:
+def _parse_digits(
+    digits: str, written: str, reference: date | None
+) -> tuple[date | None, Problem | None]:
     if len(digits) == 6:
         return _make_date(int(digits[:4]), int(digits[4:]), 1, written, reference)
     if len(digits) == 8:
@@ -146,10 +149,45 @@ def _parse_text(text: str, reference: date | None) -> tuple[date | None, Problem
 
 # ---------------------------------------------------------------------------- yes/no
 
-_YES = frozenset({"是", "√", "✓", "✔", "☑", "y", "yes", "true", "1", "同意", "服从", "接受", "愿意",
-                  "是的", "对", "有"})
-_NO = frozenset({"否", "×", "✗", "✘", "x", "n", "no", "false", "0", "不同意", "不服从", "不接受",
-                 "不愿意", "不是", "无"})
+_YES = frozenset(
+    {
+        "是",
+        "√",
+        "✓",
+        "✔",
+        "☑",
+        "y",
+        "yes",
+        "true",
+        "1",
+        "同意",
+        "服从",
+        "接受",
+        "愿意",
+        "是的",
+        "对",
+        "有",
+    }
+)
+_NO = frozenset(
+    {
+        "否",
+        "×",
+        "✗",
+        "✘",
+        "x",
+        "n",
+        "no",
+        "false",
+        "0",
+        "不同意",
+        "不服从",
+        "不接受",
+        "不愿意",
+        "不是",
+        "无",
+    }
+)
 
 
 @lru_cache(maxsize=4096)
@@ -252,10 +290,14 @@ def parse_education(text: str) -> tuple[Education, int | None, Problem | None]:
     if level is None and "大学" in key:  # 大学 alone is 本科; 大学专科 is 大专
         level = Education.BACHELOR
     if level is None:
-        return Education.UNKNOWN, year, error(
-            "EDUCATION_UNKNOWN",
-            f"学历“{shorten(clean_text(text))}”无法识别，请写明“中专/大专/本科/硕士研究生/博士研究生”"
-            "及毕业年份，如“本科 2008年毕业”",
+        return (
+            Education.UNKNOWN,
+            year,
+            error(
+                "EDUCATION_UNKNOWN",
+                f"学历“{shorten(clean_text(text))}”无法识别，请写明“中专/大专/本科/硕士研究生/博士研究生”"
+                "及毕业年份，如“本科 2008年毕业”",
+            ),
         )
     return level, year, None
 
@@ -305,8 +347,16 @@ def parse_phone(value: object) -> tuple[str | None, Problem | None]:
     return _phone_text(text)
 
 
-_GENDER = {"男": "男", "女": "女", "男性": "男", "女性": "女", "m": "男", "f": "女",
-           "male": "男", "female": "女"}
+_GENDER = {
+    "男": "男",
+    "女": "女",
+    "男性": "男",
+    "女性": "女",
+    "m": "男",
+    "f": "女",
+    "male": "男",
+    "female": "女",
+}
 
 
 @lru_cache(maxsize=256)
@@ -348,6 +398,7 @@ def parse_score(value: object) -> tuple[float | None, Problem | None]:
 
 
 # ---------------------------------------------------------------------------- track
+
 
 @lru_cache(maxsize=4096)
 def parse_track(text: str) -> Track | None:

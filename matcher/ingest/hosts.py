@@ -47,16 +47,23 @@ def read_hosts(
         return HostCatalogue(hosts=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
     found = find_columns(sheets, HOST_COLUMNS, "name")
     if found is None:
-        return HostCatalogue(hosts=()), [_issue(
-            file, None, None, "HEADER_NOT_FOUND",
-            "没有找到培养单位表的表头，请使用“培养单位, 培养方式, 所在地, 接收名额, 培养专业, 别名”"
-            "列")]
+        return HostCatalogue(hosts=()), [
+            _issue(
+                file,
+                None,
+                None,
+                "HEADER_NOT_FOUND",
+                "没有找到培养单位表的表头，请使用“培养单位, 培养方式, 所在地, "
+                "接收名额, 培养专业, 别名”列",
+            )
+        ]
     sheet, head, cols = found
     issues: list[Issue] = []
     for key, name in (("track", "培养方式"), ("capacity", "接收名额")):
         if key not in cols:
-            issues.append(_issue(file, head + 1, name, "COLUMN_MISSING",
-                                 f"培养单位表缺少“{name}”列，请补充"))
+            issues.append(
+                _issue(file, head + 1, name, "COLUMN_MISSING", f"培养单位表缺少“{name}”列，请补充")
+            )
     hosts: list[Host] = []
     seen: dict[str, int] = {}
     for index in range(head + 1, len(sheet.rows)):
@@ -75,28 +82,54 @@ def read_hosts(
         bad = False
         name = clean_text(cell_text(get("name")))
         if not name:
-            issues.append(_issue(file, number, column("name"), "HOST_NAME_MISSING",
-                                 "培养单位名称为空，请填写或删除该行"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("name"),
+                    "HOST_NAME_MISSING",
+                    "培养单位名称为空，请填写或删除该行",
+                )
+            )
             continue
         track_text = cell_text(get("track"))
         track = parse_track(track_text)
         if track is None:
             bad = True
-            issues.append(_issue(file, number, column("track"), "HOST_TRACK_INVALID",
-                                 f"“{shorten(name)}”的培养方式“{shorten(clean_text(track_text))}”"
-                                 "无法识别，请填写“区外”或“区内”"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("track"),
+                    "HOST_TRACK_INVALID",
+                    f"“{shorten(name)}”的培养方式“{shorten(clean_text(track_text))}”"
+                    "无法识别，请填写“区外”或“区内”",
+                )
+            )
         capacity = parse_count(get("capacity"))
         if capacity is None or "capacity" not in cols:
             bad = True
             written = shorten(clean_text(cell_text(get("capacity"))))
-            issues.append(_issue(file, number, column("capacity"), "HOST_CAPACITY_INVALID",
-                                 f"“{shorten(name)}”的接收名额“{written}”不是非负整数，"
-                                 "请填写人数，如 2"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("capacity"),
+                    "HOST_CAPACITY_INVALID",
+                    f"“{shorten(name)}”的接收名额“{written}”不是非负整数，请填写人数，如 2",
+                )
+            )
         key = clean_name(name).lower()
         if key in seen:
-            issues.append(_issue(file, number, column("name"), "HOST_DUPLICATE",
-                                 f"培养单位“{shorten(name)}”与第{seen[key]}行重复，本行已忽略；"
-                                 "请合并为一行"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("name"),
+                    "HOST_DUPLICATE",
+                    f"培养单位“{shorten(name)}”与第{seen[key]}行重复，本行已忽略；请合并为一行",
+                )
+            )
             continue
         seen[key] = number
         host_fields: list[str] = []
@@ -104,19 +137,38 @@ def read_hosts(
             if item in known:
                 host_fields.append(item)
             else:
-                issues.append(_issue(file, number, column("fields"), "HOST_FIELD_UNKNOWN",
-                                     f"“{shorten(name)}”的培养专业“{shorten(item)}”不是已知领域，已忽略；"
-                                     f"请使用：{'、'.join(sorted(known))}", Severity.WARNING))
+                issues.append(
+                    _issue(
+                        file,
+                        number,
+                        column("fields"),
+                        "HOST_FIELD_UNKNOWN",
+                        f"“{shorten(name)}”的培养专业“{shorten(item)}”不是已知领域，已忽略；"
+                        f"请使用：{'、'.join(sorted(known))}",
+                        Severity.WARNING,
+                    )
+                )
         if bad or track is None or capacity is None:
             continue
-        hosts.append(Host(
-            name=name, track=track, location=clean_text(cell_text(get("location"))),
-            capacity=capacity, fields=tuple(dict.fromkeys(host_fields)),
-            aliases=tuple(a for a in dict.fromkeys(split_list(get("aliases"))) if a != name),
-        ))
+        hosts.append(
+            Host(
+                name=name,
+                track=track,
+                location=clean_text(cell_text(get("location"))),
+                capacity=capacity,
+                fields=tuple(dict.fromkeys(host_fields)),
+                aliases=tuple(a for a in dict.fromkeys(split_list(get("aliases"))) if a != name),
+            )
+        )
     return HostCatalogue(hosts=tuple(hosts)), issues
 
 
-def _issue(file: str, row: int | None, column: str | None, code: str, message: str,
-           severity: Severity = Severity.ERROR) -> Issue:
+def _issue(
+    file: str,
+    row: int | None,
+    column: str | None,
+    code: str,
+    message: str,
+    severity: Severity = Severity.ERROR,
+) -> Issue:
     return Issue(file=file, row=row, column=column, code=code, severity=severity, message=message)

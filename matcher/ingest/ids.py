@@ -87,9 +87,14 @@ def parse_id(
     if gender in ("男", "女") and gender != sex:
         message = f"身份证号第17位表示“{sex}”，与性别“{gender}”不符，请核对性别或身份证号"
         problems.append(_problem("ID_GENDER_MISMATCH", message, Severity.WARNING))
-    if born is not None and birth is not None and (born.year, born.month) != (
-        birth.year,
-        birth.month,
+    if (
+        born is not None
+        and birth is not None
+        and (born.year, born.month)
+        != (
+            birth.year,
+            birth.month,
+        )
     ):
         message = (
             f"出生年月{birth.year}.{birth.month:02d}与身份证号中的"

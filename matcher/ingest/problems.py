@@ -16,8 +16,14 @@ class Problem(NamedTuple):
 
     def issue(self, file: str, row: int | None, column: str | None) -> Issue:
         """Return the problem as an `Issue` at file/row/column."""
-        return Issue(file=file, row=row, column=column, code=self.code,
-                     severity=self.severity, message=self.message)
+        return Issue(
+            file=file,
+            row=row,
+            column=column,
+            code=self.code,
+            severity=self.severity,
+            message=self.message,
+        )
 
 
 def error(code: str, message: str) -> Problem:

@@ -57,20 +57,41 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
         written = clean_text(cell_text(row[region_col] if region_col < len(row) else None))
         region = region_of(written) if written else None
         if region is None:
-            issues.append(_issue(file, number, cols["region"][1], "QUOTA_REGION_UNKNOWN",
-                                 f"地区“{shorten(written)}”不是附件1中的盟市或区直，请核对地区名称"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    cols["region"][1],
+                    "QUOTA_REGION_UNKNOWN",
+                    f"地区“{shorten(written)}”不是附件1中的盟市或区直，请核对地区名称",
+                )
+            )
             continue
         if region in seen:
-            issues.append(_issue(file, number, cols["region"][1], "QUOTA_DUPLICATE",
-                                 f"地区“{region}”与第{seen[region]}行重复，本行已忽略；请合并为一行"))
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    cols["region"][1],
+                    "QUOTA_DUPLICATE",
+                    f"地区“{region}”与第{seen[region]}行重复，本行已忽略；请合并为一行",
+                )
+            )
             continue
         seen[region] = number
         for track in tracks:
             places = parse_count(values[track])
             if places is None:
-                issues.append(_issue(file, number, cols[track.value][1], "QUOTA_VALUE_INVALID",
-                                     f"{region}的{track.value}名额“{shorten(cell_text(values[track]))}”"
-                                     "不是非负整数，请填写人数（无名额填“—”或0）"))
+                issues.append(
+                    _issue(
+                        file,
+                        number,
+                        cols[track.value][1],
+                        "QUOTA_VALUE_INVALID",
+                        f"{region}的{track.value}名额“{shorten(cell_text(values[track]))}”"
+                        "不是非负整数，请填写人数（无名额填“—”或0）",
+                    )
+                )
                 continue
             sums[track] += places
             quotas.append(Quota(region=region, track=track, places=places))
@@ -78,12 +99,20 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
         for track in tracks:
             declared = parse_count(values[track])
             if declared is not None and declared != sums[track]:
-                issues.append(_issue(file, number, cols[track.value][1], "QUOTA_TOTAL_MISMATCH",
-                                     f"合计行的{track.value}名额为{declared}，但各地区相加为{sums[track]}；"
-                                     "请核对各地区名额或合计"))
+                issues.append(
+                    _issue(
+                        file,
+                        number,
+                        cols[track.value][1],
+                        "QUOTA_TOTAL_MISMATCH",
+                        f"合计行的{track.value}名额为{declared}，但各地区相加为{sums[track]}；"
+                        "请核对各地区名额或合计",
+                    )
+                )
     return QuotaTable(quotas=tuple(quotas)), issues
 
 
 def _issue(file: str, row: int | None, column: str | None, code: str, message: str) -> Issue:
-    return Issue(file=file, row=row, column=column, code=code, severity=Severity.ERROR,
-                 message=message)
+    return Issue(
+        file=file, row=row, column=column, code=code, severity=Severity.ERROR, message=message
+    )

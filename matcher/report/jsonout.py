@@ -18,6 +18,7 @@ from pathlib import PurePath
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel
 
 from matcher.result import RunResult
 
@@ -45,7 +46,7 @@ def jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, PurePath):
         return value.as_posix()
-    if hasattr(value, "model_dump"):
+    if isinstance(value, BaseModel):
         return jsonable(value.model_dump(mode="json"))
     return str(value)
 

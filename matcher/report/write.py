@@ -52,7 +52,6 @@ def rendered(data: ReportData) -> Iterator[tuple[str, bytes]]:
     yield "report.html", report_html(data)
 
 
-
 def _mkdir(path: Path) -> None:
     if not path.is_dir():
         path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)

@@ -96,8 +96,12 @@ def solve_cpsat(
     cap_left = inst.host_cap.astype(np.int64) - np.bincount(host[pre], minlength=h)
     quota_left = inst.group_cap.astype(np.int64) - np.bincount(inst.group[pre], minlength=g)
     if (cap_left < 0).any() or (quota_left < 0).any():
-        return Solution(SolveStatus.INFEASIBLE, host, rank,
-                        message="pre-arranged placements exceed capacity or quota")
+        return Solution(
+            SolveStatus.INFEASIBLE,
+            host,
+            rank,
+            message="pre-arranged placements exceed capacity or quota",
+        )
     model = cp_model.CpModel()
     opts = _options(inst, adjustment)
     xs: list[tuple[int, int, int, Any]] = []
@@ -152,9 +156,13 @@ def solve_cpsat(
     for i, j, r in chosen:
         host[i], rank[i] = j, r
     values = _objective(inst, rank)
-    proof = {"method": "CP-SAT staged lexicographic", "order": list(order),
-             "num_workers": int(num_workers),
-             "random_seed": int(random_seed), "stages_proven": status == SolveStatus.OPTIMAL}
+    proof = {
+        "method": "CP-SAT staged lexicographic",
+        "order": list(order),
+        "num_workers": int(num_workers),
+        "random_seed": int(random_seed),
+        "stages_proven": status == SolveStatus.OPTIMAL,
+    }
     return Solution(status, host, rank, values, proof, message)
 
 

@@ -35,7 +35,8 @@ def solve_immediate(instance: Instance, adjustment: bool = True) -> Solution:
     sequence = free_in_order(instance)
     for r in range(choices.shape[1]):
         sequence = sequence[state.host[sequence] < 0]
-        who, _ = first_open(sequence, choices[:, r : r + 1], instance.group,
-                            state.room_h, state.room_g)
+        who, _ = first_open(
+            sequence, choices[:, r : r + 1], instance.group, state.room_h, state.room_g
+        )
         assign(state, who, choices[who, r], np.full(who.shape[0], r + 1))
     return finish(instance, state, adjustment, METHOD)

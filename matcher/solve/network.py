@@ -22,9 +22,7 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 
 #: Arc kinds, numbered as in docs/engine.md.
-SOURCE_GROUP, GROUP_APPLICANT, CHOICE, TO_ADJUST, ADJUST_HOST, HOST_SINK, SOURCE_SINK = range(
-    1, 8
-)
+SOURCE_GROUP, GROUP_APPLICANT, CHOICE, TO_ADJUST, ADJUST_HOST, HOST_SINK, SOURCE_SINK = range(1, 8)
 
 
 class OvercommittedError(ValueError):
@@ -161,8 +159,14 @@ def build_network(
     apps: list[npt.NDArray[np.int64]] = []
     ranks: list[npt.NDArray[np.int64]] = []
 
-    def emit(kind: int, t: npt.ArrayLike, hd: npt.ArrayLike, c: npt.ArrayLike,
-             app: npt.ArrayLike | None = None, rank: npt.ArrayLike | None = None) -> None:
+    def emit(
+        kind: int,
+        t: npt.ArrayLike,
+        hd: npt.ArrayLike,
+        c: npt.ArrayLike,
+        app: npt.ArrayLike | None = None,
+        rank: npt.ArrayLike | None = None,
+    ) -> None:
         t_arr = np.asarray(t, dtype=np.int64)
         k = t_arr.shape[0]
         tails.append(t_arr)
@@ -189,8 +193,9 @@ def build_network(
         fits = (instance.host_track == t) & instance.host_fields[:, f]
         fits[[c for c in chosen if c >= 0]] = False
         hosts = np.flatnonzero(fits)
-        emit(ADJUST_HOST, np.full(hosts.shape[0], adjust_node0 + q), host_node0 + hosts,
-             cap_h[hosts])
+        emit(
+            ADJUST_HOST, np.full(hosts.shape[0], adjust_node0 + q), host_node0 + hosts, cap_h[hosts]
+        )
     # 6. host j -> T
     emit(HOST_SINK, host_node0 + np.arange(h), np.full(h, sink), cap_h)
     # 7. S -> T

@@ -133,8 +133,9 @@ def solve_optimal(
         net = build_network(instance, adjustment, by_choices=adjustment_by_choices(order))
     except OvercommittedError as exc:
         return _failed(n, SolveStatus.INFEASIBLE, str(exc))
-    pre_values = stage_values(instance, np.where(instance.prearranged >= 0,
-                                                 prearranged_ranks(instance), UNPLACED))
+    pre_values = stage_values(
+        instance, np.where(instance.prearranged >= 0, prearranged_ranks(instance), UNPLACED)
+    )
     lo = np.zeros_like(net.cap)
     hi = net.cap.copy()
     stages: list[dict[str, Any]] = []

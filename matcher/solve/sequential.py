@@ -130,8 +130,11 @@ def adjust_pass(instance: Instance, state: State) -> None:
         avail = open_pairs[track[ids], field[ids]]
         ch = choices[ids]
         safe = np.maximum(ch, 0)
-        blocked = (ch >= 0) & has_room[safe] & fits[safe, field[ids][:, None]] & (
-            host_track[safe] == track[ids][:, None]
+        blocked = (
+            (ch >= 0)
+            & has_room[safe]
+            & fits[safe, field[ids][:, None]]
+            & (host_track[safe] == track[ids][:, None])
         )
         # choices hold no repeats (Instance contract), so each blocked host counts once
         feasible = (avail - blocked.sum(axis=1) > 0) & (state.room_g[group[ids]] > 0)
@@ -170,6 +173,7 @@ def adjust_pass(instance: Instance, state: State) -> None:
         state.host[placed] = places
         state.rank[placed] = ADJUSTED
 
+
 def assign(state: State, who: I64, host: I64, rank: I64) -> None:
     """Record placements `who` → `host` at rank codes `rank`."""
     state.host[who] = host
@@ -187,7 +191,6 @@ def by_order(instance: Instance) -> I64:
     in_order = np.empty(instance.n, dtype=np.int64)
     in_order[instance.order] = np.arange(instance.n, dtype=np.int64)
     return in_order
-
 
 
 def finish(instance: Instance, state: State, adjustment: bool, method: str) -> Solution:

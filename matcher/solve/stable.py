@@ -30,8 +30,9 @@ def solve_stable(instance: Instance, adjustment: bool = True) -> Solution:
     except OvercommittedError as exc:
         return failed(instance.n, str(exc))
     choices = choice_matrix(instance)
-    who, col = first_open(free_in_order(instance), choices, instance.group,
-                          state.room_h, state.room_g)
+    who, col = first_open(
+        free_in_order(instance), choices, instance.group, state.room_h, state.room_g
+    )
     assign(state, who, choices[who, col].astype(np.int64), col + 1)
     return finish(instance, state, adjustment, METHOD)
 
