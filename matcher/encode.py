@@ -16,15 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.model import Applicant, Host, Reason, Round, Severity, Status, Track
+from matcher.model import FIELDS, Applicant, Host, Reason, Round, Severity, Status, Track
 from matcher.rules import eligibility, is_priority
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
-
-#: The fixed field vocabulary (培养专业 of hosts, the field of an applicant's 从事专业).
-FIELDS: tuple[str, ...] = (
-    "教育", "医疗卫生", "农学", "林草", "畜牧兽医", "水利", "工程技术", "信息技术", "能源",
-    "新材料", "生物技术", "生态环保", "经济管理", "文化旅游", "地质矿产", "法律", "建筑规划",
-)  # fmt: skip
 
 #: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
 TRACK_INDEX: dict[Track, int] = {Track.OUT: 0, Track.IN: 1}

@@ -30,6 +30,14 @@ class Frozen(BaseModel):
         return copied
 
 
+#: The fixed field vocabulary (专业领域): the 培养专业 of hosts and the field an applicant's
+#: 从事专业 maps to (through data/fields.csv).
+FIELDS: tuple[str, ...] = (
+    "教育", "医疗卫生", "农学", "林草", "畜牧兽医", "水利", "工程技术", "信息技术", "能源",
+    "新材料", "生物技术", "生态环保", "经济管理", "文化旅游", "地质矿产", "法律", "建筑规划",
+)  # fmt: skip
+
+
 class Track(StrEnum):
     """Training track (培养方式)."""
 

@@ -10,8 +10,7 @@ from matcher.ingest.catalogue import find_columns, parse_count
 from matcher.ingest.cells import parse_track
 from matcher.ingest.tables import TableError, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
-from matcher.ingest.vocab import FIELDS
-from matcher.model import Host, HostCatalogue, Issue, Severity
+from matcher.model import FIELDS, Host, HostCatalogue, Issue, Severity
 
 HOST_COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("培养单位", "培养单位名称", "单位名称", "host"),

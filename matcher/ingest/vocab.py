@@ -11,28 +11,9 @@ from pathlib import Path
 
 from matcher.ingest.problems import Problem, warning
 from matcher.ingest.text import clean_name, clean_text, shorten
-from matcher.model import TitleGrade
+from matcher.model import FIELDS, TitleGrade
 from matcher.paths import data_dir as default_data_dir
 
-FIELDS: tuple[str, ...] = (
-    "教育",
-    "医疗卫生",
-    "农学",
-    "林草",
-    "畜牧兽医",
-    "水利",
-    "工程技术",
-    "信息技术",
-    "能源",
-    "新材料",
-    "生物技术",
-    "生态环保",
-    "经济管理",
-    "文化旅游",
-    "地质矿产",
-    "法律",
-    "建筑规划",
-)
 GRADES: dict[str, TitleGrade] = {
     "正高级": TitleGrade.SENIOR,
     "正高": TitleGrade.SENIOR,
