@@ -94,3 +94,14 @@ def test_a_mechanism_that_cannot_honour_the_policy_is_a_pipeline_error(sample):
     policy = Policy(mechanism="stable", objective=order)
     with pytest.raises(PipelineError, match="stable"):
         solve_round(sample.model_copy(update={"policy": policy}))
+
+
+def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
+    # the sample is built so that adjustment (调剂) happens; each one must obey the contract
+    adjusted = [(a, o) for a, o in zip(sample.applicants, solved.outcomes, strict=True)
+                if o.status is Status.ADJUSTED]
+    assert adjusted
+    for a, o in adjusted:
+        host = sample.catalogue.resolve(o.host)
+        assert a.accepts_adjustment and host.track is a.track and a.field in host.fields
+        assert all(sample.catalogue.resolve(c) is not host for c in a.choices)

@@ -17,13 +17,22 @@ import pandas as pd
 
 from matcher.model import HostCatalogue, Track
 from matcher.sample.idcard import make_id
-from matcher.sample.people import generate_applicants
+from matcher.sample.people import ThinGroup, generate_applicants
 from matcher.sample.tables import load_hosts, load_quotas
 from matcher.sample.workbooks import WrittenRound, write_region_workbooks
 
 SAMPLE_SIZE = 200
 SAMPLE_INELIGIBLE = 5
 TYPO_HOST = ("中国农业大学", "中国农业大字")
+# 兴安盟 and 阿拉善盟 send few applicants, all doctors who choose the two best-known hospitals
+# of their track; those cannot take them all, so some are placed by adjustment (调剂) at
+# another hospital and the round shows that path.
+SAMPLE_THIN: tuple[ThinGroup, ...] = (
+    ThinGroup("兴安盟", Track.OUT, "医疗卫生"),
+    ThinGroup("阿拉善盟", Track.OUT, "医疗卫生"),
+    ThinGroup("兴安盟", Track.IN, "医疗卫生"),
+    ThinGroup("阿拉善盟", Track.IN, "医疗卫生"),
+)
 
 KIND_TEXT = {
     "over_age_out": ("AGE_OVER_LIMIT", "区外 applicant older than 45 on 2023-03-20"),
@@ -253,6 +262,7 @@ def build_sample_round(
     seed: int = 2023,
     n: int = SAMPLE_SIZE,
     ineligible: int = SAMPLE_INELIGIBLE,
+    thin: tuple[ThinGroup, ...] = SAMPLE_THIN,
 ) -> SampleRound:
     """Write the sample round to `out_dir`: the workbooks and DEFECTS.md.
 
@@ -264,7 +274,9 @@ def build_sample_round(
     for old in out.glob("*.xlsx"):
         old.unlink()
     hosts = load_hosts()
-    frame = generate_applicants(n, seed, hosts=hosts, quotas=load_quotas(), ineligible=ineligible)
+    frame = generate_applicants(
+        n, seed, hosts=hosts, quotas=load_quotas(), ineligible=ineligible, thin=thin
+    )
     planted, defects = plant_defects(frame, seed, hosts)
     written = write_region_workbooks(planted, out, seed=seed)
     markdown = out / "DEFECTS.md"

@@ -36,13 +36,36 @@ _GRADE_YEARS = {2: (0, 7, 14, 99), 3: (0, 5, 10, 18), 4: (0, 3, 8, 15), 5: (0, 1
 _GRAD_AGE = {2: (20, 21), 3: (22, 23), 4: (25, 26), 5: (28, 30)}
 
 
+THIN_ACCEPT_SHARE = 0.75  # who applies from a thin unit expects 调剂 and mostly accepts it
+
+
+@dataclass(frozen=True)
+class ThinGroup:
+    """A sending unit that sends few applicants on `track`, all of `field`.
+
+    The unit sends one applicant more than its places, and every one of them lists only
+    the two best-known hosts of `field` on `track` (capacity × popularity). Thin groups
+    that share those hosts together ask for more places than the hosts have, so some of
+    their applicants are placed by adjustment (调剂), if they accept it, while other hosts
+    of the field keep room.
+    """
+
+    unit: str
+    track: Track
+    field: str
+
+
 @dataclass(frozen=True)
 class _Spec:
-    """What kind of person to draw: track, sending unit and the ineligibility planted."""
+    """What kind of person to draw: track, sending unit and the ineligibility planted.
+
+    `field` is set for a member of a thin group (see `ThinGroup`).
+    """
 
     unit: vocab.Unit
     track: Track
     kind: str = "normal"
+    field: str = ""
 
 
 def _pick(rng: np.random.Generator, items: Sequence[Any]) -> Any:
@@ -153,6 +176,18 @@ def _choices(rng: np.random.Generator, hosts: HostCatalogue, track: Track, field
     return chosen
 
 
+def _famous_choices(
+    rng: np.random.Generator, hosts: HostCatalogue, track: Track, field: str
+) -> list[str]:
+    """Return the two best-known hosts of `track` that train `field`, in a drawn order."""
+    pool = [h for h in hosts.hosts if h.track is track and field in h.fields]
+    ranked = sorted(
+        pool, key=lambda h: -h.capacity * vocab.POPULAR_HOSTS.get(h.name, 1.0)
+    )  # stable: catalogue order breaks ties
+    top = [h.name for h in ranked[:2]]
+    return [top[int(i)] for i in rng.permutation(len(top))]
+
+
 def _employer(
     rng: np.random.Generator, unit: vocab.Unit, profile: vocab.Profile
 ) -> tuple[str, str, bool, str]:
@@ -176,7 +211,8 @@ def _employer(
 def _person(
     rng: np.random.Generator, spec: _Spec, hosts: HostCatalogue, day: date
 ) -> dict[str, Any]:
-    profile = _weighted(rng, [(p, p.weight) for p in vocab.PROFILES])
+    profiles = [p for p in vocab.PROFILES if not spec.field or p.field == spec.field]
+    profile = _weighted(rng, [(p, p.weight) for p in profiles])
     profession = str(_pick(rng, profile.professions))
     series = profile.series
     if spec.unit.name == "区直":
@@ -190,7 +226,11 @@ def _person(
         education = 4
     employer, unit_type, grassroots, area = _employer(rng, spec.unit, profile)
     sequence = int(rng.integers(0, 500)) * 2 + (1 if gender == "男" else 0)
-    choices = _choices(rng, hosts, spec.track, profile.field)
+    if spec.field:
+        choices = _famous_choices(rng, hosts, spec.track, profile.field)
+    else:
+        choices = _choices(rng, hosts, spec.track, profile.field)
+    accepts = THIN_ACCEPT_SHARE if spec.field else 0.5
     phone = str(_pick(rng, vocab.PHONE_PREFIXES)) + f"{int(rng.integers(0, 10**8)):08d}"
     return {
         "姓名": _name(rng, ethnicity, gender),
@@ -206,7 +246,7 @@ def _person(
         "拟选培养单位1": choices[0],
         "拟选培养单位2": choices[1] if len(choices) > 1 else "",
         "拟选培养单位3": choices[2] if len(choices) > 2 else "",
-        "是否接受调剂": "是" if rng.random() < 0.5 else "否",
+        "是否接受调剂": "是" if rng.random() < accepts else "否",
         "身份证号": make_id(area, birth, sequence),
         "选派地区": spec.unit.name,
         "培养方式": f"{spec.track.value}培养",
@@ -232,14 +272,33 @@ def _allocate(total: int, weights: Sequence[float]) -> list[int]:
     return [int(p) + 1 for p in parts]
 
 
-def _specs(rng: np.random.Generator, n: int, quotas: QuotaTable) -> list[_Spec]:
-    """Draw sending unit and track of `n` normal applicants, about 2–3.5× the quota."""
+def _thin_specs(quotas: QuotaTable, thin: Sequence[ThinGroup]) -> list[_Spec]:
+    """Return the members of the thin groups: places + 1 per group (none without places)."""
+    units = {u.name: u for u in vocab.UNITS}
+    specs: list[_Spec] = []
+    for group in thin:
+        unit = units[group.unit]
+        places = quotas.places(unit.region, group.track)
+        if places > 0:
+            specs += [_Spec(unit, group.track, field=group.field)] * (places + 1)
+    return specs
+
+
+def _specs(
+    rng: np.random.Generator, n: int, quotas: QuotaTable, thin: Sequence[ThinGroup] = ()
+) -> list[_Spec]:
+    """Draw sending unit and track of `n` normal applicants, about 2–3.5× the quota.
+
+    Thin groups come first with their fixed size; the rest is spread over the other units.
+    """
+    fixed = _thin_specs(quotas, thin)
+    skip = {(s.unit.name, s.track) for s in fixed}
     pairs: list[tuple[vocab.Unit, Track]] = []
     weights: list[float] = []
     for track in (Track.OUT, Track.IN):
         for unit in vocab.UNITS:
             places = quotas.places(unit.region, track)
-            if places <= 0:
+            if places <= 0 or (unit.name, track) in skip:
                 continue
             shared = any(u.region == unit.region and u is not unit for u in vocab.UNITS)
             share = 1.0
@@ -251,8 +310,8 @@ def _specs(rng: np.random.Generator, n: int, quotas: QuotaTable) -> list[_Spec]:
                 )
             pairs.append((unit, track))
             weights.append(places * float(rng.uniform(2.0, 3.5)) * share)
-    counts = _allocate(n, weights)
-    return [_Spec(u, t) for (u, t), k in zip(pairs, counts, strict=True) for _ in range(k)]
+    counts = _allocate(n - len(fixed), weights)
+    return fixed + [_Spec(u, t) for (u, t), k in zip(pairs, counts, strict=True) for _ in range(k)]
 
 
 def generate_applicants(
@@ -264,6 +323,7 @@ def generate_applicants(
     reference_date: date = REFERENCE_DATE,
     ineligible: int = 0,
     prearranged: int | None = None,
+    thin: Sequence[ThinGroup] = (),
 ) -> pd.DataFrame:
     """Generate `n` synthetic applicants, the same for the same arguments.
 
@@ -285,6 +345,9 @@ def generate_applicants(
     prearranged
         How many eligible applicants have a 预先接收单位 (their first choice, at distinct
         hosts); default about 2.5 % of `n`.
+    thin
+        Sending units with few applicants, all of one field, who all choose that field's
+        two best-known hosts (see `ThinGroup`); they count in `n`. Default: none.
 
     Returns
     -------
@@ -298,7 +361,7 @@ def generate_applicants(
     catalogue = hosts or load_hosts()
     table = quotas or load_quotas()
     normal = max(n - ineligible, 0)
-    specs = _specs(rng, normal, table) if normal else []
+    specs = _specs(rng, normal, table, thin) if normal else []
     extra = len(specs) - normal
     specs = specs[: len(specs) - extra] if extra > 0 else specs
     for i in range(ineligible):
