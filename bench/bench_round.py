@@ -41,20 +41,18 @@ from __future__ import annotations
 import argparse
 import csv
 import functools
-import gc
 import json
 import math
 import os
 import platform
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from timing import default_repeat, peak_rss_mb, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 MATCHER = ROOT / ".venv" / "bin" / "matcher"
@@ -119,22 +117,6 @@ def make_round(n: int, seed: int, folder: Path) -> tuple[Path, Path, Path]:
     return applicants, hosts_path, quotas_path
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds of `fn()` over `repeat` runs, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
-
-
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def matching_reference(round_: Any, encoding: Any) -> dict[str, Any]:
     """Time the `matching` library's hospital-residents solver on the round's instance."""
     from matching.games import HospitalResident
@@ -176,21 +158,21 @@ def run_steps(
 
     applicants, hosts, quotas = make_round(n, 1, folder)
     rec: dict[str, Any] = {"n": n, "repeat": repeat, "steps": {}}
-    load_s, round_ = _timed(lambda: load_round([applicants], hosts, quotas), repeat)
+    load_s, round_ = timed(lambda: load_round([applicants], hosts, quotas), repeat)
     rec["load_s"], rec["issues"] = load_s, len(round_.issues)
-    rec["encode_s"], encoding = _timed(lambda: encode(round_), repeat)
+    rec["encode_s"], encoding = timed(lambda: encode(round_), repeat)
     rec["members"] = len(encoding.keys)
     if reference:
         rec["matching"] = matching_reference(round_, encoding)
     for name in mechanisms:
         step: dict[str, Any] = {}
-        step["solve_s"], sol = _timed(functools.partial(solve, encoding.instance, name), repeat)
-        step["verify_s"], check = _timed(functools.partial(verify, encoding.instance, sol), 1)
+        step["solve_s"], sol = timed(functools.partial(solve, encoding.instance, name), repeat)
+        step["verify_s"], check = timed(functools.partial(verify, encoding.instance, sol), 1)
         step["ok"] = bool(check.ok)
         step["placed"] = int((sol.host >= 0).sum())
         policy = Policy(mechanism=Mechanism(name))
         rnd = round_.model_copy(update={"policy": policy})
-        step["outcomes_s"], outcomes = _timed(
+        step["outcomes_s"], outcomes = timed(
             functools.partial(_outcomes, rnd, encoding, sol), repeat
         )
         report = SolverReport(
@@ -204,10 +186,10 @@ def run_steps(
         result = RunResult(round=rnd, outcomes=outcomes, solver=report, manifest=manifest(rnd))
         with tempfile.TemporaryDirectory() as tmp:
             write = functools.partial(write_outputs, result, Path(tmp), force=True)
-            step["write_s"], _ = _timed(write, repeat)
+            step["write_s"], _ = timed(write, repeat)
         rec["steps"][name] = step
         del sol, check, outcomes, result
-    rec["peak_rss_mb"] = _rss_mb()
+    rec["peak_rss_mb"] = peak_rss_mb()
     return rec
 
 
@@ -246,10 +228,6 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
         "sizes": sizes,
         "stderr": stderr[-500:],
     }
-
-
-def _default_repeat(n: int) -> int:
-    return 3 if n < 1_000_000 else 1
 
 
 def _print(records: list[dict[str, Any]]) -> None:
@@ -324,7 +302,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
         for n in sizes:
-            repeat = args.repeat or _default_repeat(n)
+            repeat = args.repeat or default_repeat(n)
             folder = base / f"r{n}"
             make_round(n, 1, folder)
             mechanisms = ["stable"]

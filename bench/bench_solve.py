@@ -28,8 +28,6 @@ import io
 import json
 import platform
 import pstats
-import resource
-import statistics
 import subprocess
 import sys
 import time
@@ -39,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from timing import default_repeat, peak_rss_mb, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 MECHANISMS = ("optimal", "stable", "immediate")
@@ -51,18 +50,6 @@ def _generator() -> Callable[..., Any]:
     from tests.solve.instances import random_instance
 
     return random_instance
-
-
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median seconds of `fn()` over `repeat` runs, and the last result."""
-    times, result = [], None
-    for _ in range(repeat):
-        result = None
-        gc.collect()
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), result
 
 
 def bare_solve(net: Any, cost: np.ndarray) -> tuple[bool, int]:
@@ -90,7 +77,7 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     rec["quota"] = int(instance.group_cap.sum())
     rec["mechanisms"] = {}
     for name in mechanisms:
-        seconds, sol = _timed(functools.partial(solve, instance, name), repeat)
+        seconds, sol = timed(functools.partial(solve, instance, name), repeat)
         gc.collect()
         start = time.perf_counter()
         check = verify(instance, sol)
@@ -116,9 +103,9 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     rec["build_s"] = time.perf_counter() - start
     rec["nodes"], rec["arcs"] = int(net.n_nodes), int(net.tail.shape[0])
     cost = stage_costs(net, instance, bare_stage)
-    rec["bare_s"], (optimal, total) = _timed(lambda: bare_solve(net, cost), repeat)
+    rec["bare_s"], (optimal, total) = timed(lambda: bare_solve(net, cost), repeat)
     rec["bare_stage"], rec["bare_optimal"], rec["bare_value"] = bare_stage, optimal, -total
-    rec["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rec["peak_rss_mb"] = peak_rss_mb()
     return rec
 
 
@@ -189,10 +176,6 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     print(out.getvalue())
-
-
-def _default_repeat(n: int) -> int:
-    return 3 if n < 1_000_000 else 1
 
 
 def _print_tables(records: list[dict], mechanisms: list[str]) -> None:
@@ -274,7 +257,7 @@ def main() -> None:
         profile_optimal(args.profile, args.seed, args.top)
         return
     if args.worker is not None:
-        repeat = args.repeat or _default_repeat(args.worker)
+        repeat = args.repeat or default_repeat(args.worker)
         rec = run_size(args.worker, args.seed, repeat, mechanisms, args.bare_stage)
         print(json.dumps(rec))
         return
@@ -285,7 +268,7 @@ def main() -> None:
     )
     records = []
     for n in sizes:
-        repeat = args.repeat or _default_repeat(n)
+        repeat = args.repeat or default_repeat(n)
         if args.in_process:
             rec = run_size(n, args.seed, repeat, mechanisms, args.bare_stage)
         else:

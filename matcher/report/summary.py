@@ -11,22 +11,10 @@ from typing import Any
 
 from matcher.model import Status, Track
 from matcher.report.funding import DEFAULT_MONTHS, funding_summary
-from matcher.report.tables import UNKNOWN, all_issues, pairs, region_of, track_of
+from matcher.report.tables import GROUP_KEYS, UNKNOWN, all_issues, pairs, region_of, track_of
 from matcher.result import RunResult
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
-GROUP_KEYS = (
-    "quota",
-    "applicants",
-    "placed",
-    "adjusted",
-    "filled",
-    "unmatched",
-    "ineligible",
-    "invalid",
-    "unplaced",
-    "unused",
-)
 
 
 def _rank_key(status: Status, choice_rank: int | None) -> str | None:

@@ -113,9 +113,8 @@ INELIGIBLE_COLUMNS = [
     "remedy",
 ]
 PROBLEM_COLUMNS = ["file", "row", "column", "code", "severity", "message"]
-REGION_COLUMNS = [
-    "region",
-    "track",
+#: Figures per region × track (also `result.json`'s summary per region and track).
+GROUP_KEYS = (
     "quota",
     "applicants",
     "placed",
@@ -126,7 +125,8 @@ REGION_COLUMNS = [
     "invalid",
     "unplaced",
     "unused",
-]
+)
+REGION_COLUMNS = ["region", "track", *GROUP_KEYS]
 HOST_COLUMNS = [
     "host",
     "track",
