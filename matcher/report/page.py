@@ -127,7 +127,12 @@ def _rank(summary: Mapping[str, Any]) -> str:
 
 
 def _regions(summary: Mapping[str, Any]) -> str:
-    groups = [(r, t, f) for r, tracks in summary["regions"].items() for t, f in tracks.items()]
+    groups = [
+        (r, t, f)
+        for r, tracks in summary["regions"].items()
+        for t, f in tracks.items()
+        if f["quota"] or f["applicants"]  # 区直·区内 has neither: nothing to show
+    ]
     chart = fill_chart(
         "各地区名额与录取",
         [

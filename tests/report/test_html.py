@@ -95,3 +95,19 @@ def test_ids_and_phones_are_masked(result, written):
     placed = result.round.applicants[0]
     assert mask_id(placed.id_number) in text and mask_phone(placed.phone) in text
     assert not re.search(r"\d{11}", text)
+
+
+def test_groups_with_no_quota_and_no_applicants_are_not_drawn(result):
+    from matcher.model import Quota, Track
+    from matcher.report.data import prepare
+    from matcher.report.page import report_html
+
+    extra = Quota(region="区直", track=Track.IN, places=0)
+    quotas = result.round.quotas.model_copy(
+        update={"quotas": (*result.round.quotas.quotas, extra)}
+    )
+    round_ = result.round.model_copy(update={"quotas": quotas})
+    page = report_html(prepare(result.model_copy(update={"round": round_}))).decode()
+    keys = parse(page).keys
+    assert "summary.regions.区直.区内.quota" not in keys
+    assert "summary.regions.兴安盟.区内.quota" in keys
