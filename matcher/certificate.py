@@ -4,9 +4,10 @@ Contract: `build_network(instance, adjustment, by_choices)` is the network of
 docs/engine.md (nodes S, groups, free applicants, hosts, adjustment nodes sorted by
 (track, field) — or by (track, field, choices) when split —, T; arc kinds 1–7), written
 from the document without any solver code; `arc_flows` derives the arc flows of an
-assignment; `check_certificate` checks that the proof's stages are the asked order, then
-each stage's bounds, conservation, complementary slackness and value in that order,
-restricting bounds between stages. Used by `matcher.verify`.
+assignment; `check_certificate` checks that the proof's solves name the stages of the asked
+order, then per solve the safety of its stage weights, bounds, conservation, complementary
+slackness and the stage values in that order, restricting bounds between solves. Used by
+`matcher.verify`.
 """
 
 from __future__ import annotations
@@ -260,6 +261,28 @@ def arc_flows(net: Network, instance: Instance, hs: I64, rk: I64) -> tuple[I64, 
     return flow, missing
 
 
+def _entry_names(spec: Any) -> list[str]:
+    """The stage names of one proof entry (one solve), as strings; [] when malformed."""
+    names = spec.get("names") if isinstance(spec, Mapping) else None
+    if not isinstance(names, list | tuple):
+        return []
+    return [str(name) for name in names]
+
+
+def _entry_ints(spec: Mapping[str, Any], key: str, k: int) -> list[int] | None:
+    """`spec[key]` as k integers, or None when missing or malformed."""
+    raw = spec.get(key)
+    if not isinstance(raw, list | tuple) or len(raw) != k:
+        return None
+    try:
+        out = [int(x) for x in raw]
+    except (TypeError, ValueError):
+        return None
+    if any(out[i] != raw[i] for i in range(k)):
+        return None
+    return out
+
+
 def check_certificate(
     ck: Checker,
     instance: Instance,
@@ -271,21 +294,27 @@ def check_certificate(
     adjustment: bool,
     order: Sequence[str] = STAGES,
 ) -> None:
-    """Check the stage-by-stage certificate; record results through `ck.check`.
+    """Check the solve-by-solve certificate; record results through `ck.check`.
 
-    Steps: the proof's stage names must be exactly `order` (the asked order of stages);
-    rebuild the network (split adjustment nodes when the order needs them); derive arc
-    flows from the assignment; check conservation; then for each stage in order: bounds,
-    complementary slackness with the stage's potentials and the stage value, then
-    restrict the bounds to the optimal face (rc > 0: hi := lo; rc < 0: lo := hi).
-    `fixed_part` is the pre-arranged applicants' share of each stage.
+    Each proof entry is one solve: `names` (one or more stages), `weights` (one integer
+    per stage), `values` (one per stage) and `potentials`. Steps: the entries' names, read
+    one after the other, must be exactly `order` (the asked order of stages); rebuild the
+    network (split adjustment nodes when the order needs them); derive arc flows from the
+    assignment; check conservation; then for each entry in order: its weights are
+    lexicographically safe on the current bounds (the last weight >= 1, and each weight
+    exceeds the sum over the later stages of weight * R, R = sum of |cost| * (hi - lo), an
+    upper bound of how much that stage's total can vary within the bounds); bounds,
+    complementary slackness with the entry's potentials for the weighted cost, and each
+    stage's value; then restrict the bounds to the optimal face (rc > 0: hi := lo;
+    rc < 0: lo := hi). `fixed_part` is the pre-arranged applicants' share of each stage.
     """
     ck.checks["certificate"] = False
     asked = [str(name) for name in order]
-    names = [str(s.get("name")) for s in stages]
+    groups = [_entry_names(s) for s in stages]
+    names = [name for group in groups for name in group]
     if not ck.check(
         "certificate_stages",
-        names == asked,
+        names == asked and all(groups),
         f"证明的阶段顺序不符：证明为{names}，应为{asked}",
         f"certificate stages {names} != the asked order {asked}",
     ):
@@ -306,32 +335,66 @@ def check_certificate(
         return
     lo = np.zeros(net.tail.size, dtype=np.int64)
     hi = net.cap.copy()
-    for stage, spec in zip(asked, stages, strict=True):
+    for group, spec in zip(groups, stages, strict=True):
+        label = "+".join(group)
+        check = f"certificate_{label}"
         pi = np.asarray(spec["potentials"])
         if not ck.check(
-            f"certificate_{stage}",
+            check,
             pi.shape == (net.n_nodes,) and np.issubdtype(pi.dtype, np.integer),
-            f"阶段{stage}的势长度不符",
-            f"stage {stage}: potentials must be {net.n_nodes} integers, got {pi.shape} {pi.dtype}",
+            f"阶段{label}的势长度不符",
+            f"stage {label}: potentials must be {net.n_nodes} integers, got {pi.shape} {pi.dtype}",
         ):
             return
         pi = pi.astype(np.int64)
-        cost = stage_costs(net, instance, stage)
+        k = len(group)
+        wts = _entry_ints(spec, "weights", k)
+        claimed = _entry_ints(spec, "values", k)
+        if (
+            not ck.check(
+                check,
+                wts is not None and claimed is not None,
+                f"阶段{label}的权重或目标值格式不符",
+                f"stage {label}: weights and values must be {k} integers each",
+            )
+            or wts is None
+            or claimed is None
+        ):
+            return
+        costs = [stage_costs(net, instance, stage) for stage in group]
+        open_ = hi - lo
+        spread = [int((np.abs(c) * open_).sum()) for c in costs]
+        later = [
+            sum(w * r for w, r in zip(wts[i + 1 :], spread[i + 1 :], strict=True)) for i in range(k)
+        ]
+        safe = wts[-1] >= 1 and all(wts[i] > later[i] for i in range(k - 1))
+        if not ck.check(
+            "certificate_weights",
+            safe,
+            f"阶段{label}的合并权重不安全：权重{wts}，后续阶段的变化上界{spread[1:]}",
+            f"stage {label}: unsafe weights {wts} (later stages can vary by {spread[1:]})",
+        ):
+            return
+        cost = np.zeros(net.tail.size, dtype=np.int64)
+        for w, c in zip(wts, costs, strict=True):
+            cost += np.int64(w) * c
         within = bool(((flow >= lo) & (flow <= hi)).all())
         rc = cost + pi[net.tail] - pi[net.head]
         slack = bool((~((rc > 0) & (flow != lo)) & ~((rc < 0) & (flow != hi))).all())
-        value = -int((cost * flow).sum()) + fixed_part[stage]
-        claimed = spec.get("value")
-        try:
-            val_ok = value == objective[stage] and (claimed is None or int(claimed) == value)
-        except (TypeError, ValueError):
-            val_ok = False
+        values = [
+            -int((c * flow).sum()) + fixed_part[stage]
+            for stage, c in zip(group, costs, strict=True)
+        ]
+        val_ok = all(
+            v == objective[stage] and v == c
+            for stage, v, c in zip(group, values, claimed, strict=True)
+        )
         if not ck.check(
-            f"certificate_{stage}",
+            check,
             within and slack and val_ok,
-            f"阶段{stage}的最优性证明不成立",
-            f"stage {stage}: certificate fails (bounds {within}, "
-            f"complementary slackness {slack}, value {value} vs claim {claimed})",
+            f"阶段{label}的最优性证明不成立",
+            f"stage {label}: certificate fails (bounds {within}, "
+            f"complementary slackness {slack}, values {values} vs claim {claimed})",
         ):
             return
         hi = np.where(rc > 0, lo, hi)

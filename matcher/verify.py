@@ -4,10 +4,11 @@
 any solver code: shapes, rank codes, pre-arrangements, capacities, quotas, adjustment
 rules, waste, the objective of every stage of `STAGES`, and, when the proof carries stage
 potentials, the lexicographic min-cost-flow certificate on the canonical network of
-docs/engine.md, rebuilt here from the `Instance` and replayed in the asked order of the
-stages. Justified envy under the priority order is counted
-(it is reported, not a failure: the default policy places more people before it
-respects priority). Everything is vectorised; a million applicants take a few seconds.
+docs/engine.md, rebuilt here from the `Instance` and replayed solve by solve in the asked
+order of the stages (merged solves' weights re-checked for lexicographic safety).
+Justified envy under the priority order is counted (it is reported, not a failure: the
+default policy places more people before it respects priority). Everything is vectorised;
+a million applicants take a few seconds.
 """
 
 from __future__ import annotations
@@ -189,7 +190,7 @@ def verify(
     objective
         The order of the objective stages the solution was asked for (default: the
         contract's). The certificate is replayed in this order and fails unless the
-        proof's stage names are exactly this order.
+        proof's stage names, read across its solves, are exactly this order.
     check_proof
         Check the stage-by-stage min-cost-flow certificate when the proof has one.
 

@@ -34,8 +34,15 @@ F0 = (True, False, False, False)
 F01 = (True, True, False, False)
 
 
-def _app(group: int = 0, choices: tuple[int, ...] = (0,), field: int = 0, accepts: bool = True,
-         prearranged: int = -1, priority: bool = False, score: int = 0) -> ApplicantSpec:
+def _app(
+    group: int = 0,
+    choices: tuple[int, ...] = (0,),
+    field: int = 0,
+    accepts: bool = True,
+    prearranged: int = -1,
+    priority: bool = False,
+    score: int = 0,
+) -> ApplicantSpec:
     return ApplicantSpec(group, choices, field, priority, accepts, score, prearranged)
 
 
@@ -108,8 +115,9 @@ def test_wasted_place_unplaced() -> None:
 
 
 def test_wasted_place_lower_choice() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(choices=(0, 1))])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(choices=(0, 1))]
+    )
     v = verify(inst, _answer(inst, [1], [2]))
     assert not v.ok and _failed(v) == {"no_waste"}
 
@@ -136,8 +144,9 @@ def test_missing_or_duplicated_row(delta: int) -> None:
 
 
 def test_rank_inconsistent_with_host() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(choices=(0, 1))])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(choices=(0, 1))]
+    )
     v = verify(inst, _answer(inst, [0], [2]))
     assert not v.ok and "rank_choice" in _failed(v)
 
@@ -173,7 +182,8 @@ def test_tampered_potential() -> None:
     stages[0]["potentials"] = pi
     bad = dataclasses.replace(sol, proof={**sol.proof, "stages": stages})
     v = verify(inst, bad)
-    assert not v.ok and _failed(v) == {"certificate", "certificate_placed_at_choice"}
+    first = "certificate_placed_at_choice+priority_placed_at_choice"
+    assert not v.ok and _failed(v) == {"certificate", first}
     assert verify(inst, bad, check_proof=False).ok
 
 
@@ -181,13 +191,101 @@ def test_tampered_stage_value_and_wrong_length() -> None:
     inst = random_instance(4, 100, n_hosts=8, n_groups=4)
     sol = solve(inst, "optimal")
     stages = [dict(s) for s in sol.proof["stages"]]
-    stages[2]["value"] = int(stages[2]["value"]) + 1
+    assert stages[1]["names"] == ["first_choice", "second_choice"]
+    stages[1]["values"] = [int(stages[1]["values"][0]) + 1, stages[1]["values"][1]]
     v = verify(inst, dataclasses.replace(sol, proof={**sol.proof, "stages": stages}))
-    assert not v.ok and _failed(v) == {"certificate", "certificate_first_choice"}
+    assert not v.ok and _failed(v) == {"certificate", "certificate_first_choice+second_choice"}
     stages = [dict(s) for s in sol.proof["stages"]]
     stages[0]["potentials"] = np.asarray(stages[0]["potentials"])[:-1]
     v = verify(inst, dataclasses.replace(sol, proof={**sol.proof, "stages": stages}))
     assert not v.ok
+
+
+def _with_stages(sol: Solution, stages: list[dict]) -> Solution:
+    return dataclasses.replace(sol, proof={**sol.proof, "stages": stages})
+
+
+def test_merged_solves_in_the_proof() -> None:
+    # the contract's order takes 4 solves: three merged pairs, then priority_order alone
+    inst = random_instance(4, 300, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal")
+    stages = sol.proof["stages"]
+    assert [s["names"] for s in stages] == [
+        list(STAGES[0:2]),
+        list(STAGES[2:4]),
+        list(STAGES[4:6]),
+        [STAGES[6]],
+    ]
+    assert verify(inst, sol).ok
+
+
+def test_wrong_stage_names_are_caught() -> None:
+    inst = random_instance(4, 300, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal")
+    # a stage left out, one repeated, the order inside a merged solve swapped, the pairs
+    # regrouped: the names read one after the other must be the asked order
+    for change in (
+        lambda st: st[0].update(
+            names=["placed_at_choice"], weights=[1], values=st[0]["values"][:1]
+        ),
+        lambda st: st[1].update(names=["first_choice", "first_choice"]),
+        lambda st: st[1].update(names=["second_choice", "first_choice"]),
+        lambda st: st[0].update(names=[*st[0]["names"], "first_choice"]),
+        lambda st: st[1].update(names=[]),
+    ):
+        stages = [dict(s) for s in sol.proof["stages"]]
+        change(stages)
+        v = verify(inst, _with_stages(sol, stages))
+        assert not v.ok and "certificate_stages" in _failed(v), stages
+    # regrouped so the names still read in order: the potentials do not prove it
+    stages = [dict(s) for s in sol.proof["stages"]]
+    stages[0] = {
+        **stages[0],
+        "names": ["placed_at_choice"],
+        "weights": [1],
+        "values": stages[0]["values"][:1],
+    }
+    stages[1] = {
+        **stages[1],
+        "names": ["priority_placed_at_choice", *stages[1]["names"]],
+        "weights": [10**6, *stages[1]["weights"]],
+        "values": [sol.objective["priority_placed_at_choice"], *stages[1]["values"]],
+    }
+    v = verify(inst, _with_stages(sol, stages))
+    assert not v.ok and "certificate_stages" not in _failed(v)
+    assert "certificate_placed_at_choice" in _failed(v)
+
+
+@pytest.mark.parametrize("weights", [[1, 1], [2, 1], [10**9, 0], [-5, 1]])
+def test_unsafe_weights_are_caught(weights: list[int]) -> None:
+    inst = random_instance(4, 300, n_hosts=10, n_groups=6)
+    sol = solve(inst, "optimal")
+    stages = [dict(s) for s in sol.proof["stages"]]
+    w, one = stages[0]["weights"]
+    assert one == 1 and w > 2  # W = 1 + R_b, R_b = open arcs of priority applicants' choices
+    stages[0]["weights"] = weights
+    v = verify(inst, _with_stages(sol, stages))
+    assert not v.ok and _failed(v) == {"certificate", "certificate_weights"}
+    assert any("unsafe weights" in f for f in v.failures)
+    # a larger W than needed is still safe (and the potentials then fail to prove it)
+    stages[0]["weights"] = [w + 1, 1]
+    v = verify(inst, _with_stages(sol, stages))
+    assert "certificate_weights" not in _failed(v)
+
+
+def test_malformed_weights_or_values_are_caught() -> None:
+    inst = random_instance(4, 100, n_hosts=8, n_groups=4)
+    sol = solve(inst, "optimal")
+    for key, bad in (
+        ("weights", [3]),
+        ("weights", None),
+        ("values", ["x", 1]),
+        ("values", [1.5, 2]),
+    ):
+        stages = [dict(s) for s in sol.proof["stages"]]
+        stages[0][key] = bad
+        v = verify(inst, _with_stages(sol, stages))
+        assert not v.ok and "certificate" in _failed(v), (key, bad)
 
 
 def test_certificate_rejects_a_non_optimal_answer() -> None:
@@ -288,8 +386,8 @@ def test_certificate_must_be_in_the_asked_order() -> None:
     assert not v.ok and "certificate_stages" in _failed(v)
     # the names relabelled to the asked order do not make the potentials prove it
     stages = [dict(s) for s in sol.proof["stages"]]
-    stages[0]["name"], stages[1]["name"] = stages[1]["name"], stages[0]["name"]
-    assert [s["name"] for s in stages] == list(STAGES)
+    stages[0]["names"] = stages[0]["names"][::-1]
+    assert [name for s in stages for name in s["names"]] == list(STAGES)
     relabelled = dataclasses.replace(sol, proof={**sol.proof, "stages": stages})
     v = verify(inst, relabelled)
     assert not v.ok and "certificate_stages" not in _failed(v)
@@ -307,8 +405,9 @@ def test_a_malformed_order_is_an_argument_error() -> None:
 def test_waste_is_judged_in_the_asked_order() -> None:
     # one applicant, choice 甲 (room) or adjustment to 乙: with adjusted first, staying
     # adjusted while the choice has room is the optimum, not waste
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 1)],
-                          [_app(choices=(0,))])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 1)], [_app(choices=(0,))]
+    )
     adjusted = _answer(inst, [1], [ADJUSTED])
     at_choice = _answer(inst, [0], [1])
     assert _failed(verify(inst, adjusted)) == {"no_waste"}

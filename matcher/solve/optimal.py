@@ -2,8 +2,10 @@
 
 Contract: `solve_optimal(instance, adjustment, objective)` returns a `Solution` that is
 lexicographically optimal for the stages in the order `objective` (default `STAGES`, the
-contract's) on the canonical network of docs/engine.md, with `proof["stages"]` holding
-each stage's name, value and node potentials in solve order.
+contract's) on the canonical network of docs/engine.md, with `proof["stages"]` holding one
+entry per solve, in solve order: the stage names, their weights, their values and the node
+potentials (adjacent stages of 0/-1 costs are merged in pairs with lexicographically safe
+weights [W, 1]).
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
@@ -35,6 +37,9 @@ from matcher.solve.network import (
 from matcher.solve.potentials import residual_potentials
 
 METHOD = "lexicographic min-cost flow"
+
+#: The stages whose arc costs are all 0 or -1 (docs/engine.md's table).
+UNIT_STAGES = frozenset(STAGES) - {"priority_order"}
 
 
 class StageFailure(RuntimeError):
@@ -84,6 +89,56 @@ def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64) -> I64:
     return flow
 
 
+#: Costs of OR-Tools' min-cost flow are multiplied by about the node count inside; merged
+#: weights stay below this bound after that scaling (far from int64's 2^63).
+COST_LIMIT = 2**62
+
+
+def is_unit(cost: I64) -> bool:
+    """Whether every arc cost is 0 or -1 (every stage except priority_order)."""
+    return bool(((cost == 0) | (cost == -1)).all())
+
+
+def solve_groups(order: Sequence[str]) -> list[list[str]]:
+    """The stages of `order` in solves: adjacent unit-cost stages paired, in order.
+
+    Walking the order, a stage of 0/-1 costs is paired with the next one when that one is
+    too; any other stage (priority_order) is solved alone.
+    """
+    groups: list[list[str]] = []
+    k = 0
+    while k < len(order):
+        pair = order[k : k + 2]
+        if len(pair) == 2 and all(name in UNIT_STAGES for name in pair):
+            groups.append(list(pair))
+            k += 2
+        else:
+            groups.append([order[k]])
+            k += 1
+    return groups
+
+
+def merge_weights(n_nodes: int, costs: Sequence[I64], lo: I64, hi: I64) -> list[int] | None:
+    """Lexicographically safe weights [W, 1] for two stages' costs on bounds [lo, hi].
+
+    W = 1 + R_b with R_b = sum of |c_b| * (hi - lo): an upper bound on how much stage b's
+    total can vary between flows within the bounds, so that one unit of stage a outweighs
+    any change of stage b: every optimum of W*c_a + c_b is lexicographically optimal for
+    (a, b), and its optimal face is the lexicographic face. A single stage gets [1].
+    None when the merged costs, scaled by OR-Tools (about the node count), could
+    approach int64's limit, or when a stage is not of 0/-1 costs.
+    """
+    if len(costs) == 1:
+        return [1]
+    if len(costs) != 2 or not all(is_unit(c) for c in costs):
+        return None
+    r_b = int((np.abs(costs[1]) * (hi - lo)).sum())
+    w = 1 + r_b
+    if (w + 1) * (n_nodes + 1) >= COST_LIMIT:
+        return None
+    return [w, 1]
+
+
 def decode_flow(net: Network, instance: Instance, flow: I64) -> tuple[I64, I64]:
     """Host and rank code per applicant from the arc flows (engine.md's hand-out rule).
 
@@ -117,10 +172,13 @@ def solve_optimal(
     """Solve the lexicographic policy exactly, stage by stage, in the order `objective`.
 
     Steps: check the order (`check_objective`); build the network (adjustment nodes split
-    by choices when the order needs it); then, for each stage in order: min-cost flow
-    with that stage's costs within the current bounds; potentials from the residual
-    graph; arcs with positive reduced cost are fixed at their lower bound, negative at
-    their upper bound. The flow of the last stage is decoded into hosts and ranks.
+    by choices when the order needs it); group the stages into solves (`solve_groups`:
+    adjacent stages of 0/-1 costs in pairs); then, for each solve in order: weights
+    (`merge_weights`: [W, 1] with W = 1 + R_b on the current bounds, or the two stages
+    one by one when W would be unsafe for int64); min-cost flow with the weighted costs
+    within the current bounds; potentials from the residual graph; arcs with positive
+    reduced cost are fixed at their lower bound, negative at their upper bound. The flow
+    of the last solve is decoded into hosts and ranks.
 
     Raises
     ------
@@ -142,25 +200,43 @@ def solve_optimal(
     values: dict[str, int] = {}
     flow = lo
     pi: I64 | None
-    for name in order:
-        cost = stage_costs(net, instance, name)
-        if stages and not cost[hi > lo].any():
-            # Nothing open costs anything: the current flow is optimal, with pi = 0
-            # (open arcs have rc = 0, fixed arcs satisfy slackness trivially).
-            pi = np.zeros(net.n_nodes, dtype=np.int64)
+    for names in solve_groups(order):
+        costs = {name: stage_costs(net, instance, name) for name in names}
+        weights = merge_weights(net.n_nodes, [costs[name] for name in names], lo, hi)
+        if weights is None:  # not safe to merge (never at realistic sizes): one by one
+            groups = [[name] for name in names]
+            weight_lists = [[1] for _ in names]
         else:
-            try:
-                flow = min_cost_flow_within(net, lo, hi, cost)
-            except StageFailure as exc:
-                return _failed(n, exc.status, f"stage {name}: {exc}")
-            pi = residual_potentials(net.n_nodes, net.tail, net.head, cost, flow, lo, hi)
-        if pi is None:
-            return _failed(n, SolveStatus.ERROR, f"stage {name}: negative residual cycle")
-        value = -int((cost * flow).sum()) + pre_values[name]
-        values[name] = value
-        stages.append({"name": name, "value": value, "potentials": pi})
-        reduced = cost + pi[net.tail] - pi[net.head]
-        lo, hi = np.where(reduced < 0, hi, lo), np.where(reduced > 0, lo, hi)
+            groups, weight_lists = [names], [weights]
+        for group, wts in zip(groups, weight_lists, strict=True):
+            cost = np.zeros_like(net.cap)
+            for name, w in zip(group, wts, strict=True):
+                cost += w * costs[name]
+            label = "+".join(group)
+            if stages and not cost[hi > lo].any():
+                # Nothing open costs anything: the current flow is optimal, with pi = 0
+                # (open arcs have rc = 0, fixed arcs satisfy slackness trivially).
+                pi = np.zeros(net.n_nodes, dtype=np.int64)
+            else:
+                try:
+                    flow = min_cost_flow_within(net, lo, hi, cost)
+                except StageFailure as exc:
+                    return _failed(n, exc.status, f"stage {label}: {exc}")
+                pi = residual_potentials(net.n_nodes, net.tail, net.head, cost, flow, lo, hi)
+            if pi is None:
+                return _failed(n, SolveStatus.ERROR, f"stage {label}: negative residual cycle")
+            group_values = [-int((costs[name] * flow).sum()) + pre_values[name] for name in group]
+            values.update(zip(group, group_values, strict=True))
+            stages.append(
+                {
+                    "names": list(group),
+                    "weights": list(wts),
+                    "values": group_values,
+                    "potentials": pi,
+                }
+            )
+            reduced = cost + pi[net.tail] - pi[net.head]
+            lo, hi = np.where(reduced < 0, hi, lo), np.where(reduced > 0, lo, hi)
     host, rank = decode_flow(net, instance, flow)
     return Solution(
         status=SolveStatus.OPTIMAL,

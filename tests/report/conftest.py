@@ -373,7 +373,12 @@ def build_result() -> RunResult:
         proof={
             "method": "lexicographic min-cost flow",
             "stages": [
-                {"name": "placed_at_choice", "value": 6, "potentials": np.arange(7, dtype=np.int64)}
+                {
+                    "names": ["placed_at_choice"],
+                    "weights": [1],
+                    "values": [6],
+                    "potentials": np.arange(7, dtype=np.int64),
+                }
             ],
         },
         verification={"ok": True, "checks": ["capacity", "quota"], "duals": np.zeros(3)},

@@ -85,18 +85,36 @@ def assert_certificate(inst: Instance, sol: Solution, adjustment: bool = True) -
     )
     assert np.array_equal(balance.astype(np.int64), net.supply), "conservation"
     stages = sol.proof["stages"]
-    assert [s["name"] for s in stages] == list(STAGES)
+    assert proof_names(sol) == list(STAGES)
     lo = np.zeros_like(net.cap)
     hi = net.cap.copy()
     for stage in stages:
+        names, weights, label = stage["names"], stage["weights"], "+".join(stage["names"])
         pi = stage["potentials"]
         assert pi.dtype == np.int64 and pi.shape == (net.n_nodes,)
-        assert (lo <= flow).all() and (flow <= hi).all(), stage["name"]
-        cost = stage_costs(net, inst, stage["name"])
+        assert (lo <= flow).all() and (flow <= hi).all(), label
+        costs = [stage_costs(net, inst, name) for name in names]
+        # lexicographically safe: one unit of a stage outweighs any change of the later ones
+        spread = [int((np.abs(c) * (hi - lo)).sum()) for c in costs]
+        assert weights[-1] >= 1, label
+        for k in range(len(names) - 1):
+            later = sum(w * r for w, r in zip(weights[k + 1 :], spread[k + 1 :], strict=True))
+            assert weights[k] > later, label
+        cost = sum((w * c for w, c in zip(weights, costs, strict=True)), np.zeros_like(net.cap))
         rc = cost + pi[net.tail] - pi[net.head]
-        assert (flow[rc > 0] == lo[rc > 0]).all(), stage["name"]
-        assert (flow[rc < 0] == hi[rc < 0]).all(), stage["name"]
+        assert (flow[rc > 0] == lo[rc > 0]).all(), label
+        assert (flow[rc < 0] == hi[rc < 0]).all(), label
         lo, hi = np.where(rc < 0, hi, lo), np.where(rc > 0, lo, hi)
+
+
+def proof_names(sol: Solution) -> list[str]:
+    """The stage names of `optimal`'s proof, one solve after the other."""
+    return [name for stage in sol.proof["stages"] for name in stage["names"]]
+
+
+def proof_values(sol: Solution) -> list[int]:
+    """The stage values of `optimal`'s proof, one solve after the other."""
+    return [value for stage in sol.proof["stages"] for value in stage["values"]]
 
 
 def recount(inst: Instance, sol: Solution) -> dict[str, int]:
@@ -162,8 +180,12 @@ def reference_sequential(
                 continue
             best = -1
             for j in range(inst.n_hosts):
-                ok = (inst.host_track[j] == inst.track[i] and inst.host_fields[j, f]
-                      and j not in inst.choices[i] and room_h[j] > 0)
+                ok = (
+                    inst.host_track[j] == inst.track[i]
+                    and inst.host_fields[j, f]
+                    and j not in inst.choices[i]
+                    and room_h[j] > 0
+                )
                 if ok and (best < 0 or room_h[j] > room_h[best]):
                     best = j
             if best >= 0:

@@ -11,7 +11,15 @@ from matcher.solve import solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
 from matcher.solve.network import build_network
 from matcher.solve.optimal import solve_optimal
-from tests.solve.checks import assert_certificate, assert_feasible, make_instance, recount
+from matcher.verify import verify
+from tests.solve.checks import (
+    assert_certificate,
+    assert_feasible,
+    make_instance,
+    proof_names,
+    proof_values,
+    recount,
+)
 from tests.solve.gaps import gappy_instances
 from tests.solve.instances import random_instance
 from tests.strategies import CI
@@ -57,8 +65,11 @@ def test_adjustment_to_fitting_host_not_among_choices():
     # A takes h0; B (wants h0 too, accepts adjustment, field 0) cannot; h1 trains field
     # 0 and h2 does not: B is adjusted to h1. C refuses adjustment: stays unplaced.
     inst = make_instance(
-        [[0], [0], [0]], [1, 1, 1], field=[0, 0, 0],
-        host_fields=[[True], [True], [False]], accepts=[False, True, False],
+        [[0], [0], [0]],
+        [1, 1, 1],
+        field=[0, 0, 0],
+        host_fields=[[True], [True], [False]],
+        accepts=[False, True, False],
     )
     sol = solve_optimal(inst)
     assert list(sol.host) == [0, 1, -1]
@@ -109,7 +120,7 @@ def test_invariants_and_certificate(inst):
         assert sol.status == SolveStatus.OPTIMAL
         assert_feasible(inst, sol, adjustment)
         assert sol.objective == recount(inst, sol)
-        assert [s["value"] for s in sol.proof["stages"]] == vector(sol)
+        assert proof_values(sol) == vector(sol)
         assert_certificate(inst, sol, adjustment)
 
 
@@ -147,3 +158,38 @@ def test_stage_without_open_costs_is_skipped_soundly():
     assert_certificate(inst, sol)
     assert sol.objective == recount(inst, sol)
     assert sol.objective["placed_at_choice"] == 2
+
+
+def test_default_order_needs_four_solves():
+    # adjacent stages of 0/-1 costs are merged in pairs with safe weights [W, 1]:
+    # (placed_at_choice, priority_placed_at_choice), (first_choice, second_choice),
+    # (adjusted, priority_adjusted), then priority_order alone
+    inst = random_instance(2000, 3, prearranged=0.01)
+    sol = solve_optimal(inst)
+    stages = sol.proof["stages"]
+    assert [s["names"] for s in stages] == [
+        list(STAGES[0:2]),
+        list(STAGES[2:4]),
+        list(STAGES[4:6]),
+        [STAGES[6]],
+    ]
+    assert proof_names(sol) == list(STAGES)
+    assert [len(s["weights"]) for s in stages] == [2, 2, 2, 1]
+    assert all(s["weights"][-1] == 1 and s["weights"][0] > 1 for s in stages[:3])
+    assert_certificate(inst, sol)
+    assert sol.objective == recount(inst, sol)
+
+
+def test_unsafe_merge_falls_back_to_one_solve_per_stage(monkeypatch):
+    # when W could overflow OR-Tools' scaled costs, the stages are solved one by one
+    import matcher.solve.optimal as optimal
+
+    inst = random_instance(500, 4, prearranged=0.01)
+    merged = solve_optimal(inst)
+    monkeypatch.setattr(optimal, "COST_LIMIT", 1)
+    alone = solve_optimal(inst)
+    assert [s["names"] for s in alone.proof["stages"]] == [[name] for name in STAGES]
+    assert all(s["weights"] == [1] for s in alone.proof["stages"])
+    assert alone.objective == merged.objective
+    assert_certificate(inst, alone)
+    assert verify(inst, alone).ok
