@@ -1,11 +1,18 @@
-"""The default mechanism: staged lexicographic min-cost flow with a dual certificate.
+"""The default mechanism: lexicographic min-cost flow with a stage-by-stage dual certificate.
 
 Contract: `solve_optimal(instance, adjustment, objective)` returns a `Solution` that is
 lexicographically optimal for the stages in the order `objective` (default `STAGES`, the
 contract's) on the canonical network of docs/engine.md, with `proof["stages"]` holding one
-entry per solve, in solve order: the stage names, their weights, their values and the node
-potentials (adjacent stages of 0/-1 costs are merged in pairs with lexicographically safe
-weights [W, 1]).
+entry per stage or per merged pair of stages, in order: the stage names, their weights,
+their values and the node potentials that prove it.
+
+How (docs/engine.md, "Fast path"): one OR-Tools solve with a weighted sum of all the stages
+(heuristic weights, as large as int64 allows), then each stage is certified in turn on the
+face the earlier ones leave: Bellman–Ford potentials of the residual graph for that
+stage's costs alone, which exist exactly when the flow is optimal for it. The first stage
+that fails (the weights were not large enough for this instance) and the stages after it
+are solved the exact staged way (`solve_staged`): adjacent 0/-1 stages merged in pairs
+with lexicographically safe weights, one OR-Tools solve per pair.
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
@@ -17,10 +24,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from ortools.graph.python import min_cost_flow
 
 from matcher.model import check_objective
 from matcher.solve.base import ADJUSTED, STAGES, UNPLACED, Instance, Solution, SolveStatus
+from matcher.solve.mcf import StageFailure, min_cost_flow_within
 from matcher.solve.network import (
     ADJUST_HOST,
     CHOICE,
@@ -40,53 +47,6 @@ METHOD = "lexicographic min-cost flow"
 
 #: The stages whose arc costs are all 0 or -1 (docs/engine.md's table).
 UNIT_STAGES = frozenset(STAGES) - {"priority_order"}
-
-
-class StageFailure(RuntimeError):
-    """A stage could not be solved to optimality (carries the status to report)."""
-
-    def __init__(self, status: SolveStatus, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64) -> I64:
-    """Find an optimal flow of `net` with arc bounds [lo, hi] and costs `cost`.
-
-    Lower bounds are shifted into the supplies; arcs with lo == hi are left out of the
-    OR-Tools model (their flow is fixed).
-
-    Raises
-    ------
-    StageFailure
-        When OR-Tools does not report OPTIMAL.
-    """
-    supply = net.supply.copy()
-    supply -= np.bincount(net.tail, weights=lo, minlength=net.n_nodes).astype(np.int64)
-    supply += np.bincount(net.head, weights=lo, minlength=net.n_nodes).astype(np.int64)
-    open_arcs = np.flatnonzero(hi > lo)
-    # Renumber the nodes still in play (an open arc or a supply) so later, mostly
-    # fixed stages hand OR-Tools a small graph.
-    live = np.zeros(net.n_nodes, dtype=bool)
-    live[net.tail[open_arcs]] = True
-    live[net.head[open_arcs]] = True
-    live |= supply != 0
-    number = np.cumsum(live, dtype=np.int64) - 1
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(
-        number[net.tail[open_arcs]].astype(np.int32),
-        number[net.head[open_arcs]].astype(np.int32),
-        (hi - lo)[open_arcs],
-        cost[open_arcs],
-    )
-    smcf.set_nodes_supplies(np.arange(int(live.sum()), dtype=np.int32), supply[live])
-    status = smcf.solve()
-    if status != smcf.OPTIMAL:
-        kind = SolveStatus.INFEASIBLE if status == smcf.INFEASIBLE else SolveStatus.ERROR
-        raise StageFailure(kind, f"OR-Tools min-cost flow returned {status!r}")
-    flow = lo.copy()
-    flow[open_arcs] += np.asarray(smcf.flows(np.arange(open_arcs.shape[0], dtype=np.int32)))
-    return flow
 
 
 #: Costs of OR-Tools' min-cost flow are multiplied by about the node count inside; merged
@@ -166,27 +126,146 @@ def decode_flow(net: Network, instance: Instance, flow: I64) -> tuple[I64, I64]:
     return host, rank
 
 
+class Face:
+    """The arc bounds [lo, hi] of the flows still optimal, and the proof so far.
+
+    `certify` adds one proof entry for a flow and a (weighted) cost: potentials of the
+    residual graph, the stage values, then the bounds restricted to the optimal face
+    (arcs with positive reduced cost fixed at lo, negative at hi; docs/engine.md step 3).
+    """
+
+    def __init__(self, net: Network, instance: Instance, pre_values: dict[str, int]) -> None:
+        self.net = net
+        self.instance = instance
+        self.pre_values = pre_values
+        self.lo = np.zeros_like(net.cap)
+        self.hi = net.cap.copy()
+        self.stages: list[dict[str, Any]] = []
+        self.values: dict[str, int] = {}
+        self.costs: dict[str, I64] = {}
+        # Every simple path of the network has at most 2 arcs per node that is not an
+        # applicant (an applicant node only touches those): Bellman–Ford's bound.
+        self.max_rounds = 2 * (net.n_nodes - net.free.shape[0]) + 2
+        self.applicants = np.zeros(net.n_nodes, dtype=bool)
+        self.applicants[net.applicant_node[net.free]] = True
+
+    def cost(self, name: str) -> I64:
+        """Arc costs of stage `name` (computed once)."""
+        if name not in self.costs:
+            self.costs[name] = stage_costs(self.net, self.instance, name)
+        return self.costs[name]
+
+    def open_cost_free(self, cost: I64) -> bool:
+        """Whether no open arc (lo < hi) costs anything."""
+        return not cost[self.hi > self.lo].any()
+
+    def certify(self, names: Sequence[str], weights: Sequence[int], flow: I64) -> bool:
+        """Prove `flow` optimal for the weighted stages on the face and restrict the face.
+
+        False (and nothing recorded) when the residual graph has a negative cycle: the
+        flow is not optimal for these stages on this face.
+        """
+        net = self.net
+        cost = np.zeros_like(net.cap)
+        for name, w in zip(names, weights, strict=True):
+            cost += w * self.cost(name)
+        if self.open_cost_free(cost):
+            # the current flow is optimal with pi = 0: open arcs have rc = 0, fixed arcs
+            # satisfy slackness trivially
+            pi: I64 | None = np.zeros(net.n_nodes, dtype=np.int64)
+        else:
+            pi = residual_potentials(
+                net.n_nodes,
+                net.tail,
+                net.head,
+                cost,
+                flow,
+                self.lo,
+                self.hi,
+                self.max_rounds,
+                inner=self.applicants,
+            )
+        if pi is None:
+            return False
+        got = [-int((self.cost(name) * flow).sum()) + self.pre_values[name] for name in names]
+        self.values.update(zip(names, got, strict=True))
+        self.stages.append(
+            {"names": list(names), "weights": list(weights), "values": got, "potentials": pi}
+        )
+        reduced = cost + pi[net.tail] - pi[net.head]
+        self.lo, self.hi = (
+            np.where(reduced < 0, self.hi, self.lo),
+            np.where(reduced > 0, self.lo, self.hi),
+        )
+        return True
+
+
+#: Weight ratios tried for the combined solve, largest first (see `combined_weights`).
+RATIOS = (16, 8, 4)
+
+
+def combined_weights(costs: Sequence[I64], n_nodes: int) -> list[int] | None:
+    """Weights for one solve of several stages' weighted sum, the first stage heaviest.
+
+    Heuristic, not a proof: the last stage weighs 1, and each earlier stage `c` times the
+    largest cost an arc can have in the weighted sum of the stages after it, plus 1, for
+    the largest ratio `c` in `RATIOS` that keeps the weighted costs, scaled by OR-Tools
+    (about the node count), below `COST_LIMIT`. With such weights one applicant's gain in
+    a stage outweighs anything one applicant can change in the later ones; exchanges
+    along longer paths may still trade a stage for later ones, which the stage-by-stage
+    certificate then detects. None when no ratio fits.
+    """
+    peaks = [int(np.abs(c).max(initial=0)) for c in costs]
+    for ratio in RATIOS:
+        weights = [1]
+        peak = peaks[-1]
+        for k in range(len(costs) - 2, -1, -1):
+            w = ratio * peak + 1
+            weights.append(w)
+            peak += w * peaks[k]
+        if peak * (n_nodes + 1) < COST_LIMIT:
+            return weights[::-1]
+    return None
+
+
 def solve_optimal(
     instance: Instance, adjustment: bool = True, objective: Sequence[str] = STAGES
 ) -> Solution:
-    """Solve the lexicographic policy exactly, stage by stage, in the order `objective`.
+    """Solve the lexicographic policy exactly, in the order `objective`: fast path first.
 
     Steps: check the order (`check_objective`); build the network (adjustment nodes split
-    by choices when the order needs it); group the stages into solves (`solve_groups`:
-    adjacent stages of 0/-1 costs in pairs); then, for each solve in order: weights
-    (`merge_weights`: [W, 1] with W = 1 + R_b on the current bounds, or the two stages
-    one by one when W would be unsafe for int64); min-cost flow with the weighted costs
-    within the current bounds; potentials from the residual graph; arcs with positive
-    reduced cost are fixed at their lower bound, negative at their upper bound. The flow
-    of the last solve is decoded into hosts and ranks.
+    by choices when the order needs it); one min-cost flow with `combined_weights` of all
+    the stages; then certify the stages one by one on the shrinking face (`Face.certify`,
+    weights [1] each). From the first stage whose certificate fails, `_staged` solves the
+    rest exactly. The flow is decoded into hosts and ranks.
 
     Raises
     ------
     ObjectiveOrderError
         `objective` is not an order of `STAGES` with priority_order last.
     """
+    return _solve(instance, adjustment, check_objective(objective), fast=True)
+
+
+def solve_staged(
+    instance: Instance, adjustment: bool = True, objective: Sequence[str] = STAGES
+) -> Solution:
+    """The same answer's exact staged solve alone: one OR-Tools solve per pair of stages.
+
+    Steps: `_staged` from the start (adjacent stages of 0/-1 costs merged in pairs with
+    `merge_weights`: [W, 1], W = 1 + R_b on the current bounds, or one by one when W would
+    be unsafe for int64). The fallback of `solve_optimal`, and its second method in tests.
+
+    Raises
+    ------
+    ObjectiveOrderError
+        `objective` is not an order of `STAGES` with priority_order last.
+    """
+    return _solve(instance, adjustment, check_objective(objective), fast=False)
+
+
+def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: bool) -> Solution:
     n = instance.n
-    order = check_objective(objective)
     try:
         net = build_network(instance, adjustment, by_choices=adjustment_by_choices(order))
     except OvercommittedError as exc:
@@ -194,57 +273,68 @@ def solve_optimal(
     pre_values = stage_values(
         instance, np.where(instance.prearranged >= 0, prearranged_ranks(instance), UNPLACED)
     )
-    lo = np.zeros_like(net.cap)
-    hi = net.cap.copy()
-    stages: list[dict[str, Any]] = []
-    values: dict[str, int] = {}
-    flow = lo
-    pi: I64 | None
-    for names in solve_groups(order):
-        costs = {name: stage_costs(net, instance, name) for name in names}
-        weights = merge_weights(net.n_nodes, [costs[name] for name in names], lo, hi)
-        if weights is None:  # not safe to merge (never at realistic sizes): one by one
-            groups = [[name] for name in names]
-            weight_lists = [[1] for _ in names]
-        else:
-            groups, weight_lists = [names], [weights]
-        for group, wts in zip(groups, weight_lists, strict=True):
-            cost = np.zeros_like(net.cap)
-            for name, w in zip(group, wts, strict=True):
-                cost += w * costs[name]
-            label = "+".join(group)
-            if stages and not cost[hi > lo].any():
-                # Nothing open costs anything: the current flow is optimal, with pi = 0
-                # (open arcs have rc = 0, fixed arcs satisfy slackness trivially).
-                pi = np.zeros(net.n_nodes, dtype=np.int64)
-            else:
-                try:
-                    flow = min_cost_flow_within(net, lo, hi, cost)
-                except StageFailure as exc:
-                    return _failed(n, exc.status, f"stage {label}: {exc}")
-                pi = residual_potentials(net.n_nodes, net.tail, net.head, cost, flow, lo, hi)
-            if pi is None:
-                return _failed(n, SolveStatus.ERROR, f"stage {label}: negative residual cycle")
-            group_values = [-int((costs[name] * flow).sum()) + pre_values[name] for name in group]
-            values.update(zip(group, group_values, strict=True))
-            stages.append(
-                {
-                    "names": list(group),
-                    "weights": list(wts),
-                    "values": group_values,
-                    "potentials": pi,
-                }
-            )
-            reduced = cost + pi[net.tail] - pi[net.head]
-            lo, hi = np.where(reduced < 0, hi, lo), np.where(reduced > 0, lo, hi)
+    face = Face(net, instance, pre_values)
+    flow = face.lo
+    pending = list(order)
+    try:
+        if fast:
+            flow, pending = _combined(face, pending)
+        if pending:
+            flow = _staged(face, pending, flow)
+    except StageFailure as exc:
+        return _failed(n, exc.status, str(exc))
     host, rank = decode_flow(net, instance, flow)
     return Solution(
         status=SolveStatus.OPTIMAL,
         host=host.astype(np.int32),
         rank=rank.astype(np.int32),
-        objective=values,
-        proof={"method": METHOD, "stages": stages},
+        objective=face.values,
+        proof={"method": METHOD, "stages": face.stages},
     )
+
+
+def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
+    """One solve of all `pending` stages' weighted sum, certified stage by stage.
+
+    Returns the flow and the stages left uncertified (empty when all passed).
+    """
+    open_arcs = face.hi > face.lo
+    weights = combined_weights([face.cost(name)[open_arcs] for name in pending], face.net.n_nodes)
+    if weights is None:
+        return face.lo, pending
+    cost = np.zeros_like(face.net.cap)
+    for name, w in zip(pending, weights, strict=True):
+        cost += w * face.cost(name)
+    flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
+    for k, name in enumerate(pending):
+        if not face.certify([name], [1], flow):
+            return flow, pending[k:]
+    return flow, []
+
+
+def _staged(face: Face, pending: list[str], flow: I64) -> I64:
+    """Solve `pending` exactly on the face, one solve per merged pair (or stage).
+
+    Raises
+    ------
+    StageFailure
+        OR-Tools failed, or an optimal flow's residual graph had a negative cycle.
+    """
+    for names in solve_groups(pending):
+        costs = [face.cost(name) for name in names]
+        weights = merge_weights(face.net.n_nodes, costs, face.lo, face.hi)
+        # not safe to merge (never at realistic sizes): one by one
+        plan = [(names, weights)] if weights is not None else [([x], [1]) for x in names]
+        for group, wts in plan:
+            cost = np.zeros_like(face.net.cap)
+            for name, w in zip(group, wts, strict=True):
+                cost += w * face.cost(name)
+            if not (face.stages and face.open_cost_free(cost)):
+                flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
+            if not face.certify(group, wts, flow):
+                label = "+".join(group)
+                raise StageFailure(SolveStatus.ERROR, f"stage {label}: negative residual cycle")
+    return flow
 
 
 def _failed(n: int, status: SolveStatus, message: str) -> Solution:

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from matcher.solve import solve
+from matcher.solve import optimal, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
 from matcher.solve.network import build_network
-from matcher.solve.optimal import solve_optimal
+from matcher.solve.optimal import solve_optimal, solve_staged
 from matcher.verify import verify
 from tests.solve.checks import (
     assert_certificate,
@@ -160,12 +160,12 @@ def test_stage_without_open_costs_is_skipped_soundly():
     assert sol.objective["placed_at_choice"] == 2
 
 
-def test_default_order_needs_four_solves():
+def test_staged_method_needs_four_solves():
     # adjacent stages of 0/-1 costs are merged in pairs with safe weights [W, 1]:
     # (placed_at_choice, priority_placed_at_choice), (first_choice, second_choice),
     # (adjusted, priority_adjusted), then priority_order alone
     inst = random_instance(2000, 3, prearranged=0.01)
-    sol = solve_optimal(inst)
+    sol = solve_staged(inst)
     stages = sol.proof["stages"]
     assert [s["names"] for s in stages] == [
         list(STAGES[0:2]),
@@ -180,16 +180,65 @@ def test_default_order_needs_four_solves():
     assert sol.objective == recount(inst, sol)
 
 
-def test_unsafe_merge_falls_back_to_one_solve_per_stage(monkeypatch):
-    # when W could overflow OR-Tools' scaled costs, the stages are solved one by one
-    import matcher.solve.optimal as optimal
+def count_solves(monkeypatch) -> list[int]:
+    """Count OR-Tools solves made through `optimal.min_cost_flow_within`."""
+    calls: list[int] = []
+    real = optimal.min_cost_flow_within
 
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(optimal, "min_cost_flow_within", counted)
+    return calls
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_fast_path_one_solve_then_a_certificate_per_stage(monkeypatch, seed):
+    # one weighted solve of all seven stages, then each stage proved on its own face
+    inst = random_instance(2000, seed, prearranged=0.01)
+    calls = count_solves(monkeypatch)
+    sol = solve_optimal(inst)
+    assert len(calls) == 1
+    assert [s["names"] for s in sol.proof["stages"]] == [[name] for name in STAGES]
+    assert all(s["weights"] == [1] for s in sol.proof["stages"])
+    assert_certificate(inst, sol)
+    assert verify(inst, sol).ok
+    assert sol.objective == solve_staged(inst).objective
+
+
+def test_weights_too_small_fall_back_to_the_staged_solve(monkeypatch):
+    # with every stage weighing 1 the weighted solve trades the first stages for the
+    # priority order; the certificate catches the first stage that is not optimal and
+    # the staged method solves it and the rest, to the same optimum
+    inst = random_instance(2000, 5, prearranged=0.01)
+    monkeypatch.setattr(optimal, "RATIOS", (0,))
+    calls = count_solves(monkeypatch)
+    sol = solve_optimal(inst)
+    names = [s["names"] for s in sol.proof["stages"]]
+    assert len(calls) > 1 and len(names) < len(STAGES)  # some stages came from merged solves
+    assert proof_names(sol) == list(STAGES)
+    assert_certificate(inst, sol)
+    assert verify(inst, sol).ok
+    assert sol.objective == solve_staged(inst).objective
+
+
+def test_no_weights_fit_means_the_staged_solve(monkeypatch):
     inst = random_instance(500, 4, prearranged=0.01)
-    merged = solve_optimal(inst)
-    monkeypatch.setattr(optimal, "COST_LIMIT", 1)
+    monkeypatch.setattr(optimal, "COST_LIMIT", 1)  # neither combined nor merged weights fit
     alone = solve_optimal(inst)
     assert [s["names"] for s in alone.proof["stages"]] == [[name] for name in STAGES]
-    assert all(s["weights"] == [1] for s in alone.proof["stages"])
-    assert alone.objective == merged.objective
+    assert alone.objective == solve_staged(inst).objective
     assert_certificate(inst, alone)
     assert verify(inst, alone).ok
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_and_staged_methods_agree_in_any_order(seed):
+    # a second exact method: equal stage values, both certified, for random stage orders
+    rng = np.random.default_rng(seed)
+    inst = random_instance(300, seed, n_hosts=12, n_groups=6, prearranged=0.02)
+    order = [*rng.permutation(STAGES[:-1]).tolist(), STAGES[-1]]
+    fast, staged = solve_optimal(inst, objective=order), solve_staged(inst, objective=order)
+    assert fast.objective == staged.objective
+    assert verify(inst, fast, objective=order).ok and verify(inst, staged, objective=order).ok

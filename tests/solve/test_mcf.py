@@ -1,0 +1,89 @@
+"""The OR-Tools call: the network split into independent parts gives the whole's optimum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.solve.mcf import min_cost_flow_within, parts
+from matcher.solve.network import (
+    ADJUST_HOST,
+    GROUP_APPLICANT,
+    HOST_SINK,
+    SOURCE_GROUP,
+    SOURCE_SINK,
+    build_network,
+    stage_costs,
+)
+from matcher.solve.optimal import solve_staged
+from tests.solve.instances import random_instance
+
+
+def test_parts_are_the_tracks():
+    inst = random_instance(3000, 1)
+    net = build_network(inst)
+    label = parts(net)
+    assert label[net.source] == -1 and label[net.sink] == -1
+    host_label = label[net.host_node0 + np.arange(inst.n_hosts)]
+    group_label = label[1 + np.arange(inst.group_cap.shape[0])]
+    for t in (0, 1):
+        hosts = host_label[(inst.host_track == t) & (inst.host_cap > 0)]
+        assert np.unique(hosts).size == 1
+    assert np.unique(host_label[inst.host_cap > 0]).size == 2
+    # every applicant is in its group's part, and its group in its track's part
+    ga = np.flatnonzero(net.kind == GROUP_APPLICANT)
+    assert (label[net.head[ga]] == label[net.tail[ga]]).all()
+    track_label = {int(inst.track[i]): int(label[net.applicant_node[i]]) for i in range(50)}
+    assert len(set(track_label.values())) == 2
+    assert set(np.unique(group_label).tolist()) <= set(track_label.values())
+    # an arc never joins two parts (S and T aside)
+    a, b = label[net.tail], label[net.head]
+    inner = (a >= 0) & (b >= 0)
+    assert (a[inner] == b[inner]).all()
+    assert not np.isin(net.kind[~inner], [GROUP_APPLICANT, ADJUST_HOST]).any()
+    assert set(net.kind[~inner].tolist()) <= {SOURCE_GROUP, HOST_SINK, SOURCE_SINK}
+
+
+def cost_of(flow, cost):
+    return int((flow * cost).sum())
+
+
+def feasible(net, flow, lo, hi):
+    assert ((flow >= lo) & (flow <= hi)).all()
+    balance = np.bincount(net.tail, weights=flow, minlength=net.n_nodes) - np.bincount(
+        net.head, weights=flow, minlength=net.n_nodes
+    )
+    assert (balance == net.supply).all()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_split_equals_whole(seed):
+    inst = random_instance(1500, seed, prearranged=0.02)
+    net = build_network(inst)
+    lo, hi = np.zeros_like(net.cap), net.cap.copy()
+    for stage in ("placed_at_choice", "priority_order"):
+        cost = stage_costs(net, inst, stage)
+        split = min_cost_flow_within(net, lo, hi, cost)
+        whole = min_cost_flow_within(net, lo, hi, cost, split=False)
+        feasible(net, split, lo, hi)
+        assert cost_of(split, cost) == cost_of(whole, cost)
+
+
+def test_split_on_a_face_with_lower_bounds():
+    # after the first stages some arcs are fixed at their upper bound: lower bounds
+    # shift into the parts' supplies
+    inst = random_instance(1500, 7)
+    net = build_network(inst)
+    sol = solve_staged(inst)
+    pi = sol.proof["stages"][0]["potentials"]
+    cost0 = stage_costs(net, inst, "placed_at_choice") * sol.proof["stages"][0]["weights"][0]
+    cost0 = cost0 + stage_costs(net, inst, "priority_placed_at_choice")
+    reduced = cost0 + pi[net.tail] - pi[net.head]
+    lo = np.where(reduced < 0, net.cap, 0)
+    hi = np.where(reduced > 0, 0, net.cap)
+    assert (lo > 0).any()
+    cost = stage_costs(net, inst, "priority_order")
+    split = min_cost_flow_within(net, lo, hi, cost)
+    whole = min_cost_flow_within(net, lo, hi, cost, split=False)
+    feasible(net, split, lo, hi)
+    assert cost_of(split, cost) == cost_of(whole, cost)
