@@ -7,16 +7,27 @@ apart into independent parts once S and T are set aside (one per track: groups, 
 adjustment nodes of a track only meet applicants of that track); each part is then solved
 on its own with its own S → T arc, which is exact (a flow of the whole is the sum of flows
 of the parts, and costs add up) and cheaper, as OR-Tools' time grows faster than the
-network.
+network. With two cores or more and a large network, the largest part is solved in a
+forked process while this one solves the rest (`PARALLEL_ARCS`); if that process fails,
+its part is solved here instead. Every part's solve is deterministic, so the flow is the
+same either way.
 """
 
 from __future__ import annotations
+
+import multiprocessing
+import os
+import warnings
+from multiprocessing.connection import Connection
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from matcher.solve.base import SolveStatus
 from matcher.solve.network import GROUP_APPLICANT, I64, SOURCE_SINK, Network
+
+#: From this many open arcs, the largest part is solved in a second process.
+PARALLEL_ARCS = 200_000
 
 
 class StageFailure(RuntimeError):
@@ -76,7 +87,7 @@ def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64, *, split: bo
     whole = not split or st.size != 1 or lo[st[0]] != 0 or hi[st[0]] != net.cap[st[0]]
     flow = lo.copy()
     if whole:
-        _solve_part(net, lo, hi, cost, np.arange(net.tail.shape[0]), None, flow)
+        _write(flow, *_solve_part(net, lo, hi, cost, np.arange(net.tail.shape[0]), None))
         return flow
     label = parts(net)
     arc_part = np.maximum(label[net.tail], label[net.head])  # -1 only for S → T
@@ -87,28 +98,102 @@ def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64, *, split: bo
     small = np.int16 if arc_part.max(initial=0) < np.iinfo(np.int16).max else np.int64
     by_part = np.argsort(arc_part.astype(small), kind="stable")
     bounds = np.searchsorted(arc_part[by_part], np.arange(-1, int(arc_part.max()) + 2))
-    for part in range(int(arc_part.max()) + 1):
-        arcs = by_part[bounds[part + 1] : bounds[part + 2]]
-        if arcs.shape[0]:
-            _solve_part(net, lo, hi, cost, arcs, int(members[part + 1]), flow)
+    jobs = [
+        (by_part[bounds[part + 1] : bounds[part + 2]], int(members[part + 1]))
+        for part in range(int(arc_part.max()) + 1)
+        if bounds[part + 2] > bounds[part + 1]
+    ]
+    opened = [int((hi[arcs] > lo[arcs]).sum()) for arcs, _ in jobs]
+    if len(jobs) > 1 and sum(opened) >= PARALLEL_ARCS and _cores() > 1 and _can_fork():
+        largest = int(np.argmax(opened))
+        _solve_in_two(net, lo, hi, cost, jobs[largest], jobs[:largest] + jobs[largest + 1 :], flow)
+    else:
+        for arcs, applicants in jobs:
+            _write(flow, *_solve_part(net, lo, hi, cost, arcs, applicants))
     # S → T carries whoever is left unplaced in every part.
     placed = flow[net.tail == net.source].sum() - flow[st].sum()
     flow[st] = net.supply[net.source] - placed
     return flow
 
 
-def _solve_part(
-    net: Network, lo: I64, hi: I64, cost: I64, arcs: I64, applicants: int | None, flow: I64
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+Job = tuple[I64, int]
+
+
+def _solve_in_two(
+    net: Network, lo: I64, hi: I64, cost: I64, away: Job, here: list[Job], flow: I64
 ) -> None:
-    """Solve the sub-network of `arcs` and write its flows into `flow`.
+    """Solve part `away` in a forked process and the parts `here` in this one."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(net, lo, hi, cost, away, send), daemon=True)
+    with warnings.catch_warnings():  # the child only runs OR-Tools and numpy, no threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process.start()
+    send.close()
+    try:
+        for arcs, applicants in here:
+            _write(flow, *_solve_part(net, lo, hi, cost, arcs, applicants))
+        try:
+            answer = receive.recv()
+        except EOFError:  # the process died without an answer
+            answer = None
+    finally:
+        receive.close()
+        process.join()
+    if answer is None:
+        _write(flow, *_solve_part(net, lo, hi, cost, *away))
+    elif answer[0] == "failed":
+        raise StageFailure(SolveStatus(answer[1]), answer[2])
+    else:
+        _write(flow, answer[1], answer[2])
+
+
+def _child(net: Network, lo: I64, hi: I64, cost: I64, job: Job, send: Connection) -> None:
+    """Solve one part (in the forked process) and send the answer.
+
+    The answer is ("solved", arcs, flows) or ("failed", status, message).
+    """
+    try:
+        send.send(("solved", *_solve_part(net, lo, hi, cost, *job)))
+    except StageFailure as exc:
+        send.send(("failed", exc.status.value, str(exc)))
+    finally:
+        send.close()
+
+
+def _write(flow: I64, arcs: I64, values: I64) -> None:
+    flow[arcs] = values
+
+
+def _solve_part(
+    net: Network, lo: I64, hi: I64, cost: I64, arcs: I64, applicants: int | None
+) -> tuple[I64, I64]:
+    """Solve the sub-network of `arcs`: the open arcs among them and their flows.
 
     With `applicants` (a part of a split network), S and T get ± that many and the part
     its own S → T arc; without, the network's own supplies are used.
+
+    Raises
+    ------
+    StageFailure
+        When OR-Tools does not report OPTIMAL.
     """
     low, up = lo[arcs], hi[arcs]
     open_arcs = np.flatnonzero(up > low)
     if applicants is not None and open_arcs.shape[0] == 0:
-        return  # everything fixed; the caller sets S → T
+        return arcs[:0], low[:0]  # everything fixed; the caller sets S → T
     tail, head = net.tail[arcs].astype(np.int64), net.head[arcs].astype(np.int64)
     n = net.n_nodes
     if applicants is None:
@@ -143,4 +228,4 @@ def _solve_part(
         kind = SolveStatus.INFEASIBLE if status == smcf.INFEASIBLE else SolveStatus.ERROR
         raise StageFailure(kind, f"OR-Tools min-cost flow returned {status!r}")
     got = np.asarray(smcf.flows(np.arange(open_arcs.shape[0], dtype=np.int32)))
-    flow[arcs[open_arcs]] = low[open_arcs] + got
+    return arcs[open_arcs], low[open_arcs] + got

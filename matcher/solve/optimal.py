@@ -132,6 +132,8 @@ class Face:
     `certify` adds one proof entry for a flow and a (weighted) cost: potentials of the
     residual graph, the stage values, then the bounds restricted to the optimal face
     (arcs with positive reduced cost fixed at lo, negative at hi; docs/engine.md step 3).
+    `open` lists the arcs with lo < hi: only they have residual arcs, and only they can
+    still change, so potentials and restrictions look at them alone.
     """
 
     def __init__(self, net: Network, instance: Instance, pre_values: dict[str, int]) -> None:
@@ -140,6 +142,9 @@ class Face:
         self.pre_values = pre_values
         self.lo = np.zeros_like(net.cap)
         self.hi = net.cap.copy()
+        self.open = np.flatnonzero(self.hi > self.lo)
+        self.tail = net.tail.astype(np.int64)
+        self.head = net.head.astype(np.int64)
         self.stages: list[dict[str, Any]] = []
         self.values: dict[str, int] = {}
         self.costs: dict[str, I64] = {}
@@ -155,9 +160,18 @@ class Face:
             self.costs[name] = stage_costs(self.net, self.instance, name)
         return self.costs[name]
 
+    def weighted(self, names: Sequence[str], weights: Sequence[int]) -> I64:
+        """The weighted sum of the stages' arc costs."""
+        if list(weights) == [1]:
+            return self.cost(names[0])
+        cost = np.zeros_like(self.net.cap)
+        for name, w in zip(names, weights, strict=True):
+            cost += w * self.cost(name)
+        return cost
+
     def open_cost_free(self, cost: I64) -> bool:
         """Whether no open arc (lo < hi) costs anything."""
-        return not cost[self.hi > self.lo].any()
+        return not cost[self.open].any()
 
     def certify(self, names: Sequence[str], weights: Sequence[int], flow: I64) -> bool:
         """Prove `flow` optimal for the weighted stages on the face and restrict the face.
@@ -165,25 +179,18 @@ class Face:
         False (and nothing recorded) when the residual graph has a negative cycle: the
         flow is not optimal for these stages on this face.
         """
-        net = self.net
-        cost = np.zeros_like(net.cap)
-        for name, w in zip(names, weights, strict=True):
-            cost += w * self.cost(name)
-        if self.open_cost_free(cost):
+        n_nodes = self.net.n_nodes
+        arcs = self.open
+        tail, head = self.tail[arcs], self.head[arcs]
+        cost = self.weighted(names, weights)[arcs]
+        lo, hi = self.lo[arcs], self.hi[arcs]
+        if not cost.any():
             # the current flow is optimal with pi = 0: open arcs have rc = 0, fixed arcs
             # satisfy slackness trivially
-            pi: I64 | None = np.zeros(net.n_nodes, dtype=np.int64)
+            pi: I64 | None = np.zeros(n_nodes, dtype=np.int64)
         else:
             pi = residual_potentials(
-                net.n_nodes,
-                net.tail,
-                net.head,
-                cost,
-                flow,
-                self.lo,
-                self.hi,
-                self.max_rounds,
-                inner=self.applicants,
+                n_nodes, tail, head, cost, flow[arcs], lo, hi, self.max_rounds, self.applicants
             )
         if pi is None:
             return False
@@ -192,11 +199,10 @@ class Face:
         self.stages.append(
             {"names": list(names), "weights": list(weights), "values": got, "potentials": pi}
         )
-        reduced = cost + pi[net.tail] - pi[net.head]
-        self.lo, self.hi = (
-            np.where(reduced < 0, self.hi, self.lo),
-            np.where(reduced > 0, self.lo, self.hi),
-        )
+        reduced = cost + pi[tail] - pi[head]
+        self.lo[arcs] = np.where(reduced < 0, hi, lo)
+        self.hi[arcs] = np.where(reduced > 0, lo, hi)
+        self.open = arcs[self.hi[arcs] > self.lo[arcs]]
         return True
 
 
@@ -274,7 +280,7 @@ def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: b
         instance, np.where(instance.prearranged >= 0, prearranged_ranks(instance), UNPLACED)
     )
     face = Face(net, instance, pre_values)
-    flow = face.lo
+    flow = face.lo.copy()
     pending = list(order)
     try:
         if fast:
@@ -294,21 +300,31 @@ def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: b
 
 
 def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
-    """One solve of all `pending` stages' weighted sum, certified stage by stage.
+    """One solve of all `pending` stages' weighted sum, certified on the face in turn.
 
+    The certificate goes by the solves of `solve_groups` (a pair of 0/-1 stages with the
+    safe weights of `merge_weights`, one Bellman–Ford for both); a pair that fails is
+    tried stage by stage, to find the first stage the flow is not optimal for.
     Returns the flow and the stages left uncertified (empty when all passed).
     """
-    open_arcs = face.hi > face.lo
-    weights = combined_weights([face.cost(name)[open_arcs] for name in pending], face.net.n_nodes)
+    every = face.open.shape[0] == face.lo.shape[0]
+    costs = [face.cost(name) if every else face.cost(name)[face.open] for name in pending]
+    weights = combined_weights(costs, face.net.n_nodes)
     if weights is None:
-        return face.lo, pending
-    cost = np.zeros_like(face.net.cap)
-    for name, w in zip(pending, weights, strict=True):
-        cost += w * face.cost(name)
-    flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
-    for k, name in enumerate(pending):
-        if not face.certify([name], [1], flow):
-            return flow, pending[k:]
+        return face.lo.copy(), pending
+    flow = min_cost_flow_within(face.net, face.lo, face.hi, face.weighted(pending, weights))
+    done = 0
+    for names in solve_groups(pending):
+        if len(names) == 2:
+            costs = [face.cost(name) for name in names]
+            pair = merge_weights(face.net.n_nodes, costs, face.lo, face.hi)
+            if pair is not None and face.certify(names, pair, flow):
+                done += 2
+                continue
+        for name in names:
+            if not face.certify([name], [1], flow):
+                return flow, pending[done:]
+            done += 1
     return flow, []
 
 
@@ -326,9 +342,7 @@ def _staged(face: Face, pending: list[str], flow: I64) -> I64:
         # not safe to merge (never at realistic sizes): one by one
         plan = [(names, weights)] if weights is not None else [([x], [1]) for x in names]
         for group, wts in plan:
-            cost = np.zeros_like(face.net.cap)
-            for name, w in zip(group, wts, strict=True):
-                cost += w * face.cost(name)
+            cost = face.weighted(group, wts)
             if not (face.stages and face.open_cost_free(cost)):
                 flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
             if not face.certify(group, wts, flow):

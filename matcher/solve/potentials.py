@@ -43,9 +43,9 @@ def residual_potentials(
     """
     fwd = flow < hi
     bwd = flow > lo
-    rt = np.concatenate([tail[fwd], head[bwd]]).astype(np.int64)
-    rh = np.concatenate([head[fwd], tail[bwd]]).astype(np.int64)
-    rc = np.concatenate([cost[fwd], -cost[bwd]]).astype(np.int64)
+    rt = np.concatenate([tail[fwd], head[bwd]]).astype(np.int64, copy=False)
+    rh = np.concatenate([head[fwd], tail[bwd]]).astype(np.int64, copy=False)
+    rc = np.concatenate([cost[fwd], -cost[bwd]]).astype(np.int64, copy=False)
     dist = np.zeros(n_nodes, dtype=np.int64)
     if rt.shape[0] == 0:
         return dist

@@ -87,3 +87,36 @@ def test_split_on_a_face_with_lower_bounds():
     whole = min_cost_flow_within(net, lo, hi, cost, split=False)
     feasible(net, split, lo, hi)
     assert cost_of(split, cost) == cost_of(whole, cost)
+
+
+def test_parts_in_two_processes_give_the_same_flow(monkeypatch):
+    import matcher.solve.mcf as mcf
+
+    inst = random_instance(3000, 11, prearranged=0.02)
+    net = build_network(inst)
+    lo, hi = np.zeros_like(net.cap), net.cap.copy()
+    cost = stage_costs(net, inst, "priority_order")
+    alone = min_cost_flow_within(net, lo, hi, cost)
+    monkeypatch.setattr(mcf, "PARALLEL_ARCS", 0)
+    monkeypatch.setattr(mcf, "_cores", lambda: 2)
+    forked = []
+    real = mcf._solve_in_two
+    monkeypatch.setattr(mcf, "_solve_in_two", lambda *a: forked.append(1) or real(*a))
+    assert np.array_equal(min_cost_flow_within(net, lo, hi, cost), alone)
+    assert forked
+
+
+def test_a_failed_second_process_is_replaced_by_this_one(monkeypatch):
+    import os
+
+    import matcher.solve.mcf as mcf
+
+    inst = random_instance(2000, 12)
+    net = build_network(inst)
+    lo, hi = np.zeros_like(net.cap), net.cap.copy()
+    cost = stage_costs(net, inst, "first_choice")
+    alone = min_cost_flow_within(net, lo, hi, cost)
+    monkeypatch.setattr(mcf, "PARALLEL_ARCS", 0)
+    monkeypatch.setattr(mcf, "_cores", lambda: 2)
+    monkeypatch.setattr(mcf, "_child", lambda *a: os._exit(3))  # dies without answering
+    assert np.array_equal(min_cost_flow_within(net, lo, hi, cost), alone)

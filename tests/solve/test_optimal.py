@@ -194,17 +194,34 @@ def count_solves(monkeypatch) -> list[int]:
 
 
 @pytest.mark.parametrize("seed", [3, 4])
-def test_fast_path_one_solve_then_a_certificate_per_stage(monkeypatch, seed):
-    # one weighted solve of all seven stages, then each stage proved on its own face
+def test_fast_path_one_solve_then_certificates(monkeypatch, seed):
+    # one weighted solve of all seven stages, then the stages proved on their faces, in
+    # the staged method's groups (pairs of 0/-1 stages with safe weights)
     inst = random_instance(2000, seed, prearranged=0.01)
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
     assert len(calls) == 1
-    assert [s["names"] for s in sol.proof["stages"]] == [[name] for name in STAGES]
-    assert all(s["weights"] == [1] for s in sol.proof["stages"])
+    staged = solve_staged(inst)
+    assert [s["names"] for s in sol.proof["stages"]] == [s["names"] for s in staged.proof["stages"]]
     assert_certificate(inst, sol)
     assert verify(inst, sol).ok
-    assert sol.objective == solve_staged(inst).objective
+    assert sol.objective == staged.objective
+
+
+def test_a_pair_that_fails_is_certified_stage_by_stage(monkeypatch):
+    # a pair's merged certificate refused: each stage alone is proved instead
+    inst = random_instance(1000, 6)
+    real = optimal.Face.certify
+
+    def no_pairs(self, names, weights, flow):
+        return len(names) == 1 and real(self, names, weights, flow)
+
+    monkeypatch.setattr(optimal.Face, "certify", no_pairs)
+    calls = count_solves(monkeypatch)
+    sol = solve_optimal(inst)
+    assert len(calls) == 1
+    assert [s["names"] for s in sol.proof["stages"]] == [[name] for name in STAGES]
+    assert verify(inst, sol).ok
 
 
 def test_weights_too_small_fall_back_to_the_staged_solve(monkeypatch):
@@ -215,8 +232,7 @@ def test_weights_too_small_fall_back_to_the_staged_solve(monkeypatch):
     monkeypatch.setattr(optimal, "RATIOS", (0,))
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    names = [s["names"] for s in sol.proof["stages"]]
-    assert len(calls) > 1 and len(names) < len(STAGES)  # some stages came from merged solves
+    assert len(calls) > 1  # the weighted solve, then the staged method's
     assert proof_names(sol) == list(STAGES)
     assert_certificate(inst, sol)
     assert verify(inst, sol).ok
