@@ -2,6 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_solve.py [--sizes 10000,100000,1000000] [--repeat N]
        [--seed 1] [--mechanisms optimal,stable,immediate] [--bare-stage priority_order]
+       [--staged]
        .venv/bin/python bench/bench_solve.py --profile 100000   # where optimal's time goes
 
 Instances come from `tests.solve.instances.random_instance` (80 hosts, 28 quota groups,
@@ -16,6 +17,12 @@ OR-Tools `SimpleMinCostFlow` solve of the SAME canonical network (built once wit
 `--bare-stage` costs alone (default `priority_order`: -w_i*(5-r) on choice arcs, -w_i on
 adjustment arcs). The bare time is add_arcs + supplies + solve; network building is shown
 apart. `opt/bare` is the median optimal time over the bare time.
+
+For `optimal` also: `1 core s`, the same solve with the parts of the network solved one
+after the other in this process (no second process); `cpu s`, the CPU seconds of one
+solve, this process and its forked part solves together; `staged s`, the staged method
+alone (`optimal.solve_staged`, one OR-Tools solve per pair of stages: the engine before
+the fast path), below 1,000,000 or with `--staged`; its stage values must equal optimal's.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import io
 import json
 import platform
 import pstats
+import resource
 import subprocess
 import sys
 import time
@@ -97,6 +105,24 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
             "objective": sol.objective,
         }
         del sol, check
+    if "optimal" in mechanisms:
+        # the same answer on one core (no second process), and the staged method alone
+        # (the engine before the fast path), when asked or below a million
+        from matcher.solve import mcf, optimal
+
+        before, mcf.PARALLEL_ARCS = mcf.PARALLEL_ARCS, 2**62
+        try:
+            rec["one_core_s"], _ = timed(functools.partial(solve, instance, "optimal"), repeat)
+        finally:
+            mcf.PARALLEL_ARCS = before
+        cpu = _cpu_seconds()
+        solve(instance, "optimal")
+        rec["optimal_cpu_s"] = _cpu_seconds() - cpu
+        if STAGED[0] or n < 1_000_000:
+            rec["staged_s"], staged = timed(
+                functools.partial(optimal.solve_staged, instance), repeat
+            )
+            assert staged.objective == rec["mechanisms"]["optimal"]["objective"]
     gc.collect()
     start = time.perf_counter()
     net = build_network(instance, True)
@@ -109,35 +135,41 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     return rec
 
 
-def profile_optimal(n: int, seed: int, top: int) -> None:
-    """Profile one `optimal` solve: time per stage by part, then cProfile's top functions.
+#: Time the staged method at 1,000,000 too (`--staged`; about 90 s).
+STAGED = [False]
 
-    The stage breakdown wraps `matcher.solve.optimal`'s module-level helpers for the
-    duration of the run (no source is changed): `stage_costs`, `min_cost_flow_within`
-    (OR-Tools model + solve), `residual_potentials` (Bellman-Ford), `build_network`,
-    `decode_flow`; the rest of `solve_optimal` is the bound restriction and values.
+
+def _cpu_seconds() -> float:
+    """CPU seconds of this process and its finished children (the forked part solves)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def profile_optimal(n: int, seed: int, top: int) -> None:
+    """Profile one `optimal` solve: time per part, then cProfile's top functions.
+
+    The breakdown wraps module-level helpers of `matcher.solve.optimal` for the duration
+    of the run (no source is changed): `build_network`, `stage_costs`,
+    `min_cost_flow_within` (split into parts, model + OR-Tools solve, the largest part in a
+    second process on large networks), `residual_potentials` (the certificate),
+    `decode_flow`; the rest of `solve_optimal` is weights, bound restriction and values.
     """
     from matcher.solve import optimal
 
     instance = _generator()(n, seed)
-    parts: dict[tuple[str, str], float] = defaultdict(float)
-    open_arcs: dict[str, int] = {}
-    stage = ["-"]
+    parts: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
 
     def wrap(attr: str, label: str) -> Callable[[], None]:
         inner = getattr(optimal, attr)
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            if attr == "stage_costs":
-                stage[0] = args[2]
-            if attr == "min_cost_flow_within":
-                lo, hi = args[1], args[2]
-                open_arcs[stage[0]] = int((hi > lo).sum())
             start = time.perf_counter()
             try:
                 return inner(*args, **kwargs)
             finally:
-                parts[(stage[0], label)] += time.perf_counter() - start
+                parts[label][0] += time.perf_counter() - start
+                parts[label][1] += 1
 
         setattr(optimal, attr, timed)
         return lambda: setattr(optimal, attr, inner)
@@ -145,7 +177,7 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
     restore = [
         wrap("build_network", "build network"),
         wrap("stage_costs", "stage costs"),
-        wrap("min_cost_flow_within", "OR-Tools (model+solve)"),
+        wrap("min_cost_flow_within", "OR-Tools (parts, model, solve)"),
         wrap("residual_potentials", "potentials"),
         wrap("decode_flow", "decode"),
     ]
@@ -156,15 +188,15 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
     finally:
         for undo in restore:
             undo()
+    groups = [s["names"] for s in sol.proof["stages"]]
     print(f"optimal, n={n:,}, seed={seed}: {total:.2f} s, status {sol.status}")
-    print(f"{'stage':<26} {'part':<24} {'open arcs':>10} {'s':>7} {'%':>5}")
-    for (name, label), secs in parts.items():
-        arcs = f"{open_arcs[name]:,}" if label.startswith("OR") else ""
-        print(f"{name:<26} {label:<24} {arcs:>10} {secs:>7.3f} {100 * secs / total:>5.1f}")
-    rest = total - sum(parts.values())
+    print(f"proof groups: {groups}")
+    print(f"{'part':<32} {'calls':>5} {'s':>7} {'%':>5}")
+    for label, (secs, calls) in parts.items():
+        print(f"{label:<32} {calls:>5} {secs:>7.3f} {100 * secs / total:>5.1f}")
+    rest = total - sum(secs for secs, _ in parts.values())
     print(
-        f"{'(rest of solve_optimal)':<26} {'bounds, values':<24} {'':>10} {rest:>7.3f} "
-        f"{100 * rest / total:>5.1f}"
+        f"{'(rest: weights, bounds, values)':<32} {'':>5} {rest:>7.3f} {100 * rest / total:>5.1f}"
     )
 
     if top <= 0:
@@ -196,16 +228,19 @@ def _print_tables(records: list[dict], mechanisms: list[str]) -> None:
     print()
     print(
         f"{'n':>10} {'rep':>3} {'nodes':>10} {'arcs':>10} {'build s':>8} {'bare s':>7} "
-        f"{'optimal s':>9} {'opt/bare':>8} {'peak RSS MB':>11}"
+        f"{'optimal s':>9} {'opt/bare':>8} {'1 core s':>8} {'cpu s':>6} {'staged s':>8} "
+        f"{'peak RSS MB':>11}"
     )
     for rec in records:
         opt = rec["mechanisms"].get("optimal")
         opt_s = f"{opt['solve_s']:>9.3f}" if opt else f"{'-':>9}"
         ratio = f"{opt['solve_s'] / rec['bare_s']:>8.1f}" if opt else f"{'-':>8}"
+        extra = [rec.get(k) for k in ("one_core_s", "optimal_cpu_s", "staged_s")]
+        one, cpu, staged = (f"{x:.3f}" if x is not None else "-" for x in extra)
         print(
             f"{rec['n']:>10,} {rec['repeat']:>3} {rec['nodes']:>10,} {rec['arcs']:>10,} "
             f"{rec['build_s']:>8.3f} {rec['bare_s']:>7.3f} {opt_s} {ratio} "
-            f"{rec['peak_rss_mb']:>11,.0f}"
+            f"{one:>8} {cpu:>6} {staged:>8} {rec['peak_rss_mb']:>11,.0f}"
         )
         if not rec["bare_optimal"]:
             print(f"{'':>10}   bare solve NOT optimal")
@@ -248,10 +283,14 @@ def main() -> None:
         "--profile", type=int, metavar="N", help="only profile one optimal solve of N applicants"
     )
     parser.add_argument(
-        "--top", type=int, default=25, help="cProfile rows with --profile (0: stage breakdown only)"
+        "--top", type=int, default=25, help="cProfile rows with --profile (0: breakdown only)"
+    )
+    parser.add_argument(
+        "--staged", action="store_true", help="time the staged method at 1,000,000 too"
     )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    STAGED[0] = args.staged
     mechanisms = [m.strip() for m in args.mechanisms.split(",") if m.strip()]
     if args.profile:
         profile_optimal(args.profile, args.seed, args.top)
@@ -285,6 +324,7 @@ def main() -> None:
                 ",".join(mechanisms),
                 "--bare-stage",
                 args.bare_stage,
+                *(["--staged"] if args.staged else []),
             ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
