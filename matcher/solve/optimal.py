@@ -207,7 +207,7 @@ class Face:
 
 
 #: Weight ratios tried for the combined solve, largest first (see `combined_weights`).
-RATIOS = (16, 8, 4)
+RATIOS = (8, 4, 2)
 
 
 def combined_weights(costs: Sequence[I64], n_nodes: int) -> list[int] | None:
