@@ -150,7 +150,7 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
     """Profile one `optimal` solve: time per part, then cProfile's top functions.
 
     The breakdown wraps module-level helpers of `matcher.solve.optimal` for the duration
-    of the run (no source is changed): `build_network`, `stage_costs`,
+    of the run (no source is changed): `build_network`, `stage_cost_table`,
     `min_cost_flow_within` (split into parts, model + OR-Tools solve, the largest part in a
     second process on large networks), `residual_potentials` (the certificate),
     `decode_flow`; the rest of `solve_optimal` is weights, bound restriction and values.
@@ -176,7 +176,7 @@ def profile_optimal(n: int, seed: int, top: int) -> None:
 
     restore = [
         wrap("build_network", "build network"),
-        wrap("stage_costs", "stage costs"),
+        wrap("stage_cost_table", "stage costs"),
         wrap("min_cost_flow_within", "OR-Tools (parts, model, solve)"),
         wrap("residual_potentials", "potentials"),
         wrap("decode_flow", "decode"),

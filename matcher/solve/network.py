@@ -235,31 +235,45 @@ def weights(instance: Instance) -> I64:
 
 def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
     """Arc costs of `stage` (one of `STAGES`); only choice and adjustment arcs cost."""
-    cost = np.zeros(net.tail.shape[0], dtype=np.int64)
+    return stage_cost_table(net, instance, [stage])[stage]
+
+
+def stage_cost_table(net: Network, instance: Instance, stages: Sequence[str]) -> dict[str, I64]:
+    """Arc costs of several stages at once (the arc lookups shared), by stage name.
+
+    Raises
+    ------
+    ValueError
+        A name that is not one of `STAGES`.
+    """
+    unknown = [stage for stage in stages if stage not in STAGES]
+    if unknown:
+        raise ValueError(f"unknown stage {unknown[0]!r}; known: {', '.join(STAGES)}")
     choice = np.flatnonzero(net.kind == CHOICE)
     adjust = np.flatnonzero(net.kind == TO_ADJUST)
+    who_c, who_a = net.applicant[choice], net.applicant[adjust]
     r = net.rank[choice].astype(np.int64)
-    p_c = instance.priority[net.applicant[choice]].astype(np.int64)
-    p_a = instance.priority[net.applicant[adjust]].astype(np.int64)
-    if stage == "placed_at_choice":
-        cost[choice] = -1
-    elif stage == "priority_placed_at_choice":
-        cost[choice] = -p_c
-    elif stage == "first_choice":
-        cost[choice] = -(r == 1).astype(np.int64)
-    elif stage == "second_choice":
-        cost[choice] = -(r == 2).astype(np.int64)
-    elif stage == "adjusted":
-        cost[adjust] = -1
-    elif stage == "priority_adjusted":
-        cost[adjust] = -p_a
-    elif stage == "priority_order":
-        w = weights(instance)
-        cost[choice] = -w[net.applicant[choice]] * (5 - r)
-        cost[adjust] = -w[net.applicant[adjust]]
-    else:
-        raise ValueError(f"unknown stage {stage!r}; known: {', '.join(STAGES)}")
-    return cost
+    table: dict[str, I64] = {}
+    for stage in stages:
+        cost = np.zeros(net.tail.shape[0], dtype=np.int64)
+        if stage == "placed_at_choice":
+            cost[choice] = -1
+        elif stage == "priority_placed_at_choice":
+            cost[choice] = -instance.priority[who_c].astype(np.int64)
+        elif stage == "first_choice":
+            cost[choice] = -(r == 1).astype(np.int64)
+        elif stage == "second_choice":
+            cost[choice] = -(r == 2).astype(np.int64)
+        elif stage == "adjusted":
+            cost[adjust] = -1
+        elif stage == "priority_adjusted":
+            cost[adjust] = -instance.priority[who_a].astype(np.int64)
+        else:  # priority_order
+            w = weights(instance)
+            cost[choice] = -w[who_c] * (5 - r)
+            cost[adjust] = -w[who_a]
+        table[stage] = cost
+    return table
 
 
 def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:

@@ -38,7 +38,7 @@ from matcher.solve.network import (
     adjustment_by_choices,
     build_network,
     prearranged_ranks,
-    stage_costs,
+    stage_cost_table,
     stage_values,
 )
 from matcher.solve.potentials import residual_potentials
@@ -155,9 +155,9 @@ class Face:
         self.applicants[net.applicant_node[net.free]] = True
 
     def cost(self, name: str) -> I64:
-        """Arc costs of stage `name` (computed once)."""
+        """Arc costs of stage `name` (all stages computed together, once)."""
         if name not in self.costs:
-            self.costs[name] = stage_costs(self.net, self.instance, name)
+            self.costs = stage_cost_table(self.net, self.instance, STAGES)
         return self.costs[name]
 
     def weighted(self, names: Sequence[str], weights: Sequence[int]) -> I64:
