@@ -126,6 +126,15 @@ def test_invariants_and_certificate(inst):
 
 @CI
 @given(gappy_instances())
+def test_fast_path_and_staged_method_agree(inst):
+    for adjustment in (True, False):
+        fast, staged = solve_optimal(inst, adjustment), solve_staged(inst, adjustment)
+        assert fast.objective == staged.objective
+        assert_certificate(inst, fast, adjustment)
+
+
+@CI
+@given(gappy_instances())
 def test_lexicographically_dominates_sequential_mechanisms(inst):
     best = solve(inst, "optimal")
     for other in ("stable", "immediate"):
