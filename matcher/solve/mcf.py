@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import warnings
 from multiprocessing.connection import Connection
 
@@ -42,11 +43,12 @@ def parts(net: Network) -> I64:
     """Part label per node: the connected pieces of the network without S and T.
 
     S and T get -1. Every applicant node joins its group's part; the hubs (groups,
-    hosts, adjustment nodes; a few hundred at most) are joined through the applicants'
-    arcs and the adjustment arcs, on a hub × hub adjacency matrix.
+    hosts, adjustment nodes) are joined through the applicants' arcs and the adjustment
+    arcs: each hub takes the smallest label among its neighbours until nothing changes
+    (a few rounds: any two hubs of a part are a few applicants apart).
     """
     m = net.free.shape[0]
-    # hub index: S and groups keep their node number, an applicant takes its group's,
+    # hub number: S and groups keep their node number, an applicant takes its group's,
     # hosts, adjustment nodes and T move down by the number of applicant nodes
     hub = np.arange(net.n_nodes, dtype=np.int64)
     hub[net.host_node0 :] -= m
@@ -55,16 +57,16 @@ def parts(net: Network) -> I64:
     n_hubs = net.n_nodes - m
     source, sink = 0, n_hubs - 1
     a, b = hub[net.tail], hub[net.head]
-    linked = np.zeros((n_hubs, n_hubs), dtype=bool)
-    linked[a, b] = True
-    linked[b, a] = True
-    linked[[source, sink], :] = False
-    linked[:, [source, sink]] = False
+    inner = (a != b) & (a != source) & (a != sink) & (b != source) & (b != sink)
+    pairs = np.unique(a[inner] * n_hubs + b[inner])
+    a, b = pairs // n_hubs, pairs % n_hubs
     label = np.arange(n_hubs, dtype=np.int64)
-    while True:  # every hub takes the smallest label among its neighbours, to a fixpoint
-        spread = np.where(linked, label[None, :], n_hubs).min(axis=1)
-        lower = np.minimum(label, spread)
-        if (lower == label).all():
+    while True:
+        lower = label.copy()
+        np.minimum.at(lower, a, label[b])
+        np.minimum.at(lower, b, label[a])
+        lower = lower[lower]  # jump to the label's own label: fewer rounds
+        if np.array_equal(lower, label):
             break
         label = lower
     label[[source, sink]] = -1
@@ -104,7 +106,7 @@ def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64, *, split: bo
         if bounds[part + 2] > bounds[part + 1]
     ]
     opened = [int((hi[arcs] > lo[arcs]).sum()) for arcs, _ in jobs]
-    if len(jobs) > 1 and sum(opened) >= PARALLEL_ARCS and _cores() > 1 and _can_fork():
+    if len(jobs) > 1 and sum(opened) >= PARALLEL_ARCS and _can_fork():
         largest = int(np.argmax(opened))
         _solve_in_two(net, lo, hi, cost, jobs[largest], jobs[:largest] + jobs[largest + 1 :], flow)
     else:
@@ -125,7 +127,16 @@ def _cores() -> int:
 
 
 def _can_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether a second process may take a part: a second core, fork, no other thread.
+
+    (Forking while another Python thread holds a lock could leave the child waiting on
+    it forever; this module's child only runs numpy and OR-Tools.)
+    """
+    return (
+        _cores() > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
 
 
 Job = tuple[I64, int]

@@ -120,3 +120,37 @@ def test_a_failed_second_process_is_replaced_by_this_one(monkeypatch):
     monkeypatch.setattr(mcf, "_cores", lambda: 2)
     monkeypatch.setattr(mcf, "_child", lambda *a: os._exit(3))  # dies without answering
     assert np.array_equal(min_cost_flow_within(net, lo, hi, cost), alone)
+
+
+def test_parts_with_adjustment_split_by_choices():
+    # adjustment-first orders split the adjustment nodes by choice set: many more hubs,
+    # still one part per track
+    inst = random_instance(2000, 5)
+    net = build_network(inst, by_choices=True)
+    label = parts(net)
+    hubs = label[net.host_node0 : net.sink]
+    hubs = hubs[hubs >= 0]
+    assert len(net.adjust_keys) > 100
+    assert np.unique(hubs).size == 2
+    cost = stage_costs(net, inst, "adjusted")
+    lo, hi = np.zeros_like(net.cap), net.cap.copy()
+    split = min_cost_flow_within(net, lo, hi, cost)
+    whole = min_cost_flow_within(net, lo, hi, cost, split=False)
+    assert cost_of(split, cost) == cost_of(whole, cost)
+
+
+def test_no_second_process_while_another_thread_runs(monkeypatch):
+    import threading
+
+    import matcher.solve.mcf as mcf
+
+    monkeypatch.setattr(mcf, "_cores", lambda: 2)
+    assert mcf._can_fork()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not mcf._can_fork()
+    finally:
+        stop.set()
+        other.join()
