@@ -29,6 +29,8 @@ from matcher.solve.network import GROUP_APPLICANT, I64, SOURCE_SINK, Network
 
 #: From this many open arcs, the largest part is solved in a second process.
 PARALLEL_ARCS = 200_000
+#: Environment variable: at most this many processes per solve (1: never a second one).
+PROCESSES_VARIABLE = "MATCHER_PROCESSES"
 
 
 class StageFailure(RuntimeError):
@@ -127,13 +129,15 @@ def _cores() -> int:
 
 
 def _can_fork() -> bool:
-    """Whether a second process may take a part: a second core, fork, no other thread.
+    """Whether a second process may take a part: allowed, a second core, fork, no thread.
 
-    (Forking while another Python thread holds a lock could leave the child waiting on
-    it forever; this module's child only runs numpy and OR-Tools.)
+    `MATCHER_PROCESSES=1` in the environment keeps every solve in one process. (Forking
+    while another Python thread holds a lock could leave the child waiting on it forever;
+    this module's child only runs numpy and OR-Tools.)
     """
     return (
-        _cores() > 1
+        os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
+        and _cores() > 1
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
     )

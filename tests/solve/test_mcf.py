@@ -146,6 +146,9 @@ def test_no_second_process_while_another_thread_runs(monkeypatch):
 
     monkeypatch.setattr(mcf, "_cores", lambda: 2)
     assert mcf._can_fork()
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")  # the operator's switch
+    assert not mcf._can_fork()
+    monkeypatch.delenv("MATCHER_PROCESSES")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
