@@ -26,7 +26,15 @@ from matcher.report.tables import (
     RANK_LABELS,
     STATUS_LABELS,
 )
-from matcher.report.xlsx import EXCEL_MAX_DATA_ROWS, LARGE_BOOK_ROWS, Book, Column
+from matcher.report.xlsx import (
+    EXCEL_MAX_DATA_ROWS,
+    FAST_BOOK_ROWS,
+    LARGE_BOOK_ROWS,
+    Book,
+    Column,
+    ColumnSource,
+    Many,
+)
 
 TRACK_SHEETS = {"区外": "区外培养", "区内": "区内培养"}
 OFFICIAL_HEADERS = list(OFFICIAL_COLUMNS)
@@ -38,103 +46,170 @@ def _get(key: str) -> Any:
     return lambda row: row[key]
 
 
+def _field(header: str, key: str, kind: str = "text") -> Column:
+    """A column that shows field `key` of each row as it is."""
+    return Column(header, _get(key), kind, lambda rows, a, b: rows.column(key, a, b))
+
+
 def _seq(row: Mapping[str, Any]) -> int:
     return int(row["_seq"])
+
+
+def _seqs(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    return [int(v) for v in rows.column("_seq", a, b)]
 
 
 def _month_dot(value: str) -> str:
     return value.replace("-", ".") if value else ""
 
 
-def _education(row: Mapping[str, Any]) -> str:
-    """学历及毕业年限 as the applicant wrote it; the year added only when it is missing."""
-    text = row["education"] or ""
-    year = row["graduation_year"]
+def _month_dots(key: str) -> Many:
+    def many(rows: ColumnSource, a: int, b: int) -> list[Any]:
+        return [_month_dot(v) for v in rows.column(key, a, b)]
+
+    return many
+
+
+def _education_of(text: Any, year: Any) -> str:
+    text = text or ""
     if isinstance(year, int) and str(year) not in text:
         return f"{text} {year}年毕业".strip()
     return str(text)
 
 
-def _admission(row: Mapping[str, Any]) -> str:
-    if row["status"] == Status.ADJUSTED.value:
+def _education(row: Mapping[str, Any]) -> str:
+    """学历及毕业年限 as the applicant wrote it; the year added only when it is missing."""
+    return _education_of(row["education"], row["graduation_year"])
+
+
+def _educations(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    return list(
+        map(_education_of, rows.column("education", a, b), rows.column("graduation_year", a, b))
+    )
+
+
+def _admission_of(status: Any, rank: Any) -> str:
+    if status == Status.ADJUSTED.value:
         return ADJUSTED_LABEL
-    rank = row["choice_rank"]
     return RANK_LABELS.get(rank, PREARRANGED_LABEL) if isinstance(rank, int) else PREARRANGED_LABEL
 
 
+def _admission(row: Mapping[str, Any]) -> str:
+    return _admission_of(row["status"], row["choice_rank"])
+
+
+def _admissions(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    return list(map(_admission_of, rows.column("status", a, b), rows.column("choice_rank", a, b)))
+
+
+def _is_adjusted(row: Mapping[str, Any]) -> str:
+    return "是" if row["status"] == Status.ADJUSTED.value else "否"
+
+
+def _are_adjusted(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    adjusted = Status.ADJUSTED.value
+    return ["是" if v == adjusted else "否" for v in rows.column("status", a, b)]
+
+
+def _status_label(row: Mapping[str, Any]) -> str:
+    return STATUS_BY_VALUE.get(row["status"], row["status"])
+
+
+def _severity_label(row: Mapping[str, Any]) -> str:
+    return SEVERITY_LABELS.get(row["severity"], row["severity"])
+
+
+def _nothing(row: Mapping[str, Any]) -> None:
+    return None
+
+
+def _nothings(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    return [None] * (b - a)
+
+
+def _labels(key: str, labels: Mapping[Any, str]) -> Many:
+    """Column-wise: ``labels.get(v, v)`` for field `key`."""
+
+    def many(rows: ColumnSource, a: int, b: int) -> list[Any]:
+        get = labels.get
+        return [get(v, v) for v in rows.column(key, a, b)]
+
+    return many
+
+
+SEQ = Column("序号", _seq, "text", _seqs)
+CONFIRMED = Column("是否确认", _nothing, "yesno", _nothings)
 TRACK_COLUMNS = [
-    Column("序号", _seq),
-    Column("姓名", _get("name")),
-    Column("性别", _get("gender")),
-    Column("民族", _get("ethnicity")),
-    Column("出生年月", lambda r: _month_dot(r["birth"])),
-    Column("工作单位", _get("employer")),
-    Column("参加工作时间", lambda r: _month_dot(r["work_start"])),
-    Column("从事专业", _get("profession")),
-    Column("学历及毕业年限", _education),
-    Column("职称", _get("title")),
-    Column("联系方式(手机号码)", _get("phone"), "id"),
-    Column("拟选培养单位1", _get("choice_1")),
-    Column("拟选培养单位2", _get("choice_2")),
-    Column("拟选培养单位3", _get("choice_3")),
-    Column("培养单位", _get("host")),
-    Column("录取志愿", _admission),
-    Column("是否调剂", lambda r: "是" if r["status"] == Status.ADJUSTED.value else "否", "yesno"),
-    Column("选派地区", _get("region")),
-    Column("身份证号", _get("id_number"), "id"),
-    Column("是否确认", lambda r: None, "yesno"),
+    SEQ,
+    _field("姓名", "name"),
+    _field("性别", "gender"),
+    _field("民族", "ethnicity"),
+    Column("出生年月", lambda r: _month_dot(r["birth"]), "text", _month_dots("birth")),
+    _field("工作单位", "employer"),
+    Column(
+        "参加工作时间", lambda r: _month_dot(r["work_start"]), "text", _month_dots("work_start")
+    ),
+    _field("从事专业", "profession"),
+    Column("学历及毕业年限", _education, "text", _educations),
+    _field("职称", "title"),
+    _field("联系方式(手机号码)", "phone", "id"),
+    _field("拟选培养单位1", "choice_1"),
+    _field("拟选培养单位2", "choice_2"),
+    _field("拟选培养单位3", "choice_3"),
+    _field("培养单位", "host"),
+    Column("录取志愿", _admission, "text", _admissions),
+    Column("是否调剂", _is_adjusted, "yesno", _are_adjusted),
+    _field("选派地区", "region"),
+    _field("身份证号", "id_number", "id"),
+    CONFIRMED,
 ]
-_SOURCE = [Column("来源文件", _get("source_file")), Column("行号", _get("source_row"))]
-_PERSON = [
-    Column("序号", _seq),
-    Column("姓名", _get("name")),
-    Column("身份证号", _get("id_number"), "id"),
-]
+_SOURCE = [_field("来源文件", "source_file"), _field("行号", "source_row")]
+_PERSON = [SEQ, _field("姓名", "name"), _field("身份证号", "id_number", "id")]
 UNMATCHED_COLUMNS = [
     *_PERSON,
-    Column("联系方式", _get("phone"), "id"),
-    Column("选派地区", _get("region")),
-    Column("培养方式", _get("track")),
-    Column("状态", lambda r: STATUS_BY_VALUE.get(r["status"], r["status"])),
-    Column("原因代码", _get("reason_code")),
-    Column("原因", _get("reason")),
-    Column("改进建议", _get("remedy")),
-    Column("拟选培养单位1", _get("choice_1")),
-    Column("拟选培养单位2", _get("choice_2")),
-    Column("拟选培养单位3", _get("choice_3")),
-    Column("是否接受调剂", _get("accepts_adjustment")),
+    _field("联系方式", "phone", "id"),
+    _field("选派地区", "region"),
+    _field("培养方式", "track"),
+    Column("状态", _status_label, "text", _labels("status", STATUS_BY_VALUE)),
+    _field("原因代码", "reason_code"),
+    _field("原因", "reason"),
+    _field("改进建议", "remedy"),
+    _field("拟选培养单位1", "choice_1"),
+    _field("拟选培养单位2", "choice_2"),
+    _field("拟选培养单位3", "choice_3"),
+    _field("是否接受调剂", "accepts_adjustment"),
     *_SOURCE,
 ]
 ADJUSTMENT_COLUMNS = [
     *_PERSON,
-    Column("选派地区", _get("region")),
-    Column("培养方式", _get("track")),
-    Column("从事专业", _get("profession")),
-    Column("专业领域", _get("field")),
-    Column("拟选培养单位1", _get("choice_1")),
-    Column("拟选培养单位2", _get("choice_2")),
-    Column("拟选培养单位3", _get("choice_3")),
-    Column("调剂至", _get("host")),
-    Column("该单位培养专业", _get("host_fields")),
+    _field("选派地区", "region"),
+    _field("培养方式", "track"),
+    _field("从事专业", "profession"),
+    _field("专业领域", "field"),
+    _field("拟选培养单位1", "choice_1"),
+    _field("拟选培养单位2", "choice_2"),
+    _field("拟选培养单位3", "choice_3"),
+    _field("调剂至", "host"),
+    _field("该单位培养专业", "host_fields"),
     *_SOURCE,
-    Column("是否确认", lambda r: None, "yesno"),
+    CONFIRMED,
 ]
 INELIGIBLE_COLUMNS = [
     *_PERSON,
-    Column("选派地区", _get("region")),
-    Column("培养方式", _get("track")),
-    Column("原因代码", _get("reason_code")),
-    Column("原因", _get("reason")),
-    Column("改进建议", _get("remedy")),
+    _field("选派地区", "region"),
+    _field("培养方式", "track"),
+    _field("原因代码", "reason_code"),
+    _field("原因", "reason"),
+    _field("改进建议", "remedy"),
     *_SOURCE,
 ]
 PROBLEM_COLUMNS = [
-    Column("文件", _get("file")),
-    Column("行号", _get("row")),
-    Column("列", _get("column")),
-    Column("代码", _get("code")),
-    Column("严重程度", lambda r: SEVERITY_LABELS.get(r["severity"], r["severity"])),
-    Column("说明", _get("message")),
+    _field("文件", "file"),
+    _field("行号", "row"),
+    _field("列", "column"),
+    _field("代码", "code"),
+    Column("严重程度", _severity_label, "text", _labels("severity", SEVERITY_LABELS)),
+    _field("说明", "message"),
 ]
 REGION_COLUMNS = [
     Column("地区", _get("region")),
@@ -173,9 +248,7 @@ FUNDING_COLUMNS = [
     Column("生活补贴（元）", _get("living")),
     Column("合计（元）", _get("total")),
 ]
-NOTICE_SHEET_COLUMNS = [
-    Column(h, _get(h), "id" if h == "联系方式" else "text") for h in NOTICE_COLUMNS
-]
+NOTICE_SHEET_COLUMNS = [_field(h, h, "id" if h == "联系方式" else "text") for h in NOTICE_COLUMNS]
 
 
 class Records(Sequence[dict[str, Any]]):
@@ -207,6 +280,13 @@ class Records(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return max(self._stop - self._start, 0)
 
+    def column(self, key: str, start: int, stop: int) -> Sequence[Any]:
+        """Field `key` of rows ``start:stop`` (``_seq``: the row numbers), as a list."""
+        start, stop = self._start + start, self._start + min(stop, len(self))
+        if key == "_seq":
+            return range(start + 1, stop + 1)
+        return self._columns[self._keys.index(key)][start:stop]
+
     def _row(self, i: int) -> dict[str, Any]:
         return dict(zip(self._keys, [*(c[i] for c in self._columns), i + 1], strict=True))
 
@@ -237,8 +317,12 @@ def _python_values(series: pd.Series) -> list[Any]:
     """The values of `series` as `to_dict` gives them (numpy scalars as Python ones)."""
     values = series.tolist()
     if series.dtype == object:
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return values  # text and missing values only: nothing to convert
         return [v.item() if isinstance(v, np.generic) else v for v in values]
     if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):  # e.g. Int64: NA → None
+        if not series.hasnans:
+            return values
         return [None if v is pd.NA else v for v in values]
     return values
 
@@ -288,7 +372,8 @@ def notes(data: ReportData) -> list[str]:
 
 def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
     """placements.xlsx's bytes (see the module docstring for the sheets)."""
-    book = Book(data.created, max_rows, large=len(data.placements) >= LARGE_BOOK_ROWS)
+    rows = len(data.placements)
+    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
     for track, sheet in TRACK_SHEETS.items():
         book.table(sheet, TRACK_COLUMNS, track_rows(data, track))
     book.table("未录取名单", UNMATCHED_COLUMNS, _records(data.unmatched))
@@ -304,10 +389,19 @@ def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> by
     return book.close()
 
 
-def notices_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
-    """notices.xlsx's bytes: a 目录 sheet, then one sheet per host and per region."""
-    book = Book(data.created, max_rows, large=2 * len(data.trainees) >= LARGE_BOOK_ROWS)
-    groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
+def notices_xlsx(
+    data: ReportData,
+    max_rows: int = EXCEL_MAX_DATA_ROWS,
+    groups: list[tuple[str, str, pd.DataFrame]] | None = None,
+) -> bytes:
+    """notices.xlsx's bytes: a 目录 sheet, then one sheet per host and per region.
+
+    `groups`: the notification lists, when the caller has them (`notice_groups`'s).
+    """
+    rows = 2 * len(data.trainees)
+    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
+    if groups is None:
+        groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
     taken = {"目录", "说明"}
     names = [safe_sheet_name(name, taken) for _, name, _ in groups]
     index = [

@@ -7,18 +7,21 @@ result.json, report.html. The same `RunResult` always gives byte-identical files
 
 from __future__ import annotations
 
+import functools
+import io
 import os
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from matcher.memory import gc_paused
 from matcher.report.csvout import (
     NOTICE_BY_HOST,
     NOTICE_BY_REGION,
-    csv_bytes,
     notice_files,
     notice_groups,
+    write_csv,
 )
 from matcher.report.data import ReportData, prepare
 from matcher.report.funding import DEFAULT_MONTHS
@@ -35,18 +38,33 @@ class OutputExistsError(FileExistsError):
     """The output folder is not empty and `force` was not given."""
 
 
+#: A file's content: its bytes, or a function that writes them to a binary handle.
+Content = bytes | Callable[[BinaryIO], None]
+
+
 def render(data: ReportData) -> dict[str, bytes]:
     """Relative path (POSIX) → bytes of every output, in a fixed order."""
-    return dict(rendered(data))
+    return {relative: _bytes(content) for relative, content in rendered(data)}
 
 
-def rendered(data: ReportData) -> Iterator[tuple[str, bytes]]:
-    """(relative path, bytes) of every output in `render`'s order, one file at a time."""
-    yield "placements.csv", csv_bytes(data.placements)
-    yield "unmatched.csv", csv_bytes(data.unmatched)
+def _bytes(content: Content) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    buffer = io.BytesIO()
+    content(buffer)
+    return buffer.getvalue()
+
+
+def rendered(data: ReportData) -> Iterator[tuple[str, Content]]:
+    """(relative path, content) of every output in `render`'s order, one file at a time.
+
+    The two large CSVs are written straight to their file (never whole in memory).
+    """
+    yield "placements.csv", functools.partial(write_csv, data.placements)
+    yield "unmatched.csv", functools.partial(write_csv, data.unmatched)
     yield "placements.xlsx", placements_xlsx(data)
-    yield "notices.xlsx", notices_xlsx(data)
     groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
+    yield "notices.xlsx", notices_xlsx(data, groups=groups)
     yield from notice_files(groups).items()
     yield "result.json", result_json(data.result, data.summary)
     yield "report.html", report_html(data)
@@ -58,14 +76,17 @@ def _mkdir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def _stage(path: Path, content: bytes) -> Path:
+def _stage(path: Path, content: Content) -> Path:
     """Write `content` to a private temporary file beside `path`; return its path."""
     descriptor, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
     )
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(content)
+        with os.fdopen(descriptor, "wb", buffering=1 << 20) as handle:
+            if isinstance(content, bytes):
+                handle.write(content)
+            else:
+                content(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, FILE_MODE)

@@ -92,3 +92,18 @@ def test_hostile_name_is_text_in_every_file_that_lists_trainees(written):
         text = (out / name).read_text("utf-8-sig")
         assert "HYPERLINK(" in text, name
         assert HOSTILE not in text.replace('""', '"').replace("'" + HOSTILE, ""), name
+
+
+def test_large_csvs_are_streamed_to_their_files(written, result):
+    from matcher.report.csvout import csv_bytes
+    from matcher.report.data import prepare
+    from matcher.report.write import render, rendered
+
+    out, _ = written
+    data = prepare(result)
+    contents = dict(rendered(data))
+    assert callable(contents["placements.csv"]) and callable(contents["unmatched.csv"])
+    files = render(data)
+    assert files["placements.csv"] == csv_bytes(data.placements)
+    assert files["unmatched.csv"] == csv_bytes(data.unmatched)
+    assert all(files[name] == (out / name).read_bytes() for name in files)
