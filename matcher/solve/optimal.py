@@ -180,7 +180,8 @@ class Face:
         flow is not optimal for these stages on this face.
         """
         n_nodes = self.net.n_nodes
-        arcs = self.open
+        # every arc open (the first proof): views instead of copies
+        arcs: I64 | slice = self.open if self.open.shape[0] < self.lo.shape[0] else slice(None)
         tail, head = self.tail[arcs], self.head[arcs]
         cost = self.weighted(names, weights)[arcs]
         lo, hi = self.lo[arcs], self.hi[arcs]
@@ -194,15 +195,16 @@ class Face:
             )
         if pi is None:
             return False
-        got = [-int((self.cost(name) * flow).sum()) + self.pre_values[name] for name in names]
+        got = [-int(self.cost(name) @ flow) + self.pre_values[name] for name in names]
         self.values.update(zip(names, got, strict=True))
         self.stages.append(
             {"names": list(names), "weights": list(weights), "values": got, "potentials": pi}
         )
         reduced = cost + pi[tail] - pi[head]
-        self.lo[arcs] = np.where(reduced < 0, hi, lo)
-        self.hi[arcs] = np.where(reduced > 0, lo, hi)
-        self.open = arcs[self.hi[arcs] > self.lo[arcs]]
+        new_lo, new_hi = np.where(reduced < 0, hi, lo), np.where(reduced > 0, lo, hi)
+        self.lo[arcs], self.hi[arcs] = new_lo, new_hi
+        still = self.hi[arcs] > self.lo[arcs]
+        self.open = np.flatnonzero(still) if isinstance(arcs, slice) else arcs[still]
         return True
 
 
