@@ -10,14 +10,16 @@ round (and seed) always gives identical arrays, whatever the order of the input 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
+import pandas as pd
 
+from matcher.memory import gc_paused
 from matcher.model import FIELDS, Applicant, Host, Reason, Round, Severity, Status, Track
-from matcher.rules import eligibility, is_priority
+from matcher.rules import age_on, eligibility, years_between
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 
 #: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
@@ -74,10 +76,14 @@ def encode(round: Round) -> Encoding:
     priority order; honour pre-arrangements in priority order while host and quota
     have room.
     """
+    with gc_paused():  # a large round: no full scans of its applicants while encoding
+        return _encode(round)
+
+
+def _encode(round: Round) -> Encoding:
     excluded: dict[str, Exclusion] = {}
     members: list[Applicant] = []
-    for applicant in round.applicants:
-        why = _exclusion(applicant, round)
+    for applicant, why in zip(round.applicants, _exclusions(round), strict=True):
         if why is None:
             members.append(applicant)
         else:
@@ -87,20 +93,34 @@ def encode(round: Round) -> Encoding:
     fields = _fields(hosts, members)
     field_index = {name: f for f, name in enumerate(fields)}
     groups = _groups(round, members)
-    group_index = {pair: k for k, pair in enumerate(groups)}
     n, h = len(members), len(hosts)
 
-    choices = np.full((n, MAX_CHOICES), -1, dtype=np.int32)
-    for i, applicant in enumerate(members):
-        for r, j in _resolved_choices(applicant, round, host_index).items():
-            choices[i, r] = j
+    # Equal (choices, track) pairs resolve alike: each distinct pair is resolved once.
+    resolved: dict[tuple[tuple[str, ...], Track | None], tuple[int, ...]] = {}
+    rows: list[tuple[int, ...]] = []
+    for applicant in members:
+        pair = (applicant.choices, applicant.track)
+        row = resolved.get(pair)
+        if row is None:
+            found = _resolved_choices(applicant, round, host_index)
+            row = resolved[pair] = tuple(found.get(r, -1) for r in range(MAX_CHOICES))
+        rows.append(row)
+    choices = np.array(rows, dtype=np.int32).reshape(n, MAX_CHOICES)
+    del rows, resolved
     host_fields = np.zeros((h, len(fields)), dtype=bool)
     for j, host in enumerate(hosts):
         for name in host.fields:
             host_fields[j, field_index[name]] = True
-    region_track = [(a.region or "", a.track or Track.OUT) for a in members]
-    group = np.array([group_index[p] for p in region_track], dtype=np.int32)
-    priority = np.array([is_priority(a, round.rules) for a in members], dtype=bool)
+    # groups are (region, track) for each region, 区外 then 区内: index 2·region + track
+    region_at = {region: k // len(TRACKS) for k, (region, _) in enumerate(groups)}
+    track = np.array([a.track is Track.IN for a in members], dtype=np.int32)
+    group = np.array([region_at[a.region or ""] for a in members], dtype=np.int32)
+    group = group * len(TRACKS) + track
+    rules = round.rules
+    non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
+    for text in {a.unit_type for a in members if not a.grassroots}:
+        non_public[text] = rules.is_non_public(text)
+    priority = np.array([a.grassroots or non_public[a.unit_type] for a in members], dtype=bool)
     order = _priority_order(round, members, priority)
     group_cap = np.array([round.quotas.places(r, t) for r, t in groups], dtype=np.int32)
     host_cap = np.array([host.capacity for host in hosts], dtype=np.int32)
@@ -113,7 +133,7 @@ def encode(round: Round) -> Encoding:
         group_cap=group_cap,
         host_cap=host_cap,
         host_track=np.array([TRACK_INDEX[host.track] for host in hosts], dtype=np.int32),
-        track=np.array([TRACK_INDEX[t] for _, t in region_track], dtype=np.int32),
+        track=track,
         field=np.array([field_index.get(a.field or "", -1) for a in members], dtype=np.int32),
         host_fields=host_fields,
         priority=priority,
@@ -151,6 +171,62 @@ def outcome_status(rank: int) -> Status:
     if 1 <= rank <= MAX_CHOICES or rank == PREARRANGED:
         return Status.PLACED
     raise ValueError(f"unknown rank code {rank}")
+
+
+def _exclusions(round: Round) -> list[Exclusion | None]:
+    """`_exclusion` of every applicant, judged once per distinct set of eligibility facts.
+
+    Eligibility reads track, region, age and years in the profession on the reference
+    date, education, title grade, 民族, health and prior participation; its texts name
+    only these, except QUALIFICATION_NOT_MET's (it quotes the written education and
+    title), which is judged row by row. A large round repeats these facts (as shared
+    objects: compared by identity here, ages and years by value), so each distinct set
+    is judged once, on one of its rows. Invalid rows are judged one by one.
+    """
+    applicants = round.applicants
+    n = len(applicants)
+    out: list[Exclusion | None] = [None] * n
+    if n == 0:
+        return out
+    invalid = np.array([bool(p) for p in map(_PROBLEMS, applicants)], dtype=bool)
+    for i in np.flatnonzero(invalid).tolist():
+        invalid[i] = applicants[i].invalid
+    day = round.rules.reference_date
+    combined = np.zeros(n, dtype=np.int64)
+    for name in _ELIGIBILITY_FACTS:
+        values = list(map(attrgetter(name), applicants))
+        codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
+        if name in ("birth", "work_start"):  # by age and years on the reference day
+            first = np.unique(codes, return_index=True)[1]
+            at = age_on if name == "birth" else years_between
+            figures = [-1 if values[i] is None else at(values[i], day) for i in first.tolist()]
+            codes, uniques = pd.factorize(np.asarray(figures, dtype=np.int64)[codes])
+        combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
+    valid = np.flatnonzero(~invalid)
+    _, first, inverse = np.unique(combined[valid], return_index=True, return_inverse=True)
+    shared = [_exclusion(applicants[i], round) for i in valid[first].tolist()]
+    for i, why in zip(valid.tolist(), (shared[k] for k in inverse.tolist()), strict=True):
+        if why is not None and any(r.code == _QUALIFICATION for r in why.reasons):
+            why = _exclusion(applicants[i], round)
+        out[i] = why
+    for i in np.flatnonzero(invalid).tolist():
+        out[i] = _exclusion(applicants[i], round)
+    return out
+
+
+_PROBLEMS = attrgetter("problems")
+_ELIGIBILITY_FACTS = (
+    "track",
+    "region",
+    "birth",
+    "work_start",
+    "education",
+    "title_grade",
+    "ethnicity",
+    "health_issue",
+    "prior_participation",
+)
+_QUALIFICATION = "QUALIFICATION_NOT_MET"
 
 
 def _exclusion(applicant: Applicant, round: Round) -> Exclusion | None:
@@ -214,10 +290,8 @@ def _priority_order(
     everyone = sorted(a.key for a in round.applicants)
     draw = np.random.default_rng(round.policy.seed).permutation(len(everyone))
     lottery_of = dict(zip(everyone, draw.tolist(), strict=True))
-    score = np.array(
-        [-a.score if a.score is not None and math.isfinite(a.score) else math.inf for a in members],
-        dtype=np.float64,
-    )
+    written = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
+    score = np.where(np.isfinite(written), -written, np.inf)
     lottery = np.array([lottery_of[a.key] for a in members], dtype=np.int64)
     ranking = np.lexsort((lottery, score, ~priority))
     order = np.empty(len(members), dtype=np.int32)
@@ -294,5 +368,7 @@ def _prearrangements(
             prearranged[i] = j
             room_h[j] -= 1
             room_g[k] -= 1
+    if not conflicts:
+        return prearranged, ()
     in_input = [a.key for a in round.applicants if a.key in conflicts]
     return prearranged, tuple(conflicts[key] for key in in_input)

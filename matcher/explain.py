@@ -99,6 +99,7 @@ class _Context:
         self.position: list[int] = (inst.order.astype(np.int64) + 1).tolist()
         self.group_full: list[bool] = list((self.group_used >= inst.group_cap).tolist())
         self._group_head: dict[int, str] = {}
+        self._group_maybe: dict[int, str] = {}
 
     def quota_head(self, k: int) -> str:
         """The reason text of a full group `k` up to the applicant's own position."""
@@ -116,6 +117,13 @@ class _Context:
             )
             self._group_head[k] = head
         return head
+
+    def quota_maybe(self, k: int) -> str:
+        """The remedy "one more place in group k might do", one shared text per group."""
+        text = self._group_maybe.get(k)
+        if text is None:
+            text = self._group_maybe[k] = f"若{self.group_label(k)}名额增加1个，可能录取"
+        return text
 
     def name_of(self, row: int) -> str:
         key = self.enc.keys[row]
@@ -237,7 +245,7 @@ def _why(ctx: _Context, i: int) -> tuple[str, str, str]:
         reason = f"{ctx.quota_head(k)}{ctx.position[i]}位"
         verdict = ctx.placed_if(i, "group", k)
         if verdict is None:
-            remedy = f"若{ctx.group_label(k)}名额增加1个，可能录取"
+            remedy = ctx.quota_maybe(k)
         elif verdict:
             remedy = f"若{ctx.group_label(k)}名额增加1个即可录取"
         else:
@@ -300,8 +308,31 @@ def reasons(
     """
     ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
     out: dict[str, tuple[str, str, str]] = {}
-    for i in np.flatnonzero(np.asarray(solution.rank) == UNPLACED):
-        out[encoding.keys[int(i)]] = _why(ctx, int(i))
+    unplaced = np.flatnonzero(np.asarray(solution.rank) == UNPLACED)
+    keys = encoding.keys
+    inst = encoding.instance
+    if inst.n > RESOLVE_LIMIT:
+        # The common case of a large round, as `_why` words it: a row with a valid choice
+        # in a full group is QUOTA_FULL, and its remedy (no re-solve at this size) is the
+        # group's one text. Every other row goes through `_why`.
+        quota = (
+            np.any(inst.choices[unplaced] >= 0, axis=1)
+            & np.asarray(ctx.group_full, dtype=bool)[inst.group[unplaced]]
+        ).tolist()
+        group_of, position = ctx.group_of, ctx.position
+        for i, fast in zip(unplaced.tolist(), quota, strict=True):
+            if fast:
+                k = group_of[i]
+                out[keys[i]] = (
+                    "QUOTA_FULL",
+                    f"{ctx.quota_head(k)}{position[i]}位",
+                    ctx.quota_maybe(k),
+                )
+            else:
+                out[keys[i]] = _why(ctx, i)
+        return out
+    for i in unplaced.tolist():
+        out[keys[i]] = _why(ctx, i)
     return out
 
 

@@ -11,9 +11,11 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from pathlib import Path
 
 from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
+from matcher.memory import release_memory
 from matcher.model import Applicant, InputFile, Issue, Policy, Round, Rules
 from matcher.paths import data_dir, sample_round_dir
 from matcher.validate import check_round
@@ -92,10 +94,11 @@ def load_round(
     people = _attach(people, cross)
 
     every = {_issue_key(i): i for i in file_issues}
-    every.update({_issue_key(i): i for a in people for i in a.problems})
+    every.update({_issue_key(i): i for found in map(_PROBLEMS, people) for i in found})
     every.update({_issue_key(i): i for i in cross})
     inputs = [_input(p, "applicants") for p in files]
     inputs += [_input(hosts_path, "hosts"), _input(quotas_path, "quotas")]
+    release_memory()
     return Round(
         applicants=tuple(people),
         catalogue=catalogue,
@@ -121,6 +124,9 @@ def _attach(people: list[Applicant], issues: list[Issue]) -> list[Applicant]:
         else a
         for a in people
     ]
+
+
+_PROBLEMS = attrgetter("problems")
 
 
 def _issue_key(issue: Issue) -> tuple[str, int, str, str, str]:

@@ -7,16 +7,18 @@ is returned to be published.
 from __future__ import annotations
 
 import platform
+from collections.abc import Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
+from operator import attrgetter
 from typing import Any
 
 from matcher import __version__
 from matcher.encode import Encoding, encode
 from matcher.explain import reasons as unplaced_reasons
 from matcher.explain import render_explanation
-from matcher.memory import gc_paused
+from matcher.memory import gc_paused, release_memory
 from matcher.model import Round, Severity, Status
-from matcher.result import Outcome, RunResult, SolverReport
+from matcher.result import Outcome, RunResult, SolverReport, trusted_outcomes
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
 from matcher.verify import Verification, verify
@@ -35,6 +37,8 @@ def solve_round(round_: Round) -> RunResult:
     encoding, solution, checked = _solve_checked(round_)
     with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
         outcomes = _outcomes(round_, encoding, solution)
+    del encoding
+    release_memory()  # the encoding's and the reasons' temporaries
     report = SolverReport(
         mechanism=round_.policy.mechanism.value,
         status=solution.status.value,
@@ -63,76 +67,141 @@ def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
     return encoding, solution, checked
 
 
+_UNMATCHED = ("key", "status", "reason_code", "reason", "remedy")
+_ADJUSTED = ("key", "status", "host")
+_PREARRANGED = ("key", "status", "host", "reason_code", "reason")
+_CHOICE = ("key", "status", "host", "choice_rank", "reason_code", "reason")
+
+
+class _Names(Mapping[str, str]):
+    """Applicant key → name, the dict built on first use (reasons name a few people)."""
+
+    def __init__(self, round_: Round) -> None:
+        self.round = round_
+        self._names: dict[str, str] | None = None
+
+    def _table(self) -> dict[str, str]:
+        if self._names is None:
+            applicants = self.round.applicants
+            self._names = dict(zip(map(_KEY, applicants), map(_NAME, applicants), strict=True))
+        return self._names
+
+    def __getitem__(self, key: str) -> str:
+        return self._table()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+_KEY, _NAME = attrgetter("key"), attrgetter("name")
+
+
 def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Outcome, ...]:
-    names = {a.key: a.name for a in round_.applicants}
     why = unplaced_reasons(
         encoding,
         solution,
-        names=names,
+        names=_Names(round_),
         mechanism=round_.policy.mechanism.value,
         adjustment=round_.policy.adjustment,
         objective=round_.policy.objective,
     )
-    row_of = {key: i for i, key in enumerate(encoding.keys)}
+    applicants = round_.applicants
+    keys = encoding.keys
+    if len(set(keys)) == len(keys):
+        # The instance rows are the members in input order: walk both in step.
+        rows: list[int | None] = []
+        j, m = 0, len(keys)
+        for key in map(_KEY, applicants):
+            if j < m and key == keys[j]:
+                rows.append(j)
+                j += 1
+            else:
+                rows.append(None)
+    else:  # a key twice (two files of one name): the last instance row of the key
+        row_of = {key: i for i, key in enumerate(keys)}
+        rows = [row_of.get(key) for key in map(_KEY, applicants)]
     conflicts = {c.key: c for c in encoding.prearranged_conflicts}
+    ranks: list[int] = solution.rank.tolist()
+    host_names = encoding.host_names
+    hosts: list[str | None] = [host_names[j] if j >= 0 else None for j in solution.host.tolist()]
+    prearranged: list[bool] = (encoding.instance.prearranged >= 0).tolist()
+    excluded_texts: dict[int, tuple[Status, str, str, str]] = {}
     # Every value below is built here with its declared type, so the outcomes are
-    # constructed without re-validation (a million validations cost seconds).
-    outcomes = []
-    for a in round_.applicants:
-        i = row_of.get(a.key)
+    # constructed without re-validation (a million validations cost seconds), each
+    # equal to `Outcome.model_construct` of the same fields.
+    values: list[tuple[Any, ...]] = []
+    given: list[tuple[str, ...]] = []
+    add, say = values.append, given.append
+    for a, i in zip(applicants, rows, strict=True):
+        key = a.key
         if i is None:
-            outcomes.append(_excluded(a.key, encoding))
+            status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
+            add((key, status, None, None, codes, text, remedy))
+            say(_UNMATCHED)
             continue
-        rank = int(solution.rank[i])
-        host = encoding.host_names[solution.host[i]] if rank != UNPLACED else None
+        rank = ranks[i]
         if rank == UNPLACED:
-            code, reason, remedy = why[a.key]
-            outcome = Outcome.model_construct(
-                key=a.key, status=Status.UNMATCHED, reason_code=code, reason=reason, remedy=remedy
-            )
+            code, reason, remedy = why[key]
+            add((key, Status.UNMATCHED, None, None, code, reason, remedy))
+            say(_UNMATCHED)
         elif rank == ADJUSTED:
-            outcome = Outcome.model_construct(key=a.key, status=Status.ADJUSTED, host=host)
+            add((key, Status.ADJUSTED, hosts[i], None, "", "", ""))
+            say(_ADJUSTED)
         elif rank == PREARRANGED:
-            outcome = Outcome.model_construct(
-                key=a.key,
-                status=Status.PLACED,
-                host=host,
-                reason_code="PREARRANGED",
-                reason="预先接收单位（不在所填志愿中）",
-            )
+            add((key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
+            say(_PREARRANGED)
         else:
-            prearranged = int(encoding.instance.prearranged[i]) >= 0
-            outcome = Outcome.model_construct(
-                key=a.key,
-                status=Status.PLACED,
-                host=host,
-                choice_rank=rank,
-                reason_code="PREARRANGED" if prearranged else "",
-                reason="预先接收单位" if prearranged else "",
+            fixed = prearranged[i]
+            add(
+                (
+                    key,
+                    Status.PLACED,
+                    hosts[i],
+                    rank,
+                    "PREARRANGED" if fixed else "",
+                    "预先接收单位" if fixed else "",
+                    "",
+                )
             )
-        if a.key in conflicts and outcome.reason_code != "PREARRANGED":
-            note = f"预先接收单位未能安排：{conflicts[a.key].why}"
-            outcome = outcome.model_copy(
-                update={
-                    "reason_code": outcome.reason_code or "PREARRANGED_CONFLICT",
-                    "reason": "；".join(x for x in (outcome.reason, note) if x),
-                }
-            )
-        outcomes.append(outcome)
+            say(_CHOICE)
+    outcomes = trusted_outcomes(values, given)
+    del values, given
+    if conflicts:  # noted on the instance rows (an excluded row says why already)
+        for n, (outcome, i) in enumerate(zip(outcomes, rows, strict=True)):
+            key = outcome.key
+            if i is not None and key in conflicts and outcome.reason_code != "PREARRANGED":
+                note = f"预先接收单位未能安排：{conflicts[key].why}"
+                outcomes[n] = outcome.model_copy(
+                    update={
+                        "reason_code": outcome.reason_code or "PREARRANGED_CONFLICT",
+                        "reason": "；".join(x for x in (outcome.reason, note) if x),
+                    }
+                )
     return tuple(outcomes)
 
 
-def _excluded(key: str, encoding: Encoding) -> Outcome:
+_OUTSIDE = "预先接收单位（不在所填志愿中）"
+
+
+def _excluded(
+    key: str, encoding: Encoding, texts: dict[int, tuple[Status, str, str, str]]
+) -> tuple[Status, str, str, str]:
+    """Status, codes, reason and remedy of an applicant left out of the instance."""
     excluded = encoding.excluded[key]
-    codes = "+".join(dict.fromkeys(r.code for r in excluded.reasons))
-    text = "；".join(r.message for r in excluded.reasons)
-    if excluded.status is Status.INVALID:
-        remedy = "请选派地区更正数据后重新报送（见“数据问题”表）"
-    else:
-        remedy = "不符合本年度选拔条件，无法安排"
-    return Outcome.model_construct(
-        key=key, status=excluded.status, reason_code=codes, reason=text, remedy=remedy
-    )
+    # Applicants excluded for the same facts share one `Exclusion`: its texts are joined once.
+    found = texts.get(id(excluded))
+    if found is None:
+        codes = "+".join(dict.fromkeys(r.code for r in excluded.reasons))
+        text = "；".join(r.message for r in excluded.reasons)
+        if excluded.status is Status.INVALID:
+            remedy = "请选派地区更正数据后重新报送（见“数据问题”表）"
+        else:
+            remedy = "不符合本年度选拔条件，无法安排"
+        found = texts[id(excluded)] = (excluded.status, codes, text, remedy)
+    return found
 
 
 def manifest(round_: Round) -> dict[str, Any]:

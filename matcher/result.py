@@ -6,6 +6,9 @@ Every applicant of the round appears exactly once, in input order, with a status
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Sequence
+from itertools import repeat
 from typing import Any
 
 from pydantic import Field
@@ -29,6 +32,76 @@ class Outcome(Frozen):
     reason_code: str = ""
     reason: str = ""
     remedy: str = ""
+
+
+#: Outcome fields in declaration order (an Outcome's ``__dict__`` holds them in this order).
+_FIELDS = ("key", "status", "host", "choice_rank", "reason_code", "reason", "remedy")
+_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+
+
+def trusted_outcome(
+    key: str,
+    status: Status,
+    host: str | None = None,
+    choice_rank: int | None = None,
+    reason_code: str = "",
+    reason: str = "",
+    remedy: str = "",
+    *,
+    given: tuple[str, ...] = ("key", "status"),
+) -> Outcome:
+    """An `Outcome` of values already of their declared types, built without validation.
+
+    Equal to ``Outcome.model_construct(**the fields named in given)``: same values, same
+    fields set (`given`, shared by every outcome given the same names). A million outcomes
+    cost about a tenth of `model_construct`'s time.
+    """
+    fields_set = _FIELDS_SETS.get(given)
+    if fields_set is None:
+        fields_set = _FIELDS_SETS[given] = set(given)
+    outcome = Outcome.__new__(Outcome)
+    setter = object.__setattr__
+    setter(
+        outcome,
+        "__dict__",
+        {
+            "key": key,
+            "status": status,
+            "host": host,
+            "choice_rank": choice_rank,
+            "reason_code": reason_code,
+            "reason": reason,
+            "remedy": remedy,
+        },
+    )
+    setter(outcome, "__pydantic_fields_set__", fields_set)
+    setter(outcome, "__pydantic_extra__", None)
+    setter(outcome, "__pydantic_private__", None)
+    return outcome
+
+
+def trusted_outcomes(
+    values: Sequence[tuple[Any, ...]], given: Sequence[tuple[str, ...]]
+) -> list[Outcome]:
+    """`trusted_outcome` of many rows: each row's values in `_FIELDS` order, its `given`.
+
+    Built in passes of C-level loops (the dicts, the objects, each attribute), a few
+    times faster than one call per outcome.
+    """
+    fields_sets = []
+    for names in given:
+        fields_set = _FIELDS_SETS.get(names)
+        if fields_set is None:
+            fields_set = _FIELDS_SETS[names] = set(names)
+        fields_sets.append(fields_set)
+    dicts = list(map(dict, map(zip, repeat(_FIELDS), values)))
+    made: list[Outcome] = list(map(Outcome.__new__, repeat(Outcome, len(dicts))))
+    setter = object.__setattr__
+    deque(map(setter, made, repeat("__dict__"), dicts), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_fields_set__"), fields_sets), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_extra__"), repeat(None)), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_private__"), repeat(None)), maxlen=0)
+    return made
 
 
 class SolverReport(Frozen):

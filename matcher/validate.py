@@ -17,6 +17,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import attrgetter
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
 
@@ -35,8 +40,18 @@ def check_round(
     issues += _duplicates(applicants)
     suggest = _suggester(catalogue)
     regions = set(quotas.regions())
-    for a in applicants:
-        issues += _choice_issues(a, catalogue, suggest)
+    # A choice issue depends on the choices, track, field and 预先接收单位 alone: each
+    # distinct combination is checked once (a large round repeats them); only rows whose
+    # combination has findings, or whose region is unknown, are visited again.
+    flagged = _choice_findings(applicants, catalogue, suggest)
+    unknown = bool(regions) and any(
+        region and region not in regions for region in set(map(_REGION, applicants))
+    )
+    if not unknown and not flagged.any():
+        return issues + _capacity_issues(catalogue, quotas, quota_file)
+    for a, finding in zip(applicants, flagged.tolist(), strict=True):
+        if finding:
+            issues += _choice_issues(a, catalogue, suggest)
         if a.region and regions and a.region not in regions:
             issues.append(
                 _row_issue(
@@ -51,6 +66,35 @@ def check_round(
     return issues
 
 
+_FACTS = ("choices", "track", "field", "prearranged")
+_REGION = attrgetter("region")
+
+
+def _choice_findings(
+    applicants: Sequence[Applicant], catalogue: HostCatalogue, suggest: Any
+) -> np.ndarray:
+    """Per applicant: whether `_choice_issues` finds anything (a bool array).
+
+    It reads the choices, track, field and 预先接收单位 alone, so rows holding the very
+    same four values (shared objects in a large round: compared by identity here) share
+    one answer: each distinct combination is checked once, on one of its rows.
+    """
+    n = len(applicants)
+    combined = np.zeros(n, dtype=np.int64)
+    for name in _FACTS:
+        ids = np.fromiter(map(id, map(attrgetter(name), applicants)), np.int64, n)
+        codes, uniques = pd.factorize(ids)
+        combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    found = np.array(
+        [bool(_choice_issues(applicants[i], catalogue, suggest)) for i in first.tolist()],
+        dtype=bool,
+    )
+    return found[inverse]
+
+
 def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message: str) -> Issue:
     return Issue(
         file=a.source_file,
@@ -63,10 +107,13 @@ def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message
 
 
 def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
+    ids = list(map(attrgetter("id_number"), applicants))
+    twice = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
     rows: dict[str, list[Applicant]] = defaultdict(list)
-    for a in applicants:
-        if a.id_number and len(a.id_number) == 18:
-            rows[a.id_number].append(a)
+    for at in np.flatnonzero(twice).tolist():
+        number = ids[at]
+        if number and len(number) == 18:
+            rows[number].append(applicants[at])
     issues = []
     for same in rows.values():
         if len(same) < 2:

@@ -105,3 +105,24 @@ def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
         host = sample.catalogue.resolve(o.host)
         assert a.accepts_adjustment and host.track is a.track and a.field in host.fields
         assert all(sample.catalogue.resolve(c) is not host for c in a.choices)
+
+
+def test_trusted_outcomes_equal_model_construct():
+    from matcher.result import Outcome, trusted_outcome, trusted_outcomes
+
+    given = ("key", "status", "reason_code", "reason", "remedy")
+    fast = trusted_outcome(
+        "a.csv:2", Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m", given=given
+    )
+    slow = Outcome.model_construct(
+        key="a.csv:2", status=Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m"
+    )
+    (bulk,) = trusted_outcomes([("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m")],
+                               [given])
+    for made in (fast, bulk):
+        assert made == slow
+        assert list(made.__dict__.items()) == list(slow.__dict__.items())
+        assert made.model_fields_set == slow.model_fields_set
+        assert made.model_dump() == slow.model_dump()
+    copied = fast.model_copy(update={"reason": "x"})
+    assert copied.reason == "x" and fast.reason == "r"

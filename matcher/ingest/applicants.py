@@ -7,13 +7,16 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from matcher.ingest import fast
 from matcher.ingest.cells import (
     parse_date,
     parse_education,
@@ -234,15 +237,47 @@ class _SheetReader:
         return self.names.get(key) or label(key)
 
     def applicants(self) -> list[Applicant]:
-        """Every applicant row of the sheet, in order; updates `issues`."""
+        """Every applicant row of the sheet, in order; updates `issues`.
+
+        A sheet read column by column (a large plain CSV) has its clean rows read by
+        `matcher.ingest.fast` and every other row by the row loop, with the same result
+        as reading every row by the loop.
+        """
+        rows = self.sheet.rows
+        columns = self.sheet.columns
+        start = self.header.data_start
+        if columns is None or not fast.usable(self) or start >= len(rows):
+            return [person for _, person in self._read(range(start, len(rows)))]
+        candidates = fast.fast_candidates(self, columns, start)
+        ok, clean = fast.read_rows(self, columns, candidates)
+        quick = candidates[ok]
+        del candidates, ok
+        rest = np.ones(len(rows) - start, dtype=bool)
+        rest[quick - start] = False
+        others = self._read((np.flatnonzero(rest) + start).tolist())
+        del rest
+        if not others:
+            return clean
         out: list[Applicant] = []
+        at = 0
+        for index, person in others:  # both in row order: merge
+            take = int(np.searchsorted(quick, index))
+            out += clean[at:take]
+            at = take
+            out.append(person)
+        out += clean[at:]
+        return out
+
+    def _read(self, indexes: Iterable[int]) -> list[tuple[int, Applicant]]:
+        """Read the rows at `indexes` (in order) by the row loop: (index, applicant)."""
+        out: list[tuple[int, Applicant]] = []
         data_cols = {c for k, c in self.col.items() if k != "seq"}  # stray cells elsewhere
         name_col = self.col["name"]
         name_header = cell_text(self.sheet.rows[self.header.row][name_col]).strip()
         rows = self.sheet.rows
         # The sheet's rows are lists read for this file alone: each is dropped once read (see
         # the end of the loop), so a million raw rows and applicants are not all held at once.
-        for index in range(self.header.data_start, len(rows)):
+        for index in indexes:
             row = rows[index]
             lead: object = None
             content = False
@@ -270,7 +305,7 @@ class _SheetReader:
             except (ValueError, TypeError, ArithmeticError):  # a safety net, never expected
                 person = self._unreadable(index + 1)
             self.issues.extend(person.problems)
-            out.append(self._compact(person))
+            out.append((index, self._compact(person)))
             if isinstance(rows, list):
                 rows[index] = ()  # the raw cells are not needed again
         return out

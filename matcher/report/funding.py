@@ -106,16 +106,43 @@ def funding_summary(
 
     Returns plain JSON-ready dicts: ``{"months", "rates", "total", "tracks", "regions",
     "hosts"}``; each total is ``{"trainees", "tuition_lodging", "management", "living",
-    "total"}``; ``regions[region][track]`` and ``regions[region]["all"]``.
+    "total"}``; ``regions[region][track]`` and ``regions[region]["all"]``. Regions, their
+    tracks and hosts appear in the order of their first trainee (input order), as in
+    `funding_frame`.
     """
-    frame = funding_frame(result, months, rates)
-    records = frame.to_dict("records")
-    regions: dict[str, dict[str, dict[str, int]]] = {}
-    by_region: dict[str, list[dict[Any, Any]]] = {}  # regions are text: str() is the value
-    for record in records:
-        by_region.setdefault(str(record["region"]), []).append(record)
-    for region, mine in by_region.items():
-        regions[region] = {"all": _totals(mine), **_grouped(pd.DataFrame(mine), "track")}
+    costs: dict[Track, dict[str, int]] = {}
+    # A trainee's cost depends on the track alone: count trainees per (region, track, host)
+    # in order of first appearance, then multiply.
+    counts: dict[tuple[str, Track, str], int] = {}
+    trainee = (Status.PLACED, Status.ADJUSTED)
+    for applicant, outcome in zip(result.round.applicants, result.outcomes, strict=True):
+        if outcome.status in trainee and applicant.track is not None:
+            key = (applicant.region or "", applicant.track, outcome.host or "")
+            counts[key] = counts.get(key, 0) + 1
+    by_track: dict[Track, int] = {}
+    regions_count: dict[str, dict[Track, int]] = {}
+    hosts_count: dict[str, dict[Track, int]] = {}
+    for (region, track, host), count in counts.items():
+        by_track[track] = by_track.get(track, 0) + count
+        mine = regions_count.setdefault(region, {})
+        mine[track] = mine.get(track, 0) + count
+        theirs = hosts_count.setdefault(host, {})
+        theirs[track] = theirs.get(track, 0) + count
+
+    def totals(per_track: Mapping[Track, int]) -> dict[str, int]:
+        out = {"trainees": sum(per_track.values()), **dict.fromkeys(ITEMS, 0)}
+        for track, count in per_track.items():
+            if count:
+                if track not in costs:
+                    costs[track] = trainee_cost(track, months, rates)
+                for item in ITEMS:
+                    out[item] += count * costs[track][item]
+        return out
+
+    regions = {
+        region: {"all": totals(mine), **{t.value: totals({t: n}) for t, n in mine.items()}}
+        for region, mine in regions_count.items()
+    }
     table = rates or notice_rates()
     return {
         "months": months,
@@ -127,8 +154,8 @@ def funding_summary(
             }
             for t, r in table.items()
         },
-        "total": _totals(records),
-        "tracks": {t.value: _totals(r for r in records if r["track"] == t.value) for t in Track},
+        "total": totals(by_track),
+        "tracks": {t.value: totals({t: by_track.get(t, 0)}) for t in Track},
         "regions": regions,
-        "hosts": _grouped(frame, "host"),
+        "hosts": {host: totals(mine) for host, mine in hosts_count.items()},
     }

@@ -7,11 +7,12 @@ so tests can compare every output against it.
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 from typing import Any
 
 from matcher.model import Status, Track
 from matcher.report.funding import DEFAULT_MONTHS, funding_summary
-from matcher.report.tables import GROUP_KEYS, UNKNOWN, all_issues, pairs, region_of, track_of
+from matcher.report.tables import GROUP_KEYS, UNKNOWN, all_issues, matched
 from matcher.result import RunResult
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
@@ -54,19 +55,36 @@ def summarize(result: RunResult, months: int = DEFAULT_MONTHS) -> dict[str, Any]
     (total, severity, code). A region or track that could not be read is "未识别".
     """
     rnd = result.round
+    applicants, outcomes = matched(result)
+    statuses = list(map(attrgetter("status"), outcomes))
+    # One pass of C-level counting per figure: (region, track, status) triples in order of
+    # first appearance give the groups in order of first appearance.
+    tracks_of = {Track.OUT: Track.OUT.value, Track.IN: Track.IN.value, None: UNKNOWN}
+    triples: Counter[tuple[str, str, Status]] = Counter(
+        zip(
+            [r or UNKNOWN for r in map(attrgetter("region"), applicants)],
+            [tracks_of[t] for t in map(attrgetter("track"), applicants)],
+            statuses,
+            strict=True,
+        )
+    )
     status: Counter[str] = Counter()
-    rank: Counter[str] = Counter()
     by_group: dict[tuple[str, str], Counter[str]] = {}
+    for (region, track, state), count in triples.items():
+        status[state.value] += count
+        by_group.setdefault((region, track), Counter())[state.value] += count
+    rank: Counter[str] = Counter()
     by_host: dict[str, Counter[str]] = {}
-    for applicant, outcome in pairs(result):
-        status[outcome.status.value] += 1
-        key = (region_of(applicant), track_of(applicant))
-        by_group.setdefault(key, Counter())[outcome.status.value] += 1
-        rank_key = _rank_key(outcome.status, outcome.choice_rank)
+    placed = (Status.PLACED, Status.ADJUSTED)
+    hits: Counter[tuple[Status, int | None, str | None]] = Counter(
+        (o.status, o.choice_rank, o.host) for o in outcomes if o.status in placed
+    )
+    for (state, choice_rank, host_name), count in hits.items():
+        rank_key = _rank_key(state, choice_rank)
         if rank_key is not None:
-            rank[rank_key] += 1
-            if outcome.host:
-                by_host.setdefault(outcome.host, Counter())[rank_key] += 1
+            rank[rank_key] += count
+            if host_name:
+                by_host.setdefault(host_name, Counter())[rank_key] += count
 
     groups = {(q.region, q.track.value) for q in rnd.quotas.quotas} | set(by_group)
     region_order = [*rnd.quotas.regions(), *(r for r, _ in by_group)]

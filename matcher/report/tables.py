@@ -8,8 +8,9 @@ The other frames are selections or aggregates of it, or of the summary dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import pandas as pd
@@ -152,19 +153,31 @@ FUNDING_COLUMNS = [
 ]
 
 
+_KEY = attrgetter("key")
+_DICT = attrgetter("__dict__")
+_PROBLEMS = attrgetter("problems")
+
+
 class ReportError(ValueError):
     """The RunResult cannot be reported (outcomes do not match the applicants)."""
 
 
 def pairs(result: RunResult) -> Iterator[tuple[Applicant, Outcome]]:
     """(applicant, outcome) in input order; raise `ReportError` when they do not match."""
+    applicants, outcomes = matched(result)
+    yield from zip(applicants, outcomes, strict=True)
+
+
+def matched(result: RunResult) -> tuple[Sequence[Applicant], Sequence[Outcome]]:
+    """The applicants and their outcomes (same order); `ReportError` when they do not match."""
     applicants, outcomes = result.round.applicants, result.outcomes
     if len(applicants) != len(outcomes):
         raise ReportError(f"{len(applicants)} applicants but {len(outcomes)} outcomes")
-    for applicant, outcome in zip(applicants, outcomes, strict=True):
-        if applicant.key != outcome.key:
-            raise ReportError(f"outcome {outcome.key!r} does not match row {applicant.key!r}")
-        yield applicant, outcome
+    if list(map(_KEY, applicants)) != list(map(_KEY, outcomes)):
+        for applicant, outcome in zip(applicants, outcomes, strict=True):
+            if applicant.key != outcome.key:
+                raise ReportError(f"outcome {outcome.key!r} does not match row {applicant.key!r}")
+    return applicants, outcomes
 
 
 def region_of(applicant: Applicant) -> str:
@@ -180,8 +193,9 @@ def track_of(applicant: Applicant) -> str:
 def all_issues(result: RunResult) -> list[Issue]:
     """Every issue of the round once: the round's, then any row problem it lacks."""
     found = dict.fromkeys(result.round.issues)
-    for applicant in result.round.applicants:
-        found.update(dict.fromkeys(applicant.problems))
+    for problems in map(_PROBLEMS, result.round.applicants):
+        if problems:
+            found.update(dict.fromkeys(problems))
     return list(found)
 
 
@@ -202,44 +216,90 @@ def _reason(applicant: Applicant, outcome: Outcome) -> tuple[str, str, str]:
     return code, reason, remedy
 
 
-def _row(result: RunResult, applicant: Applicant, outcome: Outcome) -> dict[str, Any]:
-    code, reason, remedy = _reason(applicant, outcome)
-    choices = [*applicant.choices[:3], "", "", ""][:3]
+def _texts(values: Iterable[str | None]) -> list[str]:
+    """`values` with None as ""."""
+    return [value or "" for value in values]
+
+
+def _months(days: Iterable[date | None]) -> list[str]:
+    """`_month` of each day, computed once per distinct day."""
+    seen: dict[date | None, str] = {}
+    out = []
+    for day in days:
+        text = seen.get(day)
+        if text is None:
+            text = seen[day] = _month(day)
+        out.append(text)
+    return out
+
+
+def placement_columns(result: RunResult) -> dict[str, list[Any]]:
+    """The values of `placements_frame`, column by column (`PLACEMENT_COLUMNS` order).
+
+    Raises `ReportError` when the outcomes do not match the applicants.
+    """
+    applicants, outcomes = matched(result)
+    rules = result.round.rules
+    # Field values read from each model's __dict__ (a dict lookup is cheaper than the
+    # attribute lookup through a pydantic class; the values are the same).
+    by_applicant = list(map(_DICT, applicants))
+    by_outcome = list(map(_DICT, outcomes))
+
+    def column(name: str, rows: Sequence[Any] | None = None) -> list[Any]:
+        return list(map(itemgetter(name), by_applicant if rows is None else by_outcome))
+
+    statuses = column("status", outcomes)
+    codes, reasons, remedies = (
+        column("reason_code", outcomes),
+        column("reason", outcomes),
+        column("remedy", outcomes),
+    )
+    for i, status in enumerate(statuses):
+        if status is Status.INVALID:
+            codes[i], reasons[i], remedies[i] = _reason(applicants[i], outcomes[i])
+    choices = column("choices")
+    units = column("unit_type")
+    non_public = {unit: rules.is_non_public(unit) for unit in set(units)}
+    grassroots = column("grassroots")
+    tracks = {Track.OUT: Track.OUT.value, Track.IN: Track.IN.value, None: ""}
     return {
-        "source_file": applicant.source_file,
-        "source_row": applicant.source_row,
-        "name": applicant.name,
-        "id_number": applicant.id_number or "",
-        "region": applicant.region or "",
-        "track": applicant.track.value if applicant.track is not None else "",
-        "status": outcome.status.value,
-        "choice_rank": outcome.choice_rank,
-        "host": outcome.host or "",
-        "reason_code": code,
-        "reason": reason,
-        "remedy": remedy,
-        "phone": applicant.phone or "",
-        "gender": applicant.gender or "",
-        "ethnicity": applicant.ethnicity or "",
-        "birth": _month(applicant.birth),
-        "employer": applicant.employer or "",
-        "work_start": _month(applicant.work_start),
-        "profession": applicant.profession or "",
-        "field": applicant.field or "",
-        "education": applicant.education_text or "",
-        "graduation_year": applicant.graduation_year,
-        "title": applicant.title or "",
-        "sending_unit": applicant.sending_unit or "",
-        "choice_1": choices[0],
-        "choice_2": choices[1],
-        "choice_3": choices[2],
-        "accepts_adjustment": applicant.accepts_adjustment,
-        "priority": applicant.grassroots or result.round.rules.is_non_public(applicant.unit_type),
-        "grassroots": applicant.grassroots,
-        "unit_type": applicant.unit_type or "",
-        "score": applicant.score,
-        "prearranged": applicant.prearranged or "",
-        "problems": ";".join(dict.fromkeys(p.code for p in applicant.problems)),
+        "source_file": column("source_file"),
+        "source_row": column("source_row"),
+        "name": column("name"),
+        "id_number": _texts(column("id_number")),
+        "region": _texts(column("region")),
+        "track": [tracks[t] for t in column("track")],
+        "status": [s.value for s in statuses],
+        "choice_rank": column("choice_rank", outcomes),
+        "host": _texts(column("host", outcomes)),
+        "reason_code": codes,
+        "reason": reasons,
+        "remedy": remedies,
+        "phone": _texts(column("phone")),
+        "gender": _texts(column("gender")),
+        "ethnicity": _texts(column("ethnicity")),
+        "birth": _months(column("birth")),
+        "employer": _texts(column("employer")),
+        "work_start": _months(column("work_start")),
+        "profession": _texts(column("profession")),
+        "field": _texts(column("field")),
+        "education": _texts(column("education_text")),
+        "graduation_year": column("graduation_year"),
+        "title": _texts(column("title")),
+        "sending_unit": _texts(column("sending_unit")),
+        "choice_1": [c[0] if c else "" for c in choices],
+        "choice_2": [c[1] if len(c) > 1 else "" for c in choices],
+        "choice_3": [c[2] if len(c) > 2 else "" for c in choices],
+        "accepts_adjustment": column("accepts_adjustment"),
+        "priority": [g or non_public[u] for g, u in zip(grassroots, units, strict=True)],
+        "grassroots": grassroots,
+        "unit_type": _texts(units),
+        "score": column("score"),
+        "prearranged": _texts(column("prearranged")),
+        "problems": [
+            ";".join(dict.fromkeys(p.code for p in problems)) if problems else ""
+            for problems in column("problems")
+        ],
     }
 
 
@@ -248,8 +308,9 @@ def placements_frame(result: RunResult) -> pd.DataFrame:
 
     `choice_rank` and `graduation_year` are nullable integers; `score` a float or NaN;
     for `invalid` rows without a reason on the outcome, the reason lists the row's errors.
+    Built column by column from the applicants and outcomes (no per-row dicts).
     """
-    frame = pd.DataFrame([_row(result, a, o) for a, o in pairs(result)], columns=PLACEMENT_COLUMNS)
+    frame = pd.DataFrame(placement_columns(result), columns=PLACEMENT_COLUMNS)
     for column in ("choice_rank", "graduation_year", "source_row"):
         frame[column] = frame[column].astype("Int64")
     frame["score"] = frame["score"].astype("float64")

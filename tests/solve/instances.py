@@ -35,8 +35,9 @@ def random_instance(
     host_cap[rng.random(n_hosts) < 0.05] = 0
     group_track = (np.arange(n_groups) % 2).astype(np.int32)
     group_weight = rng.uniform(0.3, 1.7, size=n_groups)
-    group_cap = rng.multinomial(max(int(quota * n), n_groups),
-                                group_weight / group_weight.sum()).astype(np.int32)
+    group_cap = rng.multinomial(
+        max(int(quota * n), n_groups), group_weight / group_weight.sum()
+    ).astype(np.int32)
     group = rng.integers(0, n_groups, size=n).astype(np.int32)
     track = group_track[group]
     choices = np.full((n, 3), -1, dtype=np.int32)
@@ -70,8 +71,7 @@ def random_instance(
             hosts = np.flatnonzero((host_track == track[i]) & (room_h > 0))
             if hosts.size == 0 or room_g[group[i]] == 0:
                 continue
-            j = int(hosts[rng.integers(hosts.size)]) if rng.random() < 0.5 else int(
-                choices[i, 0])
+            j = int(hosts[rng.integers(hosts.size)]) if rng.random() < 0.5 else int(choices[i, 0])
             if j < 0 or room_h[j] == 0:
                 continue
             pre[i] = j

@@ -27,8 +27,7 @@ def _options(inst: Instance, i: int, adjustment: bool) -> list[tuple[int, int]]:
     f = int(inst.field[i])
     if adjustment and inst.accepts[i] and f >= 0:
         for j in range(inst.n_hosts):
-            if (inst.host_track[j] == inst.track[i] and inst.host_fields[j, f]
-                    and j not in chosen):
+            if inst.host_track[j] == inst.track[i] and inst.host_fields[j, f] and j not in chosen:
                 opts.append((j, ADJUSTED))
     return opts
 
@@ -124,8 +123,10 @@ def test_brute_force_helper_finds_a_known_optimum(adjustment: bool) -> None:
     inst = build_instance(
         [HostSpec(0, 1, (True, False, False, False))],
         [GroupSpec(0, 2)],
-        [ApplicantSpec(0, (0,), 0, False, True, 1, -1),
-         ApplicantSpec(0, (0,), 0, True, True, 0, -1)],
+        [
+            ApplicantSpec(0, (0,), 0, False, True, 1, -1),
+            ApplicantSpec(0, (0,), 0, True, True, 0, -1),
+        ],
     )
     best = brute_force_best(inst, adjustment)
     assert best[:4] == (1, 1, 1, 0)

@@ -49,8 +49,15 @@ def test_registered_by_name() -> None:
 
 
 PRIORITY_FIRST = ("priority_placed_at_choice", "placed_at_choice", *STAGES[2:])
-ADJUSTED_FIRST = ("adjusted", "second_choice", "placed_at_choice", "priority_adjusted",
-                  "first_choice", "priority_placed_at_choice", "priority_order")
+ADJUSTED_FIRST = (
+    "adjusted",
+    "second_choice",
+    "placed_at_choice",
+    "priority_adjusted",
+    "first_choice",
+    "priority_placed_at_choice",
+    "priority_order",
+)
 
 
 @pytest.mark.parametrize("order", [PRIORITY_FIRST, ADJUSTED_FIRST])

@@ -42,8 +42,9 @@ def test_register_and_declared_support_checked(monkeypatch):
         calls.append(adjustment)
         return Solution(SolveStatus.FEASIBLE, inst.prearranged.copy(), inst.prearranged.copy())
 
-    register(MechanismSpec("toy", run, Supports(prearranged=False, adjustment=False,
-                                                certificate=False)))
+    register(
+        MechanismSpec("toy", run, Supports(prearranged=False, adjustment=False, certificate=False))
+    )
     with pytest.raises(ValueError):
         register(MechanismSpec("toy", run, Supports(False, False, False)))
     assert solve(make_instance([[0]], [1]), "toy", adjustment=False).status == "feasible"
@@ -54,8 +55,15 @@ def test_register_and_declared_support_checked(monkeypatch):
     assert calls == [False]
 
 
-PRIORITY_FIRST = ("priority_placed_at_choice", "placed_at_choice", "first_choice",
-                  "second_choice", "adjusted", "priority_adjusted", "priority_order")
+PRIORITY_FIRST = (
+    "priority_placed_at_choice",
+    "placed_at_choice",
+    "first_choice",
+    "second_choice",
+    "adjusted",
+    "priority_adjusted",
+    "priority_order",
+)
 
 
 def test_declared_support_for_the_order_of_the_stages():
@@ -70,8 +78,9 @@ def test_another_order_is_refused_before_any_work(mechanism, monkeypatch):
     from matcher.solve.base import STAGES
 
     calls = []
-    monkeypatch.setattr(f"matcher.solve.{mechanism}.solve_{mechanism}",
-                        lambda *args: calls.append(args))
+    monkeypatch.setattr(
+        f"matcher.solve.{mechanism}.solve_{mechanism}", lambda *args: calls.append(args)
+    )
     inst = make_instance([[0]], [1])
     with pytest.raises(UnsupportedInstanceError) as err:
         solve(inst, mechanism, objective=PRIORITY_FIRST)

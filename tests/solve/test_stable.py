@@ -45,8 +45,11 @@ def test_adjustment_prefers_most_room_then_lowest_index():
     # B cannot have h0; h1 and h2 both train her field, h2 has more room: B → h2.
     # C likewise, now h1 and h2 both have 1 place left: lowest index h1.
     inst = make_instance(
-        [[0], [0], [0]], [1, 1, 2], field=[0, 0, 0],
-        host_fields=[[True], [True], [True]], accepts=[False, True, True],
+        [[0], [0], [0]],
+        [1, 1, 2],
+        field=[0, 0, 0],
+        host_fields=[[True], [True], [True]],
+        accepts=[False, True, True],
     )
     sol = solve_stable(inst)
     assert list(sol.host) == [0, 2, 1]

@@ -1,0 +1,387 @@
+"""Column-wise reading of the data rows of a plain CSV sheet (`tables.read_csv_columns`).
+
+A large consolidated round is mostly clean rows repeating the same regions, units,
+months, titles and choices. Here every cell parser of `applicants._SheetReader.row` runs
+once per distinct value of its column (ID numbers are checked with numpy), and a row
+whose every cell parses without a problem, with every required value present, becomes an
+`Applicant` straight from the columns: the same values `row` gives it and no problems.
+Every other row (any problem, any missing value, a region or track taken from the
+填表单位 line, a footer, a repeated header) is left to the row reader, so its messages,
+codes and row numbers are the row reader's own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from datetime import date
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from matcher.ingest.cells import (
+    parse_date,
+    parse_education,
+    parse_gender,
+    parse_health,
+    parse_phone,
+    parse_score,
+    parse_yesno,
+)
+from matcher.ingest.problems import Problem
+from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
+from matcher.model import Applicant
+
+if TYPE_CHECKING:
+    from matcher.ingest.applicants import _SheetReader
+
+#: Applicant fields in declaration order (an Applicant's ``__dict__`` order).
+FIELDS: tuple[str, ...] = tuple(Applicant.model_fields)
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
+_ID_CHECK = np.array([ord(c) for c in "10X98765432"], dtype=np.uint32)
+_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_MALE, _FEMALE = "男", "女"
+
+
+class _Column:
+    """One column's cells for the candidate rows, factorised: codes and distinct values."""
+
+    def __init__(self, cells: np.ndarray, fresh: bool = True) -> None:
+        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        self.codes = codes
+        # factorize turns None (an absent column, a missing date) into NaN: back to None.
+        # With `fresh`, texts are new equal strings: the values an applicant keeps (often
+        # the cell itself) then pin none of the parser's memory, which is all released.
+        self.uniques: list[Any] = [
+            None if u is None or u != u else (u + "\x00")[:-1] if fresh and type(u) is str else u
+            for u in uniques
+        ]
+
+    def parse(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
+        """(value, ok) of `parse` per distinct cell."""
+        values = np.empty(len(self.uniques), dtype=object)
+        ok = np.empty(len(self.uniques), dtype=bool)
+        for u, cell in enumerate(self.uniques):
+            values[u], ok[u] = parse(cell)
+        return values, ok
+
+    def apply(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
+        """(value per row, ok per row) of `parse` run once per distinct cell."""
+        values, ok = self.parse(parse)
+        return values[self.codes], ok[self.codes]
+
+
+def fast_candidates(reader: _SheetReader, columns: list[np.ndarray], start: int) -> np.ndarray:
+    """Indexes (from `start`) of rows that are surely data rows for the row loop.
+
+    The first cell is filled and starts with no footer or 填表单位 character (so it is
+    the row's lead), and the name cell is filled and not the header's text.
+    """
+    from matcher.ingest.applicants import _LEADS
+
+    name_header = cell_text(reader.sheet.rows[reader.header.row][reader.col["name"]]).strip()
+    first = _Column(columns[0][start:], fresh=False)
+    lead_ok = np.array(
+        [bool(c.strip()) and c.lstrip()[:1] not in _LEADS for c in first.uniques], dtype=bool
+    )
+    name = _Column(columns[reader.col["name"]][start:], fresh=False)
+    name_ok = np.array([bool(c.strip()) and c.strip() != name_header for c in name.uniques])
+    keep = lead_ok[first.codes] & name_ok[name.codes]
+    return np.flatnonzero(keep) + start
+
+
+def usable(reader: _SheetReader) -> bool:
+    """Whether the sheet's columns allow the column-wise path at all."""
+    return (
+        not reader.missing
+        and "graduation" not in reader.col
+        and "region" in reader.col
+        and "track" in reader.col
+    )
+
+
+def read_rows(
+    reader: _SheetReader, columns: list[np.ndarray], rows: np.ndarray
+) -> tuple[np.ndarray, list[Applicant]]:
+    """Parse `rows` column-wise: (ok mask over `rows`, the applicants of the ok rows)."""
+    n = len(rows)
+    absent = np.full(n, None, dtype=object)
+
+    def cells(key: str) -> np.ndarray:
+        col = reader.col.get(key)
+        return absent if col is None else columns[col][rows]
+
+    ok = np.ones(n, dtype=bool)
+    out: dict[str, Any] = {}
+
+    def parts(key: str, parse: Callable[[Any], tuple[Any, bool]], count: int) -> list[np.ndarray]:
+        """`take` of a parse whose value is a tuple: one array per item of the tuple."""
+        nonlocal ok
+        column = _Column(cells(key))
+        values, fine = column.parse(parse)
+        ok &= fine[column.codes]
+        return [_part(values, i)[column.codes] for i in range(count)]
+
+    def take(key: str, parse: Callable[[Any], tuple[Any, bool]]) -> np.ndarray:
+        nonlocal ok
+        values, fine = _Column(cells(key)).apply(parse)
+        ok &= fine
+        return values
+
+    out["name"] = take("name", lambda c: (v := clean_name(cell_text(c)), bool(v)))
+
+    def gender(c: object) -> tuple[Any, bool]:
+        value, problem = parse_gender(cell_text(c))
+        return value, problem is None and value is not None
+
+    out["gender"] = take("gender", gender)
+    out["ethnicity"] = take(
+        "ethnicity", lambda c: (v := clean_name(cell_text(c)) or None, v is not None)
+    )
+    reference = reader.reference
+
+    def day(c: object) -> tuple[Any, bool]:
+        if not isinstance(c, str):
+            return None, False  # numbers and dates read the ID's month hint: row by row
+        value, problem = parse_date(c, reference)
+        return value, problem is None and value is not None
+
+    birth = out["birth"] = take("birth", day)
+    work_start = out["work_start"] = take("work_start", day)
+    if ok.any():
+        years, _ = _year_month(birth)
+        started, _ = _year_month(work_start)
+        ok &= ~(started < years + 14)
+    out["id_number"] = _ids(cells("id_number"), out["gender"], birth, reference, ok)
+
+    vocab = reader.vocab
+
+    def profession(c: object) -> tuple[Any, bool]:
+        text = clean_text(cell_text(c)) or None
+        if text is None:
+            return (None, None), False
+        field, problem = vocab.field_of(text)
+        return (text, field), problem is None
+
+    out["profession"], out["field"] = parts("profession", profession, 2)
+
+    def education(c: object) -> tuple[Any, bool]:
+        text = clean_text(cell_text(c)) or None
+        level, graduation, problem = parse_education(text or "")
+        return (level, text, graduation), problem is None and text is not None
+
+    out["education"], out["education_text"], out["graduation_year"] = parts(
+        "education", education, 3
+    )
+
+    def title(c: object) -> tuple[Any, bool]:
+        text = optional_text(c)
+        grade, problem = vocab.title_grade(text or "")
+        return (text, grade), problem is None
+
+    out["title"], out["title_grade"] = parts("title", title, 2)
+
+    def checked(
+        parse: Callable[[object], tuple[Any, Problem | None]],
+    ) -> Callable[[Any], tuple[Any, bool]]:
+        def run(c: object) -> tuple[Any, bool]:
+            value, problem = parse(c)
+            return value, problem is None
+
+        return run
+
+    out["phone"] = _phones(cells("phone"), ok)
+    out["choices"] = _choices(reader, cells, n, ok)
+
+    def with_problems(
+        method: Callable[[object, Callable[[Any], None]], Any],
+    ) -> Callable[[Any], tuple[Any, bool]]:
+        def run(c: object) -> tuple[Any, bool]:
+            found: list[Any] = []
+            value = method(c, found.append)
+            return value, not found
+
+        return run
+
+    out["accepts_adjustment"] = take("accepts_adjustment", with_problems(reader._adjustment))
+
+    def region(c: object) -> tuple[Any, bool]:
+        if not clean_text(cell_text(c)):
+            return (None, None), False  # the 填表单位 line decides: row by row
+        found: list[Any] = []
+        value = reader._region(c, found.append)
+        return value, not found
+
+    out["sending_unit"], out["region"] = parts("region", region, 2)
+
+    def track(c: object) -> tuple[Any, bool]:
+        if not clean_text(cell_text(c)):
+            return None, False
+        found: list[Any] = []
+        value = reader._track(c, found.append)
+        return value, not found
+
+    out["track"] = take("track", track)
+
+    def grassroots(c: object) -> tuple[Any, bool]:
+        value, problem = parse_yesno(c)
+        return bool(value), problem is None
+
+    out["grassroots"] = take("grassroots", grassroots)
+    out["score"] = take("score", checked(parse_score))
+    out["health_issue"] = take("health", checked(parse_health))
+    out["prior_participation"] = take("prior_participation", checked(parse_yesno))
+    for key in ("employer", "unit_type", "prearranged", "remark"):
+        out[key] = take(key, lambda c: (optional_text(c), True))
+
+    good = np.flatnonzero(ok)
+    file = reader.file
+    numbers = (rows[good] + 1).tolist()
+    out["key"] = [f"{file}:{number}" for number in numbers]
+    out["source_file"] = [file] * len(good)
+    out["source_row"] = numbers
+    out["problems"] = [()] * len(good)
+    per_row = ("key", "source_file", "source_row", "problems")
+    values = [out[name] if name in per_row else out[name][good].tolist() for name in FIELDS]
+    del out
+    # As `Applicant.model_construct` would build them (every field given), in passes of
+    # C-level loops: the dicts, the objects, then each attribute.
+    dicts = list(map(dict, map(zip, repeat(FIELDS), zip(*values, strict=True))))
+    del values
+    made: list[Applicant] = list(map(Applicant.__new__, repeat(Applicant, len(dicts))))
+    setter = object.__setattr__
+    deque(map(setter, made, repeat("__dict__"), dicts), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_fields_set__"), repeat(set(FIELDS))), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_extra__"), repeat(None)), maxlen=0)
+    deque(map(setter, made, repeat("__pydantic_private__"), repeat(None)), maxlen=0)
+    return ok, made
+
+
+def _part(values: np.ndarray, index: int) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = [v[index] for v in values]
+    return out
+
+
+def _choices(
+    reader: _SheetReader, cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
+) -> np.ndarray:
+    """Choices per row (a tuple), each distinct written triple read once by `_choices`."""
+    keys = ("choice_1", "choice_2", "choice_3")
+    columns = [_Column(cells(k)) for k in keys]
+    combined = np.zeros(n, dtype=np.int64)
+    for column in columns:
+        combined = combined * len(column.uniques) + column.codes
+    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    values = np.empty(len(distinct), dtype=object)
+    fine = np.empty(len(distinct), dtype=bool)
+    for u, row in enumerate(first.tolist()):
+        triple = {k: c.uniques[c.codes[row]] for k, c in zip(keys, columns, strict=True)}
+        found: list[Any] = []
+        choices = reader._choices(triple.__getitem__, found.append)
+        values[u] = choices
+        fine[u] = not found and bool(choices) and optional_text(triple["choice_1"]) is not None
+    ok &= fine[inverse]
+    return values[inverse]
+
+
+def _ids(
+    cells: np.ndarray,
+    gender: np.ndarray,
+    birth: np.ndarray,
+    reference: date,
+    ok: np.ndarray,
+) -> np.ndarray:
+    """ID numbers of the rows (None when empty); rows `parse_id` would question: not ok.
+
+    Not ok: any problem, or a text it would normalise (spaces, x, full-width digits).
+
+    A clean ID is 18 ASCII characters, 17 digits and a digit or X, with the right check
+    digit, a real birth date from 1900 to `reference`, the 17th digit's sex equal to a
+    given 性别 and its year and month equal to a given 出生年月.
+    """
+    n = len(cells)
+    out = np.full(n, None, dtype=object)
+    kinds = [type(c) for c in cells.tolist()]
+    if all(k is type(None) for k in kinds):
+        return out  # no 身份证号 column: no ID, no problem
+    strings = np.array([k is str for k in kinds], dtype=bool)
+    texts = cells if strings.all() else np.where(strings, cells, "")
+    kind = np.fromiter(map(len, texts), np.int64, n)
+    # empty text: no ID, no problem; anything that is not text: row by row
+    ok &= strings & ((kind == 0) | (kind == 18))
+    empty = kind == 0
+    sure = np.flatnonzero(ok & ~empty)
+    if len(sure) == 0:
+        return out
+    written = np.array(texts[sure].tolist(), dtype="<U18")
+    codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int32)
+    digits = codes - 48
+    good = np.all((digits[:, :17] >= 0) & (digits[:, :17] <= 9), axis=1)
+    last = codes[:, 17]
+    good &= ((last >= 48) & (last <= 57)) | (last == 88)
+    total = (np.where(good[:, None], digits[:, :17], 0) * _ID_WEIGHTS).sum(axis=1)
+    good &= _ID_CHECK[total % 11] == last
+    year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+    month = digits[:, 10] * 10 + digits[:, 11]
+    day = digits[:, 12] * 10 + digits[:, 13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    safe_month = np.clip(month, 0, 12)
+    days = _DAYS[safe_month] + ((safe_month == 2) & leap)
+    good &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days) & (year >= 1900)
+    ref = reference.year * 10000 + reference.month * 100 + reference.day
+    good &= year * 10000 + month * 100 + day <= ref
+    sex = np.where(digits[:, 16] % 2 == 1, _MALE, _FEMALE)
+    given = gender[sure]
+    given = given.astype(object)
+    good &= ((given != _MALE) & (given != _FEMALE)) | (given == sex.astype(object))
+    by, bm = _year_month(birth[sure])
+    good &= (by == 0) | ((by == year) & (bm == month))
+    ok[sure[~good]] = False
+    # New strings (equal to the cells): the parser's cells, spread over memory among
+    # values that are dropped, are not kept alive by a million IDs.
+    out[sure[good]] = written[good].tolist()
+    return out
+
+
+def _phones(cells: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """`parse_phone` of each row's cell; rows with a problem are marked not ok.
+
+    An 11-digit ASCII mobile number (1[3-9]…) is its own value (checked with numpy, a
+    new equal string kept); any other cell is parsed, once per distinct cell.
+    """
+    n = len(cells)
+    out = np.full(n, None, dtype=object)
+    texts = cells.tolist()
+    if all(t is None for t in texts):
+        return out  # no 联系方式 column: parse_phone(None) is (None, None)
+    mobile = np.zeros(n, dtype=bool)
+    eleven = np.flatnonzero([type(t) is str and len(t) == 11 for t in texts])
+    if len(eleven):
+        written = np.array(cells[eleven].tolist(), dtype="<U11")
+        codes = written.view(np.uint32).reshape(len(eleven), 11)
+        digits = np.all((codes >= 48) & (codes <= 57), axis=1)
+        good = digits & (codes[:, 0] == 49) & (codes[:, 1] >= 51)
+        mobile[eleven[good]] = True
+        out[eleven[good]] = written[good].tolist()
+    rest = np.flatnonzero(~mobile)
+    if len(rest):
+
+        def phone(c: object) -> tuple[Any, bool]:
+            value, problem = parse_phone(c)
+            return value, problem is None
+
+        values, fine = _Column(cells[rest]).apply(phone)
+        out[rest] = values
+        ok[rest] &= fine
+    return out
+
+
+def _year_month(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Year and month of each date (0 and 0 for None), computed once per distinct date."""
+    column = _Column(days)
+    years = np.array([d.year if d is not None else 0 for d in column.uniques], dtype=np.int64)
+    months = np.array([d.month if d is not None else 0 for d in column.uniques], dtype=np.int64)
+    return years[column.codes], months[column.codes]
