@@ -89,36 +89,39 @@ def test_split_on_a_face_with_lower_bounds():
     assert cost_of(split, cost) == cost_of(whole, cost)
 
 
-def test_parts_in_two_processes_give_the_same_flow(monkeypatch):
-    import matcher.solve.mcf as mcf
-
-    inst = random_instance(3000, 11, prearranged=0.02)
+def solved_alone(n, seed, stage, **kwargs):
+    """A network, open bounds, a stage's costs and their flow solved in this process."""
+    inst = random_instance(n, seed, **kwargs)
     net = build_network(inst)
     lo, hi = np.zeros_like(net.cap), net.cap.copy()
-    cost = stage_costs(net, inst, "priority_order")
-    alone = min_cost_flow_within(net, lo, hi, cost)
+    cost = stage_costs(net, inst, stage)
+    return net, lo, hi, cost, min_cost_flow_within(net, lo, hi, cost)
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Any network takes the two-process route, as on a machine with two cores."""
+    import matcher.solve.mcf as mcf
+
     monkeypatch.setattr(mcf, "PARALLEL_ARCS", 0)
     monkeypatch.setattr(mcf, "_cores", lambda: 2)
+    return mcf
+
+
+def test_parts_in_two_processes_give_the_same_flow(monkeypatch, two_cores):
+    net, lo, hi, cost, alone = solved_alone(3000, 11, "priority_order", prearranged=0.02)
     forked = []
-    real = mcf._solve_in_two
-    monkeypatch.setattr(mcf, "_solve_in_two", lambda *a: forked.append(1) or real(*a))
+    real = two_cores._solve_in_two
+    monkeypatch.setattr(two_cores, "_solve_in_two", lambda *a: forked.append(1) or real(*a))
     assert np.array_equal(min_cost_flow_within(net, lo, hi, cost), alone)
     assert forked
 
 
-def test_a_failed_second_process_is_replaced_by_this_one(monkeypatch):
+def test_a_failed_second_process_is_replaced_by_this_one(monkeypatch, two_cores):
     import os
 
-    import matcher.solve.mcf as mcf
-
-    inst = random_instance(2000, 12)
-    net = build_network(inst)
-    lo, hi = np.zeros_like(net.cap), net.cap.copy()
-    cost = stage_costs(net, inst, "first_choice")
-    alone = min_cost_flow_within(net, lo, hi, cost)
-    monkeypatch.setattr(mcf, "PARALLEL_ARCS", 0)
-    monkeypatch.setattr(mcf, "_cores", lambda: 2)
-    monkeypatch.setattr(mcf, "_child", lambda *a: os._exit(3))  # dies without answering
+    net, lo, hi, cost, alone = solved_alone(2000, 12, "first_choice")
+    monkeypatch.setattr(two_cores, "_child", lambda *a: os._exit(3))  # dies, no answer
     assert np.array_equal(min_cost_flow_within(net, lo, hi, cost), alone)
 
 
