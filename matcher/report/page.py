@@ -228,7 +228,8 @@ def _people(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], where: str 
     headers = ["序号", *(h for h, _ in columns)]
     rows = []
     shown = frame.head(PAGE_ROWS) if len(frame) > PAGE_ROWS else frame
-    for i, record in enumerate(shown.to_dict("records"), start=1):
+    needed = list(dict.fromkeys(column for _, column in columns))
+    for i, record in enumerate(shown[needed].to_dict("records"), start=1):
         cells = [_num(i)]
         for _, column in columns:
             value = record[column]
