@@ -243,9 +243,10 @@ def solve_optimal(
 
     Steps: check the order (`check_objective`); build the network (adjustment nodes split
     by choices when the order needs it); one min-cost flow with `combined_weights` of all
-    the stages; then certify the stages one by one on the shrinking face (`Face.certify`,
-    weights [1] each). From the first stage whose certificate fails, `_staged` solves the
-    rest exactly. The flow is decoded into hosts and ranks.
+    the stages; then certify the stages on the shrinking face (`_combined`: by the pairs
+    of `solve_groups` with safe weights, a failed pair stage by stage). From the first
+    stage whose certificate fails, `_staged` solves the rest exactly. The flow is decoded
+    into hosts and ranks.
 
     Raises
     ------
