@@ -6,13 +6,13 @@ contract's) on the canonical network of docs/engine.md, with `proof["stages"]` h
 entry per stage or per merged pair of stages, in order: the stage names, their weights,
 their values and the node potentials that prove it.
 
-How (docs/engine.md, "Fast path"): one OR-Tools solve with a weighted sum of all the stages
-(heuristic weights, as large as int64 allows), then each stage is certified in turn on the
-face the earlier ones leave: Bellman–Ford potentials of the residual graph for that
-stage's costs alone, which exist exactly when the flow is optimal for it. The first stage
+How (docs/engine.md, "Staged solve and the certificate"): one OR-Tools solve with a
+weighted sum of all the stages (heuristic weights, as large as int64 allows), then the
+stages are certified in turn on the face the earlier ones leave, a pair of 0/-1 stages at
+a time with lexicographically safe weights: shortest-path potentials of the residual graph
+for those costs, which exist exactly when the flow is optimal for them. The first stage
 that fails (the weights were not large enough for this instance) and the stages after it
-are solved the exact staged way (`solve_staged`): adjacent 0/-1 stages merged in pairs
-with lexicographically safe weights, one OR-Tools solve per pair.
+are solved the exact staged way (`solve_staged`): one OR-Tools solve per pair.
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
