@@ -399,8 +399,3 @@ def funding_table(summary: Mapping[str, Any]) -> pd.DataFrame:
             {"scope": "培养单位", "name": host, "track": host_track.get(host, ""), **figures}
         )
     return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
-
-
-def track_values() -> list[str]:
-    """Return the tracks' values in their official order (区外, 区内)."""
-    return [t.value for t in Track]

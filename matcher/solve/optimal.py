@@ -173,17 +173,20 @@ class Face:
         """Whether no open arc (lo < hi) costs anything."""
         return not cost[self.open].any()
 
-    def certify(self, names: Sequence[str], weights: Sequence[int], flow: I64) -> bool:
+    def certify(
+        self, names: Sequence[str], weights: Sequence[int], flow: I64, cost: I64 | None = None
+    ) -> bool:
         """Prove `flow` optimal for the weighted stages on the face and restrict the face.
 
-        False (and nothing recorded) when the residual graph has a negative cycle: the
-        flow is not optimal for these stages on this face.
+        `cost`, when the caller has it, is `weighted(names, weights)`. False (and nothing
+        recorded) when the residual graph has a negative cycle: the flow is not optimal
+        for these stages on this face.
         """
         n_nodes = self.net.n_nodes
         # every arc open (the first proof): views instead of copies
         arcs: I64 | slice = self.open if self.open.shape[0] < self.lo.shape[0] else slice(None)
         tail, head = self.tail[arcs], self.head[arcs]
-        cost = self.weighted(names, weights)[arcs]
+        cost = (self.weighted(names, weights) if cost is None else cost)[arcs]
         lo, hi = self.lo[arcs], self.hi[arcs]
         if not cost.any():
             # the current flow is optimal with pi = 0: open arcs have rc = 0, fixed arcs
@@ -315,7 +318,10 @@ def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
     weights = combined_weights(costs, face.net.n_nodes)
     if weights is None:
         return face.lo.copy(), pending
-    flow = min_cost_flow_within(face.net, face.lo, face.hi, face.weighted(pending, weights))
+    try:
+        flow = min_cost_flow_within(face.net, face.lo, face.hi, face.weighted(pending, weights))
+    except StageFailure as exc:
+        raise StageFailure(exc.status, f"all stages weighted: {exc}") from None
     done = 0
     for names in solve_groups(pending):
         if len(names) == 2:
@@ -346,10 +352,13 @@ def _staged(face: Face, pending: list[str], flow: I64) -> I64:
         plan = [(names, weights)] if weights is not None else [([x], [1]) for x in names]
         for group, wts in plan:
             cost = face.weighted(group, wts)
+            label = "+".join(group)
             if not (face.stages and face.open_cost_free(cost)):
-                flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
-            if not face.certify(group, wts, flow):
-                label = "+".join(group)
+                try:
+                    flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
+                except StageFailure as exc:
+                    raise StageFailure(exc.status, f"stage {label}: {exc}") from None
+            if not face.certify(group, wts, flow, cost):
                 raise StageFailure(SolveStatus.ERROR, f"stage {label}: negative residual cycle")
     return flow
 
