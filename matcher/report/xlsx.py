@@ -41,6 +41,7 @@ from xlsxwriter.utility import _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
 from xlsxwriter.xmlwriter import XMLwriter
 
+from matcher.report.deflate import parallel_member
 from matcher.report.naming import SHEET_NAME_MAX, display_width
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows minus the header
@@ -336,6 +337,10 @@ def _char_flags() -> np.ndarray:
     return np.array(flags, dtype=np.uint8)
 
 
+#: From this many texts `_scan` looks at each distinct text once when most repeat.
+_DISTINCT_FROM = 64
+
+
 def _scan(texts: Sequence[str]) -> tuple[int, bool]:
     """(the largest `display_width` of `texts`, whether all go into the XML as they are).
 
@@ -345,6 +350,10 @@ def _scan(texts: Sequence[str]) -> tuple[int, bool]:
     """
     if not texts:
         return 0, True
+    if len(texts) >= _DISTINCT_FROM:
+        distinct = list(dict.fromkeys(texts))  # both answers depend on the values only
+        if 2 * len(distinct) <= len(texts):
+            texts = distinct
     joined = "".join(texts)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     ends = np.cumsum(lengths)
@@ -588,6 +597,7 @@ def _zip(frame: bytes, fast: Mapping[str, _FastSheet], text_style: str, zip64: s
                 with target.open(part, "w", force_zip64=info.filename in zip64) as handle:
                     chunks = _encoded(head, sheet.xml(text_style), parts[1])
                     if len(sheet.rows) > FAST_BLOCK_ROWS:
+                        parallel_member(handle, ZIP_LEVEL)
                         _write_through(handle, chunks)
                     else:  # one block: nothing to overlap
                         for chunk in chunks:
