@@ -10,10 +10,9 @@ from __future__ import annotations
 import functools
 import io
 import os
-import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from matcher.memory import gc_paused
 from matcher.report.csvout import (
@@ -27,10 +26,10 @@ from matcher.report.data import ReportData, prepare
 from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.jsonout import result_json
 from matcher.report.page import report_html
+from matcher.report.spool import Spool
 from matcher.report.workbook import notices_xlsx, placements_xlsx
 from matcher.result import RunResult
 
-FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 
@@ -76,24 +75,15 @@ def _mkdir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def _stage(path: Path, content: Content) -> Path:
-    """Write `content` to a private temporary file beside `path`; return its path."""
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-    )
-    try:
-        with os.fdopen(descriptor, "wb", buffering=1 << 20) as handle:
-            if isinstance(content, bytes):
-                handle.write(content)
-            else:
-                content(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, FILE_MODE)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return Path(temporary)
+def _stage(spool: Spool, path: Path, content: Content) -> Path:
+    """Hand `content` to `spool` for a private temporary file beside `path`; its path."""
+    staged = spool.open(path)
+    if isinstance(content, bytes):
+        staged.write(content)
+    else:
+        content(cast(BinaryIO, staged))
+    staged.close()
+    return staged.temporary
 
 
 def _remove_stale_notices(out_dir: Path, files: Collection[str]) -> None:
@@ -128,16 +118,17 @@ def write_outputs(
         data = prepare(result, months)  # raises ReportError before anything is touched
         _mkdir(out_dir)
         staged: list[tuple[str, Path, Path]] = []
+        spool = Spool()  # files are written on its thread while the next one renders
         try:
             for relative, content in rendered(data):
                 path = out_dir.joinpath(*relative.split("/"))
                 for parent in reversed(path.relative_to(out_dir).parents):
                     _mkdir(out_dir / parent)
-                staged.append((relative, path, _stage(path, content)))
+                staged.append((relative, path, _stage(spool, path, content)))
                 del content
+            spool.close()
         except BaseException:
-            for _, _, temporary in staged:
-                temporary.unlink(missing_ok=True)
+            spool.abandon()
             raise
     written: list[Path] = []
     for _, path, temporary in staged:

@@ -107,3 +107,33 @@ def test_large_csvs_are_streamed_to_their_files(written, result):
     assert files["placements.csv"] == csv_bytes(data.placements)
     assert files["unmatched.csv"] == csv_bytes(data.unmatched)
     assert all(files[name] == (out / name).read_bytes() for name in files)
+
+
+def test_a_failed_disk_write_leaves_nothing_behind(tmp_path, monkeypatch):
+    from matcher.report import spool
+
+    calls = []
+
+    def failing_fsync(descriptor):
+        calls.append(descriptor)
+        if len(calls) == 3:  # the third file: raised on the spool's thread
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spool.os, "fsync", failing_fsync)
+    with pytest.raises(OSError, match="No space left"):
+        write_outputs(build_result(), tmp_path / "out")
+    assert _snapshot(tmp_path / "out") == {}  # no output, no temporary file
+
+
+def test_a_failed_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
+    from matcher.report import write
+
+    def failing(data):
+        yield from list(rendered(data))[:3]
+        raise RuntimeError("renderer failed")
+
+    rendered = write.rendered
+    monkeypatch.setattr(write, "rendered", failing)
+    with pytest.raises(RuntimeError, match="renderer failed"):
+        write_outputs(build_result(), tmp_path / "out")
+    assert _snapshot(tmp_path / "out") == {}

@@ -1,0 +1,114 @@
+"""Output files written on a background thread while the next bytes are produced.
+
+`matcher run` renders its outputs one after another; at a million applicants they are
+about a gigabyte, and handing each block to the kernel (and the final fsync) holds the
+rendering thread for seconds. A `Spool` takes the blocks in order and writes them to
+private temporary files from one background thread (file writes release the GIL), so
+rendering goes on meanwhile. At most `DEPTH` blocks wait, so memory stays bounded.
+
+Each file is created under a temporary name beside its final path (mode 0o600), written
+in order, flushed and fsynced; `Spool.close` waits for all of it and raises the first
+error met. Moving the files into place is the caller's business.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import tempfile
+import threading
+from pathlib import Path
+from typing import BinaryIO
+
+#: Blocks waiting for the writing thread at most.
+DEPTH = 2
+FILE_MODE = 0o600
+
+_CLOSE = object()
+
+
+class SpoolFile:
+    """One staged file: `write` hands bytes to the spool's thread; `close` ends the file."""
+
+    def __init__(self, spool: Spool, path: Path) -> None:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+        self.temporary = Path(temporary)
+        self._handle: BinaryIO = os.fdopen(descriptor, "wb", buffering=1 << 20)
+        self._spool = spool
+
+    def write(self, data: bytes) -> int:
+        """Hand `data` to the spool's thread (waits while `DEPTH` blocks wait)."""
+        self._spool._put(self, bytes(data))
+        return len(data)
+
+    def close(self) -> None:
+        """End the file: flushed, fsynced and made private on the spool's thread."""
+        self._spool._put(self, _CLOSE)
+
+    def _write(self, item: object) -> None:  # on the spool's thread
+        handle = self._handle
+        if item is _CLOSE:
+            with handle:
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(self.temporary, FILE_MODE)
+        else:
+            assert isinstance(item, bytes)
+            handle.write(item)
+
+    def _abandon(self) -> None:  # after the thread stopped
+        if not self._handle.closed:
+            self._handle.close()
+        self.temporary.unlink(missing_ok=True)
+
+
+class Spool:
+    """Write staged files from one background thread, in the order the blocks come."""
+
+    def __init__(self) -> None:
+        self.files: list[SpoolFile] = []
+        self._queue: queue.Queue[tuple[SpoolFile, object] | None] = queue.Queue(DEPTH)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="spool", daemon=True)
+        self._thread.start()
+
+    def open(self, path: Path) -> SpoolFile:
+        """A new temporary file beside `path`, to be written through this spool."""
+        self._raise()
+        staged = SpoolFile(self, path)
+        self.files.append(staged)
+        return staged
+
+    def close(self) -> None:
+        """Wait until everything handed over is written; raise the first error met."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
+
+    def abandon(self) -> None:
+        """Stop, then remove every temporary file (after an error)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        for staged in self.files:
+            staged._abandon()
+
+    def _put(self, staged: SpoolFile, item: object) -> None:
+        self._raise()
+        self._queue.put((staged, item))
+
+    def _raise(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def _drain(self) -> None:
+        while (job := self._queue.get()) is not None:
+            if self._failure is None:
+                staged, item = job
+                try:
+                    staged._write(item)
+                except BaseException as error:  # re-raised on the caller's next step
+                    self._failure = error
