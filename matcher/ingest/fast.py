@@ -49,7 +49,17 @@ class _Column:
     """One column's cells for the candidate rows, factorised: codes and distinct values."""
 
     def __init__(self, cells: np.ndarray, fresh: bool = True) -> None:
-        codes, uniques = pd.factorize(cells, use_na_sentinel=False)
+        # Missing cells (None, NaN) get the code -1 in the same pass: cheaper than the
+        # separate scan for them that `use_na_sentinel=False` makes. They become one
+        # distinct value, placed where that option places it (at its first appearance).
+        codes, found = pd.factorize(cells)
+        uniques: list[Any] = list(found)
+        missing = codes < 0
+        if missing.any():
+            first = int(np.argmax(missing))
+            at = int(codes[:first].max()) + 1 if first else 0
+            codes = np.where(missing, at, codes + (codes >= at))
+            uniques.insert(at, None)
         self.codes = codes
         # factorize turns None (an absent column, a missing date) into NaN: back to None.
         # With `fresh`, texts are new equal strings: the values an applicant keeps (often
