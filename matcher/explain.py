@@ -12,8 +12,11 @@ the structured account of one applicant and `render_explanation(...)` its termin
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import repeat
+from operator import setitem
 
 import numpy as np
 
@@ -100,6 +103,7 @@ class _Context:
         self.group_full: list[bool] = list((self.group_used >= inst.group_cap).tolist())
         self._group_head: dict[int, str] = {}
         self._group_maybe: dict[int, str] = {}
+        self.row_name: Callable[[int], str] | None = None
 
     def quota_head(self, k: int) -> str:
         """The reason text of a full group `k` up to the applicant's own position."""
@@ -127,6 +131,8 @@ class _Context:
 
     def name_of(self, row: int) -> str:
         key = self.enc.keys[row]
+        if self.row_name is not None:
+            return self.row_name(row) or key
         return self.names.get(key, "") or key
 
     def group_label(self, k: int) -> str:
@@ -306,34 +312,71 @@ def reasons(
     mechanism, adjustment, objective
         How the round was solved; remedies are checked by re-solving the same way.
     """
-    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
-    out: dict[str, tuple[str, str, str]] = {}
-    unplaced = np.flatnonzero(np.asarray(solution.rank) == UNPLACED)
+    rows, why = reasons_by_row(
+        encoding,
+        solution,
+        names=names,
+        mechanism=mechanism,
+        adjustment=adjustment,
+        objective=objective,
+    )
     keys = encoding.keys
+    return dict(zip(map(keys.__getitem__, rows), why, strict=True))
+
+
+def reasons_by_row(
+    encoding: Encoding,
+    solution: Solution,
+    *,
+    names: Mapping[str, str] | None = None,
+    name_of_row: Callable[[int], str] | None = None,
+    mechanism: Mechanism | str = Mechanism.OPTIMAL,
+    adjustment: bool = True,
+    objective: tuple[str, ...] = STAGES,
+) -> tuple[list[int], list[tuple[str, str, str]]]:
+    """`reasons` by instance row: the unplaced rows (ascending) and the reason of each.
+
+    `name_of_row(i)`, when given, is the name of instance row i (instead of the name of
+    its key in `names`): a caller that knows the rows names the few people it needs
+    without a table of every key.
+    """
+    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
+    if name_of_row is not None:
+        ctx.row_name = name_of_row
+    unplaced = np.flatnonzero(np.asarray(solution.rank) == UNPLACED)
+    rows: list[int] = unplaced.tolist()
     inst = encoding.instance
-    if inst.n > RESOLVE_LIMIT:
-        # The common case of a large round, as `_why` words it: a row with a valid choice
-        # in a full group is QUOTA_FULL, and its remedy (no re-solve at this size) is the
-        # group's one text. Every other row goes through `_why`.
-        quota = (
-            np.any(inst.choices[unplaced] >= 0, axis=1)
-            & np.asarray(ctx.group_full, dtype=bool)[inst.group[unplaced]]
-        ).tolist()
-        group_of, position = ctx.group_of, ctx.position
-        for i, fast in zip(unplaced.tolist(), quota, strict=True):
-            if fast:
-                k = group_of[i]
-                out[keys[i]] = (
-                    "QUOTA_FULL",
-                    f"{ctx.quota_head(k)}{position[i]}位",
-                    ctx.quota_maybe(k),
-                )
-            else:
-                out[keys[i]] = _why(ctx, i)
-        return out
-    for i in unplaced.tolist():
-        out[keys[i]] = _why(ctx, i)
-    return out
+    if inst.n <= RESOLVE_LIMIT:
+        return rows, [_why(ctx, i) for i in rows]
+    # The common case of a large round, as `_why` words it: a row with a valid choice in
+    # a full group is QUOTA_FULL, and its remedy (no re-solve at this size) is the group's
+    # one text. These texts are formatted in C-level passes (the rows of a large round
+    # are mostly such); every other row goes through `_why`.
+    quota = (
+        np.any(inst.choices[unplaced] >= 0, axis=1)
+        & np.asarray(ctx.group_full, dtype=bool)[inst.group[unplaced]]
+    )
+    fast = unplaced[quota]
+    groups: list[int] = inst.group[fast].tolist()
+    heads = {k: ctx.quota_head(k) for k in dict.fromkeys(groups)}
+    maybes = {k: ctx.quota_maybe(k) for k in heads}
+    texts = map(
+        "{}{}位".format,
+        map(heads.__getitem__, groups),
+        (inst.order[fast].astype(np.int64) + 1).tolist(),
+    )
+    found = list(zip(repeat("QUOTA_FULL"), texts, map(maybes.__getitem__, groups)))
+    if len(found) == len(rows):
+        return rows, found
+    why: list[tuple[str, str, str]] = [_NONE] * len(rows)
+    at = np.flatnonzero(quota).tolist()
+    deque(map(setitem, repeat(why), at, found), maxlen=0)
+    for n in np.flatnonzero(~quota).tolist():
+        why[n] = _why(ctx, rows[n])
+    return rows, why
+
+
+_NONE = ("", "", "")
 
 
 def explain(

@@ -7,18 +7,19 @@ is returned to be published.
 from __future__ import annotations
 
 import platform
+from collections import deque
 from collections.abc import Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
-from operator import attrgetter
+from itertools import repeat
+from operator import attrgetter, setitem
 from typing import Any
 
 from matcher import __version__
 from matcher.encode import Encoding, encode
-from matcher.explain import reasons as unplaced_reasons
-from matcher.explain import render_explanation
+from matcher.explain import reasons_by_row, render_explanation
 from matcher.memory import gc_paused, release_memory
 from matcher.model import Round, Severity, Status
-from matcher.result import Outcome, RunResult, SolverReport, trusted_outcomes
+from matcher.result import Outcome, RunResult, SolverReport, trusted_outcomes_of
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
 from matcher.verify import Verification, verify
@@ -100,29 +101,51 @@ _KEY, _NAME = attrgetter("key"), attrgetter("name")
 
 
 def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Outcome, ...]:
-    why = unplaced_reasons(
-        encoding,
-        solution,
-        names=_Names(round_),
-        mechanism=round_.policy.mechanism.value,
-        adjustment=round_.policy.adjustment,
-        objective=round_.policy.objective,
-    )
     applicants = round_.applicants
+    every_key: list[str] = list(map(_KEY, applicants))
     keys = encoding.keys
-    if len(set(keys)) == len(keys):
+    member_at: list[int] = []  # instance row → its applicant's position (keys unique)
+    unique = len(set(every_key)) == len(every_key)
+    if unique or len(set(keys)) == len(keys):
         # The instance rows are the members in input order: walk both in step.
         rows: list[int | None] = []
         j, m = 0, len(keys)
-        for key in map(_KEY, applicants):
+        for n, key in enumerate(every_key):
             if j < m and key == keys[j]:
                 rows.append(j)
+                member_at.append(n)
                 j += 1
             else:
                 rows.append(None)
     else:  # a key twice (two files of one name): the last instance row of the key
         row_of = {key: i for i, key in enumerate(keys)}
-        rows = [row_of.get(key) for key in map(_KEY, applicants)]
+        rows = [row_of.get(key) for key in every_key]
+    policy = round_.policy
+    if unique:
+        # Every key names one applicant: a reason names the person of its instance row
+        # straight away (no table of a million names for the few it names).
+        unplaced, why = reasons_by_row(
+            encoding,
+            solution,
+            name_of_row=lambda row: applicants[member_at[row]].name,
+            mechanism=policy.mechanism.value,
+            adjustment=policy.adjustment,
+            objective=policy.objective,
+        )
+    else:
+        unplaced, why = reasons_by_row(
+            encoding,
+            solution,
+            names=_Names(round_),
+            mechanism=policy.mechanism.value,
+            adjustment=policy.adjustment,
+            objective=policy.objective,
+        )
+    # The reason of each instance row (None when placed). With a key twice, a key's row
+    # is its last instance row, whose reason is the one a key → reason dict would keep.
+    reason_at: list[tuple[str, str, str] | None] = [None] * len(keys)
+    deque(map(setitem, repeat(reason_at), unplaced, why), maxlen=0)
+    del why
     conflicts = {c.key: c for c in encoding.prearranged_conflicts}
     ranks: list[int] = solution.rank.tolist()
     host_names = encoding.host_names
@@ -131,44 +154,54 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
     excluded_texts: dict[int, tuple[Status, str, str, str]] = {}
     # Every value below is built here with its declared type, so the outcomes are
     # constructed without re-validation (a million validations cost seconds), each
-    # equal to `Outcome.model_construct` of the same fields.
-    values: list[tuple[Any, ...]] = []
+    # equal to `Outcome.model_construct` of the same fields. Each row is a dict display
+    # of the fields in declaration order: it becomes the outcome's __dict__.
+    rows_of: list[dict[str, Any]] = []
     given: list[tuple[str, ...]] = []
-    add, say = values.append, given.append
-    for a, i in zip(applicants, rows, strict=True):
-        key = a.key
+    add, say = rows_of.append, given.append
+    for key, i in zip(every_key, rows, strict=True):
         if i is None:
             status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
-            add((key, status, None, None, codes, text, remedy))
+            add(_row(key, status, None, None, codes, text, remedy))
             say(_UNMATCHED)
             continue
         rank = ranks[i]
         if rank == UNPLACED:
-            code, reason, remedy = why[key]
-            add((key, Status.UNMATCHED, None, None, code, reason, remedy))
+            code, reason, remedy = reason_at[i]  # type: ignore[misc]
+            add(
+                {
+                    "key": key,
+                    "status": Status.UNMATCHED,
+                    "host": None,
+                    "choice_rank": None,
+                    "reason_code": code,
+                    "reason": reason,
+                    "remedy": remedy,
+                }
+            )
             say(_UNMATCHED)
         elif rank == ADJUSTED:
-            add((key, Status.ADJUSTED, hosts[i], None, "", "", ""))
+            add(_row(key, Status.ADJUSTED, hosts[i], None, "", "", ""))
             say(_ADJUSTED)
         elif rank == PREARRANGED:
-            add((key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
+            add(_row(key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
             say(_PREARRANGED)
         else:
             fixed = prearranged[i]
             add(
-                (
-                    key,
-                    Status.PLACED,
-                    hosts[i],
-                    rank,
-                    "PREARRANGED" if fixed else "",
-                    "预先接收单位" if fixed else "",
-                    "",
-                )
+                {
+                    "key": key,
+                    "status": Status.PLACED,
+                    "host": hosts[i],
+                    "choice_rank": rank,
+                    "reason_code": "PREARRANGED" if fixed else "",
+                    "reason": "预先接收单位" if fixed else "",
+                    "remedy": "",
+                }
             )
             say(_CHOICE)
-    outcomes = trusted_outcomes(values, given)
-    del values, given
+    outcomes = trusted_outcomes_of(rows_of, given)
+    del rows_of, given
     if conflicts:  # noted on the instance rows (an excluded row says why already)
         for n, (outcome, i) in enumerate(zip(outcomes, rows, strict=True)):
             key = outcome.key
@@ -184,6 +217,27 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
 
 
 _OUTSIDE = "预先接收单位（不在所填志愿中）"
+
+
+def _row(
+    key: str,
+    status: Status,
+    host: str | None,
+    choice_rank: int | None,
+    reason_code: str,
+    reason: str,
+    remedy: str,
+) -> dict[str, Any]:
+    """An outcome's fields as a dict, in declaration order (the rarer rows)."""
+    return {
+        "key": key,
+        "status": status,
+        "host": host,
+        "choice_rank": choice_rank,
+        "reason_code": reason_code,
+        "reason": reason,
+        "remedy": remedy,
+    }
 
 
 def _excluded(

@@ -88,13 +88,24 @@ def trusted_outcomes(
     Built in passes of C-level loops (the dicts, the objects, each attribute), a few
     times faster than one call per outcome.
     """
+    return trusted_outcomes_of(list(map(dict, map(zip, repeat(_FIELDS), values))), given)
+
+
+def trusted_outcomes_of(
+    dicts: Sequence[dict[str, Any]], given: Sequence[tuple[str, ...]]
+) -> list[Outcome]:
+    """`trusted_outcomes` of rows given as dicts of the fields in `_FIELDS` order.
+
+    Each dict becomes its outcome's ``__dict__`` (not copied). A caller that builds
+    each row as a dict display (one presized dict, keys in order) saves the dict of
+    zipped values: about half the time of a million rows.
+    """
     fields_sets = []
     for names in given:
         fields_set = _FIELDS_SETS.get(names)
         if fields_set is None:
             fields_set = _FIELDS_SETS[names] = set(names)
         fields_sets.append(fields_set)
-    dicts = list(map(dict, map(zip, repeat(_FIELDS), values)))
     made: list[Outcome] = list(map(Outcome.__new__, repeat(Outcome, len(dicts))))
     setter = object.__setattr__
     deque(map(setter, made, repeat("__dict__"), dicts), maxlen=0)

@@ -108,7 +108,7 @@ def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
 
 
 def test_trusted_outcomes_equal_model_construct():
-    from matcher.result import Outcome, trusted_outcome, trusted_outcomes
+    from matcher.result import Outcome, trusted_outcome, trusted_outcomes, trusted_outcomes_of
 
     given = ("key", "status", "reason_code", "reason", "remedy")
     fast = trusted_outcome(
@@ -119,7 +119,8 @@ def test_trusted_outcomes_equal_model_construct():
     )
     (bulk,) = trusted_outcomes([("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m")],
                                [given])
-    for made in (fast, bulk):
+    (of_dict,) = trusted_outcomes_of([dict(bulk.__dict__)], [given])
+    for made in (fast, bulk, of_dict):
         assert made == slow
         assert list(made.__dict__.items()) == list(slow.__dict__.items())
         assert made.model_fields_set == slow.model_fields_set
