@@ -23,7 +23,7 @@ from typing import Any
 
 _ZLIB_COMPRESSOR = type(zlib.compressobj())
 #: Deflated blocks at most waiting or in flight (bounds the memory held for order).
-WINDOW = 4
+WINDOW = 2
 
 
 def _deflate_block(data: bytes, level: int) -> bytes:

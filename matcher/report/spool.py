@@ -17,6 +17,7 @@ import os
 import queue
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -42,6 +43,14 @@ class SpoolFile:
         """Hand `data` to the spool's thread (waits while `DEPTH` blocks wait)."""
         self._spool._put(self, bytes(data))
         return len(data)
+
+    def direct(self, write: Callable[[BinaryIO], None]) -> None:
+        """Let `write` write the whole file itself, seeking as it needs, on this thread.
+
+        Only before anything else is written to the file and before `close`: the spool's
+        thread does not touch a file until its first block or its end is handed over.
+        """
+        write(self._handle)
 
     def close(self) -> None:
         """End the file: flushed, fsynced and made private on the spool's thread."""

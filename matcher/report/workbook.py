@@ -372,6 +372,11 @@ def notes(data: ReportData) -> list[str]:
 
 def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:
     """placements.xlsx's bytes (see the module docstring for the sheets)."""
+    return placements_book(data, max_rows).close()
+
+
+def placements_book(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> Book:
+    """placements.xlsx's sheets, ready to `Book.save` into a file."""
     rows = len(data.placements)
     book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
     for track, sheet in TRACK_SHEETS.items():
@@ -386,7 +391,7 @@ def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> by
     book.table("各培养单位", HOST_COLUMNS, _with_total(data.hosts, "host", host_numbers))
     book.table("经费预算", FUNDING_COLUMNS, _records(data.funding))
     book.note_sheet("说明", notes(data))
-    return book.close()
+    return book
 
 
 def notices_xlsx(
@@ -398,6 +403,15 @@ def notices_xlsx(
 
     `groups`: the notification lists, when the caller has them (`notice_groups`'s).
     """
+    return notices_book(data, max_rows, groups).close()
+
+
+def notices_book(
+    data: ReportData,
+    max_rows: int = EXCEL_MAX_DATA_ROWS,
+    groups: list[tuple[str, str, pd.DataFrame]] | None = None,
+) -> Book:
+    """notices.xlsx's sheets, ready to `Book.save` into a file (see `notices_xlsx`)."""
     rows = 2 * len(data.trainees)
     book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
     if groups is None:
@@ -422,4 +436,4 @@ def notices_xlsx(
         book.table(sheet, NOTICE_SHEET_COLUMNS, Records.of(frame))
     if book.notes:
         book.note_sheet("说明", [])
-    return book.close()
+    return book

@@ -11,6 +11,7 @@ import functools
 import io
 import os
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
@@ -27,7 +28,7 @@ from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.jsonout import result_json
 from matcher.report.page import report_html
 from matcher.report.spool import Spool
-from matcher.report.workbook import notices_xlsx, placements_xlsx
+from matcher.report.workbook import notices_book, placements_book
 from matcher.result import RunResult
 
 DIR_MODE = 0o700
@@ -37,8 +38,16 @@ class OutputExistsError(FileExistsError):
     """The output folder is not empty and `force` was not given."""
 
 
-#: A file's content: its bytes, or a function that writes them to a binary handle.
-Content = bytes | Callable[[BinaryIO], None]
+@dataclass(frozen=True)
+class Seekable:
+    """Content that needs a seekable file (a zip): written into it on the calling thread."""
+
+    write: Callable[[BinaryIO], None]
+
+
+#: A file's content: its bytes, a function that writes them to a binary handle (which
+#: only takes `write`), or one that needs a seekable file.
+Content = bytes | Callable[[BinaryIO], None] | Seekable
 
 
 def render(data: ReportData) -> dict[str, bytes]:
@@ -50,7 +59,7 @@ def _bytes(content: Content) -> bytes:
     if isinstance(content, bytes):
         return content
     buffer = io.BytesIO()
-    content(buffer)
+    (content.write if isinstance(content, Seekable) else content)(buffer)
     return buffer.getvalue()
 
 
@@ -61,9 +70,9 @@ def rendered(data: ReportData) -> Iterator[tuple[str, Content]]:
     """
     yield "placements.csv", functools.partial(write_csv, data.placements)
     yield "unmatched.csv", functools.partial(write_csv, data.unmatched)
-    yield "placements.xlsx", placements_xlsx(data)
+    yield "placements.xlsx", Seekable(placements_book(data).save)
     groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
-    yield "notices.xlsx", notices_xlsx(data, groups=groups)
+    yield "notices.xlsx", Seekable(notices_book(data, groups=groups).save)
     yield from notice_files(groups).items()
     yield "result.json", result_json(data.result, data.summary)
     yield "report.html", report_html(data)
@@ -80,6 +89,8 @@ def _stage(spool: Spool, path: Path, content: Content) -> Path:
     staged = spool.open(path)
     if isinstance(content, bytes):
         staged.write(content)
+    elif isinstance(content, Seekable):
+        staged.direct(content.write)
     else:
         content(cast(BinaryIO, staged))
     staged.close()

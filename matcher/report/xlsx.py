@@ -32,7 +32,7 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
@@ -259,12 +259,22 @@ class Book:
 
     def close(self) -> bytes:
         """Finish the workbook and return its bytes."""
+        buffer = io.BytesIO()
+        self.save(buffer)
+        return buffer.getvalue()
+
+    def save(self, handle: BinaryIO) -> None:
+        """Finish the workbook and write it into `handle` (a seekable binary file).
+
+        A large book goes straight into its file: never whole in memory as bytes.
+        """
         self.workbook.close()
         frame = self._buffer.getvalue()
         if not self._fast:
-            return frame
+            handle.write(frame)
+            return
         text_style = self.text.xf_index
-        return _assemble(frame, self._fast, "" if text_style is None else f' s="{text_style}"')
+        _assemble(frame, self._fast, "" if text_style is None else f' s="{text_style}"', handle)
 
 
 # --- The fast route ------------------------------------------------------------------
@@ -558,12 +568,17 @@ def _renderer(
     return render
 
 
-def _assemble(frame: bytes, fast: Mapping[str, _FastSheet], text_style: str) -> bytes:
-    """The workbook `frame` (xlsxwriter's) with the rows of the `fast` sheets put in."""
+def _assemble(
+    frame: bytes, fast: Mapping[str, _FastSheet], text_style: str, handle: BinaryIO
+) -> None:
+    """Write the workbook `frame` (xlsxwriter's) with the `fast` sheets' rows put in."""
+    start = handle.tell()
     try:
-        return _zip(frame, fast, text_style, set())
+        _zip(frame, fast, text_style, set(), handle)
     except _TooLarge as large:  # a part over 2 GB: written again with Zip64 extensions
-        return _zip(frame, fast, text_style, {large.part})
+        handle.seek(start)
+        handle.truncate()
+        _zip(frame, fast, text_style, {large.part}, handle)
 
 
 class _TooLarge(Exception):
@@ -572,9 +587,14 @@ class _TooLarge(Exception):
         self.part = part
 
 
-def _zip(frame: bytes, fast: Mapping[str, _FastSheet], text_style: str, zip64: set[str]) -> bytes:
+def _zip(
+    frame: bytes,
+    fast: Mapping[str, _FastSheet],
+    text_style: str,
+    zip64: set[str],
+    out: BinaryIO,
+) -> None:
     source = zipfile.ZipFile(io.BytesIO(frame))
-    out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             part = zipfile.ZipInfo(info.filename, info.date_time)
@@ -606,7 +626,6 @@ def _zip(frame: bytes, fast: Mapping[str, _FastSheet], text_style: str, zip64: s
                 if "force_zip64" not in str(error) or info.filename in zip64:
                     raise
                 raise _TooLarge(info.filename) from error
-    return out.getvalue()
 
 
 def _encoded(head: str, rows: Iterator[str], tail: str) -> Iterator[bytes]:
@@ -622,7 +641,7 @@ def _write_through(handle: Any, chunks: Iterator[bytes]) -> None:
     zlib releases the GIL while it compresses, so the next block's XML is built while
     the previous one is deflated. At most a few blocks wait in between.
     """
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=3)
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def drain() -> None:
