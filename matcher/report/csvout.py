@@ -75,19 +75,8 @@ def write_csv(frame: pd.DataFrame, handle: BinaryIO) -> None:
 
 
 def _lines(fields: list[list[str]]) -> str:
-    """The CSV lines of a block given column by column (each line ends with CRLF).
-
-    The fields are laid out row by row with their separators in one list by slice
-    assignment, then joined once: about a third faster than joining each row.
-    """
-    width, rows = len(fields), len(fields[0])
-    if any(len(column) != rows for column in fields):
-        raise ValueError("columns of different lengths")
-    flat = [","] * (2 * width * rows)
-    for j, column in enumerate(fields):
-        flat[2 * j :: 2 * width] = column
-    flat[2 * width - 1 :: 2 * width] = ["\r\n"] * rows
-    return "".join(flat)
+    """The CSV lines of a block given column by column (each line ends with CRLF)."""
+    return "\r\n".join(map(",".join, zip(*fields, strict=True))) + "\r\n"
 
 
 _QUOTED = re.compile('[,"\r\n]')  # a field with one of these is quoted (csv.QUOTE_MINIMAL)
