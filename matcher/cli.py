@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -205,7 +208,7 @@ def run(
     from matcher.report.write import OutputExistsError, write_outputs
 
     console = Console(stderr=True, quiet=quiet)
-    with console.status("读取并校验输入文件…"):
+    with _step(console, "读取并校验输入文件"):
         if scenario is None:
             policy = _policy(mechanism or "optimal", 2023 if seed is None else seed)
             round_ = _load(applicants, hosts, quotas, _rules(reference_date), policy)
@@ -217,9 +220,9 @@ def run(
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
-        with console.status(f"匹配中（{round_.policy.mechanism.value}）并独立核验…"):
+        with _step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
             result = solve_round(round_)
-        with console.status("写出结果文件…"):
+        with _step(console, "写出结果文件"):
             paths = write_outputs(result, out, force=force, months=months)
     except PipelineError as exc:
         err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
@@ -238,6 +241,24 @@ def run(
     if has_errors:
         console.print("[yellow]输入有错误，相关申请人已标为 invalid；见 matcher validate[/yellow]")
     raise typer.Exit(EXIT_INPUT if has_errors else EXIT_OK)
+
+
+@contextmanager
+def _step(console: Console, what: str) -> Iterator[None]:
+    """Say what the run is doing, then how long it took (on stderr; none with --quiet).
+
+    A plain line rather than an animated status: an animation runs a thread, and the
+    solver does not start its second process while another thread runs.
+    """
+    console.print(f"{what}…", end="", highlight=False)
+    start = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        console.print("")
+        raise
+    seconds = time.perf_counter() - start
+    console.print(f" {seconds:.2f} 秒" if seconds < 10 else f" {seconds:.0f} 秒", highlight=False)
 
 
 @app.command()

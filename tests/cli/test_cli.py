@@ -124,3 +124,28 @@ def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
                                "--out", str(tmp_path / "o")])
     assert done.exit_code == 2 and "objective" in done.output
     assert not (tmp_path / "o").exists()
+
+
+def test_run_says_each_step_and_its_time_and_leaves_the_solver_alone(tmp_path, monkeypatch):
+    import re
+    import threading
+
+    import matcher.pipeline
+
+    threads_while_solving = []
+    solve_round = matcher.pipeline.solve_round
+
+    def watched(round_):
+        threads_while_solving.append(threading.active_count())
+        return solve_round(round_)
+
+    monkeypatch.setattr(matcher.pipeline, "solve_round", watched)
+    done = runner.invoke(app, ["run", "--out", str(tmp_path / "a")])
+    assert done.exit_code == 1  # the sample's documented defects
+    steps = re.findall(r"^(\S+)… (\d+(?:\.\d+)?) 秒$", done.stderr, flags=re.M)
+    names = ["读取并校验输入文件", "匹配（optimal）并独立核验", "写出结果文件"]
+    assert [s for s, _ in steps] == names
+    # no progress thread runs beside the solver: it may start its second process
+    assert threads_while_solving == [1]
+    quiet = runner.invoke(app, ["run", "--out", str(tmp_path / "b"), "-q"])
+    assert quiet.exit_code == 1 and "秒" not in quiet.stderr
