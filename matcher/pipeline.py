@@ -19,7 +19,7 @@ from matcher.encode import Encoding, encode
 from matcher.explain import reasons_by_row, render_explanation
 from matcher.memory import gc_paused, release_memory
 from matcher.model import Round, Severity, Status
-from matcher.result import Outcome, RunResult, SolverReport, trusted_outcomes_of
+from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes_of
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
 from matcher.verify import Verification, verify
@@ -162,7 +162,7 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
     for key, i in zip(every_key, rows, strict=True):
         if i is None:
             status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
-            add(_row(key, status, None, None, codes, text, remedy))
+            add(outcome_row(key, status, None, None, codes, text, remedy))
             say(_UNMATCHED)
             continue
         rank = ranks[i]
@@ -181,10 +181,10 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
             )
             say(_UNMATCHED)
         elif rank == ADJUSTED:
-            add(_row(key, Status.ADJUSTED, hosts[i], None, "", "", ""))
+            add(outcome_row(key, Status.ADJUSTED, hosts[i], None, "", "", ""))
             say(_ADJUSTED)
         elif rank == PREARRANGED:
-            add(_row(key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
+            add(outcome_row(key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
             say(_PREARRANGED)
         else:
             fixed = prearranged[i]
@@ -217,27 +217,6 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
 
 
 _OUTSIDE = "预先接收单位（不在所填志愿中）"
-
-
-def _row(
-    key: str,
-    status: Status,
-    host: str | None,
-    choice_rank: int | None,
-    reason_code: str,
-    reason: str,
-    remedy: str,
-) -> dict[str, Any]:
-    """An outcome's fields as a dict, in declaration order (the rarer rows)."""
-    return {
-        "key": key,
-        "status": status,
-        "host": host,
-        "choice_rank": choice_rank,
-        "reason_code": reason_code,
-        "reason": reason,
-        "remedy": remedy,
-    }
 
 
 def _excluded(

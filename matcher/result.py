@@ -39,6 +39,27 @@ _FIELDS = ("key", "status", "host", "choice_rank", "reason_code", "reason", "rem
 _FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
 
 
+def outcome_row(
+    key: str,
+    status: Status,
+    host: str | None,
+    choice_rank: int | None,
+    reason_code: str,
+    reason: str,
+    remedy: str,
+) -> dict[str, Any]:
+    """An outcome's fields as a dict in declaration order (what `trusted_outcomes_of` takes)."""
+    return {
+        "key": key,
+        "status": status,
+        "host": host,
+        "choice_rank": choice_rank,
+        "reason_code": reason_code,
+        "reason": reason,
+        "remedy": remedy,
+    }
+
+
 def trusted_outcome(
     key: str,
     status: Status,
@@ -64,15 +85,7 @@ def trusted_outcome(
     setter(
         outcome,
         "__dict__",
-        {
-            "key": key,
-            "status": status,
-            "host": host,
-            "choice_rank": choice_rank,
-            "reason_code": reason_code,
-            "reason": reason,
-            "remedy": remedy,
-        },
+        outcome_row(key, status, host, choice_rank, reason_code, reason, remedy),
     )
     setter(outcome, "__pydantic_fields_set__", fields_set)
     setter(outcome, "__pydantic_extra__", None)
