@@ -155,12 +155,15 @@ def test_fast_rows_split_across_sheets(monkeypatch):
     _assert_same_workbook(reference, fast)
 
 
-def test_fast_rows_over_the_zip64_limit(monkeypatch):
+@pytest.mark.parametrize("block", [10_000, 400])  # one block; blocks deflated on threads
+def test_fast_rows_over_the_zip64_limit(monkeypatch, block):
     rows = Records.of(_weird_frame(1_500))
     reference = _book(rows, fast=False, large=True)
+    monkeypatch.setattr(xlsx, "FAST_BLOCK_ROWS", block)
     monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 200_000)  # the sheet part is larger
     fast = _book(rows, fast=True, large=True)
     _assert_same_workbook(reference, fast)
+    assert zipfile.ZipFile(io.BytesIO(fast)).testzip() is None
 
 
 @pytest.mark.parametrize("large", [False, True])
@@ -245,3 +248,18 @@ def test_csv_of_the_round_equal_to_csv(result):
     data = prepare(result)
     for frame in (data.placements, data.unmatched, data.problems, data.funding):
         assert csv_bytes(frame) == _pandas_csv(frame)
+
+
+def test_saved_into_a_file_as_closed_to_bytes(tmp_path, monkeypatch):
+    """`Book.save` writes into a file what `close` returns, the Zip64 rewrite included."""
+    rows = Records.of(_weird_frame(1_500))
+    monkeypatch.setattr(xlsx, "FAST_BLOCK_ROWS", 400)
+    monkeypatch.setattr(zipfile, "ZIP64_LIMIT", 200_000)  # rewritten after a first try
+    path = tmp_path / "book.xlsx"
+    with path.open("wb") as handle:
+        book = Book(datetime(2023, 1, 1), large=True, fast=True)
+        book.table("数据", COLUMNS, rows)
+        book.table("小表", COLUMNS[:3], rows[:5])
+        book.note_sheet("说明", ["一行说明"])
+        book.save(handle)
+    assert path.read_bytes() == _book(rows, fast=True, large=True)
