@@ -233,11 +233,8 @@ def run(
     counts: dict[str, int] = {}
     for o in result.outcomes:
         counts[o.status.value] = counts.get(o.status.value, 0) + 1
-    console.print(
-        "完成："
-        + "，".join(f"{k} {v}" for k, v in sorted(counts.items()))
-        + f"；结果 {len(paths)} 个文件写入 {out}"
-    )
+    tally = "，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "没有申请人"
+    console.print(f"完成：{tally}；结果 {len(paths)} 个文件写入 {out}")
     if has_errors:
         console.print("[yellow]输入有错误，相关申请人已标为 invalid；见 matcher validate[/yellow]")
     raise typer.Exit(EXIT_INPUT if has_errors else EXIT_OK)
@@ -245,20 +242,17 @@ def run(
 
 @contextmanager
 def _step(console: Console, what: str) -> Iterator[None]:
-    """Say what the run is doing, then how long it took (on stderr; none with --quiet).
+    """Say what the run starts doing, then how long it took (stderr; none with --quiet).
 
-    A plain line rather than an animated status: an animation runs a thread, and the
-    solver does not start its second process while another thread runs.
+    Plain lines rather than an animated status: a batch log keeps them, and an animation
+    runs a thread, beside which the solver does not start its second process.
     """
-    console.print(f"{what}…", end="", highlight=False)
+    console.print(f"{what}…", highlight=False)
     start = time.perf_counter()
-    try:
-        yield
-    except BaseException:
-        console.print("")
-        raise
+    yield
     seconds = time.perf_counter() - start
-    console.print(f" {seconds:.2f} 秒" if seconds < 10 else f" {seconds:.0f} 秒", highlight=False)
+    took = f"{seconds:.2f}" if seconds < 10 else f"{seconds:.0f}"
+    console.print(f"  用时 {took} 秒", highlight=False)
 
 
 @app.command()

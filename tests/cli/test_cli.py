@@ -142,10 +142,14 @@ def test_run_says_each_step_and_its_time_and_leaves_the_solver_alone(tmp_path, m
     monkeypatch.setattr(matcher.pipeline, "solve_round", watched)
     done = runner.invoke(app, ["run", "--out", str(tmp_path / "a")])
     assert done.exit_code == 1  # the sample's documented defects
-    steps = re.findall(r"^(\S+)… (\d+(?:\.\d+)?) 秒$", done.stderr, flags=re.M)
+    steps = re.findall(r"^(\S+)…\n  用时 (\d+(?:\.\d+)?) 秒$", done.stderr, flags=re.M)
     names = ["读取并校验输入文件", "匹配（optimal）并独立核验", "写出结果文件"]
     assert [s for s, _ in steps] == names
     # no progress thread runs beside the solver: it may start its second process
     assert threads_while_solving == [1]
     quiet = runner.invoke(app, ["run", "--out", str(tmp_path / "b"), "-q"])
     assert quiet.exit_code == 1 and "秒" not in quiet.stderr
+    absent = str(tmp_path / "none.csv")
+    missing = runner.invoke(app, ["run", "-a", absent, "--out", str(tmp_path / "c")])
+    assert missing.exit_code == 2
+    assert missing.stderr.splitlines()[:1] == ["读取并校验输入文件…"]  # the error on its own line
