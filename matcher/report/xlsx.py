@@ -12,10 +12,11 @@ rows can be read a column at a time (`ColumnSource`), with a column-wise getter 
 column (`Column.many`), takes a faster route to the same cells: xlsxwriter writes the
 sheet's frame (header, widths, filter, dropdowns, print setup, the text format), and the
 data rows' XML is generated here, a block of rows at a time, one string build per row,
-and streamed into that sheet's part when the zip is assembled (compressed by a second
-thread). The generated XML is what xlsxwriter's constant-memory mode writes for the same
-cells (inline strings, text escaped as xlsxwriter escapes it), except that a text shaped
-like ``<r>…</r>`` stays text (xlsxwriter would take it as rich-text markup).
+and streamed into that sheet's part when the zip is assembled (a second thread hands the
+blocks to zipfile, which deflates them on worker threads: `matcher.report.deflate`). The
+generated XML is what xlsxwriter's constant-memory mode writes for the same cells (inline
+strings, text escaped as xlsxwriter escapes it), except that a text shaped like
+``<r>…</r>`` stays text (xlsxwriter would take it as rich-text markup).
 """
 
 from __future__ import annotations
@@ -638,8 +639,9 @@ def _encoded(head: str, rows: Iterator[str], tail: str) -> Iterator[bytes]:
 def _write_through(handle: Any, chunks: Iterator[bytes]) -> None:
     """Write `chunks` to `handle` from a second thread (compression beside generation).
 
-    zlib releases the GIL while it compresses, so the next block's XML is built while
-    the previous one is deflated. At most a few blocks wait in between.
+    zlib releases the GIL while it checksums and compresses, so the next block's XML is
+    built while the previous ones are deflated (on the worker threads of
+    `parallel_member`, where it took the member). At most a few blocks wait in between.
     """
     pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
