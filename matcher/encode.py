@@ -230,7 +230,11 @@ def _exclusions(round: Round) -> tuple[list[Exclusion | None], dict[str, list[An
     valid = np.flatnonzero(~invalid)
     _, first, inverse = np.unique(combined[valid], return_index=True, return_inverse=True)
     shared = [_exclusion(applicants[i], round) for i in valid[first].tolist()]
-    deque(map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, inverse.tolist())))
+    # out[i] = shared[k] for every valid row, as one C-level pass (maxlen=0 keeps nothing)
+    deque(
+        map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, inverse.tolist())),
+        maxlen=0,
+    )
     quoted = [
         why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared
     ]
