@@ -19,7 +19,7 @@ from matcher.encode import Encoding, encode
 from matcher.explain import reasons_by_row, render_explanation
 from matcher.memory import gc_paused, release_memory
 from matcher.model import Round, Severity, Status
-from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes_of
+from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
 from matcher.verify import Verification, verify
@@ -200,7 +200,7 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                 }
             )
             say(_CHOICE)
-    outcomes = trusted_outcomes_of(rows_of, given)
+    outcomes = trusted_outcomes(rows_of, given)
     del rows_of, given
     if conflicts:  # noted on the instance rows (an excluded row says why already)
         for n, (outcome, i) in enumerate(zip(outcomes, rows, strict=True)):

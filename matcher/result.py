@@ -34,8 +34,7 @@ class Outcome(Frozen):
     remedy: str = ""
 
 
-#: Outcome fields in declaration order (an Outcome's ``__dict__`` holds them in this order).
-_FIELDS = ("key", "status", "host", "choice_rank", "reason_code", "reason", "remedy")
+#: The fields set of outcomes, one set per tuple of field names.
 _FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
 
 
@@ -48,7 +47,7 @@ def outcome_row(
     reason: str,
     remedy: str,
 ) -> dict[str, Any]:
-    """An outcome's fields as a dict in declaration order (what `trusted_outcomes_of` takes)."""
+    """An outcome's fields as a dict in declaration order (what `trusted_outcomes` takes)."""
     return {
         "key": key,
         "status": status,
@@ -60,58 +59,16 @@ def outcome_row(
     }
 
 
-def trusted_outcome(
-    key: str,
-    status: Status,
-    host: str | None = None,
-    choice_rank: int | None = None,
-    reason_code: str = "",
-    reason: str = "",
-    remedy: str = "",
-    *,
-    given: tuple[str, ...] = ("key", "status"),
-) -> Outcome:
-    """An `Outcome` of values already of their declared types, built without validation.
-
-    Equal to ``Outcome.model_construct(**the fields named in given)``: same values, same
-    fields set (`given`, shared by every outcome given the same names). A million outcomes
-    cost about a tenth of `model_construct`'s time.
-    """
-    fields_set = _FIELDS_SETS.get(given)
-    if fields_set is None:
-        fields_set = _FIELDS_SETS[given] = set(given)
-    outcome = Outcome.__new__(Outcome)
-    setter = object.__setattr__
-    setter(
-        outcome,
-        "__dict__",
-        outcome_row(key, status, host, choice_rank, reason_code, reason, remedy),
-    )
-    setter(outcome, "__pydantic_fields_set__", fields_set)
-    setter(outcome, "__pydantic_extra__", None)
-    setter(outcome, "__pydantic_private__", None)
-    return outcome
-
-
 def trusted_outcomes(
-    values: Sequence[tuple[Any, ...]], given: Sequence[tuple[str, ...]]
+    rows: Sequence[dict[str, Any]], given: Sequence[tuple[str, ...]]
 ) -> list[Outcome]:
-    """`trusted_outcome` of many rows: each row's values in `_FIELDS` order, its `given`.
+    """Outcomes of values already of their declared types, built without validation.
 
-    Built in passes of C-level loops (the dicts, the objects, each attribute), a few
-    times faster than one call per outcome.
-    """
-    return trusted_outcomes_of(list(map(dict, map(zip, repeat(_FIELDS), values))), given)
-
-
-def trusted_outcomes_of(
-    dicts: Sequence[dict[str, Any]], given: Sequence[tuple[str, ...]]
-) -> list[Outcome]:
-    """`trusted_outcomes` of rows given as dicts of the fields in `_FIELDS` order.
-
-    Each dict becomes its outcome's ``__dict__`` (not copied). A caller that builds
-    each row as a dict display (one presized dict, keys in order) saves the dict of
-    zipped values: about half the time of a million rows.
+    Each row is an `outcome_row` (the fields in declaration order) and becomes its
+    outcome's ``__dict__`` (not copied); `given` names the fields set of each row (the
+    same names share one set). Each outcome equals ``Outcome.model_construct`` of the
+    given fields. Built in passes of C-level loops, a million outcomes cost about a tenth
+    of `model_construct`'s time.
     """
     fields_sets = []
     for names in given:
@@ -119,9 +76,9 @@ def trusted_outcomes_of(
         if fields_set is None:
             fields_set = _FIELDS_SETS[names] = set(names)
         fields_sets.append(fields_set)
-    made: list[Outcome] = list(map(Outcome.__new__, repeat(Outcome, len(dicts))))
+    made: list[Outcome] = list(map(Outcome.__new__, repeat(Outcome, len(rows))))
     setter = object.__setattr__
-    deque(map(setter, made, repeat("__dict__"), dicts), maxlen=0)
+    deque(map(setter, made, repeat("__dict__"), rows), maxlen=0)
     deque(map(setter, made, repeat("__pydantic_fields_set__"), fields_sets), maxlen=0)
     deque(map(setter, made, repeat("__pydantic_extra__"), repeat(None)), maxlen=0)
     deque(map(setter, made, repeat("__pydantic_private__"), repeat(None)), maxlen=0)

@@ -108,18 +108,20 @@ def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
 
 
 def test_trusted_outcomes_equal_model_construct():
-    from matcher.result import Outcome, trusted_outcome, trusted_outcomes, trusted_outcomes_of
+    from matcher.result import Outcome, outcome_row, trusted_outcomes
 
     given = ("key", "status", "reason_code", "reason", "remedy")
-    fast = trusted_outcome(
-        "a.csv:2", Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m", given=given
+    (fast,) = trusted_outcomes(
+        [outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m")], [given]
     )
     slow = Outcome.model_construct(
         key="a.csv:2", status=Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m"
     )
-    (bulk,) = trusted_outcomes([("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m")],
-                               [given])
-    (of_dict,) = trusted_outcomes_of([dict(bulk.__dict__)], [given])
+    (bulk, of_dict) = trusted_outcomes(
+        [outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m"),
+         dict(fast.__dict__)],
+        [given, given],
+    )
     for made in (fast, bulk, of_dict):
         assert made == slow
         assert list(made.__dict__.items()) == list(slow.__dict__.items())

@@ -92,18 +92,19 @@ class Spool:
 
     def close(self) -> None:
         """Wait until everything handed over is written; raise the first error met."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        self._stop()
         self._raise()
 
     def abandon(self) -> None:
         """Stop, then remove every temporary file (after an error)."""
+        self._stop()
+        for staged in self.files:
+            staged._abandon()
+
+    def _stop(self) -> None:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
-        for staged in self.files:
-            staged._abandon()
 
     def _put(self, staged: SpoolFile, item: object) -> None:
         self._raise()

@@ -66,7 +66,8 @@ def _bytes(content: Content) -> bytes:
 def rendered(data: ReportData) -> Iterator[tuple[str, Content]]:
     """(relative path, content) of every output in `render`'s order, one file at a time.
 
-    The two large CSVs are written straight to their file (never whole in memory).
+    The two large CSVs and the workbooks are written straight into their file (never
+    whole in memory).
     """
     yield "placements.csv", functools.partial(write_csv, data.placements)
     yield "unmatched.csv", functools.partial(write_csv, data.unmatched)
