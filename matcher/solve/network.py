@@ -102,20 +102,30 @@ def adjustment_by_choices(objective: Sequence[str]) -> bool:
 
 
 def build_network(
-    instance: Instance, adjustment: bool = True, *, by_choices: bool = False
+    instance: Instance,
+    adjustment: bool = True,
+    *,
+    by_choices: bool = False,
+    track: int | None = None,
 ) -> Network:
     """Build the canonical network of docs/engine.md for `instance`.
 
     Steps: remaining capacities after pre-arrangements; number the nodes; emit arcs of
     kinds 1–7 in the document's order; supplies ±(number of free applicants) on S and T.
     With `by_choices`, one adjustment node per (track, field, set of choices), whose
-    arcs skip the hosts of that set.
+    arcs skip the hosts of that set. With `track`, only the free applicants of that track
+    and their adjustment nodes are in it (every group and host stays a node, so node
+    numbers keep the layout): the network of one track, solved on its own by
+    `matcher.solve.tracks`.
     """
     n = instance.n
     cap_h, quota = remaining_capacity(instance)
     g = quota.shape[0]
     h = instance.n_hosts
-    free = np.flatnonzero(instance.prearranged < 0).astype(np.int64)
+    taken = instance.prearranged < 0
+    if track is not None:
+        taken &= instance.track == track
+    free = np.flatnonzero(taken).astype(np.int64)
     m = free.shape[0]
     group_node0 = 1
     applicant_node0 = group_node0 + g
@@ -124,12 +134,12 @@ def build_network(
     applicant_node[free] = applicant_node0 + np.arange(m)
 
     field = instance.field.astype(np.int64)
-    track = instance.track.astype(np.int64)
+    track_of = instance.track.astype(np.int64)
     wants = np.zeros(n, dtype=bool)
     wants[free] = instance.accepts[free] & (field[free] >= 0)
     n_fields = int(instance.host_fields.shape[1]) if instance.host_fields.ndim == 2 else 0
     # one integer code per adjustment node, increasing in (track, field[, c1, c2, c3])
-    digits = [(track, 2), (field, max(n_fields, 1))]
+    digits = [(track_of, 2), (field, max(n_fields, 1))]
     if by_choices:
         ordered = np.sort(choice_matrix(instance).astype(np.int64), axis=1)  # -1 first
         digits += [(ordered[:, k] + 1, h + 1) for k in range(3)]

@@ -6,13 +6,16 @@ contract's) on the canonical network of docs/engine.md, with `proof["stages"]` h
 entry per stage or per merged pair of stages, in order: the stage names, their weights,
 their values and the node potentials that prove it.
 
-How (docs/engine.md, "Staged solve and the certificate"): one OR-Tools solve with a
-weighted sum of all the stages (heuristic weights, as large as int64 allows), then the
-stages are certified in turn on the face the earlier ones leave, a pair of 0/-1 stages at
-a time with lexicographically safe weights: shortest-path potentials of the residual graph
-for those costs, which exist exactly when the flow is optimal for them. The first stage
-that fails (the weights were not large enough for this instance) and the stages after it
-are solved the exact staged way (`solve_staged`): one OR-Tools solve per pair.
+How (docs/engine.md, "Staged solve and the certificate"): each track's network is solved
+on its own (`matcher.solve.tracks`: the canonical network falls apart by track; the
+largest track in a second process on a large round) and the proofs are joined. On one
+network: one OR-Tools solve with a weighted sum of all the stages (heuristic weights),
+then the stages are certified in turn on the face the earlier ones leave, a pair of 0/-1
+stages at a time with lexicographically safe weights: shortest-path potentials of the
+residual graph for those costs, which exist exactly when the flow is optimal for them.
+The first stage that fails (the weights were not large enough for this instance) and the
+stages after it are solved the exact staged way (`solve_staged`): one OR-Tools solve per
+pair.
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
@@ -20,6 +23,7 @@ pre-arrangement or a negative residual cycle give a Solution with status `error`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,10 +42,12 @@ from matcher.solve.network import (
     adjustment_by_choices,
     build_network,
     prearranged_ranks,
+    remaining_capacity,
     stage_cost_table,
     stage_values,
 )
 from matcher.solve.potentials import residual_potentials
+from matcher.solve.tracks import Answer, solve_by_track
 
 METHOD = "lexicographic min-cost flow"
 
@@ -79,7 +85,7 @@ def solve_groups(order: Sequence[str]) -> list[list[str]]:
 
 
 def merge_weights(n_nodes: int, costs: Sequence[I64], lo: I64, hi: I64) -> list[int] | None:
-    """Lexicographically safe weights [W, 1] for two stages' costs on bounds [lo, hi].
+    """Lexicographically safe weights [W, 1] for solving two stages' costs on bounds [lo, hi].
 
     W = 1 + R_b with R_b = sum of |c_b| * (hi - lo): an upper bound on how much stage b's
     total can vary between flows within the bounds, so that one unit of stage a outweighs
@@ -94,6 +100,28 @@ def merge_weights(n_nodes: int, costs: Sequence[I64], lo: I64, hi: I64) -> list[
         return None
     r_b = int((np.abs(costs[1]) * (hi - lo)).sum())
     w = 1 + r_b
+    if (w + 1) * (n_nodes + 1) >= COST_LIMIT:
+        return None
+    return [w, 1]
+
+
+#: Arcs that cost in a 0/-1 stage, at most, per free applicant: 3 choices or 1 adjustment.
+UNIT_ARCS = 3
+
+
+def proof_weights(names: Sequence[str], free: int, n_nodes: int) -> list[int] | None:
+    """The weights a proof entry of `names` states: [1] alone, [W, 1] for a pair.
+
+    W = 1 + UNIT_ARCS × (free applicants of the whole round): a 0/-1 stage's total varies
+    by at most that much on any face (each of its costing arcs has capacity 1), so W is
+    lexicographically safe on every face, and the same for each track's network of the
+    round: the tracks' proofs then join into one. None as for `merge_weights`.
+    """
+    if len(names) == 1:
+        return [1]
+    if len(names) != 2 or not all(name in UNIT_STAGES for name in names):
+        return None
+    w = 1 + UNIT_ARCS * free
     if (w + 1) * (n_nodes + 1) >= COST_LIMIT:
         return None
     return [w, 1]
@@ -134,12 +162,19 @@ class Face:
     (arcs with positive reduced cost fixed at lo, negative at hi; docs/engine.md step 3).
     `open` lists the arcs with lo < hi: only they have residual arcs, and only they can
     still change, so potentials and restrictions look at them alone.
+
+    `free` is the number of free applicants of the whole round (the proof's pair weights,
+    `proof_weights`). With `two_way` (a track's network, to be joined with the others),
+    the potentials also hold with the S → T arc usable both ways, so pi[S] = pi[T]: the
+    whole round's S → T arc carries the unplaced of every track, and the tracks' proofs
+    agree on S and T.
     """
 
-    def __init__(self, net: Network, instance: Instance, pre_values: dict[str, int]) -> None:
+    def __init__(self, net: Network, instance: Instance, free: int, two_way: bool) -> None:
         self.net = net
         self.instance = instance
-        self.pre_values = pre_values
+        self.free = free
+        self.two_way = two_way
         self.lo = np.zeros_like(net.cap)
         self.hi = net.cap.copy()
         self.open = np.flatnonzero(self.hi > self.lo)
@@ -173,6 +208,10 @@ class Face:
         """Whether no open arc (lo < hi) costs anything."""
         return not cost[self.open].any()
 
+    def proof_weights(self, names: Sequence[str]) -> list[int] | None:
+        """`proof_weights` for this round."""
+        return proof_weights(names, self.free, self.net.n_nodes)
+
     def certify(
         self, names: Sequence[str], weights: Sequence[int], flow: I64, cost: I64 | None = None
     ) -> bool:
@@ -193,12 +232,18 @@ class Face:
             # satisfy slackness trivially
             pi: I64 | None = np.zeros(n_nodes, dtype=np.int64)
         else:
+            at = flow[arcs]
+            low, up = lo, hi
+            last = self.lo.shape[0] - 1  # S → T, open while its reduced cost is 0
+            if self.two_way and (isinstance(arcs, slice) or arcs[-1] == last):
+                low, up = lo.copy(), hi.copy()
+                low[-1], up[-1] = min(low[-1], at[-1] - 1), max(up[-1], at[-1] + 1)
             pi = residual_potentials(
-                n_nodes, tail, head, cost, flow[arcs], lo, hi, self.max_rounds, self.applicants
+                n_nodes, tail, head, cost, at, low, up, self.max_rounds, self.applicants
             )
         if pi is None:
             return False
-        got = [-int(self.cost(name) @ flow) + self.pre_values[name] for name in names]
+        got = [-int(self.cost(name) @ flow) for name in names]
         self.values.update(zip(names, got, strict=True))
         self.stages.append(
             {"names": list(names), "weights": list(weights), "values": got, "potentials": pi}
@@ -211,27 +256,38 @@ class Face:
         return True
 
 
-#: Weight ratios tried for the combined solve, largest first (see `combined_weights`).
-RATIOS = (8, 4, 2)
+#: How many times the largest arc cost of the later stages' weighted sum each stage weighs
+#: in the combined solve (plus 1), by stage (see `combined_weights`).
+RATIOS = {
+    "placed_at_choice": 8,
+    "priority_placed_at_choice": 8,
+    "first_choice": 4,
+    "second_choice": 4,
+    "adjusted": 1,
+    "priority_adjusted": 1,
+    "priority_order": 1,
+}
 
 
-def combined_weights(costs: Sequence[I64], n_nodes: int) -> list[int] | None:
+def combined_weights(names: Sequence[str], costs: Sequence[I64], n_nodes: int) -> list[int] | None:
     """Weights for one solve of several stages' weighted sum, the first stage heaviest.
 
-    Heuristic, not a proof: the last stage weighs 1, and each earlier stage `c` times the
-    largest cost an arc can have in the weighted sum of the stages after it, plus 1, for
-    the largest ratio `c` in `RATIOS` that keeps the weighted costs, scaled by OR-Tools
-    (about the node count), below `COST_LIMIT`. With such weights one applicant's gain in
-    a stage outweighs anything one applicant can change in the later ones; exchanges
-    along longer paths may still trade a stage for later ones, which the stage-by-stage
-    certificate then detects. None when no ratio fits.
+    Heuristic, not a proof: the last stage weighs 1, and each earlier stage `RATIOS[name]`
+    times the largest cost an arc can have in the weighted sum of the stages after it,
+    plus 1; the ratios are halved (down to 1) while the weighted costs, scaled by OR-Tools
+    (about the node count), would pass `COST_LIMIT`. With such weights one applicant's
+    gain in a stage outweighs anything one applicant can change in the later ones;
+    exchanges along longer paths may still trade a stage for later ones, which the
+    stage-by-stage certificate then detects. The ratios are as small as random rounds
+    allowed (bench/NOTES.md): a smaller cost range is fewer OR-Tools scaling rounds.
+    None when even ratios of 1 do not fit.
     """
     peaks = [int(np.abs(c).max(initial=0)) for c in costs]
-    for ratio in RATIOS:
+    for halving in (1, 2, 4, 8):
         weights = [1]
         peak = peaks[-1]
         for k in range(len(costs) - 2, -1, -1):
-            w = ratio * peak + 1
+            w = max(RATIOS[names[k]] // halving, 1) * peak + 1
             weights.append(w)
             peak += w * peaks[k]
         if peak * (n_nodes + 1) < COST_LIMIT:
@@ -244,12 +300,13 @@ def solve_optimal(
 ) -> Solution:
     """Solve the lexicographic policy exactly, in the order `objective`: fast path first.
 
-    Steps: check the order (`check_objective`); build the network (adjustment nodes split
-    by choices when the order needs it); one min-cost flow with `combined_weights` of all
-    the stages; then certify the stages on the shrinking face (`_combined`: by the pairs
-    of `solve_groups` with safe weights, a failed pair stage by stage). From the first
+    Steps: check the order (`check_objective`); each track's network on its own
+    (`solve_by_track`), and on each: build the network (adjustment nodes split by choices
+    when the order needs it); one min-cost flow with `combined_weights` of all the stages;
+    then certify the stages on the shrinking face (`_combined`: by the pairs of
+    `solve_groups` with `proof_weights`, a failed pair stage by stage). From the first
     stage whose certificate fails, `_staged` solves the rest exactly. The flow is decoded
-    into hosts and ranks.
+    into hosts and ranks, and the tracks' answers and proofs are joined.
 
     Raises
     ------
@@ -264,9 +321,10 @@ def solve_staged(
 ) -> Solution:
     """The same answer's exact staged solve alone: one OR-Tools solve per pair of stages.
 
-    Steps: `_staged` from the start (adjacent stages of 0/-1 costs merged in pairs with
-    `merge_weights`: [W, 1], W = 1 + R_b on the current bounds, or one by one when W would
-    be unsafe for int64). The fallback of `solve_optimal`, and its second method in tests.
+    Steps: `_staged` from the start on each track's network (adjacent stages of 0/-1 costs
+    merged in pairs with `merge_weights`: [W, 1], W = 1 + R_b on the current bounds, or one
+    by one when W would be unsafe for int64). The fallback of `solve_optimal`, and its
+    second method in tests.
 
     Raises
     ------
@@ -279,13 +337,42 @@ def solve_staged(
 def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: bool) -> Solution:
     n = instance.n
     try:
-        net = build_network(instance, adjustment, by_choices=adjustment_by_choices(order))
+        remaining_capacity(instance)
     except OvercommittedError as exc:
         return _failed(n, SolveStatus.INFEASIBLE, str(exc))
-    pre_values = stage_values(
-        instance, np.where(instance.prearranged >= 0, prearranged_ranks(instance), UNPLACED)
+    pre = np.where(instance.prearranged >= 0, prearranged_ranks(instance), UNPLACED)
+    run = functools.partial(_solve_network, instance, adjustment, order, fast)
+    answer = solve_by_track(instance, run)
+    if answer.failure is not None:
+        return _failed(n, SolveStatus(answer.failure[0]), answer.failure[1])
+    host = np.where(instance.prearranged >= 0, instance.prearranged, -1).astype(np.int32)
+    rank = pre.astype(np.int32)
+    host[answer.free], rank[answer.free] = answer.host, answer.rank
+    # the pre-arranged applicants' share of each stage, outside every network
+    fixed = stage_values(instance, pre)
+    for entry in answer.stages:
+        named = zip(entry["names"], entry["values"], strict=True)
+        entry["values"] = [v + fixed[name] for name, v in named]
+    return Solution(
+        status=SolveStatus.OPTIMAL,
+        host=host,
+        rank=rank,
+        objective={name: answer.values[name] + fixed[name] for name in order},
+        proof={"method": METHOD, "stages": answer.stages},
     )
-    face = Face(net, instance, pre_values)
+
+
+def _solve_network(
+    instance: Instance, adjustment: bool, order: tuple[str, ...], fast: bool, track: int | None
+) -> Answer:
+    """Solve the network of one track (or, with None, the whole round's) and prove it.
+
+    The values in the answer leave out the pre-arranged applicants; a track's potentials
+    are joined by `solve_by_track`.
+    """
+    net = build_network(instance, adjustment, by_choices=adjustment_by_choices(order), track=track)
+    free = int((instance.prearranged < 0).sum())
+    face = Face(net, instance, free, two_way=track is not None)
     flow = face.lo.copy()
     pending = list(order)
     try:
@@ -294,28 +381,29 @@ def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: b
         if pending:
             flow = _staged(face, pending, flow)
     except StageFailure as exc:
-        return _failed(n, exc.status, str(exc))
+        return Answer.failed(exc.status.value, str(exc))
     host, rank = decode_flow(net, instance, flow)
-    return Solution(
-        status=SolveStatus.OPTIMAL,
-        host=host.astype(np.int32),
-        rank=rank.astype(np.int32),
-        objective=face.values,
-        proof={"method": METHOD, "stages": face.stages},
+    return Answer(
+        free=net.free,
+        host=host[net.free].astype(np.int32),
+        rank=rank[net.free].astype(np.int32),
+        values=face.values,
+        stages=face.stages,
+        adjust_keys=net.adjust_keys,
     )
 
 
 def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
     """One solve of all `pending` stages' weighted sum, certified on the face in turn.
 
-    The certificate goes by the solves of `solve_groups` (a pair of 0/-1 stages with the
-    safe weights of `merge_weights`, one Bellman–Ford for both); a pair that fails is
-    tried stage by stage, to find the first stage the flow is not optimal for.
+    The certificate goes by the solves of `solve_groups` (a pair of 0/-1 stages with
+    `proof_weights`, one Bellman–Ford for both); a pair that fails is tried stage by
+    stage, to find the first stage the flow is not optimal for.
     Returns the flow and the stages left uncertified (empty when all passed).
     """
     every = face.open.shape[0] == face.lo.shape[0]
     costs = [face.cost(name) if every else face.cost(name)[face.open] for name in pending]
-    weights = combined_weights(costs, face.net.n_nodes)
+    weights = combined_weights(pending, costs, face.net.n_nodes)
     if weights is None:
         return face.lo.copy(), pending
     try:
@@ -325,8 +413,7 @@ def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
     done = 0
     for names in solve_groups(pending):
         if len(names) == 2:
-            costs = [face.cost(name) for name in names]
-            pair = merge_weights(face.net.n_nodes, costs, face.lo, face.hi)
+            pair = face.proof_weights(names)
             if pair is not None and face.certify(names, pair, flow):
                 done += 2
                 continue
@@ -340,6 +427,10 @@ def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
 def _staged(face: Face, pending: list[str], flow: I64) -> I64:
     """Solve `pending` exactly on the face, one solve per merged pair (or stage).
 
+    A pair is solved with `merge_weights` on the current bounds (the smallest safe W: a
+    smaller cost range for OR-Tools) and proved with `proof_weights`; both weights make
+    the same face optimal.
+
     Raises
     ------
     StageFailure
@@ -348,9 +439,13 @@ def _staged(face: Face, pending: list[str], flow: I64) -> I64:
     for names in solve_groups(pending):
         costs = [face.cost(name) for name in names]
         weights = merge_weights(face.net.n_nodes, costs, face.lo, face.hi)
+        proved = face.proof_weights(names)
         # not safe to merge (never at realistic sizes): one by one
-        plan = [(names, weights)] if weights is not None else [([x], [1]) for x in names]
-        for group, wts in plan:
+        if weights is None or proved is None:
+            plan = [([x], [1], [1]) for x in names]
+        else:
+            plan = [(names, weights, proved)]
+        for group, wts, proof_wts in plan:
             cost = face.weighted(group, wts)
             label = "+".join(group)
             if not (face.stages and face.open_cost_free(cost)):
@@ -358,7 +453,8 @@ def _staged(face: Face, pending: list[str], flow: I64) -> I64:
                     flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
                 except StageFailure as exc:
                     raise StageFailure(exc.status, f"stage {label}: {exc}") from None
-            if not face.certify(group, wts, flow, cost):
+            same = list(proof_wts) == list(wts)
+            if not face.certify(group, proof_wts, flow, cost if same else None):
                 raise StageFailure(SolveStatus.ERROR, f"stage {label}: negative residual cycle")
     return flow
 

@@ -1,0 +1,251 @@
+"""Each track solved on its own: the canonical network falls apart by track.
+
+Contract: `solve_by_track(instance, run)` calls `run(track)` for each track that has free
+applicants and joins the answers into the answer of the whole round's network, or calls
+`run(None)` once (the whole network) when the round does not fall apart (`tracks`) or
+the answers cannot be joined. The joined answer is the one `run(None)` would prove, up to
+the potentials: both are valid proofs of the same optimum.
+
+Why it is exact (docs/engine.md, "One track at a time"): without S and T, a track's
+groups, hosts and adjustment nodes only meet its own applicants, so a flow of the whole
+is a flow per track, every stage value is the sum of the tracks' values, and the
+lexicographic optimum of the whole is the tracks' optima side by side. Each track's proof
+is made with the S → T arc usable both ways (pi[S] = pi[T]) and the same pair weights,
+so the potentials of the tracks, shifted to pi[S] = 0, join into potentials of the whole.
+
+With two cores or more and a large round (`PARALLEL_APPLICANTS`), the largest track is
+solved in a forked process while this one solves the others; if that process dies, its
+track is solved here. `run` is deterministic, so the answer is the same either way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matcher.memory import release_memory
+from matcher.solve.base import Instance
+from matcher.solve.network import choice_matrix
+
+I64 = npt.NDArray[np.int64]
+I32 = npt.NDArray[np.int32]
+
+#: From this many free applicants, the largest track is solved in a second process.
+PARALLEL_APPLICANTS = 50_000
+#: Environment variable: at most this many processes per solve (1: never a second one).
+PROCESSES_VARIABLE = "MATCHER_PROCESSES"
+
+
+@dataclass
+class Answer:
+    """What one network's solve gives: its free applicants' hosts and ranks, and the proof.
+
+    `free` are instance indices, increasing; `host` and `rank` are theirs. `values` and
+    the `stages` entries' values leave out the pre-arranged applicants; the entries'
+    potentials are per node of the network solved. `failure` is (status, message) when
+    the solve failed (the rest is then empty).
+    """
+
+    free: I64
+    host: I32
+    rank: I32
+    values: dict[str, int]
+    stages: list[dict[str, Any]]
+    adjust_keys: tuple[tuple[int, ...], ...]
+    failure: tuple[str, str] | None = field(default=None)
+
+    @classmethod
+    def failed(cls, status: str, message: str) -> Answer:
+        """The answer of a solve that failed."""
+        none = np.zeros(0, dtype=np.int32)
+        return cls(none.astype(np.int64), none, none, {}, [], (), (status, message))
+
+
+Run = Callable[[int | None], Answer]
+
+
+def tracks(instance: Instance) -> dict[int, int]:
+    """The tracks to solve apart, with their numbers of free applicants; {} for the whole.
+
+    Apart when two tracks or more have free applicants, every free applicant's choices
+    are hosts of their own track and each quota group's free applicants are of one track
+    (always so for an encoded round; a hand-built Instance may differ).
+    """
+    free = np.flatnonzero(instance.prearranged < 0)
+    track = instance.track[free].astype(np.int64)
+    counts = np.bincount(track)
+    if np.count_nonzero(counts) < 2:
+        return {}
+    ch = choice_matrix(instance)[free]
+    own = (ch < 0) | (instance.host_track[np.maximum(ch, 0)] == track[:, None])
+    n_tracks = counts.shape[0]
+    cells = instance.group[free].astype(np.int64) * n_tracks + track
+    by_group = np.bincount(cells, minlength=instance.group_cap.shape[0] * n_tracks)
+    by_group = by_group.reshape(-1, n_tracks)
+    if not own.all() or (np.count_nonzero(by_group, axis=1) > 1).any():
+        return {}
+    return {t: int(c) for t, c in enumerate(counts.tolist()) if c}
+
+
+def solve_by_track(instance: Instance, run: Run) -> Answer:
+    """The whole round's answer, from each track's `run(track)` joined, or `run(None)`."""
+    apart = tracks(instance)
+    if not apart:
+        return run(None)
+    answers = _run_all(run, list(apart), list(apart.values()))
+    joined = None
+    if all(a.failure is None for a in answers):
+        joined = join(instance, list(apart), answers)
+    return run(None) if joined is None else joined
+
+
+def join(instance: Instance, apart: list[int], answers: list[Answer]) -> Answer | None:
+    """The tracks' answers as one answer on the whole round's network.
+
+    None when they cannot be joined: their proofs differ in entries (names or weights),
+    or a track's potentials differ on S and T.
+    """
+    shapes = [[(e["names"], e["weights"]) for e in a.stages] for a in answers]
+    if any(shape != shapes[0] for shape in shapes[1:]):
+        return None
+    n_groups, n_hosts = instance.group_cap.shape[0], instance.n_hosts
+    free = np.concatenate([a.free for a in answers])
+    by_index = np.argsort(free, kind="stable")
+    free = free[by_index]
+    keys = sorted(set().union(*(a.adjust_keys for a in answers)))
+    key_number = {key: q for q, key in enumerate(keys)}
+    m = free.shape[0]
+    host0 = 1 + n_groups + m
+    n_nodes = host0 + n_hosts + len(keys) + 1
+    potentials = [np.zeros(n_nodes, dtype=np.int64) for _ in shapes[0]]
+    for k, (track, answer) in enumerate(zip(apart, answers, strict=True)):
+        m_t = answer.free.shape[0]
+        to_whole = np.concatenate(
+            [
+                np.arange(1 + n_groups),  # S and the groups
+                1 + n_groups + np.searchsorted(free, answer.free),
+                host0 + np.arange(n_hosts),
+                [host0 + n_hosts + key_number[key] for key in answer.adjust_keys],
+                [n_nodes - 1],  # T
+            ]
+        ).astype(np.int64)
+        # the nodes this track decides: its applicants and adjustment nodes, the groups of
+        # its applicants, the hosts of its track; the first track also every other node
+        own = np.zeros(to_whole.shape[0], dtype=bool)
+        own[1 + n_groups : 1 + n_groups + m_t] = True
+        own[1 + n_groups + m_t + n_hosts : -1] = True
+        own[1 + np.flatnonzero(np.bincount(instance.group[answer.free], minlength=n_groups))] = True
+        own[1 + n_groups + m_t + np.flatnonzero(instance.host_track == track)] = True
+        if k == 0:
+            own[:] = True
+        for entry, whole in zip(answer.stages, potentials, strict=True):
+            pi = entry["potentials"]
+            if pi[0] != pi[-1]:
+                return None
+            whole[to_whole[own]] = pi[own] - pi[0]
+    stages = [
+        {
+            "names": list(names),
+            "weights": list(weights),
+            "values": [sum(a.stages[e]["values"][j] for a in answers) for j in range(len(names))],
+            "potentials": potentials[e],
+        }
+        for e, (names, weights) in enumerate(shapes[0])
+    ]
+    values = {name: sum(a.values[name] for a in answers) for name in answers[0].values}
+    return Answer(
+        free=free,
+        host=np.concatenate([a.host for a in answers])[by_index],
+        rank=np.concatenate([a.rank for a in answers])[by_index],
+        values=values,
+        stages=stages,
+        adjust_keys=tuple(keys),
+    )
+
+
+def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
+    """`run(track)` for every track, the largest in a second process when worth it."""
+    if sum(sizes) < PARALLEL_APPLICANTS or not _can_fork():
+        return [run(t) for t in apart]
+    largest = int(np.argmax(sizes))
+    answers: list[Answer | None] = [None] * len(apart)
+    answers[largest] = _in_two(run, apart[largest], apart, answers)
+    return [a for a in answers if a is not None]  # every one is set
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    """Whether a second process may take a track: allowed, a second core, fork, no thread.
+
+    `MATCHER_PROCESSES=1` in the environment keeps every solve in one process. (Forking
+    while another Python thread holds a lock could leave the child waiting on it forever;
+    the child only runs numpy and OR-Tools.)
+    """
+    return (
+        os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
+        and _cores() > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+    )
+
+
+def _in_two(run: Run, away: int, apart: list[int], answers: list[Answer | None]) -> Answer:
+    """Run track `away` in a forked process and the other tracks here (into `answers`).
+
+    Returns the forked track's answer: received, or computed here when the process died
+    without answering.
+    """
+    release_memory()  # freed heap pages back to the system: fewer copy-on-write faults
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(run, away, send), daemon=True)
+    with warnings.catch_warnings():  # the child only runs OR-Tools and numpy, no threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process.start()
+    send.close()
+    try:
+        for k, t in enumerate(apart):
+            if t != away:
+                answers[k] = run(t)
+        try:
+            answer: Answer | None = receive.recv()
+        except EOFError:  # the process died without an answer
+            answer = None
+    finally:
+        receive.close()
+        process.join()
+    return run(away) if answer is None else answer
+
+
+def _child(run: Run, track: int, send: Connection) -> None:
+    """Solve one track (in the forked process) and send its answer.
+
+    On an error nothing is sent: the parent solves the track itself and meets the error
+    there, where it is reported.
+    """
+    try:
+        answer = run(track)
+    except Exception:  # reported by the parent, which runs the track again
+        answer = None
+    try:
+        if answer is not None:
+            send.send(answer)
+    finally:
+        send.close()
+        os._exit(0)  # no clean-up to wait for: nothing here outlives the answer

@@ -1,0 +1,178 @@
+"""Each track solved on its own, the answers joined: the whole network's optimum and a
+valid proof of it, in one process or two."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from matcher.solve import optimal, tracks
+from matcher.solve.base import STAGES, SolveStatus
+from matcher.solve.optimal import solve_optimal, solve_staged
+from matcher.verify import verify
+from tests.solve.checks import assert_certificate, assert_feasible
+from tests.solve.instances import random_instance
+
+
+def whole(monkeypatch, inst, **kwargs):
+    """The answer with the whole network solved at once (no split by track)."""
+    with monkeypatch.context() as m:
+        m.setattr(tracks, "tracks", lambda instance: {})
+        return solve_optimal(inst, **kwargs)
+
+
+def runs(monkeypatch) -> list:
+    """The networks `optimal` solves, by track (None: the whole)."""
+    seen: list = []
+    real = optimal._solve_network
+
+    def spy(*args):
+        seen.append(args[-1])
+        return real(*args)
+
+    monkeypatch.setattr(optimal, "_solve_network", spy)
+    return seen
+
+
+def test_tracks_of_a_round():
+    inst = random_instance(3000, 1, prearranged=0.02)
+    found = tracks.tracks(inst)
+    free = inst.prearranged < 0
+    assert found == {t: int((free & (inst.track == t)).sum()) for t in (0, 1)}
+
+
+def test_no_split_when_the_round_does_not_fall_apart():
+    inst = random_instance(400, 2)
+    # one track only, or one track with free applicants (the other's all pre-arranged)
+    assert tracks.tracks(replace(inst, track=np.zeros(inst.n, dtype=np.int32))) == {}
+    assert tracks.tracks(replace(inst, prearranged=np.where(inst.track == 0, -1, 0))) == {}
+    # a choice at a host of the other track joins the tracks' networks
+    choices = np.array(inst.choices).copy()
+    i = int(np.flatnonzero(inst.track == 0)[0])
+    choices[i, 0] = int(np.flatnonzero(inst.host_track == 1)[0])
+    assert tracks.tracks(replace(inst, choices=choices)) == {}
+    # so does a quota group with applicants of both tracks
+    group = inst.group.copy()
+    group[np.flatnonzero(inst.track == 1)[0]] = inst.group[i]
+    assert tracks.tracks(replace(inst, group=group)) == {}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"prearranged": 0.03}, {"places": 0.7, "quota": 0.8}, {"n_hosts": 10, "n_groups": 4}],
+)
+def test_joined_tracks_equal_the_whole(monkeypatch, kwargs):
+    inst = random_instance(2500, 3, **kwargs)
+    seen = runs(monkeypatch)
+    split = solve_optimal(inst)
+    assert seen == [0, 1]  # joined: the whole network was not needed
+    alone = whole(monkeypatch, inst)
+    # the same optimum (an adjusted applicant's host among the fitting ones may differ)
+    assert split.objective == alone.objective
+    shape = [(s["names"], s["weights"], s["values"]) for s in split.proof["stages"]]
+    assert shape == [(s["names"], s["weights"], s["values"]) for s in alone.proof["stages"]]
+    assert_feasible(inst, split)
+    assert_certificate(inst, split)
+    assert verify(inst, split).ok
+
+
+@pytest.mark.parametrize("order_seed", range(3))
+def test_joined_proofs_hold_in_any_order(order_seed):
+    rng = np.random.default_rng(order_seed)
+    inst = random_instance(600, order_seed, n_hosts=14, n_groups=6, prearranged=0.02)
+    order = [*rng.permutation(STAGES[:-1]).tolist(), STAGES[-1]]
+    fast, staged = solve_optimal(inst, objective=order), solve_staged(inst, objective=order)
+    assert fast.objective == staged.objective
+    assert verify(inst, fast, objective=order).ok and verify(inst, staged, objective=order).ok
+
+
+def test_everyone_placed_and_nobody_placed(monkeypatch):
+    # the whole round's S -> T arc carries nobody, or everybody: the joined potentials
+    # still prove both ends (they hold with S -> T usable both ways)
+    inst = random_instance(500, 4, gaps=0.0)
+    roomy = replace(
+        inst,
+        host_cap=np.full(inst.n_hosts, inst.n, dtype=np.int32),
+        group_cap=np.full(inst.group_cap.shape[0], inst.n, dtype=np.int32),
+    )
+    seen = runs(monkeypatch)
+    sol = solve_optimal(roomy)
+    assert (sol.host >= 0).all() and seen == [0, 1]
+    assert verify(roomy, sol).ok
+    closed = replace(inst, host_cap=np.zeros(inst.n_hosts, dtype=np.int32))
+    sol = solve_optimal(closed)
+    assert (sol.host < 0).all()
+    assert verify(closed, sol).ok
+
+
+def test_proofs_that_differ_are_not_joined(monkeypatch):
+    # one track proves the first pair stage by stage, the other as a pair: the entries
+    # differ, so the whole network is solved instead
+    inst = random_instance(1200, 5)
+    real = optimal.Face.certify
+
+    def pairs_refused_on_track_0(self, names, weights, flow, cost=None):
+        if len(names) == 2 and self.two_way and 1 not in set(self.instance.track[self.net.free]):
+            return False
+        return real(self, names, weights, flow, cost)
+
+    monkeypatch.setattr(optimal.Face, "certify", pairs_refused_on_track_0)
+    seen = runs(monkeypatch)
+    sol = solve_optimal(inst)
+    assert seen == [0, 1, None]
+    assert sol.status == SolveStatus.OPTIMAL
+    assert verify(inst, sol).ok
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    """Every round takes the two-process route, as on a machine with two cores."""
+    monkeypatch.setattr(tracks, "PARALLEL_APPLICANTS", 0)
+    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+
+
+def test_two_processes_give_the_same_solution(monkeypatch, two_cores):
+    inst = random_instance(3000, 11, prearranged=0.02)
+    forked: list = []
+    real = tracks._in_two
+    monkeypatch.setattr(tracks, "_in_two", lambda *a: forked.append(1) or real(*a))
+    two = solve_optimal(inst)
+    assert forked
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")
+    one = solve_optimal(inst)
+    assert np.array_equal(two.host, one.host) and np.array_equal(two.rank, one.rank)
+    assert two.objective == one.objective
+    for a, b in zip(two.proof["stages"], one.proof["stages"], strict=True):
+        assert a["names"] == b["names"] and a["weights"] == b["weights"]
+        assert np.array_equal(a["potentials"], b["potentials"])
+    assert verify(inst, two).ok
+
+
+def test_a_second_process_that_dies_is_replaced_by_this_one(monkeypatch, two_cores):
+    inst = random_instance(2000, 12)
+    monkeypatch.setattr(tracks, "_child", lambda *a: os._exit(3))  # dies, no answer
+    died = solve_optimal(inst)
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")
+    alone = solve_optimal(inst)
+    assert np.array_equal(died.host, alone.host) and died.objective == alone.objective
+    assert verify(inst, died).ok
+
+
+def test_no_second_process_while_another_thread_runs(monkeypatch):
+    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    assert tracks._can_fork()
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")  # the operator's switch
+    assert not tracks._can_fork()
+    monkeypatch.delenv("MATCHER_PROCESSES")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert not tracks._can_fork()
+    finally:
+        stop.set()
+        other.join()
