@@ -26,8 +26,11 @@ worker, i.e. the peak over all its in-process steps), median of `--repeat` runs 
 - reasons + outcomes: `matcher.pipeline._outcomes` (unplaced reasons, one Outcome each);
 - write: `write_outputs(result, tmpdir, force=True)` (every output file);
 - end to end: `matcher run -a CSV --hosts --quotas --out DIR --force --quiet` as a
-  subprocess, `--mechanism stable` and `optimal`; its wall time and its own peak RSS
-  (the child's ru_maxrss from `os.wait4`).
+  subprocess, `--mechanism stable` and `optimal`; its wall time, its peak RSS (`run MB`:
+  ru_maxrss from `os.wait4`, the largest of the process and its forked solver, each
+  alone) and the peak of the process tree's memory together (`tree MB`: the sum of the
+  proportional set sizes, sampled every 0.1 s by `timing.TreeMemory`, so a forked
+  solver's own pages count on top of its parent's).
 
 The `matching` library's hospital-residents solver (`HospitalResident.solve`,
 resident-optimal) is timed at 10,000 as a reference point: residents = the eligible valid
@@ -52,7 +55,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from timing import default_repeat, peak_rss_mb, timed
+from timing import TreeMemory, default_repeat, peak_rss_mb, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 MATCHER = ROOT / ".venv" / "bin" / "matcher"
@@ -214,7 +217,8 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
         ]
         start = time.perf_counter()
         child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(child.pid, 0)
+        with TreeMemory(child.pid) as tree:
+            _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
         stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
         child.returncode = os.waitstatus_to_exitcode(status)
@@ -223,6 +227,7 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
     return {
         "s": seconds,
         "peak_mb": usage.ru_maxrss / 1024,
+        "tree_mb": tree.peak_mb,
         "rc": child.returncode,
         "files": len(files),
         "sizes": sizes,
@@ -234,12 +239,16 @@ def _print(records: list[dict[str, Any]]) -> None:
     print(
         f"{'n':>10} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
         f"{'verify s':>8} {'reasons s':>9} {'write s':>8} {'run s':>7} {'run MB':>7} "
-        f"{'steps MB':>8} {'placed':>9}"
+        f"{'tree MB':>7} {'steps MB':>8} {'placed':>9}"
     )
     for rec in records:
         for name, step in rec["steps"].items():
             cli = rec.get("cli", {}).get(name)
-            run = f"{cli['s']:>7.1f} {cli['peak_mb']:>7,.0f}" if cli else f"{'-':>7} {'-':>7}"
+            run = (
+                f"{cli['s']:>7.1f} {cli['peak_mb']:>7,.0f} {cli['tree_mb']:>7,.0f}"
+                if cli
+                else f"{'-':>7} {'-':>7} {'-':>7}"
+            )
             ok = "" if step["ok"] else "  VERIFY FAILED"
             print(
                 f"{rec['n']:>10,} {name:<8} {rec['load_s']:>7.2f} {rec['encode_s']:>8.2f} "

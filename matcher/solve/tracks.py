@@ -27,6 +27,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import numpy as np
@@ -101,10 +102,15 @@ def solve_by_track(instance: Instance, run: Run) -> Answer:
     apart = tracks(instance)
     if not apart:
         return run(None)
-    answers = _run_all(run, list(apart), list(apart.values()))
-    joined = None
-    if all(a.failure is None for a in answers):
-        joined = join(instance, list(apart), answers)
+    children: list[BaseProcess] = []
+    try:
+        answers = _run_all(run, list(apart), list(apart.values()), children)
+        joined = None
+        if all(a.failure is None for a in answers):
+            joined = join(instance, list(apart), answers)
+    finally:
+        for child in children:  # reaped last: its exit overlaps the joining
+            child.join()
     return run(None) if joined is None else joined
 
 
@@ -172,13 +178,18 @@ def join(instance: Instance, apart: list[int], answers: list[Answer]) -> Answer 
     )
 
 
-def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
-    """`run(track)` for every track, the largest in a second process when worth it."""
+def _run_all(
+    run: Run, apart: list[int], sizes: list[int], children: list[BaseProcess]
+) -> list[Answer]:
+    """`run(track)` for every track, the largest in a second process when worth it.
+
+    A process started is added to `children`, for the caller to join.
+    """
     if sum(sizes) < PARALLEL_APPLICANTS or not _can_fork():
         return [run(t) for t in apart]
     largest = int(np.argmax(sizes))
     answers: list[Answer | None] = [None] * len(apart)
-    answers[largest] = _in_two(run, apart[largest], apart, answers)
+    answers[largest] = _in_two(run, apart[largest], apart, answers, children)
     return [a for a in answers if a is not None]  # every one is set
 
 
@@ -205,11 +216,17 @@ def _can_fork() -> bool:
     )
 
 
-def _in_two(run: Run, away: int, apart: list[int], answers: list[Answer | None]) -> Answer:
+def _in_two(
+    run: Run,
+    away: int,
+    apart: list[int],
+    answers: list[Answer | None],
+    children: list[BaseProcess],
+) -> Answer:
     """Run track `away` in a forked process and the other tracks here (into `answers`).
 
     Returns the forked track's answer: received, or computed here when the process died
-    without answering.
+    without answering. The process is added to `children` (not joined here).
     """
     release_memory()  # freed heap pages back to the system: fewer copy-on-write faults
     context = multiprocessing.get_context("fork")
@@ -218,6 +235,7 @@ def _in_two(run: Run, away: int, apart: list[int], answers: list[Answer | None])
     with warnings.catch_warnings():  # the child only runs OR-Tools and numpy, no threads
         warnings.simplefilter("ignore", DeprecationWarning)
         process.start()
+    children.append(process)
     send.close()
     try:
         for k, t in enumerate(apart):
@@ -229,7 +247,6 @@ def _in_two(run: Run, away: int, apart: list[int], answers: list[Answer | None])
             answer = None
     finally:
         receive.close()
-        process.join()
     return run(away) if answer is None else answer
 
 
