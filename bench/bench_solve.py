@@ -16,11 +16,13 @@ OR-Tools `SimpleMinCostFlow` solve of the SAME canonical network (built once wit
 `matcher.solve.network.build_network`, bounds [0, cap]) with one weighted objective, the
 `--bare-stage` costs alone (default `priority_order`: -w_i*(5-r) on choice arcs, -w_i on
 adjustment arcs). The bare time is add_arcs + supplies + solve; network building is shown
-apart. `opt/bare` is the median optimal time over the bare time.
+apart. `optimal` and the bare solve are timed by turns (one of each, `repeat` times), so
+both see the same machine (its speed drifts by several percent within minutes); `opt/bare`
+is the median optimal time over the median bare time.
 
-For `optimal` also: `1 core s`, the same solve with the parts of the network solved one
-after the other in this process (no second process); `cpu s`, the CPU seconds of one
-solve, this process and its forked part solves together; `staged s`, the staged method
+For `optimal` also: `1 core s`, the same solve with the tracks solved one after the other
+in this process (no second process); `cpu s`, the CPU seconds of one solve, this process
+and its forked track's together; `staged s`, the staged method
 alone (`optimal.solve_staged`, one OR-Tools solve per pair of stages: the engine before
 the fast path), below 1,000,000 or with `--staged`; its stage values must equal optimal's.
 """
@@ -244,7 +246,7 @@ def _print_tables(records: list[dict], mechanisms: list[str]) -> None:
     for rec in records:
         opt = rec["mechanisms"].get("optimal")
         opt_s = f"{opt['solve_s']:>9.3f}" if opt else f"{'-':>9}"
-        ratio = f"{opt['solve_s'] / rec['bare_s']:>8.1f}" if opt else f"{'-':>8}"
+        ratio = f"{opt['solve_s'] / rec['bare_s']:>8.2f}" if opt else f"{'-':>8}"
         extra = [rec.get(k) for k in ("one_core_s", "optimal_cpu_s", "staged_s")]
         one, cpu, staged = (f"{x:.3f}" if x is not None else "-" for x in extra)
         print(
