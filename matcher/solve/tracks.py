@@ -3,8 +3,9 @@
 Contract: `solve_by_track(instance, run)` calls `run(track)` for each track that has free
 applicants and joins the answers into the answer of the whole round's network, or calls
 `run(None)` once (the whole network) when the round does not fall apart (`tracks`) or
-the answers cannot be joined. The joined answer is the one `run(None)` would prove, up to
-the potentials: both are valid proofs of the same optimum.
+the answers cannot be joined. The joined answer is lexicographically optimal for the whole
+round, as `run(None)`'s is, with a proof on the whole round's network (where equally
+optimal answers exist, the two may pick different ones).
 
 Why it is exact (docs/engine.md, "One track at a time"): without S and T, a track's
 groups, hosts and adjustment nodes only meet its own applicants, so a flow of the whole
