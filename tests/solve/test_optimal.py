@@ -204,12 +204,12 @@ def count_solves(monkeypatch) -> list[int]:
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_fast_path_one_solve_then_certificates(monkeypatch, seed):
-    # one weighted solve of all seven stages per track, then the stages proved on their
-    # faces, in the staged method's groups (pairs of 0/-1 stages with safe weights)
+    # one weighted solve of all seven stages, then the stages proved on their faces, in
+    # the staged method's groups (pairs of 0/-1 stages with safe weights)
     inst = random_instance(2000, seed, prearranged=0.01)
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    assert len(calls) == 2
+    assert len(calls) == 1
     staged = solve_staged(inst)
     assert [s["names"] for s in sol.proof["stages"]] == [s["names"] for s in staged.proof["stages"]]
     assert_certificate(inst, sol)
@@ -228,7 +228,7 @@ def test_a_pair_that_fails_is_certified_stage_by_stage(monkeypatch):
     monkeypatch.setattr(optimal.Face, "certify", no_pairs)
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    assert len(calls) == 2  # one per track
+    assert len(calls) == 1
     assert [s["names"] for s in sol.proof["stages"]] == [[name] for name in STAGES]
     assert verify(inst, sol).ok
 
@@ -241,7 +241,7 @@ def test_weights_too_small_fall_back_to_the_staged_solve(monkeypatch):
     monkeypatch.setattr(optimal, "RATIOS", dict.fromkeys(STAGES, 0))
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    assert len(calls) > 2  # the weighted solve per track, then the staged method's
+    assert len(calls) > 1  # the weighted solve, then the staged method's
     assert proof_names(sol) == list(STAGES)
     assert_certificate(inst, sol)
     assert verify(inst, sol).ok

@@ -18,6 +18,12 @@ from tests.solve.checks import assert_certificate, assert_feasible
 from tests.solve.instances import random_instance
 
 
+@pytest.fixture(autouse=True)
+def split_any_round(monkeypatch):
+    """Small rounds are solved apart too (by default only from `SPLIT_APPLICANTS`)."""
+    monkeypatch.setattr(tracks, "SPLIT_APPLICANTS", 0)
+
+
 def whole(monkeypatch, inst, **kwargs):
     """The answer with the whole network solved at once (no split by track)."""
     with monkeypatch.context() as m:
@@ -43,6 +49,15 @@ def test_tracks_of_a_round():
     found = tracks.tracks(inst)
     free = inst.prearranged < 0
     assert found == {t: int((free & (inst.track == t)).sum()) for t in (0, 1)}
+
+
+def test_small_rounds_are_solved_whole(monkeypatch):
+    inst = random_instance(1000, 1)
+    assert tracks.tracks(inst) != {}
+    monkeypatch.setattr(tracks, "SPLIT_APPLICANTS", 1001)
+    assert tracks.tracks(inst) == {}
+    seen = runs(monkeypatch)
+    assert verify(inst, solve_optimal(inst)).ok and seen == [None]
 
 
 def test_no_split_when_the_round_does_not_fall_apart():
