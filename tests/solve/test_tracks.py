@@ -9,13 +9,16 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
 
 from matcher.solve import optimal, tracks
 from matcher.solve.base import STAGES, SolveStatus
 from matcher.solve.optimal import solve_optimal
 from matcher.verify import verify
-from tests.solve.checks import assert_certificate, assert_feasible
+from tests.solve.checks import assert_certificate, assert_feasible, recount
+from tests.solve.gaps import gappy_instances
 from tests.solve.instances import random_instance
+from tests.strategies import CI
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +96,24 @@ def test_joined_tracks_equal_the_whole(monkeypatch, kwargs):
     assert_feasible(inst, split)
     assert_certificate(inst, split)
     assert verify(inst, split).ok
+
+
+@settings(CI, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(gappy_instances(max_applicants=10, max_hosts=5, max_groups=4))
+def test_joined_answers_are_proven_optima(inst):
+    # small hand-shaped rounds with free applicants in both tracks (split by the fixture):
+    # the joined answer is feasible, its values recount, its joined proof holds, and it
+    # has the whole's values
+    assume(tracks.tracks(inst))
+    for adjustment in (True, False):
+        split = solve_optimal(inst, adjustment)
+        assert split.status == SolveStatus.OPTIMAL
+        assert_feasible(inst, split, adjustment)
+        assert split.objective == recount(inst, split)
+        assert_certificate(inst, split, adjustment)
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(tracks, "tracks", lambda instance: {})
+            assert split.objective == solve_optimal(inst, adjustment).objective
 
 
 @pytest.mark.parametrize("order_seed", range(3))
