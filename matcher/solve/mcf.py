@@ -27,7 +27,8 @@ def min_cost_flow_within(net: Network, lo: I64, hi: I64, cost: I64) -> I64:
     """Find an optimal flow of `net` with arc bounds [lo, hi] and costs `cost`.
 
     Lower bounds are shifted into the supplies; arcs with lo == hi are left out (their
-    flow is fixed), and so are the nodes no open arc touches.
+    flow is fixed), and so are the nodes no open arc touches. With every arc open from 0,
+    the network goes to OR-Tools as it is.
 
     Raises
     ------
@@ -49,24 +50,26 @@ def _solve(net: Network, lo: I64, hi: I64, cost: I64) -> tuple[I64, I64]:
         When OR-Tools does not report OPTIMAL.
     """
     open_arcs = np.flatnonzero(hi > lo)
-    tail, head = net.tail.astype(np.int64), net.head.astype(np.int64)
-    n = net.n_nodes
-    supply = net.supply - np.bincount(tail, weights=lo, minlength=n).astype(np.int64)
-    supply += np.bincount(head, weights=lo, minlength=n).astype(np.int64)
-    # Renumber the nodes still in play (an open arc or a supply) so a mostly fixed
-    # network hands OR-Tools a small graph.
-    live = supply != 0
-    live[tail[open_arcs]] = True
-    live[head[open_arcs]] = True
-    number = np.cumsum(live, dtype=np.int64) - 1
     smcf = min_cost_flow.SimpleMinCostFlow()
-    smcf.add_arcs_with_capacity_and_unit_cost(
-        number[tail[open_arcs]].astype(np.int32),
-        number[head[open_arcs]].astype(np.int32),
-        (hi - lo)[open_arcs],
-        cost[open_arcs],
-    )
-    smcf.set_nodes_supplies(np.arange(int(live.sum()), dtype=np.int32), supply[live])
+    if open_arcs.shape[0] == hi.shape[0] and not lo.any():
+        # every arc open from 0 (the first solve): the network as it is, no copies
+        smcf.add_arcs_with_capacity_and_unit_cost(net.tail, net.head, hi, cost)
+        smcf.set_nodes_supplies(np.arange(net.n_nodes, dtype=np.int32), net.supply)
+    else:
+        n = net.n_nodes
+        tail, head = net.tail, net.head
+        supply = net.supply - np.bincount(tail, weights=lo, minlength=n).astype(np.int64)
+        supply += np.bincount(head, weights=lo, minlength=n).astype(np.int64)
+        # Renumber the nodes still in play (an open arc or a supply) so a mostly fixed
+        # network hands OR-Tools a small graph.
+        live = supply != 0
+        live[tail[open_arcs]] = True
+        live[head[open_arcs]] = True
+        number = (np.cumsum(live, dtype=np.int64) - 1).astype(np.int32)
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            number[tail[open_arcs]], number[head[open_arcs]], (hi - lo)[open_arcs], cost[open_arcs]
+        )
+        smcf.set_nodes_supplies(np.arange(int(live.sum()), dtype=np.int32), supply[live])
     status = smcf.solve()
     if status != smcf.OPTIMAL:
         kind = SolveStatus.INFEASIBLE if status == smcf.INFEASIBLE else SolveStatus.ERROR

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matcher.memory import release_memory
+from matcher.memory import keep_freed_memory, release_memory
 from matcher.solve.base import Instance
 from matcher.solve.network import choice_matrix
 
@@ -272,6 +272,7 @@ def _child(run: Run, track: int, send: Connection) -> None:
     On an error nothing is sent: the parent solves the track itself and meets the error
     there, where it is reported.
     """
+    keep_freed_memory()  # a short life: reusing freed blocks saves page faults
     try:
         answer = run(track)
     except Exception:  # reported by the parent, which runs the track again
