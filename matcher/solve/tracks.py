@@ -2,7 +2,7 @@
 
 Contract: `solve_by_track(instance, run)` calls `run(track)` for each track that has free
 applicants and joins the answers into the answer of the whole round's network, or calls
-`run(None)` once (the whole network) when the round does not fall apart (`tracks`) or
+`run(None)` once (the whole network) when the round does not fall apart (`tracks_apart`) or
 the answers cannot be joined. The joined answer is lexicographically optimal for the whole
 round, as `run(None)`'s is, with a proof on the whole round's network (where equally
 optimal answers exist, the two may pick different ones).
@@ -81,7 +81,7 @@ class Answer:
 Run = Callable[[int | None], Answer]
 
 
-def tracks(instance: Instance) -> dict[int, int]:
+def tracks_apart(instance: Instance) -> dict[int, int]:
     """The tracks to solve apart, with their numbers of free applicants; {} for the whole.
 
     Apart when the round has `SPLIT_APPLICANTS` free applicants or more, two tracks or
@@ -107,7 +107,7 @@ def tracks(instance: Instance) -> dict[int, int]:
 
 def solve_by_track(instance: Instance, run: Run) -> Answer:
     """The whole round's answer, from each track's `run(track)` joined, or `run(None)`."""
-    apart = tracks(instance)
+    apart = tracks_apart(instance)
     if not apart:
         return run(None)
     children: list[BaseProcess] = []

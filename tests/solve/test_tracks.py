@@ -30,7 +30,7 @@ def split_any_round(monkeypatch):
 def whole(monkeypatch, inst, **kwargs):
     """The answer with the whole network solved at once (no split by track)."""
     with monkeypatch.context() as m:
-        m.setattr(tracks, "tracks", lambda instance: {})
+        m.setattr(tracks, "tracks_apart", lambda instance: {})
         return solve_optimal(inst, **kwargs)
 
 
@@ -49,16 +49,16 @@ def runs(monkeypatch) -> list:
 
 def test_tracks_of_a_round():
     inst = random_instance(3000, 1, prearranged=0.02)
-    found = tracks.tracks(inst)
+    found = tracks.tracks_apart(inst)
     free = inst.prearranged < 0
     assert found == {t: int((free & (inst.track == t)).sum()) for t in (0, 1)}
 
 
 def test_small_rounds_are_solved_whole(monkeypatch):
     inst = random_instance(1000, 1)
-    assert tracks.tracks(inst) != {}
+    assert tracks.tracks_apart(inst) != {}
     monkeypatch.setattr(tracks, "SPLIT_APPLICANTS", 1001)
-    assert tracks.tracks(inst) == {}
+    assert tracks.tracks_apart(inst) == {}
     seen = runs(monkeypatch)
     assert verify(inst, solve_optimal(inst)).ok and seen == [None]
 
@@ -66,17 +66,17 @@ def test_small_rounds_are_solved_whole(monkeypatch):
 def test_no_split_when_the_round_does_not_fall_apart():
     inst = random_instance(400, 2)
     # one track only, or one track with free applicants (the other's all pre-arranged)
-    assert tracks.tracks(replace(inst, track=np.zeros(inst.n, dtype=np.int32))) == {}
-    assert tracks.tracks(replace(inst, prearranged=np.where(inst.track == 0, -1, 0))) == {}
+    assert tracks.tracks_apart(replace(inst, track=np.zeros(inst.n, dtype=np.int32))) == {}
+    assert tracks.tracks_apart(replace(inst, prearranged=np.where(inst.track == 0, -1, 0))) == {}
     # a choice at a host of the other track joins the tracks' networks
     choices = np.array(inst.choices).copy()
     i = int(np.flatnonzero(inst.track == 0)[0])
     choices[i, 0] = int(np.flatnonzero(inst.host_track == 1)[0])
-    assert tracks.tracks(replace(inst, choices=choices)) == {}
+    assert tracks.tracks_apart(replace(inst, choices=choices)) == {}
     # so does a quota group with applicants of both tracks
     group = inst.group.copy()
     group[np.flatnonzero(inst.track == 1)[0]] = inst.group[i]
-    assert tracks.tracks(replace(inst, group=group)) == {}
+    assert tracks.tracks_apart(replace(inst, group=group)) == {}
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_joined_answers_are_proven_optima(inst):
     # small hand-shaped rounds with free applicants in both tracks (split by the fixture):
     # the joined answer is feasible, its values recount, its joined proof holds, and it
     # has the whole's values
-    assume(tracks.tracks(inst))
+    assume(tracks.tracks_apart(inst))
     for adjustment in (True, False):
         split = solve_optimal(inst, adjustment)
         assert split.status == SolveStatus.OPTIMAL
@@ -112,7 +112,7 @@ def test_joined_answers_are_proven_optima(inst):
         assert split.objective == recount(inst, split)
         assert_certificate(inst, split, adjustment)
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(tracks, "tracks", lambda instance: {})
+            m.setattr(tracks, "tracks_apart", lambda instance: {})
             assert split.objective == solve_optimal(inst, adjustment).objective
 
 
