@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 import gc
 import sys
 from collections.abc import Iterator
@@ -27,8 +28,15 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: glibc's malloc_trim once looked up (False where there is none).
-_TRIM: Any = None
+@functools.cache
+def _glibc(name: str) -> Any:
+    """The C library function `name` from glibc, or None (not Linux, another libc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
 
 
 def release_memory() -> None:
@@ -39,16 +47,9 @@ def release_memory() -> None:
     follow (solving, the reports) start from what the round really holds: at 1,000,000
     rows the resident size after loading drops from ~2.0 to ~1.35 GB. A no-op elsewhere.
     """
-    global _TRIM
-    if _TRIM is None:
-        _TRIM = False
-        if sys.platform.startswith("linux"):
-            try:
-                _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
-            except (OSError, AttributeError):
-                pass
-    if _TRIM:
-        _TRIM(0)
+    trim = _glibc("malloc_trim")
+    if trim is not None:
+        trim(0)
 
 
 #: glibc's mallopt parameters (malloc.h).
@@ -64,11 +65,7 @@ def keep_freed_memory() -> None:
     faults; its memory goes back when it exits. Not for a long-lived process: its resident
     size would stay at its peak. A no-op elsewhere.
     """
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's largest: blocks up to 32 MB reused
-    mallopt(_M_TRIM_THRESHOLD, 2**30)
+    mallopt = _glibc("mallopt")
+    if mallopt is not None:
+        mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)  # glibc's largest: blocks up to 32 MB reused
+        mallopt(_M_TRIM_THRESHOLD, 2**30)
