@@ -19,7 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from matcher.solve.base import ADJUSTED, STAGES, Instance
+from matcher.model import phases
+from matcher.solve.base import ADJUSTED, STAGES, UNPLACED, Instance
 
 I64 = npt.NDArray[np.int64]
 
@@ -198,10 +199,12 @@ def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
         cost[adj] = -1
     elif stage == "priority_adjusted":
         cost[adj] = -prio[who[adj]]
-    elif stage == "priority_order":
+    elif stage in ("choice_order", "adjustment_order", "priority_order"):
         w = weights(instance)
-        cost[choice] = -w[who[choice]] * (5 - r[choice])
-        cost[adj] = -w[who[adj]]
+        if stage != "adjustment_order":  # choice_order, or both in priority_order
+            cost[choice] = -w[who[choice]] * (5 - r[choice])
+        if stage != "choice_order":
+            cost[adj] = -w[who[adj]]
     else:
         raise ValueError(f"unknown stage {stage!r}")
     return cost
@@ -307,6 +310,12 @@ def check_certificate(
     complementary slackness with the entry's potentials for the weighted cost, and each
     stage's value; then restrict the bounds to the optimal face (rc > 0: hi := lo;
     rc < 0: lo := hi). `fixed_part` is the pre-arranged applicants' share of each stage.
+
+    A two-phase order (docs/engine.md, "Two phases") is checked in two parts: the choice
+    stages against the assignment's choice placements alone (the adjusted counted as
+    unplaced), on the network with the adjustment arcs (kinds 4 and 5) closed; then the
+    adjustment stages against the whole assignment, with the choice arcs fixed at their
+    flow and every other arc back to [0, capacity].
     """
     ck.checks["certificate"] = False
     asked = [str(name) for name in order]
@@ -320,10 +329,15 @@ def check_certificate(
     ):
         return
     net = build_network(instance, adjustment, split_by_choices(asked))
-    flow, missing = arc_flows(net, instance, hs, rk)
+    steps = phases(asked)
+    whole, missing = arc_flows(net, instance, hs, rk)
+    flow = whole
+    if len(steps) > 1:
+        by_choice = np.where(rk == ADJUSTED, UNPLACED, rk)
+        flow, _ = arc_flows(net, instance, np.where(rk == ADJUSTED, -1, hs), by_choice)
     balance = (
-        np.bincount(net.tail, weights=flow, minlength=net.n_nodes)
-        - np.bincount(net.head, weights=flow, minlength=net.n_nodes)
+        np.bincount(net.tail, weights=whole, minlength=net.n_nodes)
+        - np.bincount(net.head, weights=whole, minlength=net.n_nodes)
     ).astype(np.int64)
     ok = missing == 0 and bool((balance == net.supply).all())
     if not ck.check(
@@ -335,8 +349,17 @@ def check_certificate(
         return
     lo = np.zeros(net.tail.size, dtype=np.int64)
     hi = net.cap.copy()
+    choice = net.kind == 3
+    if len(steps) > 1:
+        hi[(net.kind == 4) | (net.kind == 5)] = 0
+    second = set(steps[-1]) if len(steps) > 1 else set()
     for group, spec in zip(groups, stages, strict=True):
         label = "+".join(group)
+        if second and group[0] in second:  # the adjustment phase begins
+            second = set()
+            flow = whole
+            lo = np.where(choice, flow, 0)
+            hi = np.where(choice, flow, net.cap)
         check = f"certificate_{label}"
         pi = np.asarray(spec["potentials"])
         if not ck.check(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, setitem
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.lottery import draws, identity, priority_order
 from matcher.memory import gc_paused
 from matcher.model import FIELDS, Applicant, Host, Reason, Round, Severity, Status, Track
 from matcher.rules import age_on, eligibility, years_between
@@ -58,7 +59,8 @@ class Encoding:
     of host j; `groups[k]` the (region, track) of quota group k; `fields[f]` field f.
     `excluded` maps the key of every applicant not in the instance to its `Exclusion`;
     `prearranged_conflicts` lists the pre-arrangements not honoured (those applicants
-    are ordinary applicants in the instance when valid and eligible).
+    are ordinary applicants in the instance when valid and eligible). `draws` holds the
+    lottery draw of every applicant of the round, in input order (`matcher.lottery`).
     """
 
     instance: Instance
@@ -68,6 +70,7 @@ class Encoding:
     fields: tuple[str, ...]
     excluded: Mapping[str, Exclusion]
     prearranged_conflicts: tuple[PrearrangedConflict, ...]
+    draws: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
 
 
 def encode(round: Round) -> Encoding:
@@ -138,7 +141,8 @@ def _encode(round: Round) -> Encoding:
         [g or non_public[u] for g, u in zip(grassroots, units, strict=True)], dtype=bool
     )
     del grassroots, units
-    order = _priority_order(round, members, priority, every_key, at)
+    drawn = draws(round.policy.seed, list(map(identity, round.applicants)))
+    order = _priority_order(round, members, priority, drawn[np.asarray(at, dtype=np.int64)])
     group_cap = np.array([round.quotas.places(r, t) for r, t in groups], dtype=np.int32)
     host_cap = np.array([host.capacity for host in hosts], dtype=np.int32)
     prearranged, conflicts = _prearrangements(
@@ -166,6 +170,7 @@ def _encode(round: Round) -> Encoding:
         fields=fields,
         excluded=excluded,
         prearranged_conflicts=conflicts,
+        draws=drawn,
     )
 
 
@@ -317,35 +322,15 @@ def _resolved_choices(
 
 
 def _priority_order(
-    round: Round,
-    members: list[Applicant],
-    priority: np.ndarray,
-    every_key: list[str],
-    at: list[int],
+    round: Round, members: list[Applicant], priority: np.ndarray, drawn: np.ndarray
 ) -> np.ndarray:
-    """Position of each member: priority first, higher score, then the seeded lottery.
+    """Position of each member in the priority order (`matcher.lottery.priority_order`).
 
-    The lottery permutes every applicant of the round sorted by key, so it does not
-    depend on file order nor on who is excluded. A key written twice takes the draw of
-    its last place in that sorted list (as a key → draw dict of the list would).
-    Computed with arrays over positions: a million-entry dict of keys costs ~0.6 s.
+    `drawn` is each member's own draw: it depends only on the seed and that applicant,
+    so nobody's place in the order among the others depends on who else is in the round.
     """
-    n = len(every_key)
-    draw = np.random.default_rng(round.policy.seed).permutation(n)
-    by_key = np.array(sorted(range(n), key=every_key.__getitem__), dtype=np.int64)
-    lottery_all = np.empty(n, dtype=np.int64)
-    if n:
-        ordered = np.array(every_key, dtype=object)[by_key]
-        run_ends = np.append(ordered[1:] != ordered[:-1], True)  # last place of each key
-        last = np.flatnonzero(run_ends)[np.cumsum(run_ends) - run_ends]
-        lottery_all[by_key] = draw[last]
     written = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
-    score = np.where(np.isfinite(written), -written, np.inf)
-    lottery = lottery_all[np.asarray(at, dtype=np.int64)]
-    ranking = np.lexsort((lottery, score, ~priority))
-    order = np.empty(len(members), dtype=np.int32)
-    order[ranking] = np.arange(len(members), dtype=np.int32)
-    return order
+    return priority_order(priority, written, drawn)
 
 
 def _prearrangements(

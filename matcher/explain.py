@@ -21,6 +21,7 @@ from operator import setitem
 import numpy as np
 
 from matcher.encode import Encoding
+from matcher.lottery import draw_text, identity
 from matcher.model import STAGES, Mechanism, Round
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 
@@ -445,6 +446,20 @@ _STATUS_ZH = {
 }
 
 
+def _draw_line(round_: Round, encoding: Encoding, key: str) -> str:
+    """The applicant's lottery draw and how anyone can recompute it (`matcher.lottery`)."""
+    at = next((i for i, a in enumerate(round_.applicants) if a.key == key), None)
+    if at is None or at >= len(encoding.draws):
+        return "  抽签：无"
+    applicant = round_.applicants[at]
+    who = identity(applicant)
+    basis = "身份证号" if who == applicant.id_number else "文件名:行号"
+    return (
+        f"  抽签：签号 {draw_text(int(encoding.draws[at]))}（种子 {round_.policy.seed}，"
+        f"按{basis}计算；同为优先、同分时签号小者在前）"
+    )
+
+
 def render_explanation(
     round_: Round,
     encoding: Encoding,
@@ -484,6 +499,7 @@ def render_explanation(
         f"  优先序：第{e.position}位{'（基层/非公优先）' if e.priority else ''}；"
         f"接受调剂：{'是' if e.accepts else '否'}；专业：{e.field or '未知'}",
     ]
+    lines.append(_draw_line(round_, encoding, key))
     for c in e.choices:
         last = f"，录取者优先序最后为第{c.last_position}位" if c.last_position else ""
         lines.append(f"  志愿{c.rank}：{c.host}（名额{c.capacity}，已录{c.filled}{last}）")

@@ -217,9 +217,25 @@ class Mechanism(StrEnum):
     CPSAT = "cpsat"
 
 
-#: Objective stages of the default policy, in the contract's strict order
-#: (../shared/CONTRACT.md, "The default policy"); `Policy.objective` may reorder them.
+#: The objective stages of the default policy (``two-phase``), in the contract's strict
+#: order (../shared/CONTRACT.md, "The default policy"). Phase 1, the choices: the four
+#: counts, then `choice_order` (who holds the choice places, by the priority order);
+#: phase 2, adjustment on what phase 1 leaves: two counts, then `adjustment_order`.
+#: `Policy.objective` may reorder the counts within their phase.
 STAGES: tuple[str, ...] = (
+    "placed_at_choice",
+    "priority_placed_at_choice",
+    "first_choice",
+    "second_choice",
+    "choice_order",
+    "adjusted",
+    "priority_adjusted",
+    "adjustment_order",
+)
+
+#: The former joint policy, kept by name for analysts: adjustment counted before the
+#: tie-break of the choice places (`priority_order` = choice_order + adjustment_order).
+JOINT_STAGES: tuple[str, ...] = (
     "placed_at_choice",
     "priority_placed_at_choice",
     "first_choice",
@@ -229,51 +245,97 @@ STAGES: tuple[str, ...] = (
     "priority_order",
 )
 
-#: The deterministic tie-break: it stays the last stage of every order.
-TIE_BREAK = "priority_order"
+#: Every stage name any order may use (stage values are reported for all of them).
+ALL_STAGES: tuple[str, ...] = (*STAGES, "priority_order")
+
+#: The counts of each phase (any order within the phase), and each phase's tie-break.
+CHOICE_COUNTS = STAGES[:4]
+ADJUSTMENT_COUNTS = ("adjusted", "priority_adjusted")
+CHOICE_TIE_BREAK, ADJUSTMENT_TIE_BREAK, TIE_BREAK = (
+    "choice_order",
+    "adjustment_order",
+    "priority_order",
+)
+
+#: Named orders: ``[policy] objective = "joint"`` in a scenario, ``Policy(objective="joint")``.
+PRESETS: dict[str, tuple[str, ...]] = {"two-phase": STAGES, "joint": JOINT_STAGES}
 
 
 class ObjectiveOrderError(ValueError):
-    """An objective order that is not the stages of `STAGES` with `TIE_BREAK` last."""
+    """An objective order that is neither a two-phase nor a joint order of the stages."""
 
 
-def check_objective(order: Sequence[str]) -> tuple[str, ...]:
+def phases(order: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """The phases of a valid order: (choices, adjustment) for two-phase, (all,) for joint."""
+    names = tuple(order)
+    if CHOICE_TIE_BREAK in names:
+        cut = names.index(CHOICE_TIE_BREAK) + 1
+        return (names[:cut], names[cut:])
+    return (names,)
+
+
+def check_objective(order: Sequence[str] | str) -> tuple[str, ...]:
     """Return `order` as a tuple when it is a valid order of the objective stages.
 
-    Valid: every name of `STAGES` exactly once, `priority_order` (the deterministic
-    tie-break) last.
+    A preset name ("two-phase", "joint") stands for its order. Valid orders:
+
+    - two-phase (the default): the four choice counts in any order, ``choice_order``,
+      the two adjustment counts in any order, ``adjustment_order``;
+    - joint: the six counts in any order, ``priority_order`` (the tie-break) last.
 
     Raises
     ------
     ObjectiveOrderError
-        Naming what is unknown, missing or repeated, or where priority_order is.
+        Naming what is unknown, missing, repeated or out of its phase.
     """
     if isinstance(order, str):
+        if order in PRESETS:
+            return PRESETS[order]
         raise ObjectiveOrderError(
-            f"目标阶段顺序应为列表，收到字符串 {order!r} / the objective order must be a list "
-            f"of stage names, got the string {order!r}"
+            f"目标阶段顺序应为列表或{'/'.join(PRESETS)}，收到 {order!r} / the objective order "
+            f"must be a list of stage names or one of {', '.join(PRESETS)}, got {order!r}"
         )
     names = tuple(str(name) for name in order)
-    unknown = [n for n in names if n not in STAGES]
-    missing = [s for s in STAGES if s not in names]
+    joint = TIE_BREAK in names
+    wanted = JOINT_STAGES if joint else STAGES
+    unknown = [n for n in names if n not in ALL_STAGES]
+    foreign = [n for n in names if n in ALL_STAGES and n not in wanted]
+    missing = [s for s in wanted if s not in names]
     repeated = sorted({n for n in names if names.count(n) > 1})
-    if unknown or missing or repeated:
+    if unknown or foreign or missing or repeated:
         parts = []
         if unknown:
             parts.append(f"unknown {', '.join(unknown)}")
+        if foreign:
+            policy = "joint" if joint else "two-phase"
+            parts.append(f"not a stage of the {policy} policy {', '.join(foreign)}")
         if missing:
             parts.append(f"missing {', '.join(missing)}")
         if repeated:
             parts.append(f"repeated {', '.join(repeated)}")
         raise ObjectiveOrderError(
             f"目标阶段顺序须恰好列出每个阶段一次（{'; '.join(parts)}）/ the objective order must "
-            f"list each of {', '.join(STAGES)} exactly once ({'; '.join(parts)})"
+            f"list each of {', '.join(wanted)} exactly once ({'; '.join(parts)})"
         )
-    if names[-1] != TIE_BREAK:
+    if joint:
+        if names[-1] != TIE_BREAK:
+            raise ObjectiveOrderError(
+                f"{TIE_BREAK} 须为最后一个阶段：它是确定性的平局裁决 / {TIE_BREAK} must be the "
+                f"last stage: it is the deterministic tie-break (got it at position "
+                f"{names.index(TIE_BREAK) + 1} of {len(names)})"
+            )
+        return names
+    if (
+        set(names[:4]) != set(CHOICE_COUNTS)
+        or names[4] != CHOICE_TIE_BREAK
+        or (names[-1] != ADJUSTMENT_TIE_BREAK)
+    ):
         raise ObjectiveOrderError(
-            f"{TIE_BREAK} 须为最后一个阶段：它是确定性的平局裁决 / {TIE_BREAK} must be the "
-            f"last stage: it is the deterministic tie-break (got it at position "
-            f"{names.index(TIE_BREAK) + 1} of {len(names)})"
+            "两阶段顺序须先列志愿阶段（placed_at_choice、priority_placed_at_choice、first_choice、"
+            "second_choice，任意顺序），再列 choice_order，然后调剂阶段（adjusted、"
+            "priority_adjusted），最后 adjustment_order / a two-phase order lists the four choice "
+            "counts (any order), then choice_order, then the two adjustment counts (any order), "
+            f"then adjustment_order (got {', '.join(names)})"
         )
     return names
 
@@ -281,10 +343,11 @@ def check_objective(order: Sequence[str]) -> tuple[str, ...]:
 class Policy(Frozen):
     """How a round is solved: mechanism, seed, adjustment, order of the objective stages.
 
-    `seed` draws the tie-break lottery; `adjustment` runs 调剂. `objective` is an order
-    of `STAGES` with priority_order last (checked by `check_objective`); only mechanisms
-    that declare `objective_order` support an order other than the contract's
-    (`optimal`, `cpsat`).
+    `seed` keys the lottery (each applicant's draw, `matcher.lottery`); `adjustment` runs
+    调剂. `objective` is a valid order of the stages (`check_objective`), or a preset name:
+    ``"two-phase"`` (the default, `STAGES`: choices decided first, adjustment on what they
+    leave) or ``"joint"`` (the former policy, `JOINT_STAGES`). Only mechanisms that
+    declare `objective_order` support an order other than the default (`optimal`, `cpsat`).
     """
 
     mechanism: Mechanism = Mechanism.OPTIMAL
@@ -292,10 +355,15 @@ class Policy(Frozen):
     adjustment: bool = True
     objective: tuple[str, ...] = STAGES
 
-    @field_validator("objective")
+    @field_validator("objective", mode="before")
     @classmethod
-    def _objective_is_an_order_of_the_stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+    def _objective_is_an_order_of_the_stages(cls, value: Any) -> tuple[str, ...]:
         return check_objective(value)
+
+    @property
+    def joint(self) -> bool:
+        """Whether this is the joint policy (adjustment counted before the tie-break)."""
+        return TIE_BREAK in self.objective
 
 
 class HostCatalogue(Frozen):

@@ -18,11 +18,11 @@ from matcher import __version__
 from matcher.encode import Encoding, encode
 from matcher.explain import reasons_by_row, render_explanation
 from matcher.memory import gc_paused, release_memory
-from matcher.model import Round, Severity, Status
+from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
 from matcher.solve import UnsupportedInstanceError, solve
-from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Solution, SolveStatus
-from matcher.verify import Verification, verify
+from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution, SolveStatus
+from matcher.verify import Verification, count_justified_envy, verify
 
 
 class PipelineError(Exception):
@@ -36,6 +36,7 @@ def solve_round(round_: Round) -> RunResult:
     violated constraint or a wrong optimality claim.
     """
     encoding, solution, checked = _solve_checked(round_)
+    compared = alternatives(round_, encoding, solution)
     with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
         outcomes = _outcomes(round_, encoding, solution)
     del encoding
@@ -47,6 +48,7 @@ def solve_round(round_: Round) -> RunResult:
         proof=dict(solution.proof),
         verification={"ok": checked.ok, "checks": dict(checked.checks)},
         message=solution.message,
+        alternatives=compared,
     )
     return RunResult(round=round_, outcomes=outcomes, solver=report, manifest=manifest(round_))
 
@@ -68,10 +70,49 @@ def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
     return encoding, solution, checked
 
 
-_UNMATCHED = ("key", "status", "reason_code", "reason", "remedy")
-_ADJUSTED = ("key", "status", "host")
-_PREARRANGED = ("key", "status", "host", "reason_code", "reason")
-_CHOICE = ("key", "status", "host", "choice_rank", "reason_code", "reason")
+def figures(instance: Instance, solution: Solution) -> dict[str, int]:
+    """Placed (at a choice or by adjustment), at the first choice, adjusted, justified envy."""
+    rank = solution.rank
+    at_choice = ((rank >= 1) & (rank <= 3)) | (rank == PREARRANGED)
+    adjusted = rank == ADJUSTED
+    return {
+        "placed": int((at_choice | adjusted).sum()),
+        "first_choice": int((rank == 1).sum()),
+        "adjusted": int(adjusted.sum()),
+        "justified_envy": count_justified_envy(instance, solution.host, rank),
+    }
+
+
+def alternatives(round_: Round, encoding: Encoding, solution: Solution) -> dict[str, Any]:
+    """The round's figures under its policy and under `stable` (平行志愿), for the report.
+
+    A joint policy is also compared with the two-phase default: `gave_up` counts the
+    willing applicants (是否接受调剂 是) who hold a choice place under the default but not
+    under the joint policy, having given it up to be adjusted (or to someone unwilling).
+    Mechanisms that fail are left out; nothing here changes the run's answer.
+    """
+    instance = encoding.instance
+    policy = round_.policy
+    out: dict[str, Any] = {"policy": figures(instance, solution)}
+    if policy.mechanism is not Mechanism.STABLE:
+        stable = solve(instance, Mechanism.STABLE, adjustment=policy.adjustment)
+        if stable.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+            out["stable"] = figures(instance, stable)
+    if policy.joint and policy.mechanism is Mechanism.OPTIMAL:
+        default = solve(instance, Mechanism.OPTIMAL, adjustment=policy.adjustment)
+        if default.status is SolveStatus.OPTIMAL:
+            out["two-phase"] = figures(instance, default)
+            held = (default.rank >= 1) & (default.rank <= 3)
+            kept = (solution.rank >= 1) & (solution.rank <= 3)
+            out["gave_up"] = int((instance.accepts & held & ~kept).sum())
+    return out
+
+
+_EXCLUDED = ("key", "status", "reason_code", "reason", "remedy", "draw")
+_UNMATCHED = (*_EXCLUDED, "priority_position")
+_ADJUSTED = ("key", "status", "host", "draw", "priority_position")
+_PREARRANGED = ("key", "status", "host", "reason_code", "reason", "draw", "priority_position")
+_CHOICE = (*_PREARRANGED[:3], "choice_rank", *_PREARRANGED[3:])
 
 
 class _Names(Mapping[str, str]):
@@ -151,6 +192,8 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
     host_names = encoding.host_names
     hosts: list[str | None] = [host_names[j] if j >= 0 else None for j in solution.host.tolist()]
     prearranged: list[bool] = (encoding.instance.prearranged >= 0).tolist()
+    drawn: list[int] = encoding.draws.tolist()
+    position: list[int] = (encoding.instance.order + 1).tolist()  # 优先序, 1 first
     excluded_texts: dict[int, tuple[Status, str, str, str]] = {}
     # Every value below is built here with its declared type, so the outcomes are
     # constructed without re-validation (a million validations cost seconds), each
@@ -159,13 +202,13 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
     rows_of: list[dict[str, Any]] = []
     given: list[tuple[str, ...]] = []
     add, say = rows_of.append, given.append
-    for key, i in zip(every_key, rows, strict=True):
+    for key, i, draw in zip(every_key, rows, drawn, strict=True):
         if i is None:
             status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
-            add(outcome_row(key, status, None, None, codes, text, remedy))
-            say(_UNMATCHED)
+            add(outcome_row(key, status, None, None, codes, text, remedy, draw))
+            say(_EXCLUDED)
             continue
-        rank = ranks[i]
+        rank, at = ranks[i], position[i]
         if rank == UNPLACED:
             code, reason, remedy = reason_at[i]  # type: ignore[misc]
             add(
@@ -177,14 +220,20 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                     "reason_code": code,
                     "reason": reason,
                     "remedy": remedy,
+                    "draw": draw,
+                    "priority_position": at,
                 }
             )
             say(_UNMATCHED)
         elif rank == ADJUSTED:
-            add(outcome_row(key, Status.ADJUSTED, hosts[i], None, "", "", ""))
+            add(outcome_row(key, Status.ADJUSTED, hosts[i], None, "", "", "", draw, at))
             say(_ADJUSTED)
         elif rank == PREARRANGED:
-            add(outcome_row(key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, ""))
+            add(
+                outcome_row(
+                    key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, "", draw, at
+                )
+            )
             say(_PREARRANGED)
         else:
             fixed = prearranged[i]
@@ -197,6 +246,8 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                     "reason_code": "PREARRANGED" if fixed else "",
                     "reason": "预先接收单位" if fixed else "",
                     "remedy": "",
+                    "draw": draw,
+                    "priority_position": at,
                 }
             )
             say(_CHOICE)

@@ -22,7 +22,10 @@ class Outcome(Frozen):
     `host` is the canonical host name when placed or adjusted; `choice_rank` is 1–3 for
     `placed` at a ranked choice (None for a pre-arranged host outside the choices);
     `reason_code`/`reason` say why an applicant is not placed (or note a pre-arrangement);
-    `remedy` says what would change it.
+    `remedy` says what would change it. `draw` is the applicant's lottery draw
+    (`matcher.lottery`, every row has one); `priority_position` their place (1 first) in
+    the priority order (优先序) of everyone who took part in the placement (None for the
+    invalid and the ineligible), the position the reasons quote.
     """
 
     key: str
@@ -32,6 +35,8 @@ class Outcome(Frozen):
     reason_code: str = ""
     reason: str = ""
     remedy: str = ""
+    draw: int = 0
+    priority_position: int | None = None
 
 
 #: The fields set of outcomes, one set per tuple of field names.
@@ -46,6 +51,8 @@ def outcome_row(
     reason_code: str,
     reason: str,
     remedy: str,
+    draw: int = 0,
+    priority_position: int | None = None,
 ) -> dict[str, Any]:
     """An outcome's fields as a dict in declaration order (what `trusted_outcomes` takes)."""
     return {
@@ -56,6 +63,8 @@ def outcome_row(
         "reason_code": reason_code,
         "reason": reason,
         "remedy": remedy,
+        "draw": draw,
+        "priority_position": priority_position,
     }
 
 
@@ -86,7 +95,11 @@ def trusted_outcomes(
 
 
 class SolverReport(Frozen):
-    """What the mechanism claims and what the verifier found."""
+    """What the mechanism claims and what the verifier found.
+
+    `alternatives` holds the round's figures under this policy and under others, for the
+    trade-off the report states (`matcher.pipeline.alternatives`).
+    """
 
     mechanism: str
     status: str  # optimal | feasible | infeasible | error
@@ -94,6 +107,7 @@ class SolverReport(Frozen):
     proof: dict[str, Any] = Field(default_factory=dict)
     verification: dict[str, Any] = Field(default_factory=dict)
     message: str = ""
+    alternatives: dict[str, Any] = Field(default_factory=dict)
 
 
 class RunResult(Frozen):

@@ -85,8 +85,9 @@ class BaseSpec(_Spec):
 class PolicySpec(_Spec):
     """Mechanism, lottery seed, adjustment and order of the objective stages.
 
-    Unset keys keep the base's. ``objective`` lists every stage of `STAGES` once, in the
-    order they count, priority_order last (the deterministic tie-break).
+    Unset keys keep the base's. ``objective`` is a valid order of the stages
+    (`matcher.model.check_objective`: each phase's counts in any order, its tie-break
+    last) or a preset name, ``"two-phase"`` (the default) or ``"joint"``.
     """
 
     mechanism: Mechanism | None = None
@@ -94,11 +95,9 @@ class PolicySpec(_Spec):
     adjustment: bool | None = None
     objective: tuple[str, ...] | None = None
 
-    @field_validator("objective")
+    @field_validator("objective", mode="before")
     @classmethod
-    def _objective_is_an_order_of_the_stages(
-        cls, value: tuple[str, ...] | None
-    ) -> tuple[str, ...] | None:
+    def _objective_is_an_order_of_the_stages(cls, value: Any) -> tuple[str, ...] | None:
         return None if value is None else check_objective(value)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from matcher.encode import TRACK_INDEX, TRACKS, Encoding, encode
+from matcher.lottery import draws, identity, priority_order
 from matcher.model import Mechanism, Round, Track
 from matcher.report.funding import trainee_cost
 from matcher.solve import solve
@@ -115,19 +116,10 @@ class ArrayBase:
         self.instance = inst
         self.host_index = {name: j for j, name in enumerate(self.encoding.host_names)}
         self.group_index = {(r, t.value): k for k, (r, t) in enumerate(self.encoding.groups)}
-        everyone = sorted(a.key for a in round_.applicants)
-        position = {key: p for p, key in enumerate(everyone)}
-        self.n_all = len(everyone)
-        self.member_pos = np.array([position[k] for k in self.encoding.keys], dtype=np.int64)
         by_key = {a.key: a for a in round_.applicants}
         members = [by_key[k] for k in self.encoding.keys]
-        self.score = np.array(
-            [
-                -a.score if a.score is not None and math.isfinite(a.score) else math.inf
-                for a in members
-            ],
-            dtype=np.float64,
-        )
+        self.identities = [identity(a) for a in members]
+        self.score = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
         self.wanted = np.full(inst.n, -1, dtype=np.int32)
         for i, a in enumerate(members):
             host = round_.catalogue.resolve(a.prearranged) if a.prearranged else None
@@ -135,13 +127,9 @@ class ArrayBase:
                 self.wanted[i] = self.host_index[host.name]
 
     def order(self, seed: int) -> np.ndarray:
-        """Priority order for `seed`, as `matcher.encode` draws it."""
-        draw = np.random.default_rng(seed).permutation(self.n_all)
-        lottery = draw[self.member_pos]
-        ranking = np.lexsort((lottery, self.score, ~self.instance.priority))
-        order = np.empty(self.instance.n, dtype=np.int32)
-        order[ranking] = np.arange(self.instance.n, dtype=np.int32)
-        return order
+        """Priority order for `seed`, as `matcher.encode` draws it (`matcher.lottery`)."""
+        drawn = draws(seed, self.identities)
+        return priority_order(self.instance.priority, self.score, drawn)
 
     def honour(self, order: np.ndarray, host_cap: np.ndarray, group_cap: np.ndarray) -> np.ndarray:
         """Pre-arranged hosts honoured in priority order while host and quota have room."""

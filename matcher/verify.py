@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.certificate import Network, build_network, check_certificate, weights
-from matcher.model import check_objective
+from matcher.model import ALL_STAGES, check_objective
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
 
 I64 = npt.NDArray[np.int64]
@@ -73,18 +73,20 @@ def _examples(mask: Bools, limit: int = 5) -> str:
 
 
 def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:
-    """Value of every stage of `STAGES` for an assignment given by its rank codes.
+    """Value of every stage of `ALL_STAGES` for an assignment given by its rank codes.
 
     Ranks 1–3 count as placed at that choice, `ADJUSTED` as adjusted, `PREARRANGED`
-    and `UNPLACED` in no stage. priority_order is the sum of w_i·(5 − r) over choice
-    placements plus w_i over adjustments, with w_i = n − order[i] (docs/engine.md).
+    and `UNPLACED` in no stage. choice_order is the sum of w_i·(5 − r) over choice
+    placements, adjustment_order the sum of w_i over adjustments, priority_order both,
+    with w_i = n − order[i] (docs/engine.md).
     """
     r = np.asarray(rank, dtype=np.int64)
     prio = instance.priority.astype(bool)
     at_choice = (r >= 1) & (r <= 3)
     adjusted = r == ADJUSTED
     w = weights(instance)
-    order_value = np.where(at_choice, w * (5 - r), 0) + np.where(adjusted, w, 0)
+    by_choice = int(np.where(at_choice, w * (5 - r), 0).sum())
+    by_adjustment = int(np.where(adjusted, w, 0).sum())
     return {
         "placed_at_choice": int(at_choice.sum()),
         "priority_placed_at_choice": int((at_choice & prio).sum()),
@@ -92,7 +94,9 @@ def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:
         "second_choice": int((r == 2).sum()),
         "adjusted": int(adjusted.sum()),
         "priority_adjusted": int((adjusted & prio).sum()),
-        "priority_order": int(order_value.sum()),
+        "choice_order": by_choice,
+        "adjustment_order": by_adjustment,
+        "priority_order": by_choice + by_adjustment,
     }
 
 
@@ -238,7 +242,7 @@ def verify(
     _check_limits(ck, instance, hs)
     _check_waste(ck, instance, hs, rk, adjustment, order)
     values = stage_values(instance, rk)
-    _check_objective(ck, values, solution.objective)
+    _check_objective(ck, values, solution.objective, order)
     envy = count_justified_envy(instance, hs, rk)
     ck.checks["justified_envy"] = envy
     ck.checks["placed"] = int(placed.sum())
@@ -393,7 +397,8 @@ def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Boo
     w = weights(inst)
     at_choice = ((rk >= 1) & (rk <= 3)).astype(np.int64)
     adjusted = (rk == ADJUSTED).astype(np.int64)
-    before = np.where(at_choice == 1, w * (5 - rk), 0) + w * adjusted
+    held = np.where(at_choice == 1, w * (5 - rk), 0)
+    before = held + w * adjusted
     delta = {
         "placed_at_choice": 1 - at_choice,
         "priority_placed_at_choice": prio * (1 - at_choice),
@@ -401,6 +406,8 @@ def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Boo
         "second_choice": int(r == 2) - (rk == 2).astype(np.int64),
         "adjusted": -adjusted,
         "priority_adjusted": -prio * adjusted,
+        "choice_order": w * (5 - r) - held,
+        "adjustment_order": -w * adjusted,
         "priority_order": w * (5 - r) - before,
     }
     better = np.zeros(inst.n, dtype=bool)
@@ -464,8 +471,13 @@ def _check_waste(
     )
 
 
-def _check_objective(ck: _Checker, objective: dict[str, int], claimed: Mapping[str, Any]) -> None:
-    for stage in STAGES:
+def _check_objective(
+    ck: _Checker, objective: dict[str, int], claimed: Mapping[str, Any], order: Sequence[str]
+) -> None:
+    """Every stage of the order, and any other stage the solution claims, recomputed."""
+    for stage in ALL_STAGES:
+        if stage not in order and stage not in claimed:
+            continue
         got = claimed.get(stage)
         try:
             same = got is not None and int(got) == objective[stage]

@@ -241,6 +241,8 @@ def test_bundled_scenarios_load_and_differ_from_the_baseline_as_described():
     first = build_round(SCENARIOS / "2023-priority-first.toml", base_round).policy.objective
     assert first[:2] == ("priority_placed_at_choice", "placed_at_choice")
     assert sorted(first) == sorted(base_round.policy.objective) and first[2:] == STAGES[2:]
+    joint = build_round(SCENARIOS / "2023-joint.toml", base_round).policy
+    assert joint.joint and not base_round.policy.joint
 
 
 def test_moving_two_places_moves_placements_in_that_direction():

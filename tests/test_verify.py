@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
+from matcher.model import JOINT_STAGES
 from matcher.solve import solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
 from matcher.solve.cpsat import solve_cpsat
@@ -207,18 +208,25 @@ def _with_stages(sol: Solution, stages: list[dict]) -> Solution:
 
 
 def test_merged_solves_in_the_proof() -> None:
-    # the staged method's proof for the contract's order: three merged pairs, then
-    # priority_order alone
+    # the staged method's proof for the contract's order: two merged pairs, choice_order
+    # alone, then the adjustment pair and adjustment_order alone
     inst = random_instance(4, 300, n_hosts=10, n_groups=6)
     sol = solve_staged(inst)
     stages = sol.proof["stages"]
     assert [s["names"] for s in stages] == [
         list(STAGES[0:2]),
         list(STAGES[2:4]),
-        list(STAGES[4:6]),
-        [STAGES[6]],
+        [STAGES[4]],
+        list(STAGES[5:7]),
+        [STAGES[7]],
     ]
     assert verify(inst, sol).ok
+    joint = solve_staged(inst, objective=JOINT_STAGES)
+    assert [s["names"] for s in joint.proof["stages"]][-2:] == [
+        list(JOINT_STAGES[4:6]),
+        [JOINT_STAGES[6]],
+    ]
+    assert verify(inst, joint, objective=JOINT_STAGES).ok
 
 
 def test_wrong_stage_names_are_caught() -> None:
@@ -374,7 +382,7 @@ def test_missing_certificate_is_caught() -> None:
 
 
 PRIORITY_FIRST = ("priority_placed_at_choice", "placed_at_choice", *STAGES[2:])
-ADJUSTED_FIRST = ("adjusted", *(s for s in STAGES if s != "adjusted"))
+ADJUSTED_FIRST = ("adjusted", *(s for s in JOINT_STAGES if s != "adjusted"))
 
 
 def test_certificate_must_be_in_the_asked_order() -> None:

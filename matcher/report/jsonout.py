@@ -54,7 +54,8 @@ def jsonable(value: Any) -> Any:
 def result_document(result: RunResult, summary: Mapping[str, Any]) -> dict[str, Any]:
     """Build the JSON document of `result`.
 
-    Keys: summary, solver (mechanism, status, objective, proof, verification, message)
+    Keys: summary, solver (mechanism, status, objective, proof, verification, message,
+    alternatives)
     and manifest, all made JSON-safe by `jsonable`.
     """
     solver = result.solver
@@ -68,6 +69,7 @@ def result_document(result: RunResult, summary: Mapping[str, Any]) -> dict[str, 
                 "proof": solver.proof,
                 "verification": solver.verification,
                 "message": solver.message,
+                "alternatives": solver.alternatives,
             },
             "manifest": result.manifest,
         }

@@ -15,6 +15,7 @@ import pandas as pd
 
 from matcher.report.data import ReportData
 from matcher.report.mask import mask_id, mask_phone, scrub
+from matcher.report.policy_text import policy_lines
 from matcher.report.svg import Series, bar_chart, fill_chart
 from matcher.report.tables import STATUS_LABELS
 from matcher.report.xlsx import clean
@@ -59,7 +60,9 @@ STAGE_NAMES = {
     "second_choice": "第二志愿录取人数",
     "adjusted": "调剂录取人数",
     "priority_adjusted": "优先对象调剂录取人数",
-    "priority_order": "优先顺序得分",
+    "choice_order": "志愿名额的优先顺序得分",
+    "adjustment_order": "调剂的优先顺序得分",
+    "priority_order": "优先顺序得分（联合规则）",
 }
 STATUS_WORDS = {
     "optimal": "最优 ",
@@ -301,7 +304,14 @@ def _solver(data: ReportData) -> str:
         if isinstance(value, int)
     ]
     message = f'<p class="note">{escape(solver.message)}</p>' if solver.message else ""
-    return "<h2 id=solver>求解情况</h2>" + _table(["项目", "值"], rows) + message
+    rules = "".join(f"<p>{escape(line)}</p>" for line in policy_lines(data.result))
+    return (
+        "<h2 id=solver>求解情况</h2>"
+        + _table(["项目", "值"], rows)
+        + message
+        + "<h2 id=rules>录取规则</h2>"
+        + rules
+    )
 
 
 def _issues(summary: Mapping[str, Any]) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.lottery import draw_text
 from matcher.model import Applicant, Issue, Severity, Status, Track
 from matcher.result import Outcome, RunResult
 
@@ -70,6 +71,8 @@ PLACEMENT_COLUMNS = [
     "score",
     "prearranged",
     "problems",
+    "draw",
+    "priority_position",
 ]
 UNMATCHED_COLUMNS = [
     "source_file",
@@ -301,13 +304,16 @@ def placement_columns(result: RunResult) -> dict[str, list[Any]]:
             ";".join(dict.fromkeys(p.code for p in problems)) if problems else ""
             for problems in column("problems")
         ],
+        "draw": list(map(draw_text, column("draw", outcomes))),
+        "priority_position": column("priority_position", outcomes),
     }
 
 
 def placements_frame(result: RunResult) -> pd.DataFrame:
     """One row per input applicant row, in input order, columns `PLACEMENT_COLUMNS`.
 
-    `choice_rank` and `graduation_year` are nullable integers; `score` a float or NaN;
+    `choice_rank`, `graduation_year` and `priority_position` are nullable integers;
+    `score` a float or NaN; `draw` the lottery draw in hexadecimal (`matcher.lottery`);
     for `invalid` rows without a reason on the outcome, the reason lists the row's errors.
     Built column by column from the applicants and outcomes (no per-row dicts).
     """
@@ -337,7 +343,7 @@ def placements_frame(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame(typed, columns=PLACEMENT_COLUMNS, copy=False)
 
 
-_INTEGERS = ("choice_rank", "graduation_year", "source_row")
+_INTEGERS = ("choice_rank", "graduation_year", "source_row", "priority_position")
 _FLAGS = ("accepts_adjustment", "priority", "grassroots")
 
 

@@ -20,6 +20,7 @@ from matcher.model import Status
 from matcher.report.csvout import NOTICE_COLUMNS, notice_groups
 from matcher.report.data import ReportData
 from matcher.report.naming import safe_sheet_name
+from matcher.report.policy_text import policy_lines
 from matcher.report.tables import (
     ADJUSTED_LABEL,
     PREARRANGED_LABEL,
@@ -367,7 +368,7 @@ def notes(data: ReportData) -> list[str]:
             f"{track}：学费和住宿费每人每年{rate['tuition_lodging']:,}元，管理费每人每年"
             f"{rate['management']:,}元，生活补贴每人每月{rate['living_per_month']:,}元。"
         )
-    return lines
+    return lines + policy_lines(data.result)
 
 
 def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> bytes:

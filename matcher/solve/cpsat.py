@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from matcher.model import check_objective
+from matcher.model import ALL_STAGES, check_objective, phases
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
 
 __all__ = ["solve_cpsat"]
@@ -53,7 +53,11 @@ def _stage_coef(inst: Instance, i: int, rank: int, stage: str) -> int:
     if stage == "priority_adjusted":
         return p * int(rank == ADJUSTED)
     w = inst.n - int(inst.order[i])
-    return w * (5 - rank) if choice else w
+    if stage == "choice_order":
+        return w * (5 - rank) if choice else 0
+    if stage == "adjustment_order":
+        return 0 if choice else w
+    return w * (5 - rank) if choice else w  # priority_order
 
 
 def solve_cpsat(
@@ -72,7 +76,9 @@ def solve_cpsat(
     that train it and are not among their choices; at most one option each; host
     capacities and group quotas net of the pre-arranged; then for each stage of
     `objective` (checked by `check_objective`; default `STAGES`) maximise it and add
-    "stage == optimum" before the next. `time_limit` (seconds) applies
+    "stage == optimum" before the next. A two-phase order solves the choice stages on
+    the choice options alone, then the adjustment stages on what those placements leave
+    (a model of its own, the choice placements fixed). `time_limit` (seconds) applies
     to each stage. Status is OPTIMAL only when every stage was proven optimal; FEASIBLE
     when a stage stopped at the limit with a solution (later stages then are skipped);
     INFEASIBLE/ERROR otherwise. The proof records the order (`proof["order"]`).
@@ -102,8 +108,54 @@ def solve_cpsat(
             rank,
             message="pre-arranged placements exceed capacity or quota",
         )
-    model = cp_model.CpModel()
     opts = _options(inst, adjustment)
+    steps = phases(order)
+    status, message = SolveStatus.OPTIMAL, ""
+    chosen: list[tuple[int, int, int]] = []
+    for k, stages in enumerate(steps):
+        if len(steps) > 1:  # two phases: the choices alone, then adjustment on the rest
+            taken = {i for i, _j, _r in chosen}
+            allowed = [
+                [(j, r) for j, r in row if (r != ADJUSTED) == (k == 0) and i not in taken]
+                for i, row in enumerate(opts)
+            ]
+        else:
+            allowed = opts
+        got, status, message = _staged(
+            inst, allowed, stages, cap_left, quota_left, time_limit, num_workers, random_seed
+        )
+        chosen += got
+        for i, j, _r in got:  # what this phase took, the next one does not have
+            cap_left[j] -= 1
+            quota_left[int(inst.group[i])] -= 1
+        if status is not SolveStatus.OPTIMAL:
+            break
+    for i, j, r in chosen:
+        host[i], rank[i] = j, r
+    values = _objective(inst, rank)
+    proof = {
+        "method": "CP-SAT staged lexicographic",
+        "order": list(order),
+        "num_workers": int(num_workers),
+        "random_seed": int(random_seed),
+        "stages_proven": status == SolveStatus.OPTIMAL,
+    }
+    return Solution(status, host, rank, values, proof, message)
+
+
+def _staged(
+    inst: Instance,
+    opts: list[list[tuple[int, int]]],
+    stages: Sequence[str],
+    cap_left: np.ndarray,
+    quota_left: np.ndarray,
+    time_limit: float,
+    num_workers: int,
+    random_seed: int,
+) -> tuple[list[tuple[int, int, int]], SolveStatus, str]:
+    """Maximise `stages` in turn over the options, each optimum kept as a constraint."""
+    h, g = inst.n_hosts, int(inst.group_cap.shape[0])
+    model = cp_model.CpModel()
     xs: list[tuple[int, int, int, Any]] = []
     by_host: list[list[Any]] = [[] for _ in range(h)]
     by_group: list[list[Any]] = [[] for _ in range(g)]
@@ -128,10 +180,9 @@ def solve_cpsat(
     solver.parameters.num_workers = int(num_workers)
     solver.parameters.random_seed = int(random_seed)
     solver.parameters.linearization_level = 2  # the LP is integral here: use it fully
-    status = SolveStatus.OPTIMAL
-    message = ""
+    status, message = SolveStatus.OPTIMAL, ""
     chosen: list[tuple[int, int, int]] = []
-    for stage in order:
+    for stage in stages:
         terms = [(c, x) for i, _j, r, x in xs if (c := _stage_coef(inst, i, r, stage))]
         expr = sum(c * x for c, x in terms) if terms else 0
         model.maximize(expr)
@@ -153,20 +204,10 @@ def solve_cpsat(
         else:
             status, message = SolveStatus.ERROR, f"CP-SAT: {solver.status_name(code)} at {stage}"
         break
-    for i, j, r in chosen:
-        host[i], rank[i] = j, r
-    values = _objective(inst, rank)
-    proof = {
-        "method": "CP-SAT staged lexicographic",
-        "order": list(order),
-        "num_workers": int(num_workers),
-        "random_seed": int(random_seed),
-        "stages_proven": status == SolveStatus.OPTIMAL,
-    }
-    return Solution(status, host, rank, values, proof, message)
+    return chosen, status, message
 
 
 def _objective(inst: Instance, rank: np.ndarray) -> dict[str, int]:
     """Stage values of the assignment (pre-arranged at a choice count at that rank)."""
     counted = [(i, int(r)) for i, r in enumerate(rank) if 1 <= r <= 3 or r == ADJUSTED]
-    return {stage: sum(_stage_coef(inst, i, r, stage) for i, r in counted) for stage in STAGES}
+    return {stage: sum(_stage_coef(inst, i, r, stage) for i, r in counted) for stage in ALL_STAGES}

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance
+from matcher.model import ALL_STAGES
+from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance
 
 I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
@@ -244,7 +245,7 @@ def weights(instance: Instance) -> I64:
 
 
 def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
-    """Arc costs of `stage` (one of `STAGES`); only choice and adjustment arcs cost."""
+    """Arc costs of `stage` (one of `ALL_STAGES`); only choice and adjustment arcs cost."""
     return stage_cost_table(net, instance, [stage])[stage]
 
 
@@ -256,9 +257,9 @@ def stage_cost_table(net: Network, instance: Instance, stages: Sequence[str]) ->
     ValueError
         A name that is not one of `STAGES`.
     """
-    unknown = [stage for stage in stages if stage not in STAGES]
+    unknown = [stage for stage in stages if stage not in ALL_STAGES]
     if unknown:
-        raise ValueError(f"unknown stage {unknown[0]!r}; known: {', '.join(STAGES)}")
+        raise ValueError(f"unknown stage {unknown[0]!r}; known: {', '.join(ALL_STAGES)}")
     choice = np.flatnonzero(net.kind == CHOICE)
     adjust = np.flatnonzero(net.kind == TO_ADJUST)
     who_c, who_a = net.applicant[choice], net.applicant[adjust]
@@ -278,10 +279,12 @@ def stage_cost_table(net: Network, instance: Instance, stages: Sequence[str]) ->
             cost[adjust] = -1
         elif stage == "priority_adjusted":
             cost[adjust] = -instance.priority[who_a].astype(np.int64)
-        else:  # priority_order
+        else:  # choice_order, adjustment_order, or both: priority_order
             w = weights(instance)
-            cost[choice] = -w[who_c] * (5 - r)
-            cost[adjust] = -w[who_a]
+            if stage != "adjustment_order":
+                cost[choice] = -w[who_c] * (5 - r)
+            if stage != "choice_order":
+                cost[adjust] = -w[who_a]
         table[stage] = cost
     return table
 
@@ -298,7 +301,8 @@ def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:
     at_choice = (rk >= 1) & (rk <= 3)
     adjusted = rk == ADJUSTED
     w = weights(instance)
-    order_value = np.where(at_choice, w * (5 - rk), 0) + np.where(adjusted, w, 0)
+    choice_order = int(np.where(at_choice, w * (5 - rk), 0).sum())
+    adjustment_order = int(np.where(adjusted, w, 0).sum())
     return {
         "placed_at_choice": int(at_choice.sum()),
         "priority_placed_at_choice": int((at_choice & pri).sum()),
@@ -306,7 +310,9 @@ def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:
         "second_choice": int((rk == 2).sum()),
         "adjusted": int(adjusted.sum()),
         "priority_adjusted": int((adjusted & pri).sum()),
-        "priority_order": int(order_value.sum()),
+        "choice_order": choice_order,
+        "adjustment_order": adjustment_order,
+        "priority_order": choice_order + adjustment_order,
     }
 
 

@@ -29,12 +29,13 @@ from typing import Any
 
 import numpy as np
 
-from matcher.model import check_objective
+from matcher.model import ALL_STAGES, check_objective, phases
 from matcher.solve.base import ADJUSTED, STAGES, UNPLACED, Instance, Solution, SolveStatus
 from matcher.solve.mcf import StageFailure, min_cost_flow_within
 from matcher.solve.network import (
     ADJUST_HOST,
     CHOICE,
+    HOST_SINK,
     I64,
     TO_ADJUST,
     Network,
@@ -52,7 +53,7 @@ from matcher.solve.tracks import Answer, solve_by_track
 METHOD = "lexicographic min-cost flow"
 
 #: The stages whose arc costs are all 0 or -1 (docs/engine.md's table).
-UNIT_STAGES = frozenset(STAGES) - {"priority_order"}
+UNIT_STAGES = frozenset(ALL_STAGES) - {"choice_order", "adjustment_order", "priority_order"}
 
 
 #: Costs of OR-Tools' min-cost flow are multiplied by about the node count inside; merged
@@ -61,7 +62,7 @@ COST_LIMIT = 2**62
 
 
 def is_unit(cost: I64) -> bool:
-    """Whether every arc cost is 0 or -1 (every stage except priority_order)."""
+    """Whether every arc cost is 0 or -1 (every stage except the priority-order ones)."""
     return bool(((cost == 0) | (cost == -1)).all())
 
 
@@ -69,7 +70,7 @@ def solve_groups(order: Sequence[str]) -> list[list[str]]:
     """The stages of `order` in solves: adjacent unit-cost stages paired, in order.
 
     Walking the order, a stage of 0/-1 costs is paired with the next one when that one is
-    too; any other stage (priority_order) is solved alone.
+    too; any other stage (a priority-order tie-break) is solved alone.
     """
     groups: list[list[str]] = []
     k = 0
@@ -192,8 +193,28 @@ class Face:
     def cost(self, name: str) -> I64:
         """Arc costs of stage `name` (all stages computed together, once)."""
         if name not in self.costs:
-            self.costs = stage_cost_table(self.net, self.instance, STAGES)
+            self.costs = stage_cost_table(self.net, self.instance, ALL_STAGES)
         return self.costs[name]
+
+    def close_adjustment(self) -> None:
+        """Phase 1 of a two-phase order: no flow on the adjustment arcs (kinds 4 and 5).
+
+        What OR-Tools and the proofs then see is the choices' network alone, the same
+        whatever anyone answered to 是否接受调剂 (docs/engine.md, "Two phases").
+        """
+        shut = (self.net.kind == TO_ADJUST) | (self.net.kind == ADJUST_HOST)
+        self.hi[shut] = self.lo[shut]
+        self.open = np.flatnonzero(self.hi > self.lo)
+
+    def fix_choices(self, flow: I64) -> None:
+        """Phase 2: the choice arcs fixed at `flow`, every other arc back to [0, capacity].
+
+        Adjustment then fills what capacity and quota the choice placements leave.
+        """
+        choice = self.net.kind == CHOICE
+        self.lo = np.where(choice, flow, 0)
+        self.hi = np.where(choice, flow, self.net.cap)
+        self.open = np.flatnonzero(self.hi > self.lo)
 
     def weighted(self, names: Sequence[str], weights: Sequence[int]) -> I64:
         """The weighted sum of the stages' arc costs."""
@@ -263,8 +284,10 @@ RATIOS = {
     "priority_placed_at_choice": 8,
     "first_choice": 4,
     "second_choice": 4,
+    "choice_order": 1,
     "adjusted": 1,
     "priority_adjusted": 1,
+    "adjustment_order": 1,
     "priority_order": 1,
 }
 
@@ -357,7 +380,11 @@ def _solve(instance: Instance, adjustment: bool, order: tuple[str, ...], fast: b
         status=SolveStatus.OPTIMAL,
         host=host,
         rank=rank,
-        objective={name: answer.values[name] + fixed[name] for name in order},
+        # every stage's value; those of the order as proven (the same numbers)
+        objective={
+            **stage_values(instance, rank),
+            **{name: answer.values[name] + fixed[name] for name in order},
+        },
         proof={"method": METHOD, "stages": answer.stages},
     )
 
@@ -374,12 +401,16 @@ def _solve_network(
     free = int((instance.prearranged < 0).sum())
     face = Face(net, instance, free, two_way=track is not None)
     flow = face.lo.copy()
-    pending = list(order)
+    steps = phases(order)
     try:
-        if fast:
-            flow, pending = _combined(face, pending)
-        if pending:
-            flow = _staged(face, pending, flow)
+        for k, pending in enumerate(steps):
+            if len(steps) > 1:
+                if k == 0:
+                    face.close_adjustment()
+                else:
+                    face.fix_choices(flow)
+            flow = _phase(face, list(pending), flow, fast)
+        flow = canonical_adjustment(face, flow)
     except StageFailure as exc:
         return Answer.failed(exc.status.value, str(exc))
     host, rank = decode_flow(net, instance, flow)
@@ -391,6 +422,54 @@ def _solve_network(
         stages=face.stages,
         adjust_keys=net.adjust_keys,
     )
+
+
+def host_preference(net: Network) -> I64:
+    """The cost of each adjustment arc (kind 5) in the canonical hand-out; 0 elsewhere.
+
+    The catalogue's order first (a host listed earlier is preferred), then a fixed mix
+    of the arc's (track, field, host) that makes ties between equal sums of catalogue
+    positions practically impossible: the hand-out depends on the adjusted and the room
+    alone, never on who else is in the round or on the order OR-Tools meets the arcs.
+    """
+    cost = np.zeros(net.tail.shape[0], dtype=np.int64)
+    arcs = np.flatnonzero(net.kind == ADJUST_HOST)
+    if not arcs.size:
+        return cost
+    keys = np.asarray(net.adjust_keys, dtype=np.int64).reshape(len(net.adjust_keys), -1)
+    node = net.tail[arcs].astype(np.int64) - net.adjust_node0
+    host = net.head[arcs].astype(np.int64) - net.host_node0
+    mix = (keys[node, 0] * 1_000_003 + keys[node, 1]) * 2_654_435_761 + host * 40_503
+    mix = (mix ^ (mix >> 13)) * 1_274_126_177 & (2**20 - 1)
+    cost[arcs] = host * 2**20 + mix
+    return cost
+
+
+def canonical_adjustment(face: Face, flow: I64) -> I64:
+    """The same assignment but for which fitting host each adjustment goes to.
+
+    On the final face, with every arc but adjustment-to-host (kind 5) and host-to-sink
+    (kind 6) fixed at `flow`, one min-cost flow of `host_preference`: the hosts the
+    adjusted get are then a function of who is adjusted and of the hosts' room. Every
+    flow of the face keeps every stage value and satisfies every proof entry, so the
+    certificate stands. Rounds without adjustment flow are returned as they are.
+    """
+    net = face.net
+    moving = (net.kind == ADJUST_HOST) | (net.kind == HOST_SINK)
+    if not flow[net.kind == ADJUST_HOST].any():
+        return flow
+    lo = np.where(moving, face.lo, flow)
+    hi = np.where(moving, face.hi, flow)
+    return min_cost_flow_within(net, lo, hi, host_preference(net))
+
+
+def _phase(face: Face, pending: list[str], flow: I64, fast: bool) -> I64:
+    """The flow of one phase's stages on the face: the fast path, then the staged rest."""
+    if fast:
+        flow, pending = _combined(face, pending)
+    if pending:
+        flow = _staged(face, pending, flow)
+    return flow
 
 
 def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:

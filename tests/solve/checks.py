@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher.model import ALL_STAGES
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
 from matcher.solve.network import (
     ADJUST_HOST,
@@ -49,12 +50,18 @@ def assert_feasible(inst: Instance, sol: Solution, adjustment: bool = True) -> N
             assert j not in ch, "adjusted to one of their choices"
 
 
-def arc_flows(inst: Instance, sol: Solution, adjustment: bool = True) -> np.ndarray:
-    """Flow on every arc of the canonical network, derived from the assignment."""
+def arc_flows(
+    inst: Instance, sol: Solution, adjustment: bool = True, choices_only: bool = False
+) -> np.ndarray:
+    """Flow on every arc of the canonical network, derived from the assignment (with
+    `choices_only`, of its choice placements alone: the adjusted counted as unplaced)."""
     net = build_network(inst, adjustment)
     flow = np.zeros(net.tail.shape[0], dtype=np.int64)
     rank = sol.rank.astype(np.int64)
     host = sol.host.astype(np.int64)
+    if choices_only:
+        host = np.where(rank == ADJUSTED, -1, host)
+        rank = np.where(rank == ADJUSTED, UNPLACED, rank)
     app = net.applicant
     free = np.zeros(inst.n, dtype=bool)
     free[net.free] = True
@@ -77,19 +84,27 @@ def arc_flows(inst: Instance, sol: Solution, adjustment: bool = True) -> np.ndar
 
 
 def assert_certificate(inst: Instance, sol: Solution, adjustment: bool = True) -> None:
-    """Each stage: bounds, conservation, complementary slackness; then restrict."""
+    """Each stage: bounds, conservation, complementary slackness; then restrict. The
+    choice stages on the choice placements alone with the adjustment arcs closed; the
+    adjustment stages with the choice arcs fixed and the rest open again."""
     net = build_network(inst, adjustment)
-    flow = arc_flows(inst, sol, adjustment)
-    balance = np.bincount(net.tail, weights=flow, minlength=net.n_nodes) - np.bincount(
-        net.head, weights=flow, minlength=net.n_nodes
+    whole = arc_flows(inst, sol, adjustment)
+    balance = np.bincount(net.tail, weights=whole, minlength=net.n_nodes) - np.bincount(
+        net.head, weights=whole, minlength=net.n_nodes
     )
     assert np.array_equal(balance.astype(np.int64), net.supply), "conservation"
     stages = sol.proof["stages"]
     assert proof_names(sol) == list(STAGES)
+    flow = arc_flows(inst, sol, adjustment, choices_only=True)
     lo = np.zeros_like(net.cap)
     hi = net.cap.copy()
+    hi[(net.kind == TO_ADJUST) | (net.kind == ADJUST_HOST)] = 0
     for stage in stages:
         names, weights, label = stage["names"], stage["weights"], "+".join(stage["names"])
+        if names[0] == "adjusted":  # the adjustment phase
+            flow = whole
+            lo = np.where(net.kind == CHOICE, flow, 0)
+            hi = np.where(net.kind == CHOICE, flow, net.cap)
         pi = stage["potentials"]
         assert pi.dtype == np.int64 and pi.shape == (net.n_nodes,)
         assert (lo <= flow).all() and (flow <= hi).all(), label
@@ -119,7 +134,7 @@ def proof_values(sol: Solution) -> list[int]:
 
 def recount(inst: Instance, sol: Solution) -> dict[str, int]:
     """Stage values from the assignment, written out per applicant (independent loop)."""
-    value = dict.fromkeys(STAGES, 0)
+    value = dict.fromkeys(ALL_STAGES, 0)
     for i in range(inst.n):
         r = int(sol.rank[i])
         p = bool(inst.priority[i])
@@ -129,11 +144,12 @@ def recount(inst: Instance, sol: Solution) -> dict[str, int]:
             value["priority_placed_at_choice"] += p
             value["first_choice"] += r == 1
             value["second_choice"] += r == 2
-            value["priority_order"] += w * (5 - r)
+            value["choice_order"] += w * (5 - r)
         elif r == ADJUSTED:
             value["adjusted"] += 1
             value["priority_adjusted"] += p
-            value["priority_order"] += w
+            value["adjustment_order"] += w
+    value["priority_order"] = value["choice_order"] + value["adjustment_order"]
     return value
 
 

@@ -1,7 +1,9 @@
 """Optimality against brute force: every feasible assignment of a tiny instance is
 enumerated and the lexicographic maximum of the stage vector is compared with the
-mechanisms' answers (`optimal` and `cpsat`); the verifier must accept both. The same
-holds for every order of the first six stages (`Policy.objective`)."""
+mechanisms' answers (`optimal` and `cpsat`); the verifier must accept both. For the
+two-phase default, brute force finds the best choice placements (no adjustment), then the
+best adjustment given the answer's own choice placements; for the joint policy, the best
+of everything at once. The same holds for every valid order (`Policy.objective`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.model import ADJUSTMENT_COUNTS, ALL_STAGES, CHOICE_COUNTS, JOINT_STAGES, phases
 from matcher.solve import solve
 from matcher.solve.base import ADJUSTED, STAGES, Instance, SolveStatus
 from matcher.solve.cpsat import solve_cpsat
@@ -32,9 +35,9 @@ def _options(inst: Instance, i: int, adjustment: bool) -> list[tuple[int, int]]:
     return opts
 
 
-def _value(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+def _value(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> dict[str, int]:
     n = inst.n
-    v = [0] * 7
+    v = dict.fromkeys(ALL_STAGES, 0)
     for i, (j, r) in enumerate(assignment):
         if r == 99:  # pre-arranged: counts at its rank when the host is a choice
             hits = [k + 1 for k in range(3) if inst.choices[i, k] == j]
@@ -42,16 +45,17 @@ def _value(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> tuple[int
         w = n - int(inst.order[i])
         p = bool(inst.priority[i])
         if 1 <= r <= 3:
-            v[0] += 1
-            v[1] += p
-            v[2] += r == 1
-            v[3] += r == 2
-            v[6] += w * (5 - r)
+            v["placed_at_choice"] += 1
+            v["priority_placed_at_choice"] += p
+            v["first_choice"] += r == 1
+            v["second_choice"] += r == 2
+            v["choice_order"] += w * (5 - r)
         elif r == ADJUSTED:
-            v[4] += 1
-            v[5] += p
-            v[6] += w
-    return tuple(v)
+            v["adjusted"] += 1
+            v["priority_adjusted"] += p
+            v["adjustment_order"] += w
+    v["priority_order"] = v["choice_order"] + v["adjustment_order"]
+    return v
 
 
 def _feasible(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> bool:
@@ -66,51 +70,89 @@ def _feasible(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> bool:
     )
 
 
-def brute_force_best(
-    inst: Instance, adjustment: bool, order: tuple[str, ...] = STAGES
-) -> tuple[int, ...]:
-    """Lexicographic maximum of the stage vector, read in `order`, over every feasible
-    assignment (the vector is returned in `order` too)."""
-    per = [_options(inst, i, adjustment) for i in range(inst.n)]
-    pick = [STAGES.index(s) for s in order]
+def _best(inst: Instance, per: list[list[tuple[int, int]]], order: tuple[str, ...]) -> tuple:
+    """Lexicographic maximum of the stage vector read in `order` over the feasible
+    assignments drawn from `per` (the options of each applicant)."""
     best: tuple[int, ...] | None = None
     for assignment in itertools.product(*per):
         if _feasible(inst, assignment):
             full = _value(inst, assignment)
-            val = tuple(full[k] for k in pick)
+            val = tuple(full[s] for s in order)
             if best is None or val > best:
                 best = val
     assert best is not None  # the all-unplaced assignment is always feasible
     return best
 
 
+def brute_force_best(
+    inst: Instance, adjustment: bool, order: tuple[str, ...] = STAGES
+) -> tuple[int, ...]:
+    """The joint policy's answer, or a two-phase order's first phase: the lexicographic
+    maximum of the stage vector read in `order` over every feasible assignment (with
+    adjustment only in a joint order); the vector in `order`, first phase only for a
+    two-phase order."""
+    first = phases(order)[0]
+    joint = len(phases(order)) == 1
+    per = [
+        [o for o in _options(inst, i, adjustment and joint) if o[1] != ADJUSTED or joint]
+        for i in range(inst.n)
+    ]
+    return _best(inst, per, first)
+
+
+def brute_force_second_phase(
+    inst: Instance, adjustment: bool, host, rank, order: tuple[str, ...] = STAGES
+) -> tuple[int, ...]:
+    """The best second phase given the answer's own choice placements (fixed): the
+    lexicographic maximum of the adjustment stages over every feasible adjustment of the
+    others."""
+    per = []
+    for i in range(inst.n):
+        if 1 <= int(rank[i]) <= 3 and inst.prearranged[i] < 0:
+            per.append([(int(host[i]), int(rank[i]))])
+        else:
+            per.append([o for o in _options(inst, i, adjustment) if o[1] in (-1, 99, ADJUSTED)])
+    return _best(inst, per, phases(order)[1])
+
+
+def check_against_brute_force(sol, inst: Instance, adjustment: bool, order=STAGES) -> None:
+    """Both phases of `sol` (or the joint vector) equal brute force's."""
+    assert sol.status == SolveStatus.OPTIMAL, sol.message
+    steps = phases(order)
+    assert _vector(sol.objective, steps[0]) == brute_force_best(inst, adjustment, order)
+    if len(steps) > 1:
+        best2 = brute_force_second_phase(inst, adjustment, sol.host, sol.rank, order)
+        assert _vector(sol.objective, steps[1]) == best2
+
+
 def _vector(objective: dict[str, int], order: tuple[str, ...] = STAGES) -> tuple[int, ...]:
     return tuple(objective[s] for s in order)
 
 
-#: Any order of the first six stages, the tie-break last (`Policy.objective`).
-orders = st.permutations(STAGES[:6]).map(lambda p: (*p, "priority_order"))
+#: Any order of the two-phase policy: the choice counts in any order, then the
+#: adjustment counts in any order (each phase's tie-break last); and any joint order.
+two_phase_orders = st.tuples(
+    st.permutations(CHOICE_COUNTS), st.permutations(ADJUSTMENT_COUNTS)
+).map(lambda p: (*p[0], "choice_order", *p[1], "adjustment_order"))
+joint_orders = st.permutations(JOINT_STAGES[:6]).map(lambda p: (*p, "priority_order"))
+orders = st.one_of(two_phase_orders, joint_orders)
 
 
 @settings(CI)
 @given(inst=instances(), adjustment=st.booleans())
 def test_optimal_matches_brute_force(inst: Instance, adjustment: bool) -> None:
-    best = brute_force_best(inst, adjustment)
     sol = solve(inst, "optimal", adjustment=adjustment)
-    assert sol.status == "optimal"
-    assert _vector(sol.objective) == best
+    check_against_brute_force(sol, inst, adjustment)
     v = verify(inst, sol, adjustment=adjustment)
     assert v.ok, v.failures
-    assert _vector(v.objective) == best
+    assert v.objective == {k: sol.objective[k] for k in v.objective}
 
 
 @settings(CI)
 @given(inst=instances(), adjustment=st.booleans())
 def test_cpsat_matches_brute_force(inst: Instance, adjustment: bool) -> None:
-    best = brute_force_best(inst, adjustment)
     sol = solve_cpsat(inst, adjustment, time_limit=10)
-    assert sol.status == "optimal"
-    assert _vector(sol.objective) == best
+    check_against_brute_force(sol, inst, adjustment)
     v = verify(inst, sol, adjustment=adjustment)
     assert v.ok, v.failures
 
@@ -137,14 +179,11 @@ def test_brute_force_helper_finds_a_known_optimum(adjustment: bool) -> None:
 def test_optimal_matches_brute_force_in_any_order(
     inst: Instance, adjustment: bool, order: tuple[str, ...]
 ) -> None:
-    best = brute_force_best(inst, adjustment, order)
     sol = solve(inst, "optimal", adjustment=adjustment, objective=order)
-    assert sol.status == SolveStatus.OPTIMAL, sol.message
-    assert _vector(sol.objective, order) == best
+    check_against_brute_force(sol, inst, adjustment, order)
     assert [name for s in sol.proof["stages"] for name in s["names"]] == list(order)
     v = verify(inst, sol, adjustment=adjustment, objective=order)
     assert v.ok, v.failures
-    assert _vector(v.objective, order) == best
 
 
 @settings(CI)
@@ -152,10 +191,8 @@ def test_optimal_matches_brute_force_in_any_order(
 def test_cpsat_matches_brute_force_in_any_order(
     inst: Instance, adjustment: bool, order: tuple[str, ...]
 ) -> None:
-    best = brute_force_best(inst, adjustment, order)
     sol = solve(inst, "cpsat", adjustment=adjustment, objective=order)
-    assert sol.status == SolveStatus.OPTIMAL, sol.message
-    assert _vector(sol.objective, order) == best
+    check_against_brute_force(sol, inst, adjustment, order)
     v = verify(inst, sol, adjustment=adjustment, objective=order)
     assert v.ok, v.failures
 
@@ -171,7 +208,7 @@ def test_adjustment_first_does_not_adjust_to_an_own_choice() -> None:
         [GroupSpec(0, 1)],
         [ApplicantSpec(0, (0,), 0, False, True, 1, -1)],
     )
-    order = ("adjusted", *(s for s in STAGES if s != "adjusted"))
+    order = ("adjusted", *(s for s in JOINT_STAGES if s != "adjusted"))
     best = brute_force_best(inst, True, order)
     assert best[:2] == (0, 1)  # (adjusted, placed_at_choice)
     for mechanism in ("optimal", "cpsat"):

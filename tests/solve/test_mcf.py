@@ -49,7 +49,7 @@ def test_a_face_with_lower_bounds():
     # into the supplies, and the nodes no open arc touches are left out
     inst = random_instance(1500, 7)
     net = build_network(inst)
-    sol = solve_staged(inst)
+    sol = solve_staged(inst, objective="joint")  # one phase: the whole network's face
     entry = sol.proof["stages"][0]
     pi = entry["potentials"]
     cost0 = stage_costs(net, inst, "placed_at_choice") * entry["weights"][0]

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from matcher.model import JOINT_STAGES
 from matcher.solve import optimal, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
 from matcher.solve.network import build_network
@@ -169,22 +170,23 @@ def test_stage_without_open_costs_is_skipped_soundly():
     assert sol.objective["placed_at_choice"] == 2
 
 
-def test_staged_method_needs_four_solves():
+def test_staged_method_needs_five_solves():
     # adjacent stages of 0/-1 costs are merged in pairs with safe weights [W, 1]:
     # (placed_at_choice, priority_placed_at_choice), (first_choice, second_choice),
-    # (adjusted, priority_adjusted), then priority_order alone
+    # choice_order alone; then (adjusted, priority_adjusted), adjustment_order alone
     inst = random_instance(2000, 3, prearranged=0.01)
     sol = solve_staged(inst)
     stages = sol.proof["stages"]
     assert [s["names"] for s in stages] == [
         list(STAGES[0:2]),
         list(STAGES[2:4]),
-        list(STAGES[4:6]),
-        [STAGES[6]],
+        [STAGES[4]],
+        list(STAGES[5:7]),
+        [STAGES[7]],
     ]
     assert proof_names(sol) == list(STAGES)
-    assert [len(s["weights"]) for s in stages] == [2, 2, 2, 1]
-    assert all(s["weights"][-1] == 1 and s["weights"][0] > 1 for s in stages[:3])
+    assert [len(s["weights"]) for s in stages] == [2, 2, 1, 2, 1]
+    assert all(s["weights"][-1] == 1 and s["weights"][0] > 1 for s in (stages[0], stages[1]))
     assert_certificate(inst, sol)
     assert sol.objective == recount(inst, sol)
 
@@ -204,12 +206,13 @@ def count_solves(monkeypatch) -> list[int]:
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_fast_path_one_solve_then_certificates(monkeypatch, seed):
-    # one weighted solve of all seven stages, then the stages proved on their faces, in
-    # the staged method's groups (pairs of 0/-1 stages with safe weights)
+    # one weighted solve per phase, then the stages proved on their faces, in the
+    # staged method's groups (pairs of 0/-1 stages with safe weights); one more solve
+    # hands the adjustments out to hosts (`canonical_adjustment`)
     inst = random_instance(2000, seed, prearranged=0.01)
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    assert len(calls) == 1
+    assert len(calls) == 3
     staged = solve_staged(inst)
     assert [s["names"] for s in sol.proof["stages"]] == [s["names"] for s in staged.proof["stages"]]
     assert_certificate(inst, sol)
@@ -228,7 +231,7 @@ def test_a_pair_that_fails_is_certified_stage_by_stage(monkeypatch):
     monkeypatch.setattr(optimal.Face, "certify", no_pairs)
     calls = count_solves(monkeypatch)
     sol = solve_optimal(inst)
-    assert len(calls) == 1
+    assert len(calls) == 3  # a solve per phase, the hand-out
     assert [s["names"] for s in sol.proof["stages"]] == [[name] for name in STAGES]
     assert verify(inst, sol).ok
 
@@ -263,7 +266,15 @@ def test_fast_and_staged_methods_agree_in_any_order(seed):
     # a second exact method: equal stage values, both certified, for random stage orders
     rng = np.random.default_rng(seed)
     inst = random_instance(300, seed, n_hosts=12, n_groups=6, prearranged=0.02)
-    order = [*rng.permutation(STAGES[:-1]).tolist(), STAGES[-1]]
+    if seed % 2:  # a joint order
+        order = [*rng.permutation(JOINT_STAGES[:-1]).tolist(), JOINT_STAGES[-1]]
+    else:  # a two-phase order: the counts of each phase in any order
+        order = [
+            *rng.permutation(STAGES[:4]).tolist(),
+            "choice_order",
+            *rng.permutation(STAGES[5:7]).tolist(),
+            "adjustment_order",
+        ]
     fast, staged = solve_optimal(inst, objective=order), solve_staged(inst, objective=order)
     assert fast.objective == staged.objective
     assert verify(inst, fast, objective=order).ok and verify(inst, staged, objective=order).ok

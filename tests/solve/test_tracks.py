@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from matcher.model import JOINT_STAGES
 from matcher.solve import optimal, tracks
 from matcher.solve.base import STAGES, SolveStatus
 from matcher.solve.optimal import solve_optimal
@@ -122,8 +123,12 @@ def test_tracks_join_in_any_order(monkeypatch, order_seed):
     # the adjustment nodes by choices: the tracks' proofs still join, to the whole's optimum
     rng = np.random.default_rng(order_seed)
     inst = random_instance(600, order_seed, n_hosts=14, n_groups=6, prearranged=0.02)
-    order = ["adjusted", *rng.permutation([s for s in STAGES[:-1] if s != "adjusted"])]
-    order = [*(order if order_seed else order[1:] + order[:1]), STAGES[-1]]
+    if order_seed == 2:  # a two-phase order, its counts shuffled within the phases
+        order = [*rng.permutation(STAGES[:4]), STAGES[4], *STAGES[6:4:-1], STAGES[7]]
+    else:  # joint orders, adjustment first (split adjustment nodes) or last
+        rest = [s for s in JOINT_STAGES[:-1] if s != "adjusted"]
+        order = ["adjusted", *rng.permutation(rest)]
+        order = [*(order if order_seed else order[1:] + order[:1]), JOINT_STAGES[-1]]
     seen = runs(monkeypatch)
     split = solve_optimal(inst, objective=order)
     assert seen == [0, 1]

@@ -1,0 +1,64 @@
+"""The lottery: each draw depends only on the seed and that applicant (contract)."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.encode import encode
+from matcher.load import load_round
+from matcher.lottery import draw, draw_text, draws, identity, priority_order
+from tests.strategies import CI
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return load_round()
+
+
+def _draws_by_key(round_) -> dict[str, int]:
+    encoding = encode(round_)
+    return dict(zip((a.key for a in round_.applicants), encoding.draws.tolist(), strict=True))
+
+
+def test_a_draw_is_the_published_formula(sample) -> None:
+    applicant = next(a for a in sample.applicants if a.id_number and not a.invalid)
+    assert identity(applicant) == applicant.id_number
+    digest = hashlib.blake2b(applicant.id_number.encode(), key=b"2023", digest_size=8)
+    assert draw_text(draw(2023, applicant.id_number)) == digest.hexdigest()
+    assert _draws_by_key(sample)[applicant.key] == int(digest.hexdigest(), 16)
+
+
+def test_without_a_valid_id_the_row_key_is_drawn(sample) -> None:
+    broken = next(a for a in sample.applicants if any(p.code == "ID_CHECKSUM" for p in a.problems))
+    assert identity(broken) == broken.key
+
+
+@settings(CI, max_examples=15)
+@given(data=st.data())
+def test_removing_or_reordering_anyone_changes_no_other_draw(sample, data) -> None:
+    applicants = list(sample.applicants)
+    gone = data.draw(st.integers(0, len(applicants) - 1))
+    seed = data.draw(st.integers(0, 10**9))
+    base = sample.model_copy(update={"policy": sample.policy.model_copy(update={"seed": seed})})
+    before = _draws_by_key(base)
+    rest = applicants[:gone] + applicants[gone + 1 :]
+    shuffled = data.draw(st.permutations(rest))
+    after = _draws_by_key(base.model_copy(update={"applicants": tuple(shuffled)}))
+    assert after == {k: v for k, v in before.items() if k != applicants[gone].key}
+
+
+def test_the_priority_order_is_priority_then_score_then_draw() -> None:
+    drawn = draws(7, ["c", "a", "b", "d", "e"])
+    priority = np.array([False, True, False, False, False])
+    score = np.array([50.0, 10.0, 90.0, np.nan, 90.0])
+    order = priority_order(priority, score, drawn)
+    ranking = list(np.argsort(order))
+    assert ranking[0] == 1  # the priority applicant, whatever their score
+    assert set(ranking[1:3]) == {2, 4}  # the two 90s, by their draws
+    assert ranking[1:3] == sorted([2, 4], key=lambda i: int(drawn[i]))
+    assert ranking[3:] == [0, 3]  # then 50, then no score
