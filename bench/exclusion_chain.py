@@ -6,7 +6,8 @@ outcome differs is counted as gaining (unplaced → placed), improving (a better
 worsening (a worse choice or adjusted instead of a choice) or losing (placed → unplaced),
 and as moving host at the same rank. Prints one line per policy.
 
-    .venv/bin/python bench/exclusion_chain.py [--objective two-phase|joint] [--seed N]
+    .venv/bin/python bench/exclusion_chain.py [--objective two-phase|joint]
+        [--mechanism optimal|stable|…] [--seed N]
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ def _score(status: Status, rank: int | None) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objective", default="two-phase")
+    parser.add_argument("--mechanism", default="optimal")
     parser.add_argument("--seed", type=int, default=2023)
     args = parser.parse_args()
-    base = with_policy(load_round(), objective=args.objective, seed=args.seed)
+    base = with_policy(
+        load_round(), mechanism=args.mechanism, objective=args.objective, seed=args.seed
+    )
     first = solve_round(base)
     before = {o.key: o for o in first.outcomes}
     totals: Counter[str] = Counter()
@@ -59,7 +63,7 @@ def main() -> None:
         worst = max(worst, changed)
     parts = ", ".join(f"{k} {totals[k]}" for k in ("gained", "improved", "worsened", "lost"))
     print(
-        f"{args.objective}: {runs} exclusions, {totals['changed']} other outcomes changed "
+        f"{args.mechanism} {args.objective}: {runs} exclusions, {totals['changed']} other outcomes changed "
         f"(at most {worst} in one run): {parts}, moved host {totals['moved host']}"
     )
 

@@ -16,7 +16,6 @@ from operator import attrgetter
 from pathlib import Path
 
 from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
-from matcher.memory import release_memory
 from matcher.model import (
     Applicant,
     HostCatalogue,
@@ -107,7 +106,6 @@ def load_round(
     every = {_issue_key(i): i for i in file_issues}
     every.update({_issue_key(i): i for found in map(_PROBLEMS, people) for i in found})
     every.update({_issue_key(i): i for i in cross})
-    release_memory()
     return Round(
         applicants=tuple(people),
         catalogue=catalogue,

@@ -17,7 +17,7 @@ from typing import Any
 from matcher import __version__
 from matcher.encode import Encoding, encode
 from matcher.explain import reasons_by_row, render_explanation
-from matcher.memory import gc_paused, release_memory
+from matcher.memory import gc_paused
 from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
 from matcher.solve import UnsupportedInstanceError, solve
@@ -40,7 +40,6 @@ def solve_round(round_: Round) -> RunResult:
     with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
         outcomes = _outcomes(round_, encoding, solution)
     del encoding
-    release_memory()  # the encoding's and the reasons' temporaries
     report = SolverReport(
         mechanism=round_.policy.mechanism.value,
         status=solution.status.value,

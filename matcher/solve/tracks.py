@@ -15,26 +15,23 @@ is made with the S → T arc usable both ways (pi[S] = pi[T]) and the same pair 
 so the potentials of the tracks, shifted to pi[S] = 0, join into potentials of the whole.
 
 With two cores or more and a large round (`PARALLEL_APPLICANTS`), the largest track is
-solved in a forked process while this one solves the others; if that process dies, its
-track is solved here. `run` is deterministic, so the answer is the same either way.
+solved in a second process (`concurrent.futures`, a fresh interpreter) while this one
+solves the others; if that process fails, its track is solved here. `run` is
+deterministic, so the answer is the same either way.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import threading
-import warnings
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.memory import keep_freed_memory, release_memory
 from matcher.solve.base import Instance
 from matcher.solve.network import choice_matrix
 
@@ -44,11 +41,9 @@ I32 = npt.NDArray[np.int32]
 #: From this many free applicants, the tracks are solved apart (below, two networks and
 #: two proofs cost more than one: 4.1 against 3.0 ms at 200 applicants, even at 3,000).
 SPLIT_APPLICANTS = 3_000
-#: From this many free applicants, the largest track is solved in a second process.
-PARALLEL_APPLICANTS = 50_000
-#: From this many, freed heap pages are handed back before forking: fewer copy-on-write
-#: faults in a large process (first 1M solve 9.2 → 8.2 s); below, the trim costs more.
-TRIM_APPLICANTS = 200_000
+#: From this many free applicants, the largest track is solved in a second process (below,
+#: starting a fresh interpreter costs more than it saves; bench/bench_solve.py).
+PARALLEL_APPLICANTS = 400_000
 #: Environment variable: at most this many processes per solve (1: never a second one).
 PROCESSES_VARIABLE = "MATCHER_PROCESSES"
 
@@ -110,15 +105,10 @@ def solve_by_track(instance: Instance, run: Run) -> Answer:
     apart = tracks_apart(instance)
     if not apart:
         return run(None)
-    children: list[BaseProcess] = []
-    try:
-        answers = _run_all(run, list(apart), list(apart.values()), children)
-        joined = None
-        if all(a.failure is None for a in answers):
-            joined = join(instance, list(apart), answers)
-    finally:
-        for child in children:  # reaped last: its exit overlaps the joining
-            child.join()
+    answers = _run_all(run, list(apart), list(apart.values()))
+    joined = None
+    if all(a.failure is None for a in answers):
+        joined = join(instance, list(apart), answers)
     return run(None) if joined is None else joined
 
 
@@ -193,20 +183,28 @@ def join(instance: Instance, apart: list[int], answers: list[Answer]) -> Answer 
     )
 
 
-def _run_all(
-    run: Run, apart: list[int], sizes: list[int], children: list[BaseProcess]
-) -> list[Answer]:
+def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
     """`run(track)` for every track, the largest in a second process when worth it.
 
-    A process started is added to `children`, for the caller to join.
+    The second process is a fresh interpreter (`concurrent.futures`, "spawn": no fork,
+    safe beside other threads and under Jupyter) that receives the pickled `run` while
+    this process solves the other tracks. If it fails for any reason (it could not start,
+    died, or raised), its track is solved here; `run` is deterministic, so the answer is
+    the same either way.
     """
-    if sum(sizes) < PARALLEL_APPLICANTS or not _can_fork():
+    if sum(sizes) < PARALLEL_APPLICANTS or not _parallel_allowed():
         return [run(t) for t in apart]
-    if sum(sizes) >= TRIM_APPLICANTS:
-        release_memory()
     largest = int(np.argmax(sizes))
     answers: list[Answer | None] = [None] * len(apart)
-    answers[largest] = _in_two(run, apart[largest], apart, answers, children)
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        away = pool.submit(run, apart[largest])
+        for k, t in enumerate(apart):
+            if k != largest:
+                answers[k] = run(t)
+        try:
+            answers[largest] = away.result()
+        except Exception:  # BrokenProcessPool, or the track's own error: met again here
+            answers[largest] = run(apart[largest])
     return [a for a in answers if a is not None]  # every one is set
 
 
@@ -218,68 +216,9 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def _can_fork() -> bool:
-    """Whether a second process may take a track: allowed, a second core, fork, no thread.
+def _parallel_allowed() -> bool:
+    """Whether a second process may take a track: a second core, and not switched off.
 
-    `MATCHER_PROCESSES=1` in the environment keeps every solve in one process. (Forking
-    while another Python thread holds a lock could leave the child waiting on it forever;
-    the child only runs numpy and OR-Tools.)
+    `MATCHER_PROCESSES=1` in the environment keeps every solve in one process.
     """
-    return (
-        os.environ.get(PROCESSES_VARIABLE, "").strip() != "1"
-        and _cores() > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
-    )
-
-
-def _in_two(
-    run: Run,
-    away: int,
-    apart: list[int],
-    answers: list[Answer | None],
-    children: list[BaseProcess],
-) -> Answer:
-    """Run track `away` in a forked process and the other tracks here (into `answers`).
-
-    Returns the forked track's answer: received, or computed here when the process died
-    without answering. The process is added to `children` (not joined here).
-    """
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(run, away, send), daemon=True)
-    with warnings.catch_warnings():  # the child only runs OR-Tools and numpy, no threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        process.start()
-    children.append(process)
-    send.close()
-    try:
-        for k, t in enumerate(apart):
-            if t != away:
-                answers[k] = run(t)
-        try:
-            answer: Answer | None = receive.recv()
-        except EOFError:  # the process died without an answer
-            answer = None
-    finally:
-        receive.close()
-    return run(away) if answer is None else answer
-
-
-def _child(run: Run, track: int, send: Connection) -> None:
-    """Solve one track (in the forked process) and send its answer.
-
-    On an error nothing is sent: the parent solves the track itself and meets the error
-    there, where it is reported.
-    """
-    keep_freed_memory()  # a short life: reusing freed blocks saves page faults
-    try:
-        answer = run(track)
-    except Exception:  # reported by the parent, which runs the track again
-        answer = None
-    try:
-        if answer is not None:
-            send.send(answer)
-    finally:
-        send.close()
-        os._exit(0)  # no clean-up to wait for: nothing here outlives the answer
+    return os.environ.get(PROCESSES_VARIABLE, "").strip() != "1" and _cores() > 1

@@ -3,8 +3,9 @@ valid proof of it, in one process or two."""
 
 from __future__ import annotations
 
-import os
 import threading
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 
 import numpy as np
@@ -183,13 +184,14 @@ def two_cores(monkeypatch):
 
 def test_two_processes_give_the_same_solution(monkeypatch, two_cores):
     inst = random_instance(3000, 11, prearranged=0.02)
-    forked: list = []
-    real = tracks._in_two
-    monkeypatch.setattr(tracks, "_in_two", lambda *a: forked.append(1) or real(*a))
+    pools: list = []
+    real = tracks.ProcessPoolExecutor
+    monkeypatch.setattr(tracks, "ProcessPoolExecutor", lambda **kw: pools.append(kw) or real(**kw))
     two = solve_optimal(inst)
-    assert forked
+    assert pools and pools[0]["mp_context"].get_start_method() == "spawn"
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
     one = solve_optimal(inst)
+    assert len(pools) == 1  # the switch keeps the second solve in this process
     assert np.array_equal(two.host, one.host) and np.array_equal(two.rank, one.rank)
     assert two.objective == one.objective
     for a, b in zip(two.proof["stages"], one.proof["stages"], strict=True):
@@ -198,9 +200,27 @@ def test_two_processes_give_the_same_solution(monkeypatch, two_cores):
     assert verify(inst, two).ok
 
 
-def test_a_second_process_that_dies_is_replaced_by_this_one(monkeypatch, two_cores):
+class _BrokenPool:
+    """A pool whose process dies before answering."""
+
+    def __init__(self, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args):
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool("the second process died"))
+        return future
+
+
+def test_a_second_process_that_fails_is_replaced_by_this_one(monkeypatch, two_cores):
     inst = random_instance(2000, 12)
-    monkeypatch.setattr(tracks, "_child", lambda *a: os._exit(3))  # dies, no answer
+    monkeypatch.setattr(tracks, "ProcessPoolExecutor", _BrokenPool)
     died = solve_optimal(inst)
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
     alone = solve_optimal(inst)
@@ -208,17 +228,18 @@ def test_a_second_process_that_dies_is_replaced_by_this_one(monkeypatch, two_cor
     assert verify(inst, died).ok
 
 
-def test_no_second_process_while_another_thread_runs(monkeypatch):
+def test_a_second_process_beside_other_threads_but_not_when_switched_off(monkeypatch):
     monkeypatch.setattr(tracks, "_cores", lambda: 2)
-    assert tracks._can_fork()
-    monkeypatch.setenv("MATCHER_PROCESSES", "1")  # the operator's switch
-    assert not tracks._can_fork()
-    monkeypatch.delenv("MATCHER_PROCESSES")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert not tracks._can_fork()
+        assert tracks._parallel_allowed()  # no fork: a thread beside it is harmless
     finally:
         stop.set()
         other.join()
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")  # the operator's switch
+    assert not tracks._parallel_allowed()
+    monkeypatch.setattr(tracks, "_cores", lambda: 1)
+    monkeypatch.delenv("MATCHER_PROCESSES")
+    assert not tracks._parallel_allowed()
