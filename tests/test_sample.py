@@ -156,7 +156,7 @@ def _check_row(
     else:
         if gender_of(number) != record["性别"]:
             codes.append("ID_GENDER_MISMATCH")
-        if month and (int(number[6:10]), int(number[10:12])) != month:
+        if month and abs(int(number[6:10]) * 12 + int(number[10:12]) - month[0] * 12 - month[1]) > 1:
             codes.append("ID_BIRTH_MISMATCH")
     if record["是否接受调剂"] not in YES | {"否"}:
         codes.append("YESNO_INVALID")
