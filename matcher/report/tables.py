@@ -70,6 +70,7 @@ PLACEMENT_COLUMNS = [
     "score",
     "prearranged",
     "problems",
+    "adjustment_field",
 ]
 UNMATCHED_COLUMNS = [
     "source_file",
@@ -87,6 +88,7 @@ UNMATCHED_COLUMNS = [
     "choice_2",
     "choice_3",
     "accepts_adjustment",
+    "field",
 ]
 ADJUSTMENT_COLUMNS = [
     "source_file",
@@ -102,6 +104,7 @@ ADJUSTMENT_COLUMNS = [
     "choice_3",
     "host",
     "host_fields",
+    "adjustment_field",
 ]
 INELIGIBLE_COLUMNS = [
     "source_file",
@@ -301,7 +304,27 @@ def placement_columns(result: RunResult) -> dict[str, list[Any]]:
             ";".join(dict.fromkeys(p.code for p in problems)) if problems else ""
             for problems in column("problems")
         ],
+        "adjustment_field": _adjustment_fields(result, statuses, column("field")),
     }
+
+
+def _adjustment_fields(
+    result: RunResult, statuses: Sequence[Status], fields: Sequence[str | None]
+) -> list[str]:
+    """Per row: the field an adjustment was made by (the applicant's, which the host trains).
+
+    Empty for every row not adjusted, and for an adjusted row whose host does not train
+    its field (which the verifier rejects), so that a clerk sees the gap.
+    """
+    out = [""] * len(statuses)
+    trains = {h.name: frozenset(h.fields) for h in result.round.hosts}
+    hosts = result.outcomes
+    for i, status in enumerate(statuses):
+        if status is Status.ADJUSTED:
+            field = fields[i]
+            if field and field in trains.get(hosts[i].host or "", ()):
+                out[i] = field
+    return out
 
 
 def placements_frame(result: RunResult) -> pd.DataFrame:
@@ -362,10 +385,17 @@ def ineligible_frame(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def adjustments_frame(result: RunResult, placements: pd.DataFrame) -> pd.DataFrame:
-    """Applicants placed by adjustment, with the fields their new host trains."""
-    frame = _select(placements, (Status.ADJUSTED,), ADJUSTMENT_COLUMNS[:-1])
+    """Applicants placed by adjustment, with the fields their new host trains.
+
+    `adjustment_field` is the field the adjustment was made by: the applicant's field,
+    which the host trains (专业对口), so that a clerk can check each adjustment.
+    """
+    columns = [c for c in ADJUSTMENT_COLUMNS if c != "host_fields"]
+    frame = _select(placements, (Status.ADJUSTED,), columns)
     fields = {h.name: "、".join(h.fields) for h in result.round.hosts}
-    frame["host_fields"] = [fields.get(h, "") for h in frame["host"]]
+    frame.insert(
+        columns.index("host") + 1, "host_fields", [fields.get(h, "") for h in frame["host"]]
+    )
     return frame
 
 
