@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher import api
+from matcher.model import (
+    Applicant,
+    Education,
+    Host,
+    HostCatalogue,
+    Quota,
+    QuotaTable,
+    Round,
+    Status,
+    TitleGrade,
+    Track,
+)
 from matcher.report.tables import PLACEMENT_COLUMNS, UNMATCHED_COLUMNS
 from matcher.report.write import write_outputs
 from matcher.result import RunResult
@@ -87,3 +102,52 @@ def test_an_adjustment_to_a_host_without_the_field_shows_no_field(sample: RunRes
     broken = sample.model_copy(update={"outcomes": tuple(outcomes)})
     assert placement_columns(sample)["adjustment_field"][i] == field
     assert placement_columns(broken)["adjustment_field"][i] == ""
+
+
+FIELD_POOL = ("教育", "医疗卫生", "工程技术", "信息技术")
+
+
+@st.composite
+def rounds(draw: st.DrawFn) -> Round:
+    """A small round: 区外 hosts training some fields, applicants of one region who all
+    want the first two hosts (so that some are adjusted to the others)."""
+    n_hosts = draw(st.integers(3, 5))
+    hosts = tuple(
+        Host(name=f"单位{j}", track=Track.OUT, capacity=draw(st.integers(1, 2)),
+             fields=tuple(draw(st.lists(st.sampled_from(FIELD_POOL), max_size=3, unique=True))))
+        for j in range(n_hosts)
+    )
+    people = []
+    n = draw(st.integers(3, 9))
+    for i in range(n):
+        choices = draw(st.lists(st.integers(0, 1), min_size=1, max_size=2, unique=True))
+        people.append(Applicant(
+            key=f"a.csv:{i + 2}", source_file="a.csv", source_row=i + 2, name=f"人{i}",
+            ethnicity="蒙古族", birth=date(1985, 1, 1), education=Education.MASTER,
+            title_grade=TitleGrade.ASSOCIATE_SENIOR, region="赤峰市", track=Track.OUT,
+            field=draw(st.sampled_from(FIELD_POOL)), choices=tuple(f"单位{j}" for j in choices),
+            accepts_adjustment=draw(st.booleans()),
+        ))
+    quota = Quota(region="赤峰市", track=Track.OUT, places=draw(st.integers(n // 2, n)))
+    return Round(applicants=tuple(people), catalogue=HostCatalogue(hosts=hosts),
+                 quotas=QuotaTable(quotas=(quota,)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(rounds())
+def test_every_adjustment_shows_the_field_it_was_made_by(round_: Round) -> None:
+    from matcher.report.tables import adjustments_frame, placements_frame
+
+    result = api.solve(round_)
+    frame = placements_frame(result)
+    trains = {h.name: h.fields for h in round_.hosts}
+    for a, o, shown in zip(round_.applicants, result.outcomes, frame["adjustment_field"],
+                           strict=True):
+        if o.status is Status.ADJUSTED:
+            assert shown == a.field and a.field in trains[o.host or ""]
+        else:
+            assert shown == ""
+    listed = adjustments_frame(result, frame)
+    assert list(listed["adjustment_field"]) == [s for s in frame["adjustment_field"] if s]
+    assert all(f in t.split("、") for f, t in zip(listed["adjustment_field"],
+                                                  listed["host_fields"], strict=True))
