@@ -16,7 +16,12 @@ worked), and a reason that still fails says so. "45周岁以下" is an age of 45
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from datetime import date
+from operator import attrgetter
+
+import numpy as np
+import pandas as pd
 
 from matcher.model import Applicant, Reason, Rules, TitleGrade, Track
 
@@ -64,6 +69,66 @@ def years_of(applicant: Applicant, day: date) -> int | None:
     """Full years in the profession on `day`, with the benefit of the doubt (None: unknown)."""
     start = earliest_start(applicant)
     return None if start is None else years_between(start, day)
+
+
+def lenient_note(applicant: Applicant, rules: Rules) -> str:
+    """What the benefit of the doubt decided for `applicant`: "" when it decided nothing.
+
+    A note names each limit the applicant meets only because a date is known to the month
+    (the age counted from the month's last day, the years from its 1st) and the figure of
+    the strict reading, e.g. 出生日期仅知到月：按该月最后一天计为45周岁，符合45周岁以下的条件
+    （按该月1日计为46周岁），请核实.
+    """
+    track = applicant.track
+    if track is None:
+        return ""
+    day = rules.reference_date
+    notes = []
+    limit = rules.age_limit.get(track)
+    birth = applicant.birth
+    if limit is not None and birth is not None and not applicant.birth_exact:
+        lenient, strict = age_of(applicant, day), age_on(birth.replace(day=1), day)
+        if lenient is not None and lenient <= limit < strict:
+            notes.append(
+                f"出生日期仅知到月：按该月最后一天计为{lenient}周岁，符合{limit}周岁以下的条件"
+                f"（按该月1日计为{strict}周岁），请核实"
+            )
+    start = applicant.work_start
+    need = rules.min_years[track]
+    if (
+        start is not None
+        and not applicant.work_start_exact
+        and applicant.title_grade < rules.min_title[track]
+        and applicant.education >= rules.min_education[track]
+    ):
+        last = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        lenient, strict = years_of(applicant, day), years_between(last, day)
+        if lenient is not None and strict < need <= lenient:
+            notes.append(
+                f"参加工作时间仅知到月：按该月1日计从事本专业{lenient}年，符合{need}年以上的条件"
+                f"（按该月最后一天计为{strict}年），请核实"
+            )
+    return "；".join(notes)
+
+
+def lenient_notes(applicants: Sequence[Applicant], rules: Rules) -> dict[int, str]:
+    """`lenient_note` of every applicant it says something of, by position.
+
+    Only a date known to the month whose month is the reference date's can be read two
+    ways on that day, so only those applicants are judged (a C-level pass finds them).
+    """
+    month = rules.reference_date.month
+    found = np.zeros(len(applicants), dtype=bool)
+    for name in ("birth", "work_start"):
+        exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, len(applicants))
+        if exact.all():
+            continue
+        days = np.fromiter(map(attrgetter(name), applicants), object, len(applicants))
+        codes, uniques = pd.factorize(days)  # None → -1, the last entry of `hit`
+        hit = np.array([d.month == month for d in uniques] + [False], dtype=bool)
+        found |= ~exact & hit[codes]
+    notes = {i: lenient_note(applicants[i], rules) for i in np.flatnonzero(found).tolist()}
+    return {i: note for i, note in notes.items() if note}
 
 
 def is_minority(ethnicity: str | None) -> bool:

@@ -201,4 +201,56 @@ def test_a_round_judges_the_same_date_by_its_precision():
         quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=4),)),
     ))
     statuses = [(o.status.value, "仅知到月" in o.reason) for o in result.outcomes]
-    assert statuses == [("ineligible", False), ("placed", False)] * 2
+    assert statuses == [("ineligible", False), ("placed", True)] * 2  # placed, with a note
+
+
+def test_an_eligible_applicant_the_doubt_decided_for_is_noted():
+    from matcher import api
+    from matcher.model import Host, HostCatalogue, Quota, QuotaTable, Round
+    from matcher.pipeline import LENIENT_DATE
+
+    rows = [
+        person(key="f.xlsx:2", source_row=2, birth=date(1977, 3, 1), birth_exact=False),
+        person(key="f.xlsx:3", source_row=3, birth=date(1977, 3, 21)),  # exact: nothing to note
+        person(key="f.xlsx:4", source_row=4, birth=date(1977, 4, 1), birth_exact=False),  # 45
+        person(key="f.xlsx:5", source_row=5, work_start=date(2015, 3, 1), work_start_exact=False),
+        person(key="f.xlsx:6", source_row=6, work_start=date(2015, 3, 1), work_start_exact=False,
+               title_grade=TitleGrade.ASSOCIATE_SENIOR),  # qualified by title: years not needed
+    ]
+    rows = [r.model_copy(update={"choices": ("北京大学",)}) for r in rows]
+    host = Host(name="北京大学", track=Track.OUT, capacity=9, fields=("教育",))
+    result = api.solve(Round(
+        applicants=tuple(rows), catalogue=HostCatalogue(hosts=(host,)),
+        quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=9),)),
+    ))
+    assert [o.status.value for o in result.outcomes] == ["placed"] * 5
+    assert [o.reason_code for o in result.outcomes] == [LENIENT_DATE, "", "", LENIENT_DATE, ""]
+    assert "按该月最后一天计为45周岁" in result.outcomes[0].reason
+    assert "（按该月1日计为46周岁）" in result.outcomes[0].reason
+    assert "按该月1日计从事本专业8年" in result.outcomes[3].reason
+    assert "（按该月最后一天计为7年）" in result.outcomes[3].reason
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(date(1970, 1, 1), date(1995, 12, 1)), st.booleans(),
+                  st.dates(date(2005, 1, 1), date(2021, 12, 1)), st.booleans()),
+        min_size=1, max_size=12,
+    ),
+    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+)
+def test_the_notes_of_a_round_are_those_of_each_applicant(facts, day):
+    from matcher.rules import lenient_note, lenient_notes
+
+    rules = Rules(reference_date=day)
+    people = [
+        person(birth=b if exact_b else b.replace(day=1), birth_exact=exact_b,
+               work_start=w if exact_w else w.replace(day=1), work_start_exact=exact_w,
+               title_grade=TitleGrade.JUNIOR)
+        for b, exact_b, w, exact_w in facts
+    ]
+    expected = {i: n for i, a in enumerate(people) if (n := lenient_note(a, rules))}
+    assert lenient_notes(people, rules) == expected
+    for i, note in expected.items():
+        assert not people[i].birth_exact or not people[i].work_start_exact
+        assert "仅知到月" in note
