@@ -63,8 +63,9 @@ def main() -> None:
         worst = max(worst, changed)
     parts = ", ".join(f"{k} {totals[k]}" for k in ("gained", "improved", "worsened", "lost"))
     print(
-        f"{args.mechanism} {args.objective}: {runs} exclusions, {totals['changed']} other outcomes changed "
-        f"(at most {worst} in one run): {parts}, moved host {totals['moved host']}"
+        f"{args.mechanism} {args.objective}: {runs} exclusions, "
+        f"{totals['changed']} other outcomes changed (at most {worst} in one run): {parts}, "
+        f"moved host {totals['moved host']}"
     )
 
 

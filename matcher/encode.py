@@ -23,7 +23,7 @@ import pandas as pd
 from matcher.lottery import draws, identity, priority_order
 from matcher.memory import gc_paused
 from matcher.model import FIELDS, Applicant, Host, Reason, Round, Severity, Status, Track
-from matcher.rules import age_on, eligibility, years_between
+from matcher.rules import age_of, eligibility, years_of
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 
 #: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
@@ -226,10 +226,15 @@ def _exclusions(round: Round) -> tuple[list[Exclusion | None], dict[str, list[An
             values = read[name] = list(values)
         codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
         if name in ("birth", "work_start"):  # by age and years on the reference day
+            # …and whether the day is known (the reason says when it is not)
+            exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, n)
+            codes, _ = pd.factorize(codes * 2 + exact)
             first = np.unique(codes, return_index=True)[1]
-            at = age_on if name == "birth" else years_between
-            days = [get(applicants[i]) for i in first.tolist()]
-            figures = [-1 if day_of is None else at(day_of, day) for day_of in days]
+            at = age_of if name == "birth" else years_of
+            figures = []
+            for i in first.tolist():
+                figure = at(applicants[i], day)
+                figures.append(2 * (-1 if figure is None else figure) + int(exact[i]))
             codes, uniques = pd.factorize(np.asarray(figures, dtype=np.int64)[codes])
         combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
     valid = np.flatnonzero(~invalid)

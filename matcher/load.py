@@ -121,9 +121,9 @@ def _read(
     files: list[Path], hosts_path: Path, quotas_path: Path, rules: Rules
 ) -> tuple[list[Applicant], list[Issue], list[Issue], HostCatalogue, QuotaTable]:
     """Applicants (cross-file issues attached), cross-file issues, file issues, tables."""
-    catalogue, host_issues = read_hosts(hosts_path)
-    quota_table, quota_issues = read_quotas(quotas_path)
     vocab = load_vocabulary()
+    catalogue, host_issues = read_hosts(hosts_path, vocab)
+    quota_table, quota_issues = read_quotas(quotas_path)
     people: list[Applicant] = []
     file_issues: list[Issue] = [*host_issues, *quota_issues]
     for path in files:

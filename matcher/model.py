@@ -120,9 +120,11 @@ class Applicant(Frozen):
     name: str = ""
     gender: str | None = None
     ethnicity: str | None = None
-    birth: date | None = None  # from 出生年月 (day 1 when only year-month is known)
+    birth: date | None = None  # the valid 身份证号's birth date, else 出生年月's
+    birth_exact: bool = True  # False: only the month is known (`birth` is its 1st)
     employer: str | None = None
-    work_start: date | None = None
+    work_start: date | None = None  # 参加工作时间
+    work_start_exact: bool = True  # False: only the month is known (`work_start` is its 1st)
     profession: str | None = None  # 从事专业 as written
     field: str | None = None  # the field the profession maps to (data/fields.csv)
     education: Education = Education.UNKNOWN

@@ -20,6 +20,7 @@ from matcher.explain import reasons_by_row, render_explanation
 from matcher.memory import gc_paused
 from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
+from matcher.rules import lenient_notes
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution, SolveStatus
 from matcher.verify import Verification, count_justified_envy, verify
@@ -263,9 +264,21 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                         "reason": "；".join(x for x in (outcome.reason, note) if x),
                     }
                 )
+    for n, note in lenient_notes(round_.applicants, round_.rules).items():
+        outcome = outcomes[n]
+        if rows[n] is not None:  # judged eligible: the benefit of the doubt decided it
+            outcomes[n] = outcome.model_copy(
+                update={
+                    "reason_code": outcome.reason_code or LENIENT_DATE,
+                    "reason": "；".join(x for x in (outcome.reason, note) if x),
+                }
+            )
     return tuple(outcomes)
 
 
+#: The code of an eligible applicant's note that a date known only to the month was
+#: read in their favour (`matcher.rules.lenient_note`).
+LENIENT_DATE = "DATE_LENIENT"
 _OUTSIDE = "预先接收单位（不在所填志愿中）"
 
 

@@ -3,11 +3,25 @@
 Each failed rule is a `Reason` with a stable code and a Chinese text that names the
 figure, e.g. 年龄超过45周岁（以2023-03-20计为46周岁）. Missing data is not judged here:
 a row without a birth date is `invalid` (see ingest), not ineligible.
+
+Dates (contract, "Dates"): ages and years in the profession are full years on the
+reference date, counted from the exact day where it is known (the birth date of a valid
+身份证号, a written day). Where only the month is known, the applicant has the benefit of
+the doubt: the age is counted from the last day of the birth month (the youngest they can
+be), the years from the first day of the month they started (the longest they can have
+worked), and a reason that still fails says so. "45周岁以下" is an age of 45 or under;
+"8年以上" is at least 8 full years.
 """
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Sequence
 from datetime import date
+from operator import attrgetter
+
+import numpy as np
+import pandas as pd
 
 from matcher.model import Applicant, Reason, Rules, TitleGrade, Track
 
@@ -27,6 +41,94 @@ def age_on(birth: date, day: date) -> int:
 def years_between(start: date, day: date) -> int:
     """Completed years from `start` to `day` (years in the profession)."""
     return max(0, age_on(start, day))
+
+
+def youngest_birth(applicant: Applicant) -> date | None:
+    """The birth date the age is counted from: the last day of the month when not exact."""
+    birth = applicant.birth
+    if birth is None or applicant.birth_exact:
+        return birth
+    return birth.replace(day=calendar.monthrange(birth.year, birth.month)[1])
+
+
+def earliest_start(applicant: Applicant) -> date | None:
+    """The start the years are counted from: the 1st of the month when not exact."""
+    start = applicant.work_start
+    if start is None or applicant.work_start_exact:
+        return start
+    return start.replace(day=1)
+
+
+def age_of(applicant: Applicant, day: date) -> int | None:
+    """Age in full years on `day`, with the benefit of the doubt (None: no birth date)."""
+    birth = youngest_birth(applicant)
+    return None if birth is None else age_on(birth, day)
+
+
+def years_of(applicant: Applicant, day: date) -> int | None:
+    """Full years in the profession on `day`, with the benefit of the doubt (None: unknown)."""
+    start = earliest_start(applicant)
+    return None if start is None else years_between(start, day)
+
+
+def lenient_note(applicant: Applicant, rules: Rules) -> str:
+    """What the benefit of the doubt decided for `applicant`: "" when it decided nothing.
+
+    A note names each limit the applicant meets only because a date is known to the month
+    (the age counted from the month's last day, the years from its 1st) and the figure of
+    the strict reading, e.g. 出生日期仅知到月：按该月最后一天计为45周岁，符合45周岁以下的条件
+    （按该月1日计为46周岁），请核实.
+    """
+    track = applicant.track
+    if track is None:
+        return ""
+    day = rules.reference_date
+    notes = []
+    limit = rules.age_limit.get(track)
+    birth = applicant.birth
+    if limit is not None and birth is not None and not applicant.birth_exact:
+        lenient, strict = age_of(applicant, day), age_on(birth.replace(day=1), day)
+        if lenient is not None and lenient <= limit < strict:
+            notes.append(
+                f"出生日期仅知到月：按该月最后一天计为{lenient}周岁，符合{limit}周岁以下的条件"
+                f"（按该月1日计为{strict}周岁），请核实"
+            )
+    start = applicant.work_start
+    need = rules.min_years[track]
+    if (
+        start is not None
+        and not applicant.work_start_exact
+        and applicant.title_grade < rules.min_title[track]
+        and applicant.education >= rules.min_education[track]
+    ):
+        last = start.replace(day=calendar.monthrange(start.year, start.month)[1])
+        lenient, strict = years_of(applicant, day), years_between(last, day)
+        if lenient is not None and strict < need <= lenient:
+            notes.append(
+                f"参加工作时间仅知到月：按该月1日计从事本专业{lenient}年，符合{need}年以上的条件"
+                f"（按该月最后一天计为{strict}年），请核实"
+            )
+    return "；".join(notes)
+
+
+def lenient_notes(applicants: Sequence[Applicant], rules: Rules) -> dict[int, str]:
+    """`lenient_note` of every applicant it says something of, by position.
+
+    Only a date known to the month whose month is the reference date's can be read two
+    ways on that day, so only those applicants are judged (a C-level pass finds them).
+    """
+    month = rules.reference_date.month
+    found = np.zeros(len(applicants), dtype=bool)
+    for name in ("birth", "work_start"):
+        exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, len(applicants))
+        if exact.all():
+            continue
+        days = np.fromiter(map(attrgetter(name), applicants), object, len(applicants))
+        codes, uniques = pd.factorize(days)  # None → -1, the last entry of `hit`
+        hit = np.array([d.month == month for d in uniques] + [False], dtype=bool)
+        found |= ~exact & hit[codes]
+    notes = {i: lenient_note(applicants[i], rules) for i in np.flatnonzero(found).tolist()}
+    return {i: note for i, note in notes.items() if note}
 
 
 def is_minority(ethnicity: str | None) -> bool:
@@ -62,21 +164,26 @@ def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
             )
         )
     limit = rules.age_limit.get(track)
-    if limit is not None and applicant.birth is not None:
-        age = age_on(applicant.birth, day)
-        if age > limit:
-            reasons.append(
-                Reason(
-                    code="AGE_OVER_LIMIT",
-                    message=f"年龄超过{limit}周岁（以{day.isoformat()}计为{age}周岁）",
-                )
+    age = age_of(applicant, day)
+    if limit is not None and age is not None and age > limit:
+        doubt = ""
+        if not applicant.birth_exact:
+            counted = youngest_birth(applicant)
+            doubt = f"；出生日期仅知到月，已按该月最后一天（{counted}）从宽计算"
+        reasons.append(
+            Reason(
+                code="AGE_OVER_LIMIT",
+                message=f"年龄超过{limit}周岁（以{day.isoformat()}计为{age}周岁{doubt}）",
             )
+        )
     if not _qualified(applicant, rules, track, day):
         edu = _EDUCATION_NAMES.get(int(rules.min_education[track]), "规定")
         title = _TITLE_NAMES.get(rules.min_title[track], "规定")
-        years = years_between(applicant.work_start, day) if applicant.work_start else None
+        years = years_of(applicant, day)
         have = f"（现为{applicant.education_text or '学历不详'}"
         have += f"、从事本专业{years}年" if years is not None else "、工作年限不详"
+        if years is not None and not applicant.work_start_exact:
+            have += "（参加工作时间仅知到月，已按该月1日从宽计算）"
         have += f"、职称{applicant.title or '无'}）"
         reasons.append(
             Reason(
@@ -114,6 +221,7 @@ def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
 def _qualified(applicant: Applicant, rules: Rules, track: Track, day: date) -> bool:
     if applicant.title_grade >= rules.min_title[track]:
         return True
-    if applicant.education < rules.min_education[track] or applicant.work_start is None:
+    if applicant.education < rules.min_education[track]:
         return False
-    return years_between(applicant.work_start, day) >= rules.min_years[track]
+    years = years_of(applicant, day)
+    return years is not None and years >= rules.min_years[track]

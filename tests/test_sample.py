@@ -156,7 +156,8 @@ def _check_row(
     else:
         if gender_of(number) != record["性别"]:
             codes.append("ID_GENDER_MISMATCH")
-        if month and (int(number[6:10]), int(number[10:12])) != month:
+        apart = (int(number[6:10]) - month[0]) * 12 + int(number[10:12]) - month[1] if month else 0
+        if abs(apart) > 1:  # more than a month from the ID's
             codes.append("ID_BIRTH_MISMATCH")
     if record["是否接受调剂"] not in YES | {"否"}:
         codes.append("YESNO_INVALID")

@@ -18,7 +18,7 @@ import numpy as np
 
 from matcher.ingest import fast
 from matcher.ingest.cells import (
-    parse_date,
+    parse_day,
     parse_education,
     parse_gender,
     parse_health,
@@ -29,6 +29,7 @@ from matcher.ingest.cells import (
     parse_yesno,
 )
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
+from matcher.ingest.ids import id_birth
 from matcher.ingest.problems import Problem, error, warning
 from matcher.ingest.regions import region_of
 from matcher.ingest.tables import Sheet, TableError, read_sheets
@@ -351,12 +352,19 @@ class _SheetReader:
             missing.append("ethnicity")
 
         id_cell = get("id_number")
-        birth, problem = parse_date(get("birth"), self.reference, _id_month(id_cell))
+        written, written_exact, problem = parse_day(
+            get("birth"), self.reference, _id_month(id_cell)
+        )
         if problem:
             add(("birth", problem))
-        elif birth is None:
+        id_number, id_problems = parse_id(id_cell, gender, written, self.reference)
+        # The ID's birth date (day included) wins over 出生年月 when the ID is valid.
+        valid = not any(p.severity is Severity.ERROR for p in id_problems)
+        born = id_birth(id_number) if valid else None
+        birth, birth_exact = (born, True) if born is not None else (written, written_exact)
+        if birth is None and problem is None:
             missing.append("birth")
-        work_start, problem = parse_date(get("work_start"), self.reference)
+        work_start, work_start_exact, problem = parse_day(get("work_start"), self.reference)
         if problem:
             add(("work_start", problem))
         elif work_start is None:
@@ -374,7 +382,6 @@ class _SheetReader:
                     ),
                 )
             )
-        id_number, id_problems = parse_id(id_cell, gender, birth, self.reference)
         for problem in id_problems:
             add(("id_number", problem))
 
@@ -434,8 +441,10 @@ class _SheetReader:
                 "gender": gender,
                 "ethnicity": ethnicity,
                 "birth": birth,
+                "birth_exact": birth_exact,
                 "employer": optional_text(get("employer")),
                 "work_start": work_start,
+                "work_start_exact": work_start_exact,
                 "profession": profession,
                 "field": field,
                 "education": education,

@@ -8,6 +8,10 @@ Date choice (documented): Excel turns the text ``1985.10`` typed into a number c
 the float ``1985.1``. A float with one decimal digit is read as that month (``1985.1`` →
 January) unless the caller passes a `month_hint` of 10 for a ``.1`` (the reader passes the
 birth month of a valid ID number for 出生年月), in which case October is taken.
+
+Precision (`parse_day`): a date is exact when its day is written; a year-month is day 1
+and not exact, and so is a date cell on the 1st (what Excel stores for a typed month).
+The rules give a not-exact date the benefit of the doubt (`matcher.rules`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from matcher.model import Education, Track
 __all__ = [
     "Problem",
     "parse_date",
+    "parse_day",
     "parse_education",
     "parse_gender",
     "parse_health",
@@ -47,24 +52,25 @@ _SEPARATORS = re.compile(r"[年月./\-_、,，]")
 _TIME = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")
 
 
-def _invalid_date(written: str, why: str) -> tuple[None, Problem]:
-    return None, error("DATE_INVALID", f"日期“{shorten(written)}”无效（{why}），{_DATE_FIX}")
+def _invalid_date(written: str, why: str) -> tuple[None, bool, Problem]:
+    return None, False, error("DATE_INVALID", f"日期“{shorten(written)}”无效（{why}），{_DATE_FIX}")
 
 
 def _make_date(
-    year: int, month: int, day: int, written: str, reference: date | None
-) -> tuple[date | None, Problem | None]:
+    year: int, month: int, day: int | None, written: str, reference: date | None
+) -> tuple[date | None, bool, Problem | None]:
+    """(the date, whether its day is known, problem); `day` None: only the month is known."""
     if year < 1900:
         return _invalid_date(written, "年份早于1900年")
     if not 1 <= month <= 12:
         return _invalid_date(written, f"月份{month}不在1–12之间")
     try:
-        value = date(year, month, day)
+        value = date(year, month, 1 if day is None else day)
     except ValueError:
         return _invalid_date(written, f"{year}年{month}月没有{day}日")
     if reference is not None and value > reference:
         return _invalid_date(written, f"晚于参照日期{reference.isoformat()}")
-    return value, None
+    return value, day is not None, None
 
 
 def parse_date(
@@ -77,25 +83,40 @@ def parse_date(
     1985/03, 1985-03-05. A year-month gives day 1. Empty → (None, None). Impossible dates
     (month 13, day 32, year before 1900, after `reference`) → DATE_INVALID.
     """
+    value, _, problem = parse_day(value, reference, month_hint)
+    return value, problem
+
+
+def parse_day(
+    value: object, reference: date | None = None, month_hint: int | None = None
+) -> tuple[date | None, bool, Problem | None]:
+    """`parse_date`, and whether the day is known: (date, exact, problem).
+
+    Exact: a written day (19850305, 1985-03-05, 1985年3月5日) or a date cell (or Excel
+    serial) on any day but the 1st. Not exact (only the month is known, the date is the
+    1st): a year-month (1985.03, 198503, 1985年3月) or a date cell on the 1st, which is
+    what Excel makes of a month typed into a date cell.
+    """
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        return _make_date(value.year, value.month, value.day, value.isoformat(), reference)
+        day = value.day if value.day != 1 else None
+        return _make_date(value.year, value.month, day, value.isoformat(), reference)
     if isinstance(value, bool):
         return _invalid_date(cell_text(value), "不是日期")
     if isinstance(value, (int, float)):
         return _parse_number(value, reference, month_hint)
     text = cell_text(value).strip()
     if not text:
-        return None, None
+        return None, False, None
     return _parse_text(text, reference)
 
 
 def _parse_number(
     value: float, reference: date | None, month_hint: int | None
-) -> tuple[date | None, Problem | None]:
+) -> tuple[date | None, bool, Problem | None]:
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None, None
+        return None, False, None
     written = cell_text(value)
     if isinstance(value, float) and not value.is_integer():
         if not 1900 <= value < 2200:
@@ -107,19 +128,20 @@ def _parse_number(
             month = int(fraction)
         else:
             return _invalid_date(written, "月份位数不对")
-        return _make_date(int(year), month, 1, written, reference)
+        return _make_date(int(year), month, None, written, reference)
     number = int(value)
     if 10000 <= number < 100000:  # Excel serial day number
         serial = _EXCEL_EPOCH + timedelta(days=number)
-        return _make_date(serial.year, serial.month, serial.day, written, reference)
+        day = serial.day if serial.day != 1 else None
+        return _make_date(serial.year, serial.month, day, written, reference)
     return _parse_digits(str(number), written, reference)
 
 
 def _parse_digits(
     digits: str, written: str, reference: date | None
-) -> tuple[date | None, Problem | None]:
+) -> tuple[date | None, bool, Problem | None]:
     if len(digits) == 6:
-        return _make_date(int(digits[:4]), int(digits[4:]), 1, written, reference)
+        return _make_date(int(digits[:4]), int(digits[4:]), None, written, reference)
     if len(digits) == 8:
         return _make_date(int(digits[:4]), int(digits[4:6]), int(digits[6:]), written, reference)
     if len(digits) == 4:
@@ -128,9 +150,9 @@ def _parse_digits(
 
 
 @lru_cache(maxsize=65536)
-def _parse_text(text: str, reference: date | None) -> tuple[date | None, Problem | None]:
+def _parse_text(text: str, reference: date | None) -> tuple[date | None, bool, Problem | None]:
     written = text
-    text = _TIME.sub("", nfkc(text).strip())
+    text, timed = _TIME.subn("", nfkc(text).strip())
     text = "".join(text.split())
     if text.endswith("日"):
         text = text[:-1]
@@ -143,7 +165,9 @@ def _parse_text(text: str, reference: date | None) -> tuple[date | None, Problem
         return _parse_digits(parts[0], written, reference)
     if len(parts[0]) != 4 or len(parts) > 3 or any(len(p) > 2 for p in parts[1:]):
         return _invalid_date(written, "年份应为4位，月、日各1–2位")
-    day = int(parts[2]) if len(parts) == 3 else 1
+    day = int(parts[2]) if len(parts) == 3 else None
+    if timed and day == 1:  # a date cell exported with its time: the 1st is a typed month
+        day = None
     return _make_date(int(parts[0]), int(parts[1]), day, written, reference)
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.ingest.cells import (
-    parse_date,
+    parse_day,
     parse_education,
     parse_gender,
     parse_health,
@@ -154,17 +154,21 @@ def read_rows(
 
     def day(c: object) -> tuple[Any, bool]:
         if not isinstance(c, str):
-            return None, False  # numbers and dates read the ID's month hint: row by row
-        value, problem = parse_date(c, reference)
-        return value, problem is None and value is not None
+            return (None, False), False  # numbers and dates read the ID's month hint: row by row
+        value, exact, problem = parse_day(c, reference)
+        return (value, exact), problem is None and value is not None
 
-    birth = out["birth"] = take("birth", day)
-    work_start = out["work_start"] = take("work_start", day)
+    written, written_exact = parts("birth", day, 2)
+    out["work_start"], out["work_start_exact"] = parts("work_start", day, 2)
+    out["id_number"], born = _ids(cells("id_number"), out["gender"], written, reference, ok)
+    # The ID's birth date (day included) wins over 出生年月 when the ID is valid.
+    from_id = np.fromiter((b is not None for b in born.tolist()), dtype=bool, count=n)
+    birth = out["birth"] = np.where(from_id, born, written)
+    out["birth_exact"] = np.where(from_id, True, written_exact)
     if ok.any():
         years, _ = _year_month(birth)
-        started, _ = _year_month(work_start)
+        started, _ = _year_month(out["work_start"])
         ok &= ~(started < years + 14)
-    out["id_number"] = _ids(cells("id_number"), out["gender"], birth, reference, ok)
 
     vocab = reader.vocab
 
@@ -303,20 +307,23 @@ def _ids(
     birth: np.ndarray,
     reference: date,
     ok: np.ndarray,
-) -> np.ndarray:
-    """ID numbers of the rows (None when empty); rows `parse_id` would question: not ok.
+) -> tuple[np.ndarray, np.ndarray]:
+    """ID numbers of the rows (None when empty) and the birth dates of the IDs kept.
+
+    Rows `parse_id` would question are not ok, and their birth date is None.
 
     Not ok: any problem, or a text it would normalise (spaces, x, full-width digits).
 
     A clean ID is 18 ASCII characters, 17 digits and a digit or X, with the right check
     digit, a real birth date from 1900 to `reference`, the 17th digit's sex equal to a
-    given 性别 and its year and month equal to a given 出生年月.
+    given 性别 and its month at most one month from a given 出生年月's.
     """
     n = len(cells)
     out = np.full(n, None, dtype=object)
+    born = np.full(n, None, dtype=object)
     kinds = [type(c) for c in cells.tolist()]
     if all(k is type(None) for k in kinds):
-        return out  # no 身份证号 column: no ID, no problem
+        return out, born  # no 身份证号 column: no ID, no problem
     strings = np.array([k is str for k in kinds], dtype=bool)
     texts = cells if strings.all() else np.where(strings, cells, "")
     kind = np.fromiter(map(len, texts), np.int64, n)
@@ -325,7 +332,7 @@ def _ids(
     empty = kind == 0
     sure = np.flatnonzero(ok & ~empty)
     if len(sure) == 0:
-        return out
+        return out, born
     written = np.array(texts[sure].tolist(), dtype="<U18")
     codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int32)
     digits = codes - 48
@@ -348,12 +355,15 @@ def _ids(
     given = given.astype(object)
     good &= ((given != _MALE) & (given != _FEMALE)) | (given == sex.astype(object))
     by, bm = _year_month(birth[sure])
-    good &= (by == 0) | ((by == year) & (bm == month))
+    good &= (by == 0) | (np.abs(by * 12 + bm - (year * 12 + month)) <= 1)
     ok[sure[~good]] = False
     # New strings (equal to the cells): the parser's cells, spread over memory among
     # values that are dropped, are not kept alive by a million IDs.
     out[sure[good]] = written[good].tolist()
-    return out
+    stamps = (year * 10000 + month * 100 + day)[good].tolist()
+    dates = {s: date(s // 10000, s // 100 % 100, s % 100) for s in set(stamps)}
+    born[sure[good]] = [dates[s] for s in stamps]
+    return out, born
 
 
 def _phones(cells: np.ndarray, ok: np.ndarray) -> np.ndarray:

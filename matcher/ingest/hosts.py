@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from matcher.ingest.catalogue import find_columns, parse_count
 from matcher.ingest.cells import parse_track
 from matcher.ingest.tables import TableError, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
+from matcher.ingest.vocab import Vocabulary, load_vocabulary
 from matcher.model import FIELDS, Host, HostCatalogue, Issue, Severity
 
 HOST_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -28,18 +29,18 @@ def split_list(value: object) -> list[str]:
     return [p for p in _SPLIT.split(clean_text(cell_text(value))) if p]
 
 
-def read_hosts(
-    path: Path, fields: Iterable[str] | None = None
-) -> tuple[HostCatalogue, list[Issue]]:
+def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalogue, list[Issue]]:
     """Read a host catalogue: (catalogue of the valid rows, every issue).
 
     Codes: FILE_UNREADABLE, HEADER_NOT_FOUND, HOST_NAME_MISSING, HOST_CAPACITY_INVALID (not a
     non-negative integer), HOST_TRACK_INVALID, HOST_DUPLICATE (same name twice: the later
-    row is dropped), HOST_FIELD_UNKNOWN (warning; the field is left out). Invalid rows are
-    dropped from the catalogue and reported. `fields` defaults to the fixed vocabulary.
+    row is dropped), HOST_FIELD_UNKNOWN (warning; the entry is left out). Invalid rows are
+    dropped from the catalogue and reported. Each 培养专业 entry is read with the field
+    vocabulary an applicant's 从事专业 is read with (`Vocabulary.field_named`: a field's
+    name or any keyword of data/fields.csv; `vocab` defaults to `load_vocabulary()`).
     """
     file = path.name
-    known = set(fields) if fields is not None else set(FIELDS)
+    words = vocab if vocab is not None else load_vocabulary()
     try:
         sheets = read_sheets(path)
     except TableError as exc:
@@ -133,8 +134,9 @@ def read_hosts(
         seen[key] = number
         host_fields: list[str] = []
         for item in split_list(get("fields")):
-            if item in known:
-                host_fields.append(item)
+            field = words.field_named(item)
+            if field is not None:
+                host_fields.append(field)
             else:
                 issues.append(
                     _issue(
@@ -142,8 +144,8 @@ def read_hosts(
                         number,
                         column("fields"),
                         "HOST_FIELD_UNKNOWN",
-                        f"“{shorten(name)}”的培养专业“{shorten(item)}”不是已知领域，已忽略；"
-                        f"请使用：{'、'.join(sorted(known))}",
+                        f"“{shorten(name)}”的培养专业“{shorten(item)}”无法归入培养领域，已忽略；"
+                        f"请使用领域名称（{'、'.join(FIELDS)}）或专业关键词（如“计算机”“临床医学”）",
                         Severity.WARNING,
                     )
                 )

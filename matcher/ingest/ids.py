@@ -43,7 +43,8 @@ def parse_id(
     ID_FORMAT; check digit → ID_CHECKSUM (an 18-digit text ending in 000 with a wrong
     check digit → ID_EXCEL_MANGLED); birth date real and not after `reference` → else
     ID_BIRTH_INVALID; 17th digit odd = 男, even = 女 against `gender` →
-    ID_GENDER_MISMATCH (warning); year and month against `birth` → ID_BIRTH_MISMATCH.
+    ID_GENDER_MISMATCH (warning); `birth` (出生年月) more than a month from the ID's →
+    ID_BIRTH_MISMATCH (warning: the ID's birth date is the one used).
     Empty → (None, []). Messages never hold the whole number.
     """
     if value is None or isinstance(value, bool):
@@ -87,21 +88,19 @@ def parse_id(
     if gender in ("男", "女") and gender != sex:
         message = f"身份证号第17位表示“{sex}”，与性别“{gender}”不符，请核对性别或身份证号"
         problems.append(_problem("ID_GENDER_MISMATCH", message, Severity.WARNING))
-    if (
-        born is not None
-        and birth is not None
-        and (born.year, born.month)
-        != (
-            birth.year,
-            birth.month,
-        )
-    ):
+    if born is not None and birth is not None and months_apart(born, birth) > 1:
         message = (
-            f"出生年月{birth.year}.{birth.month:02d}与身份证号中的"
-            f"{born.year}.{born.month:02d}不符，请核对"
+            f"出生年月{birth.year}.{birth.month:02d}与身份证号中的出生日期"
+            f"（{born.year}.{born.month:02d}）相差超过一个月，已按身份证号计算年龄；"
+            "请核对出生年月或身份证号"
         )
-        problems.append(_problem("ID_BIRTH_MISMATCH", message))
+        problems.append(_problem("ID_BIRTH_MISMATCH", message, Severity.WARNING))
     return text, problems
+
+
+def months_apart(a: date, b: date) -> int:
+    """Whole calendar months between the months of `a` and `b` (0: the same month)."""
+    return abs((a.year * 12 + a.month) - (b.year * 12 + b.month))
 
 
 def id_birth(text: str | None) -> date | None:

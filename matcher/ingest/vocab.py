@@ -101,13 +101,25 @@ class Vocabulary:
             found = self._field_cache[text] = self._field_of(text)
         return found
 
-    def _field_of(self, text: str) -> tuple[str | None, Problem | None]:
+    def field_named(self, text: str) -> str | None:
+        """The field a text names: that of the longest keyword it contains, or None.
+
+        The one reading of a field for both sides: an applicant's 从事专业 and each entry
+        of a host's 培养专业 (工程 → 工程技术, 计算机 → 信息技术, 临床医学 → 医疗卫生; a field's
+        own name is a keyword of itself).
+        """
         key = clean_name(text).lower()
-        if not key:
-            return None, None
         for word in self._keywords_by_length:
             if word in key:
-                return self.keywords[word], None
+                return self.keywords[word]
+        return None
+
+    def _field_of(self, text: str) -> tuple[str | None, Problem | None]:
+        if not clean_name(text):
+            return None, None
+        field = self.field_named(text)
+        if field is not None:
+            return field, None
         return None, warning(
             "FIELD_UNKNOWN",
             f"从事专业“{shorten(clean_text(text))}”无法归入培养领域，无法按专业对口调剂；"

@@ -359,6 +359,8 @@ def report_html(data: ReportData) -> bytes:
         ("拟选培养单位2", "choice_2"),
         ("拟选培养单位3", "choice_3"),
         ("调剂至", "host"),
+        ("该单位培养专业", "host_fields"),
+        ("调剂依据专业", "adjustment_field"),
     ]
     trainees = [
         ("姓名", "name"),

@@ -73,6 +73,7 @@ PLACEMENT_COLUMNS = [
     "problems",
     "draw",
     "priority_position",
+    "adjustment_field",
 ]
 UNMATCHED_COLUMNS = [
     "source_file",
@@ -90,6 +91,7 @@ UNMATCHED_COLUMNS = [
     "choice_2",
     "choice_3",
     "accepts_adjustment",
+    "field",
 ]
 ADJUSTMENT_COLUMNS = [
     "source_file",
@@ -105,6 +107,7 @@ ADJUSTMENT_COLUMNS = [
     "choice_3",
     "host",
     "host_fields",
+    "adjustment_field",
 ]
 INELIGIBLE_COLUMNS = [
     "source_file",
@@ -306,7 +309,27 @@ def placement_columns(result: RunResult) -> dict[str, list[Any]]:
         ],
         "draw": list(map(draw_text, column("draw", outcomes))),
         "priority_position": column("priority_position", outcomes),
+        "adjustment_field": _adjustment_fields(result, statuses, column("field")),
     }
+
+
+def _adjustment_fields(
+    result: RunResult, statuses: Sequence[Status], fields: Sequence[str | None]
+) -> list[str]:
+    """Per row: the field an adjustment was made by (the applicant's, which the host trains).
+
+    Empty for every row not adjusted, and for an adjusted row whose host does not train
+    its field (which the verifier rejects), so that a clerk sees the gap.
+    """
+    out = [""] * len(statuses)
+    trains = {h.name: frozenset(h.fields) for h in result.round.hosts}
+    hosts = result.outcomes
+    for i, status in enumerate(statuses):
+        if status is Status.ADJUSTED:
+            field = fields[i]
+            if field and field in trains.get(hosts[i].host or "", ()):
+                out[i] = field
+    return out
 
 
 def placements_frame(result: RunResult) -> pd.DataFrame:
@@ -368,10 +391,17 @@ def ineligible_frame(placements: pd.DataFrame) -> pd.DataFrame:
 
 
 def adjustments_frame(result: RunResult, placements: pd.DataFrame) -> pd.DataFrame:
-    """Applicants placed by adjustment, with the fields their new host trains."""
-    frame = _select(placements, (Status.ADJUSTED,), ADJUSTMENT_COLUMNS[:-1])
+    """Applicants placed by adjustment, with the fields their new host trains.
+
+    `adjustment_field` is the field the adjustment was made by: the applicant's field,
+    which the host trains (专业对口), so that a clerk can check each adjustment.
+    """
+    columns = [c for c in ADJUSTMENT_COLUMNS if c != "host_fields"]
+    frame = _select(placements, (Status.ADJUSTED,), columns)
     fields = {h.name: "、".join(h.fields) for h in result.round.hosts}
-    frame["host_fields"] = [fields.get(h, "") for h in frame["host"]]
+    frame.insert(
+        columns.index("host") + 1, "host_fields", [fields.get(h, "") for h in frame["host"]]
+    )
     return frame
 
 

@@ -192,6 +192,7 @@ ADJUSTMENT_COLUMNS = [
     _field("拟选培养单位3", "choice_3"),
     _field("调剂至", "host"),
     _field("该单位培养专业", "host_fields"),
+    _field("调剂依据专业", "adjustment_field"),
     *_SOURCE,
     CONFIRMED,
 ]

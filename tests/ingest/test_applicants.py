@@ -28,7 +28,9 @@ def test_clean_file(tmp_path: Path) -> None:
     first = people[0]
     assert first.key == "兴安盟.xlsx:4" and first.source_file == "兴安盟.xlsx"
     assert first.name == "乌日娜" and first.employer == "兴安盟 农牧局"
-    assert first.birth == date(1988, 5, 1) and first.work_start == date(2010, 7, 1)
+    # the valid ID's birth date, day included; 参加工作时间 known to the month
+    assert first.birth == date(1988, 5, 3) and first.birth_exact
+    assert first.work_start == date(2010, 7, 1) and not first.work_start_exact
     assert (first.region, first.track) == ("兴安盟", Track.OUT)
     assert first.sending_unit == "兴安盟人力资源和社会保障局"
     assert first.education is Education.MASTER and first.graduation_year == 2010
@@ -37,7 +39,7 @@ def test_clean_file(tmp_path: Path) -> None:
     assert first.choices == ("中国农业大学", "内蒙古农业大学")
     assert first.accepts_adjustment is True
     assert not first.invalid
-    assert people[1].birth == date(1980, 1, 1)
+    assert people[1].birth == date(1980, 1, 2)
 
 
 DEFECTS = [
@@ -48,7 +50,7 @@ DEFECTS = [
     ({"身份证号": "15010219880503122"}, "ID_LENGTH", "身份证号", Severity.ERROR),
     ({"身份证号": make_id(date(1988, 5, 3), True)}, "ID_GENDER_MISMATCH", "身份证号",
      Severity.WARNING),
-    ({"出生年月": "1987.05"}, "ID_BIRTH_MISMATCH", "身份证号", Severity.ERROR),
+    ({"出生年月": "1988.03"}, "ID_BIRTH_MISMATCH", "身份证号", Severity.WARNING),
     ({"身份证号": "1.50102E+17"}, "ID_EXCEL_MANGLED", "身份证号", Severity.ERROR),
     ({"性别": "未知"}, "GENDER_INVALID", "性别", Severity.ERROR),
     ({"联系方式(手机号码)": "12345"}, "PHONE_INVALID", "联系方式(手机号码)", Severity.WARNING),
@@ -98,7 +100,7 @@ def test_ambiguous_float_month_uses_id(tmp_path: Path) -> None:
                                身份证号=make_id(date(1988, 1, 3), False))])
     people, issues = read(path)
     assert issues == []
-    assert [p.birth for p in people] == [date(1988, 10, 1), date(1988, 1, 1)]
+    assert [p.birth for p in people] == [date(1988, 10, 3), date(1988, 1, 3)]
 
 
 def test_missing_column(tmp_path: Path) -> None:

@@ -148,7 +148,7 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
     import numpy as np
     from stdnum.cn import ric
 
-    from matcher.ingest.ids import parse_id
+    from matcher.ingest.ids import id_birth, parse_id
 
     rng = random.Random(5)
     cells, genders, births = [], [], []
@@ -170,9 +170,9 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
             text = rng.choice(["", " ", text.lower(), text + "1", "１" + text[1:], text[:17]])
         cells.append(text)
         genders.append(rng.choice(["男", "女", None]))
-        births.append(rng.choice([None, born, date(born.year, 1, 1)]))
+        births.append(rng.choice([None, born, date(born.year, 1, 1), date(born.year, 3, 1)]))
     ok = np.ones(len(cells), dtype=bool)
-    values = fast._ids(
+    values, born_of = fast._ids(
         np.array(cells, dtype=object),
         np.array(genders, dtype=object),
         np.array(births, dtype=object),
@@ -180,9 +180,10 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
         ok,
     )
     assert 0 < ok.sum() < len(ok)
-    for cell, gender, birth, value, fine in zip(cells, genders, births, values, ok, strict=True):
+    rows = zip(cells, genders, births, values, born_of, ok, strict=True)
+    for cell, gender, birth, value, born, fine in rows:
         number, problems = parse_id(cell, gender, birth, REFERENCE)
         if fine:
-            assert not problems and value == number
+            assert not problems and value == number and born == id_birth(number)
         else:
-            assert problems or number != cell
+            assert (problems or number != cell) and born is None

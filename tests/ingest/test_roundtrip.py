@@ -50,7 +50,8 @@ def people(draw: st.DrawFn) -> tuple[list[str], dict[str, object]]:
         *[*choices, "", "", ""][:3], yes_text, number.lower(), region_text, track_text,
     ]
     expected = {
-        "name": name, "birth": born.replace(day=1), "work_start": start.replace(day=1),
+        "name": name, "birth": born, "birth_exact": True,  # the ID's birth date
+        "work_start": start.replace(day=1), "work_start_exact": False,
         "education": level, "graduation_year": grad, "choices": tuple(choices),
         "accepts_adjustment": yes, "id_number": number, "region": region, "track": track,
         "gender": "男" if male else "女",
