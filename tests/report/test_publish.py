@@ -1,0 +1,270 @@
+"""Output sets published whole: kills, leftovers of killed runs, OS errors, inputs, modes."""
+
+import errno
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from matcher.report import publish
+from matcher.report.publish import MARKER, OutputError, describe, recover, whole_set_problem
+from matcher.report.write import OutputExistsError, write_outputs
+from tests.report.conftest import build_result
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    done = subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert done.returncode == 0
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_kill_at_any_step_leaves_the_old_set_or_the_new_one(tmp_path):
+    """SIGKILL a --force write at each of its file-system calls (tests/report/kill_child.py)."""
+    shm = Path("/dev/shm")
+    work = Path(tempfile.mkdtemp(dir=shm)) if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.report.kill_child", str(work)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=900,
+        )
+    finally:
+        if work != tmp_path:
+            shutil.rmtree(work, ignore_errors=True)
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(rows) > 30 and not rows[-1]["killed"] and all(r["killed"] for r in rows[:-1])
+    for row in rows:
+        assert row["after_kill"] in {"old", "new", "missing"}, row  # never a mix
+        assert row["after_recover"] in {"old", "new"}, row
+        assert row["left"] == [] and row["whole"], row  # nothing hidden left behind
+        assert row["siblings_private"], row
+    # A missing folder only in the moment between the two renames, and then recovered
+    # to the new set, whose staging folder was complete.
+    missing = [r for r in rows if r["after_kill"] == "missing"]
+    assert len(missing) == 1 and missing[0]["after_recover"] == "new"
+    states = [r["after_recover"] for r in rows]
+    assert states == sorted(states, key=lambda s: s == "new")  # old…old, then new…new
+    assert states[0] == "old" and states[-1] == "new"
+
+
+def test_stale_leftovers_of_killed_runs_are_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    dead = _dead_pid()
+    staging = publish.sibling(out, publish.STAGING, dead)
+    aside = publish.sibling(out, publish.ASIDE, dead)
+    for folder in (staging, aside):
+        shutil.copytree(out, folder)
+    legacy = out / ".placements.csv.k3j9x_2a.tmp"  # an earlier version's temporary file
+    legacy.write_text("身份证号 150102198001011234")
+    notice_tmp = out / "notices" / "按培养单位" / ".内蒙古大学.csv.abcdefgh.tmp"
+    notice_tmp.write_text("x")
+    mine = out / "my.tmp"
+    mine.write_text("mine")
+    write_outputs(build_result(), out, force=True, months=6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert not legacy.exists() and not notice_tmp.exists()
+    assert mine.read_text() == "mine"
+    assert whole_set_problem(out, "run") is None
+
+
+def test_a_live_runs_staging_folder_is_left_alone(tmp_path):
+    out = tmp_path / "out"
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        staging = publish.sibling(out, publish.STAGING, live.pid)
+        staging.mkdir()
+        write_outputs(build_result(), out)
+        assert staging.is_dir()
+    finally:
+        live.kill()
+        live.wait()
+    recover(out)
+    assert not staging.exists()
+
+
+def test_a_killed_swap_rolls_back_without_a_complete_new_set(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    before = _files(out)
+    dead = _dead_pid()
+    out.rename(publish.sibling(out, publish.ASIDE, dead))
+    staging = publish.sibling(out, publish.STAGING, dead)
+    staging.mkdir()
+    (staging / "placements.csv").write_text("half")  # no marker: not complete
+    recover(out)
+    assert _files(out) == before and sorted(os.listdir(tmp_path)) == ["out"]
+
+
+@pytest.mark.parametrize(
+    ("number", "code"),
+    [
+        (errno.EROFS, "OUTPUT_READ_ONLY"),
+        (errno.ENOSPC, "OUTPUT_DISK_FULL"),
+        (errno.EDQUOT, "OUTPUT_DISK_FULL"),
+        (errno.ENOTDIR, "OUTPUT_UNDER_FILE"),
+        (errno.EACCES, "OUTPUT_PERMISSION"),
+        (errno.EPERM, "OUTPUT_PERMISSION"),
+        (errno.ENAMETOOLONG, "OUTPUT_NAME_TOO_LONG"),
+        (errno.ENOENT, "OUTPUT_NOT_WRITABLE"),
+        (errno.EIO, "OUTPUT_NOT_WRITABLE"),
+    ],
+)
+def test_every_os_error_names_the_folder_and_what_to_do(number, code, tmp_path):
+    error = describe(OSError(number, os.strerror(number)), tmp_path / "结果")
+    assert error.code == code
+    text = str(error)
+    assert str(tmp_path / "结果") in text and "--out" in text and errno.errorcode[number] in text
+
+
+@pytest.mark.parametrize("call", ["mkdir", "rename", "open"])
+def test_an_os_error_at_any_stage_is_an_output_error_and_changes_nothing(
+    tmp_path, monkeypatch, call
+):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    before = _files(out)
+    real = getattr(os, call)
+    refusals = []
+
+    def refused(*args, **kwargs):  # the first call into the staging folder fails
+        if not refusals and any(".out.partial-" in str(a) for a in args):
+            refusals.append(args)
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, call, refused)
+    with pytest.raises(OutputError) as raised:
+        write_outputs(build_result(), out, force=True, months=6)
+    monkeypatch.undo()
+    assert raised.value.code == "OUTPUT_PERMISSION" and refusals
+    assert _files(out) == before and sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_a_path_under_a_file_and_proc_are_output_errors(tmp_path):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError) as raised:
+        write_outputs(build_result(), tmp_path / "file" / "out")
+    assert raised.value.code == "OUTPUT_UNDER_FILE"
+    if Path("/proc/self").is_dir():
+        with pytest.raises(OutputError) as raised:
+            write_outputs(build_result(), Path("/proc/matcher-out"))
+        assert raised.value.code == "OUTPUT_NOT_WRITABLE"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_folder_without_write_permission_is_an_output_error(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(OutputError) as raised:
+            write_outputs(build_result(), locked / "out")
+        assert raised.value.code == "OUTPUT_PERMISSION"
+    finally:
+        locked.chmod(0o700)
+
+
+def test_outputs_never_go_where_the_inputs_are(tmp_path):
+    inputs = tmp_path / "subs"
+    inputs.mkdir()
+    (inputs / "a.xlsx").write_bytes(b"x")
+    hosts = tmp_path / "o" / "placements.csv"
+    hosts.parent.mkdir()
+    hosts.write_text("培养单位\n")
+    cases = [
+        (inputs, [inputs], "OUTPUT_HOLDS_INPUTS"),
+        (inputs / "res", [inputs], "OUTPUT_IN_INPUTS"),
+        (tmp_path, [inputs], "OUTPUT_HOLDS_INPUTS"),
+        (hosts.parent, [hosts], "OUTPUT_HOLDS_INPUTS"),
+    ]
+    for out, given, code in cases:
+        with pytest.raises(OutputError) as raised:
+            write_outputs(build_result(), out, force=True, inputs=given)
+        assert raised.value.code == code, out
+    assert hosts.read_text() == "培养单位\n" and os.listdir(inputs) == ["a.xlsx"]
+    write_outputs(build_result(), tmp_path / "res", inputs=[inputs, hosts])  # beside: fine
+
+
+def test_the_current_folder_is_refused(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    (out / "sub").mkdir(parents=True)
+    for here in (out, out / "sub"):
+        monkeypatch.chdir(here)
+        with pytest.raises(OutputError) as raised:
+            write_outputs(build_result(), out, force=True)
+        assert raised.value.code == "OUTPUT_CURRENT_FOLDER"
+
+
+def test_force_keeps_the_users_files_as_they_were(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    (out / "备份").mkdir()
+    note = out / "备份" / "说明.txt"
+    note.write_text("mine")
+    (out / "empty").mkdir()
+    (out / "link").symlink_to("备份")
+    inode = note.stat().st_ino
+    write_outputs(build_result(), out, force=True, months=6)
+    assert note.read_text() == "mine" and note.stat().st_ino == inode  # a hard link
+    assert (out / "empty").is_dir() and (out / "link").is_symlink()
+    marker = json.loads((out / MARKER).read_text("utf-8"))
+    assert "备份/说明.txt" not in marker["files"] and marker["kind"] == "run"
+
+
+def test_a_half_set_is_not_whole(tmp_path):
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    assert whole_set_problem(out, "run") is None
+    assert "不是 run" not in (whole_set_problem(out, "compare") or "")
+    (out / "result.json").write_text("{}")
+    assert "result.json" in (whole_set_problem(out, "run") or "")
+    (out / "result.json").unlink()
+    assert "缺少 result.json" in (whole_set_problem(out, "run") or "")
+    (out / MARKER).unlink()
+    assert MARKER in (whole_set_problem(out, "run") or "")
+
+
+def test_files_and_folders_are_private_while_staged(tmp_path, monkeypatch):
+    seen = []
+    commit = publish.Publication.commit
+
+    def spy(self, files):
+        for item in [self.staging, *self.staging.rglob("*")]:
+            seen.append((item.name, stat.S_IMODE(item.stat().st_mode), item.is_dir()))
+        return commit(self, files)
+
+    monkeypatch.setattr(publish.Publication, "commit", spy)
+    write_outputs(build_result(), tmp_path / "out")
+    assert seen and all(mode == (0o700 if is_dir else 0o600) for _, mode, is_dir in seen)
+    assert all(not name.endswith(".tmp") for name, _, _ in seen)
+
+
+def test_a_file_as_output_folder_is_refused_before_any_work(tmp_path):
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(OutputExistsError) as raised:
+        publish.check_output(target, force=True)
+    assert raised.value.code == "OUTPUT_NOT_A_FOLDER" and target.read_text() == "x"
