@@ -112,7 +112,9 @@ def describe(error: OSError, folder: Path) -> OutputError:
     code, advice = _ADVICE.get(error.errno or 0, _OTHER)
     name = errno.errorcode.get(error.errno or 0, "?")
     detail = f"{name}: {error.strerror}" if error.strerror else str(error)
-    message = f"无法写入输出文件夹 {folder}：{advice}。原有结果未改动，本次未写出任何文件（{detail}）"
+    message = (
+        f"无法写入输出文件夹 {folder}：{advice}。原有结果未改动，本次未写出任何文件（{detail}）"
+    )
     return OutputError(code, folder, message)
 
 
@@ -135,9 +137,7 @@ def check_output(
     staging folder so that a read-only, full or system location is told now, not after
     the solve.
     """
-    publication = Publication(
-        out, kind=kind, force=force, inputs=inputs, replaceable=replaceable
-    )
+    publication = Publication(out, kind=kind, force=force, inputs=inputs, replaceable=replaceable)
     try:
         _mkdir(publication.staging)
         publication.staging.rmdir()
@@ -395,8 +395,8 @@ def _refuse(
             raise OutputError(
                 "OUTPUT_IN_INPUTS",
                 given,
-                f"输出文件夹 {given} 在输入文件夹 {source} 之中：下次读取该文件夹时会把结果当作输入。"
-                f"请用 --out 把结果放到它之外",
+                f"输出文件夹 {given} 在输入文件夹 {source} 之中：下次读取该文件夹时"
+                f"会把结果当作输入。请用 --out 把结果放到它之外",
             )
     if force or not out.is_dir() or not any(out.iterdir()):
         return

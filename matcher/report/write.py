@@ -146,9 +146,7 @@ def write_outputs(
     `matcher.report.tables.ReportError` when the outcomes do not match the applicants
     (nothing is written then).
     """
-    publication = Publication(
-        out_dir, kind=RUN, force=force, inputs=inputs, legacy=is_run_output
-    )
+    publication = Publication(out_dir, kind=RUN, force=force, inputs=inputs, legacy=is_run_output)
     # Every file is rendered and staged one at a time before the set is swapped in: a
     # large round never holds all its outputs in memory at once.
     with gc_paused():

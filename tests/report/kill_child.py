@@ -38,7 +38,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 
 def state(out: Path, old: dict[str, bytes], new: dict[str, bytes]) -> str:
-    """"old", "new", "missing" or "mixed": what `out` holds (the user's file aside)."""
+    """ "old", "new", "missing" or "mixed": what `out` holds (the user's file aside)."""
     if not out.exists():
         return "missing"
     files = snapshot(out)
