@@ -7,6 +7,7 @@ or the output cannot be written; 3 no solution or verification failed.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -341,6 +342,22 @@ def compare(
         console.print(f"对比表已写入 {out}")
 
 
+def exit_on_terminate() -> None:
+    """Let SIGTERM end the command like an error, so that the outputs being staged are removed.
+
+    Python's default for SIGTERM ends the process at once; raising `SystemExit` (status
+    143, as a shell reports a terminated command) runs the clean-up of
+    `matcher.report.publish` instead. A SIGKILL cannot be caught: the next run removes
+    what it left.
+    """
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def main() -> None:
     """Entry point of the `matcher` console script."""
+    exit_on_terminate()
     app()

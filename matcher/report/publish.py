@@ -138,12 +138,21 @@ def check_output(
     the solve.
     """
     publication = Publication(out, kind=kind, force=force, inputs=inputs, replaceable=replaceable)
+    out = publication.out
     try:
         _mkdir(publication.staging)
         publication.staging.rmdir()
     except OSError as error:
-        raise describe(error, publication.out) from None
-    return publication.out
+        if out.is_dir() and os.access(out, os.W_OK) and not os.access(out.parent, os.W_OK):
+            raise OutputError(
+                "OUTPUT_PARENT_NOT_WRITABLE",
+                publication.given,
+                f"输出文件夹 {publication.given} 可写，但其上级文件夹 {out.parent} 不可写："
+                f"结果要先整套写在上级文件夹中的隐藏文件夹里再换入。请给出 {publication.given} "
+                f"中的一个子文件夹，例如 --out {publication.given / '结果'}",
+            ) from None
+        raise describe(error, publication.given) from None
+    return out
 
 
 class Publication:

@@ -268,3 +268,40 @@ def test_a_file_as_output_folder_is_refused_before_any_work(tmp_path):
     with pytest.raises(OutputExistsError) as raised:
         publish.check_output(target, force=True)
     assert raised.value.code == "OUTPUT_NOT_A_FOLDER" and target.read_text() == "x"
+
+
+def test_a_writable_folder_under_a_read_only_parent_is_told_so(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    real_access = os.access
+
+    def refused(path):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(publish, "_mkdir", refused)
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p) != tmp_path)
+    with pytest.raises(OutputError) as raised:
+        publish.check_output(out)
+    assert raised.value.code == "OUTPUT_PARENT_NOT_WRITABLE" and "结果" in str(raised.value)
+    monkeypatch.setattr(os, "access", real_access)
+    with pytest.raises(OutputError) as raised:
+        publish.check_output(out)
+    assert raised.value.code == "OUTPUT_PERMISSION"
+
+
+def test_sigterm_removes_the_staged_outputs(tmp_path):
+    code = (
+        "import os, signal, sys, time; from pathlib import Path;"
+        "from matcher.cli import exit_on_terminate; from matcher.report import publish;"
+        "from matcher.report.write import write_outputs;"
+        "from tests.report.conftest import build_result;"
+        "exit_on_terminate();"
+        "publish.Publication.commit = lambda self, files: ("
+        " os.kill(os.getpid(), signal.SIGTERM), time.sleep(30));"
+        "write_outputs(build_result(), Path(sys.argv[1]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "out")], cwd=ROOT, capture_output=True
+    )
+    assert done.returncode == 128 + 15, done.stderr
+    assert os.listdir(tmp_path) == []
