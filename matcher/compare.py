@@ -14,7 +14,6 @@ folder is read only when it holds a whole set (`matcher.report.publish.whole_set
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -330,23 +329,25 @@ class Comparison:
         }
 
     def write_csv(self, folder: Path | str) -> list[Path]:
-        """Write every table as ``<name>.csv`` (UTF-8 with BOM, injection-safe) into `folder`."""
+        """Write every table as ``<name>.csv`` (UTF-8 with BOM, injection-safe) into `folder`.
+
+        Each file is replaced whole and private (0600); `write` publishes the whole set.
+        """
         from matcher.report.csvout import csv_bytes
+        from matcher.report.publish import replace_file
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in self.tables().items():
-            path = folder / f"{name}.csv"
-            path.write_bytes(csv_bytes(table))
-            written.append(path)
-        return written
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return [
+            replace_file(folder / f"{name}.csv", csv_bytes(table))
+            for name, table in self.tables().items()
+        ]
 
     def write_xlsx(self, path: Path | str) -> Path:
-        """Write every table to one workbook, a sheet per table (no live formulas)."""
-        path = Path(path)
-        path.write_bytes(self.xlsx_bytes())
-        return path
+        """Write every table to one workbook, a sheet per table (no live formulas), 0600."""
+        from matcher.report.publish import replace_file
+
+        return replace_file(path, self.xlsx_bytes())
 
     def xlsx_bytes(self) -> bytes:
         """The workbook of `write_xlsx`."""
@@ -371,7 +372,7 @@ class Comparison:
         may not be or lie in `folder`. Raises `matcher.report.publish.OutputError`.
         """
         from matcher.report.csvout import csv_bytes
-        from matcher.report.publish import Publication
+        from matcher.report.publish import Publication, write_private
 
         publication = Publication(
             folder,
@@ -385,7 +386,7 @@ class Comparison:
             files = {f"{name}.csv": csv_bytes(table) for name, table in self.tables().items()}
             files["compare.xlsx"] = self.xlsx_bytes()
             for name, content in files.items():
-                _write_private(publication.staging / name, content)
+                write_private(publication.staging / name, content)
             return publication.commit(list(files))
 
     def render(self, limit: int = 40) -> list[Any]:
@@ -453,14 +454,6 @@ def _holds_comparison(folder: Path) -> bool:
     if marker is not None:
         return marker.get("kind") == COMPARISON
     return all(_is_comparison_file(p.name) or p.name == MARKER for p in folder.iterdir())
-
-
-def _write_private(path: Path, content: bytes) -> None:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def _column(name: str) -> Any:

@@ -220,7 +220,8 @@ class Publication:
         if out.is_dir():
             self._carry_over(out, set(files))
         document = {"format": MARKER_FORMAT, "kind": self.kind, "files": sizes}
-        _write_private(staging / MARKER, json.dumps(document, ensure_ascii=False, indent=1))
+        text = json.dumps(document, ensure_ascii=False, indent=1)
+        write_private(staging / MARKER, text.encode("utf-8"))
         _fsync_folder(staging)
         aside = None
         if out.exists():
@@ -455,12 +456,31 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, content: bytes) -> None:
+    """Create the file `path` (it must not exist) with `content`, mode 0600, fsynced."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     with os.fdopen(descriptor, "wb") as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def replace_file(path: Path | str, content: bytes) -> Path:
+    """Write one file whole: into a hidden ``.NAME.partial-<pid>`` beside it, then renamed.
+
+    For a single file outside a set (a notebook's `Comparison.write_xlsx`); mode 0600; the
+    temporary file is removed on any error. Raises `OutputError` for an `OSError`.
+    """
+    path = Path(path)
+    temporary = path.parent / f".{fit_name(path.name, SIBLING_STEM_BYTES)}.{STAGING}-{os.getpid()}"
+    try:
+        temporary.unlink(missing_ok=True)
+        write_private(temporary, content)
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise describe(error, path.parent) from None
+    return path
 
 
 def _fsync_folder(path: Path) -> None:

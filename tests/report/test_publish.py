@@ -305,3 +305,20 @@ def test_sigterm_removes_the_staged_outputs(tmp_path):
     )
     assert done.returncode == 128 + 15, done.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_one_file_is_replaced_whole_and_privately(tmp_path, monkeypatch):
+    target = tmp_path / "compare.xlsx"
+    target.write_bytes(b"old")
+    publish.replace_file(target, b"new")
+    assert target.read_bytes() == b"new" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert os.listdir(tmp_path) == ["compare.xlsx"]
+
+    def full(descriptor):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(OutputError) as raised:
+        publish.replace_file(target, b"newer")
+    assert raised.value.code == "OUTPUT_DISK_FULL"
+    assert target.read_bytes() == b"new" and os.listdir(tmp_path) == ["compare.xlsx"]
