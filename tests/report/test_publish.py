@@ -11,11 +11,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from matcher.report import publish
 from matcher.report.publish import MARKER, OutputError, describe, recover, whole_set_problem
 from matcher.report.write import OutputExistsError, write_outputs
 from tests.report.conftest import build_result
+from tests.strategies import CI
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -200,9 +203,9 @@ def test_outputs_never_go_where_the_inputs_are(tmp_path):
         (tmp_path, [inputs], "OUTPUT_HOLDS_INPUTS"),
         (hosts.parent, [hosts], "OUTPUT_HOLDS_INPUTS"),
     ]
-    for out, given, code in cases:
+    for out, sources, code in cases:
         with pytest.raises(OutputError) as raised:
-            write_outputs(build_result(), out, force=True, inputs=given)
+            write_outputs(build_result(), out, force=True, inputs=sources)
         assert raised.value.code == code, out
     assert hosts.read_text() == "培养单位\n" and os.listdir(inputs) == ["a.xlsx"]
     write_outputs(build_result(), tmp_path / "res", inputs=[inputs, hosts])  # beside: fine
@@ -322,3 +325,44 @@ def test_one_file_is_replaced_whole_and_privately(tmp_path, monkeypatch):
         publish.replace_file(target, b"newer")
     assert raised.value.code == "OUTPUT_DISK_FULL"
     assert target.read_bytes() == b"new" and os.listdir(tmp_path) == ["compare.xlsx"]
+
+
+_PARTS = st.sampled_from(
+    ["a", "备份", "notices", "按培养单位", "placements.csv", "x.csv", "说明.txt"]
+)
+
+
+@settings(CI, max_examples=12)
+@given(st.lists(st.lists(_PARTS, min_size=1, max_size=3), max_size=6))
+@example([["placements.csv"], ["notices", "按培养单位", "x.csv"], ["notices", "说明.txt"], ["a"]])
+def test_force_keeps_every_file_of_the_user_and_none_of_the_old_set(paths):
+    """Whatever the user keeps in the folder, --force drops only the old set's files."""
+    from matcher.report.write import is_run_output
+
+    with tempfile.TemporaryDirectory() as work:
+        out = Path(work) / "out"
+        write_outputs(build_result(), out, months=12)
+        old_set = set(_files(out))
+        mine: dict[str, bytes] = {}
+        for parts in paths:
+            path = out.joinpath(*parts)
+            if any(p.is_file() for p in [path, *path.parents]) or path.is_dir():
+                continue  # a file where a folder is needed, or the reverse
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"mine " + "/".join(parts).encode())
+            mine[path.relative_to(out).as_posix()] = path.read_bytes()
+        write_outputs(build_result(), out, force=True, months=6)
+        after = _files(out)
+        fresh = Path(work) / "fresh"
+        write_outputs(build_result(), fresh, months=6)
+        new = _files(fresh)
+        for name, content in mine.items():
+            if name in new:
+                assert after[name] == new[name], name  # a file of the set: the new one
+            elif is_run_output(name):
+                assert name not in after, name  # e.g. the list of a host no longer in the run
+            else:
+                assert after[name] == content, name  # the user's: kept as it was
+        leftover = set(after) - set(new) - set(mine)
+        assert not leftover and not (old_set - set(new) - set(mine)) & set(after)
+        assert sorted(os.listdir(work)) == ["fresh", "out"]
