@@ -254,12 +254,23 @@ class Publication:
                     continue
                 target = self.staging / here / name
                 if target.exists() or target.is_symlink():
-                    continue  # a file of the new set has this name
+                    raise self._clash(here / name)  # a folder of the new set has this name
                 _mkdir(target.parent)
                 _link(Path(folder) / name, target)
             for name in dirs:
-                if not (self.staging / here / name).exists() and not _holds(ours, here / name):
-                    _mkdir(self.staging / here / name)
+                target = self.staging / here / name
+                if target.exists() and not target.is_dir():
+                    raise self._clash(here / name)  # a file of the new set has this name
+                if not target.exists() and not _holds(ours, here / name):
+                    _mkdir(target)
+
+    def _clash(self, relative: Path) -> OutputExistsError:
+        return OutputExistsError(
+            "OUTPUT_NAME_TAKEN",
+            self.given,
+            f"{self.given} 中的 {relative.as_posix()} 不属于结果，却与一个结果文件或文件夹同名："
+            f"请把它改名或移走后重新运行（为免丢失，没有替换任何文件）",
+        )
 
 
 def sibling(out: Path, role: str, pid: int) -> Path:

@@ -366,3 +366,18 @@ def test_force_keeps_every_file_of_the_user_and_none_of_the_old_set(paths):
         leftover = set(after) - set(new) - set(mine)
         assert not leftover and not (old_set - set(new) - set(mine)) & set(after)
         assert sorted(os.listdir(work)) == ["fresh", "out"]
+
+
+def test_a_file_of_the_user_named_like_an_output_folder_is_never_lost(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notices").write_text("mine")  # where the set has a folder
+    with pytest.raises(OutputExistsError) as raised:
+        write_outputs(build_result(), out, force=True)
+    assert raised.value.code == "OUTPUT_NAME_TAKEN" and "notices" in str(raised.value)
+    assert os.listdir(out) == ["notices"] and sorted(os.listdir(tmp_path)) == ["out"]
+    (out / "notices").unlink()
+    (out / "placements.csv" / "x").mkdir(parents=True)  # where the set has a file
+    with pytest.raises(OutputExistsError):
+        write_outputs(build_result(), out, force=True)
+    assert (out / "placements.csv" / "x").is_dir()
