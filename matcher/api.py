@@ -25,10 +25,12 @@ from matcher.advisor import Suggestion, advice_frame, advise
 from matcher.compare import Comparison, compare
 from matcher.load import load_round
 from matcher.model import Round
+from matcher.paths import data_dir
 from matcher.pipeline import solve_round
 from matcher.report import tables
-from matcher.report.funding import funding_frame
+from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.summary import summarize
+from matcher.report.write import check_run_output, write_outputs
 from matcher.result import RunResult
 from matcher.scenario import (
     Scenario,
@@ -55,6 +57,7 @@ __all__ = [
     "advice_frame",
     "advise",
     "capacity_variants",
+    "check_output",
     "compare",
     "funding",
     "funding_by_trainee",
@@ -66,6 +69,7 @@ __all__ = [
     "per_host",
     "per_region",
     "placements",
+    "run_inputs",
     "scenario",
     "seed_variants",
     "solve",
@@ -79,6 +83,7 @@ __all__ = [
     "with_quota",
     "with_rules",
     "without_applicants",
+    "write",
 ]
 
 
@@ -148,3 +153,52 @@ def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "imme
     """
     variants = [Variant(name=name, mechanism=name) for name in names]
     return sweep(round_, variants, workers=1, progress=False)
+
+
+def run_inputs(
+    scenario: Path | str | None = None,
+    applicants: Iterable[Path | str] | None = None,
+    hosts: Path | str | None = None,
+    quotas: Path | str | None = None,
+) -> list[Path]:
+    """Every file and folder a run with these options reads (outputs may not go there).
+
+    Where a default is used (no applicants, hosts or quotas given), the bundled data
+    folder is among them. A scenario that cannot be read adds only its own path.
+    """
+    from matcher.scenario import ScenarioError, base_paths
+
+    paths = [Path(p) for p in applicants or ()]
+    paths += [Path(p) for p in (hosts, quotas) if p is not None]
+    if scenario is not None:
+        try:
+            paths += base_paths(load_scenario(scenario))
+        except (ScenarioError, OSError):
+            paths.append(Path(scenario))
+    if not applicants or hosts is None or quotas is None:
+        paths.append(data_dir())
+    return paths
+
+
+def write(
+    result: RunResult,
+    out: Path | str,
+    *,
+    force: bool = False,
+    months: int = DEFAULT_MONTHS,
+    inputs: Iterable[Path | str] = (),
+) -> list[Path]:
+    """Write `result`'s outputs into `out`, whole (`matcher.report.write.write_outputs`).
+
+    `inputs` (e.g. `run_inputs(...)`) may not be or lie in `out`, nor `out` in them.
+    Raises `matcher.report.publish.OutputError` with a message that names the folder and
+    says what to do. `check_output` says the same before a long solve.
+    """
+    return write_outputs(result, out, force=force, months=months, inputs=inputs)
+
+
+def check_output(
+    out: Path | str, *, force: bool = False, inputs: Iterable[Path | str] = ()
+) -> Path:
+    """Raise `matcher.report.publish.OutputError` now if `write` could not write into `out`."""
+    return check_run_output(out, force=force, inputs=inputs)

@@ -1,19 +1,20 @@
 """The command line: thin wrappers over the library, exceptions turned into messages.
 
-Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong usage;
-3 no solution or verification failed.
+Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong usage,
+or the output cannot be written; 3 no solution or verification failed.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -120,6 +121,12 @@ def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> 
         raise typer.Exit(EXIT_USAGE) from None
 
 
+def _output_failed(exc: Exception) -> NoReturn:
+    """Say why the output folder cannot take the results (an `OutputError`); exit 2."""
+    err.print(f"[red]无法写出结果[/red]：{escape(str(exc))}", highlight=False)
+    raise typer.Exit(EXIT_USAGE) from None
+
+
 def _has_errors(round_: Round) -> bool:
     return any(i.severity is Severity.ERROR for i in round_.issues)
 
@@ -204,9 +211,15 @@ def run(
     Example: matcher run -a submissions/ --out results/2023 --seed 7
     Example: matcher run scenarios/2023-neimenggu-plus2.toml --out results/plus2
     """
+    from matcher import api
     from matcher.pipeline import PipelineError, solve_round
-    from matcher.report.write import OutputExistsError, write_outputs
+    from matcher.report.publish import OutputError
 
+    inputs = api.run_inputs(scenario, applicants, hosts, quotas)
+    try:
+        api.check_output(out, force=force, inputs=inputs)
+    except OutputError as exc:
+        _output_failed(exc)
     console = Console(stderr=True, quiet=quiet)
     with _step(console, "读取并校验输入文件"):
         if scenario is None:
@@ -223,13 +236,12 @@ def run(
         with _step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
             result = solve_round(round_)
         with _step(console, "写出结果文件"):
-            paths = write_outputs(result, out, force=force, months=months)
+            paths = api.write(result, out, force=force, months=months, inputs=inputs)
     except PipelineError as exc:
         err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_SOLVE) from None
-    except OutputExistsError as exc:
-        err.print(f"[red]输出文件夹不为空[/red]：{escape(str(exc))}（加 --force 覆盖）")
-        raise typer.Exit(EXIT_USAGE) from None
+    except OutputError as exc:
+        _output_failed(exc)
     counts: dict[str, int] = {}
     for o in result.outcomes:
         counts[o.status.value] = counts.get(o.status.value, 0) + 1
@@ -292,16 +304,25 @@ def compare(
         Path | None, typer.Option("--out", help="把对比表写入此文件夹（CSV 与 compare.xlsx）")
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="终端中最多列出的变化人数")] = 40,
+    force: Annotated[
+        bool, typer.Option("--force", help="--out 不为空（且不是上次的对比表）时整套替换")
+    ] = False,
 ) -> None:
     """Compare two runs: who moved, who gained or lost a place, deltas by region, host, funding.
 
     Example: matcher compare scenarios/2023-baseline.toml scenarios/2023-stable.toml --out cmp
     """
-    from matcher.compare import CompareError
+    from matcher.compare import CompareError, check_comparison_output
     from matcher.compare import compare as compare_runs
     from matcher.pipeline import PipelineError
+    from matcher.report.publish import OutputError
     from matcher.scenario import ScenarioError
 
+    if out is not None:
+        try:
+            check_comparison_output(out, force=force, inputs=(a, b))
+        except OutputError as exc:
+            _output_failed(exc)
     try:
         result = compare_runs(a, b)
     except (CompareError, ScenarioError) as exc:
@@ -314,11 +335,29 @@ def compare(
     for part in result.render(limit):
         console.print(part)
     if out is not None:
-        result.write_csv(out)
-        result.write_xlsx(out / "compare.xlsx")
+        try:
+            result.write(out, force=force, inputs=(a, b))
+        except OutputError as exc:
+            _output_failed(exc)
         console.print(f"对比表已写入 {out}")
+
+
+def exit_on_terminate() -> None:
+    """Let SIGTERM end the command like an error, so that the outputs being staged are removed.
+
+    Python's default for SIGTERM ends the process at once; raising `SystemExit` (status
+    143, as a shell reports a terminated command) runs the clean-up of
+    `matcher.report.publish` instead. A SIGKILL cannot be caught: the next run removes
+    what it left.
+    """
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
 
 
 def main() -> None:
     """Entry point of the `matcher` console script."""
+    exit_on_terminate()
     app()

@@ -6,13 +6,15 @@ one row per person (`people`, with a `change` of `CHANGES`), and deltas by regio
 track, track, host, priority group and funding (DataFrames with ``a``, ``b`` and
 ``delta`` columns). People are matched by 身份证号 when both rows have the same one
 (unique in each run), else by key ``file:row``. `Comparison.render()` gives rich tables
-for the terminal (no ID numbers); `write_csv` / `write_xlsx` write every table.
+for the terminal (no ID numbers); `write_csv` / `write_xlsx` write every table, and
+`Comparison.write` writes them all (CSV and ``compare.xlsx``) as one whole set. A run
+folder is read only when it holds a whole set (`matcher.report.publish.whole_set_problem`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +48,15 @@ _RUN_COLUMNS = [
 ]  # fmt: skip
 
 
+COMPARISON = "compare"
+#: The files of `Comparison.write`, in its order.
+COMPARISON_FILES = (
+    *(f"{name}.csv" for name in ("people", "by_region", "by_track", "by_host", "by_priority")),
+    "funding.csv",
+    "compare.xlsx",
+)
+
+
 class CompareError(ValueError):
     """A run folder or scenario that cannot be read for a comparison."""
 
@@ -72,10 +83,15 @@ class RunTable:
     @classmethod
     def from_folder(cls, folder: Path | str, label: str = "") -> RunTable:
         """The table of a run folder: its placements.csv (and result.json when present)."""
+        from matcher.report.publish import whole_set_problem
+
         folder = Path(folder)
         csv = folder / "placements.csv"
         if not csv.is_file():
             raise CompareError(f"{folder} 中没有 placements.csv（不是 matcher run 的输出文件夹）")
+        problem = whole_set_problem(folder, "run")
+        if problem is not None:
+            raise CompareError(problem)
         try:
             frame = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (OSError, ValueError, UnicodeDecodeError) as exc:
@@ -313,20 +329,28 @@ class Comparison:
         }
 
     def write_csv(self, folder: Path | str) -> list[Path]:
-        """Write every table as ``<name>.csv`` (UTF-8 with BOM, injection-safe) into `folder`."""
+        """Write every table as ``<name>.csv`` (UTF-8 with BOM, injection-safe) into `folder`.
+
+        Each file is replaced whole and private (0600); `write` publishes the whole set.
+        """
         from matcher.report.csvout import csv_bytes
+        from matcher.report.publish import replace_file
 
         folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, table in self.tables().items():
-            path = folder / f"{name}.csv"
-            path.write_bytes(csv_bytes(table))
-            written.append(path)
-        return written
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return [
+            replace_file(folder / f"{name}.csv", csv_bytes(table))
+            for name, table in self.tables().items()
+        ]
 
     def write_xlsx(self, path: Path | str) -> Path:
-        """Write every table to one workbook, a sheet per table (no live formulas)."""
+        """Write every table to one workbook, a sheet per table (no live formulas), 0600."""
+        from matcher.report.publish import replace_file
+
+        return replace_file(path, self.xlsx_bytes())
+
+    def xlsx_bytes(self) -> bytes:
+        """The workbook of `write_xlsx`."""
         from matcher.report.xlsx import Book
 
         book = Book(datetime(2000, 1, 1))
@@ -335,9 +359,35 @@ class Comparison:
             records = [{str(k): v for k, v in r.items()} for r in table.to_dict("records")]
             book.table(name, columns, records)
         book.note_sheet("说明", [f"A = {self.label_a}", f"B = {self.label_b}"])
-        path = Path(path)
-        path.write_bytes(book.close())
-        return path
+        return book.close()
+
+    def write(
+        self, folder: Path | str, *, force: bool = False, inputs: Iterable[Path | str] = ()
+    ) -> list[Path]:
+        """Write every table (``<name>.csv`` and ``compare.xlsx``) into `folder`, whole.
+
+        The set is staged beside `folder` and swapped in (`matcher.report.publish`), files
+        0o600. A folder that holds a previous comparison is replaced; any other non-empty
+        folder only with `force` (its own files are kept). `inputs` (the compared runs)
+        may not be or lie in `folder`. Raises `matcher.report.publish.OutputError`.
+        """
+        from matcher.report.csvout import csv_bytes
+        from matcher.report.publish import Publication, write_private
+
+        publication = Publication(
+            folder,
+            kind=COMPARISON,
+            force=force,
+            inputs=inputs,
+            legacy=_is_comparison_file,
+            replaceable=_holds_comparison,
+        )
+        with publication:
+            files = {f"{name}.csv": csv_bytes(table) for name, table in self.tables().items()}
+            files["compare.xlsx"] = self.xlsx_bytes()
+            for name, content in files.items():
+                write_private(publication.staging / name, content)
+            return publication.commit(list(files))
 
     def render(self, limit: int = 40) -> list[Any]:
         """Rich renderables for the terminal: headline, changed people (no ID numbers), deltas."""
@@ -375,6 +425,35 @@ class Comparison:
         if churn.empty:
             regions.caption = "各地区录取人数无变化"
         return [head, people, regions, _rich(self.funding, "经费（元/年）")]
+
+
+def check_comparison_output(
+    folder: Path | str, *, force: bool = False, inputs: Iterable[Path | str] = ()
+) -> Path:
+    """Check, before any work, that `folder` may take `Comparison.write`'s set; its path.
+
+    Raises `matcher.report.publish.OutputError` as `Comparison.write` would.
+    """
+    from matcher.report.publish import check_output
+
+    return check_output(
+        folder, kind=COMPARISON, force=force, inputs=inputs, replaceable=_holds_comparison
+    )
+
+
+def _is_comparison_file(relative: str) -> bool:
+    """Whether `relative` names a file of a comparison's set (as earlier versions wrote it)."""
+    return relative in COMPARISON_FILES
+
+
+def _holds_comparison(folder: Path) -> bool:
+    """Whether `folder` holds a comparison's set and nothing else (replaceable without force)."""
+    from matcher.report.publish import MARKER, read_marker
+
+    marker = read_marker(folder)
+    if marker is not None:
+        return marker.get("kind") == COMPARISON
+    return all(_is_comparison_file(p.name) or p.name == MARKER for p in folder.iterdir())
 
 
 def _column(name: str) -> Any:

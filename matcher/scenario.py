@@ -515,6 +515,18 @@ def scenario_rules(scenario: Scenario) -> Rules:
     return rules
 
 
+def base_paths(scenario: Scenario) -> list[Path]:
+    """The files and folders that `load_base` reads for `scenario` (the scenario files too).
+
+    An empty base (the bundled sample round) contributes nothing here.
+    """
+    root = scenario.chain()[0]
+    base = root.spec.base or BaseSpec()
+    folder = root.path.parent
+    named = [*(base.applicants or []), base.hosts, base.quotas]
+    return [node.path for node in scenario.chain()] + [folder / p for p in named if p]
+
+
 def load_base(scenario: Scenario) -> Round:
     """The base round of `scenario` (its root's [base], else the bundled sample round)."""
     from matcher.load import InputError, load_round

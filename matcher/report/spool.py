@@ -6,16 +6,17 @@ rendering thread for seconds. A `Spool` takes the blocks in order and writes the
 private temporary files from one background thread (file writes release the GIL), so
 rendering goes on meanwhile. At most `DEPTH` blocks wait, so memory stays bounded.
 
-Each file is created under a temporary name beside its final path (mode 0o600), written
-in order, flushed and fsynced; `Spool.close` waits for all of it and raises the first
-error met. Moving the files into place is the caller's business.
+Each file is created at the path it is given (mode 0o600, never an existing file),
+written in order, flushed and fsynced; `Spool.close` waits for all of it and raises the
+first error met, `Spool.abandon` removes every file it created. The paths lie in a
+staging folder that `matcher.report.publish` swaps in whole: publishing the set is the
+caller's business.
 """
 
 from __future__ import annotations
 
 import os
 import queue
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -32,10 +33,9 @@ class SpoolFile:
     """One staged file: `write` hands bytes to the spool's thread; `close` ends the file."""
 
     def __init__(self, spool: Spool, path: Path) -> None:
-        descriptor, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        self.temporary = Path(temporary)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        descriptor = os.open(path, flags, FILE_MODE)
+        self.path = path
         self._handle: BinaryIO = os.fdopen(descriptor, "wb", buffering=1 << 20)
         self._spool = spool
 
@@ -62,7 +62,7 @@ class SpoolFile:
             with handle:
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.chmod(self.temporary, FILE_MODE)
+            os.chmod(self.path, FILE_MODE)
         else:
             assert isinstance(item, bytes)
             handle.write(item)
@@ -70,7 +70,7 @@ class SpoolFile:
     def _abandon(self) -> None:  # after the thread stopped
         if not self._handle.closed:
             self._handle.close()
-        self.temporary.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
 
 
 class Spool:
@@ -84,7 +84,7 @@ class Spool:
         self._thread.start()
 
     def open(self, path: Path) -> SpoolFile:
-        """A new temporary file beside `path`, to be written through this spool."""
+        """A new file at `path` (which must not exist), to be written through this spool."""
         self._raise()
         staged = SpoolFile(self, path)
         self.files.append(staged)

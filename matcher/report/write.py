@@ -1,8 +1,9 @@
-"""Write every output of `matcher run` into an output folder, atomically and privately.
+"""Write every output of `matcher run` into an output folder, as one whole set, privately.
 
 Files (see ../shared/CONTRACT.md "Outputs of run"): placements.csv, unmatched.csv,
 placements.xlsx, notices.xlsx, notices/按培养单位/<host>.csv, notices/按选派地区/<region>.csv,
-result.json, report.html. The same `RunResult` always gives byte-identical files.
+result.json, report.html, and the marker ``.matcher-set.json`` that `matcher.report.publish`
+writes last. The same `RunResult` always gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 import functools
 import io
 import os
-from collections.abc import Callable, Collection, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -27,15 +29,30 @@ from matcher.report.data import ReportData, prepare
 from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.jsonout import result_json
 from matcher.report.page import report_html
+from matcher.report.publish import OutputError, OutputExistsError, Publication, check_output
 from matcher.report.spool import Spool
 from matcher.report.workbook import notices_book, placements_book
 from matcher.result import RunResult
 
 DIR_MODE = 0o700
+RUN = "run"
+#: The files of a run's set, as earlier versions wrote them (without the marker).
+RUN_FILES = frozenset(
+    {"placements.csv", "unmatched.csv", "placements.xlsx", "notices.xlsx", "result.json"}
+    | {"report.html"}
+)
+_NOTICE_LIST = re.compile(f"({NOTICE_BY_HOST}|{NOTICE_BY_REGION})/[^/]+\\.csv")
+
+__all__ = ["OutputError", "OutputExistsError", "check_run_output", "write_outputs"]
 
 
-class OutputExistsError(FileExistsError):
-    """The output folder is not empty and `force` was not given."""
+def is_run_output(relative: str) -> bool:
+    """Whether `relative` (POSIX, in an output folder) names a file of a run's set.
+
+    Lists of hosts or regions that a later run no longer has count too, so that
+    ``--force`` removes them.
+    """
+    return relative in RUN_FILES or _NOTICE_LIST.fullmatch(relative) is not None
 
 
 @dataclass(frozen=True)
@@ -85,8 +102,8 @@ def _mkdir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def _stage(spool: Spool, path: Path, content: Content) -> Path:
-    """Hand `content` to `spool` for a private temporary file beside `path`; its path."""
+def _stage(spool: Spool, path: Path, content: Content) -> None:
+    """Hand `content` to `spool` for the private file `path` (in the staging folder)."""
     staged = spool.open(path)
     if isinstance(content, bytes):
         staged.write(content)
@@ -95,58 +112,59 @@ def _stage(spool: Spool, path: Path, content: Content) -> Path:
     else:
         content(cast(BinaryIO, staged))
     staged.close()
-    return staged.temporary
 
 
-def _remove_stale_notices(out_dir: Path, files: Collection[str]) -> None:
-    for folder in (NOTICE_BY_HOST, NOTICE_BY_REGION):
-        directory = out_dir / folder
-        if directory.is_dir():
-            for old in directory.glob("*.csv"):
-                if f"{folder}/{old.name}" not in files:
-                    old.unlink()
+def check_run_output(
+    out_dir: Path | str, *, force: bool = False, inputs: Iterable[Path | str] = ()
+) -> Path:
+    """Check, before any work, that `out_dir` may take a run's outputs; its absolute path.
+
+    Raises `OutputError` as `write_outputs` would (see `matcher.report.publish`).
+    """
+    return check_output(out_dir, kind=RUN, force=force, inputs=inputs)
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, *, force: bool = False, months: int = DEFAULT_MONTHS
+    result: RunResult,
+    out_dir: Path | str,
+    *,
+    force: bool = False,
+    months: int = DEFAULT_MONTHS,
+    inputs: Iterable[Path | str] = (),
 ) -> list[Path]:
-    """Write all outputs of `result` into `out_dir`; return the written paths in order.
+    """Write all outputs of `result` into `out_dir` as one whole set; the paths in order.
 
-    Refuses a non-empty `out_dir` (raises `OutputExistsError`) unless `force`; with
-    `force`, files are replaced and notification lists of hosts or regions no longer in
-    the run are removed (nothing else is). Each file is written to a temporary name in
-    its folder and moved into place with `os.replace`; files get mode 0o600, folders
-    created here 0o700. Raises `matcher.report.tables.ReportError` when the outcomes do
-    not match the applicants (nothing is written then).
+    Refuses (raises `OutputExistsError`) a file, or a non-empty `out_dir` unless `force`;
+    refuses (raises `OutputError`) a folder that is or holds one of `inputs` or lies in one
+    of them, the current folder and a mount point. Every file is written into a hidden
+    sibling folder, which then replaces `out_dir` whole (`matcher.report.publish`): a kill
+    at any moment leaves the old set or the new one. With `force`, the old set's files go
+    (notification lists of hosts or regions no longer in the run too) and everything else
+    in the folder is kept. Files get mode 0o600, folders 0o700; the last path is the
+    marker. An `OSError` on the way becomes an `OutputError` that names the folder and
+    says what to do (nothing is changed then). Raises
+    `matcher.report.tables.ReportError` when the outcomes do not match the applicants
+    (nothing is written then).
     """
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutputExistsError(f"{out_dir} exists and is not a folder")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
-        raise OutputExistsError(f"{out_dir} is not empty (use --force to overwrite)")
-    # Every file is rendered and staged under a temporary name before any is moved into
-    # place, one at a time: a large round never holds all its outputs in memory at once.
+    publication = Publication(out_dir, kind=RUN, force=force, inputs=inputs, legacy=is_run_output)
+    # Every file is rendered and staged one at a time before the set is swapped in: a
+    # large round never holds all its outputs in memory at once.
     with gc_paused():
         data = prepare(result, months)  # raises ReportError before anything is touched
-        _mkdir(out_dir)
-        staged: list[tuple[str, Path, Path]] = []
-        spool = Spool()  # files are written on its thread while the next one renders
-        try:
-            for relative, content in rendered(data):
-                path = out_dir.joinpath(*relative.split("/"))
-                for parent in reversed(path.relative_to(out_dir).parents):
-                    _mkdir(out_dir / parent)
-                staged.append((relative, path, _stage(spool, path, content)))
-                del content
-            spool.close()
-        except BaseException:
-            spool.abandon()
-            raise
-    written: list[Path] = []
-    for _, path, temporary in staged:
-        os.replace(temporary, path)
-        written.append(path)
-    files = {relative for relative, _, _ in staged}
-    if force:
-        _remove_stale_notices(out_dir, files)
-    return written
+        with publication:
+            staging = publication.staging
+            names: list[str] = []
+            spool = Spool()  # files are written on its thread while the next one renders
+            try:
+                for relative, content in rendered(data):
+                    path = staging.joinpath(*relative.split("/"))
+                    for parent in reversed(path.relative_to(staging).parents):
+                        _mkdir(staging / parent)
+                    _stage(spool, path, content)
+                    names.append(relative)
+                    del content
+                spool.close()
+            except BaseException:
+                spool.abandon()
+                raise
+            return publication.commit(names)

@@ -43,7 +43,7 @@ from xlsxwriter.worksheet import Worksheet, _preserve_whitespace
 from xlsxwriter.xmlwriter import XMLwriter
 
 from matcher.report.deflate import parallel_member
-from matcher.report.naming import SHEET_NAME_MAX, display_width
+from matcher.report.naming import SHEET_NAME_MAX, display_width, utf16_prefix
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows minus the header
 #: From this many rows in a book, `Book(..., large=True)`: rows are streamed to disk.
@@ -159,7 +159,8 @@ class Book:
         """Write `rows` under `columns` to sheet `name` (split when too long); sheet names."""
         chunks = [rows[i : i + self.max_rows] for i in range(0, len(rows), self.max_rows)] or [[]]
         names = [
-            name if k == 0 else f"{name[: SHEET_NAME_MAX - 4]}({k + 1})" for k in range(len(chunks))
+            name if k == 0 else f"{utf16_prefix(name, SHEET_NAME_MAX - 4)}({k + 1})"
+            for k in range(len(chunks))
         ]
         for sheet_name, chunk in zip(names, chunks, strict=True):
             self._sheet(sheet_name, columns, chunk)

@@ -4,7 +4,7 @@ import stat
 import pytest
 
 from matcher.report.tables import ReportError
-from matcher.report.write import OutputExistsError, write_outputs
+from matcher.report.write import OutputError, OutputExistsError, write_outputs
 from tests.report.conftest import HOSTILE, build_result
 
 EXPECTED = {
@@ -120,9 +120,10 @@ def test_a_failed_disk_write_leaves_nothing_behind(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(spool.os, "fsync", failing_fsync)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="磁盘空间已满") as raised:
         write_outputs(build_result(), tmp_path / "out")
-    assert _snapshot(tmp_path / "out") == {}  # no output, no temporary file
+    assert raised.value.code == "OUTPUT_DISK_FULL" and str(tmp_path / "out") in str(raised.value)
+    assert os.listdir(tmp_path) == []  # no output, no staging folder, no temporary file
 
 
 def test_a_failed_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
@@ -136,4 +137,4 @@ def test_a_failed_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(write, "rendered", failing)
     with pytest.raises(RuntimeError, match="renderer failed"):
         write_outputs(build_result(), tmp_path / "out")
-    assert _snapshot(tmp_path / "out") == {}
+    assert os.listdir(tmp_path) == []
