@@ -237,8 +237,15 @@ def letters(
     folder = _run(run)
     catalogue, warnings = run_catalogue(folder, Path(hosts) if hosts else None)
     chosen = Template.read(Path(template)) if template else None
+    by_lack: dict[tuple[str, ...], list[str]] = {}
     for host, lacking in missing_contacts(folder, catalogue).items():
-        warnings.append(f"培养单位“{host}”缺少{'、'.join(lacking)}：信中写“另行通知”")
+        by_lack.setdefault(tuple(lacking), []).append(host)
+    for lacking, names in by_lack.items():
+        shown = "、".join(names[:5]) + (f"等{len(names)}个" if len(names) > 5 else "")
+        warnings.append(
+            f"培养单位{shown}在目录中没有{'、'.join(lacking)}：信中写“另行通知”"
+            "（在培养单位目录中补上这些列后重新生成）"
+        )
     files = letters_files(folder, catalogue, chosen, issued)
     return publish(files, Path(out), force=force, inputs=[folder.path]), warnings
 
