@@ -238,10 +238,12 @@ def letters(
     catalogue, warnings = run_catalogue(folder, Path(hosts) if hosts else None)
     chosen = Template.read(Path(template)) if template else None
     by_lack: dict[tuple[str, ...], list[str]] = {}
-    for host, lacking in missing_contacts(folder, catalogue).items():
-        by_lack.setdefault(tuple(lacking), []).append(host)
-    for lacking, names in by_lack.items():
-        shown = "、".join(names[:5]) + (f"等{len(names)}个" if len(names) > 5 else "")
+    for host, lacks in missing_contacts(folder, catalogue).items():
+        by_lack.setdefault(tuple(lacks), []).append(host)
+    for lacking, hosts_lacking in by_lack.items():
+        shown = "、".join(hosts_lacking[:5])
+        if len(hosts_lacking) > 5:
+            shown += f"等{len(hosts_lacking)}个"
         warnings.append(
             f"培养单位{shown}在目录中没有{'、'.join(lacking)}：信中写“另行通知”"
             "（在培养单位目录中补上这些列后重新生成）"

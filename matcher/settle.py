@@ -190,12 +190,12 @@ def settle(run: RunFolder, months_file: Path) -> Settlement:
     if issues:
         raise SettleError(issues)
     trainees = run.trainees()
-    by_id: dict[str, int] = {}
+    by_id: dict[str, list[int]] = {}
     by_name: dict[str, list[int]] = {}
     names = [clean_name(n) for n in trainees["name"]]
     for i, (name, number) in enumerate(zip(names, trainees["id_number"].str.upper(), strict=True)):
         if number:
-            by_id[number] = i
+            by_id.setdefault(number, []).append(i)
         by_name.setdefault(name, []).append(i)
     everyone = {clean_name(n) for n in run.placements["name"]}
     everyone_ids = {n.upper() for n in run.placements["id_number"] if n}
@@ -258,7 +258,7 @@ def settle(run: RunFolder, months_file: Path) -> Settlement:
 
 def _find(
     row: _Row,
-    by_id: Mapping[str, int],
+    by_id: Mapping[str, list[int]],
     by_name: Mapping[str, list[int]],
     names: list[str],
     everyone: set[str],
@@ -271,8 +271,19 @@ def _find(
     """The trainee a row names (their index), or None with the problem recorded."""
     if row.id_number:
         column = headers.get("id_number", "身份证号")
+        if len(by_id.get(row.id_number, ())) > 1:  # a run keeps duplicates only as invalid
+            issues.append(
+                _issue(
+                    file,
+                    row.number,
+                    column,
+                    "SETTLE_AMBIGUOUS_ID",
+                    f"身份证号{_mask(row.id_number)}对应多名学员：请核对本轮结果中的重复身份证号",
+                )
+            )
+            return None
         if row.id_number in by_id:
-            who = by_id[row.id_number]
+            who = by_id[row.id_number][0]
             if row.name and row.name != names[who]:
                 warnings.append(
                     _issue(
