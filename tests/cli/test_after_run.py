@@ -32,7 +32,8 @@ def test_forms_write_the_two_tables_and_fifteen_packages(run_dir, tmp_path):
     assert done.exit_code == 0, done.output
     assert (out / "附件3-区外培养学员汇总表.xlsx").is_file()
     packages = sorted(p.stem for p in (out / "回执").glob("*.xlsx"))
-    assert len(packages) == 15 and {"满洲里市", "二连浩特市", "呼伦贝尔市", "锡林郭勒盟"} <= set(packages)
+    assert len(packages) == 15
+    assert {"满洲里市", "二连浩特市", "呼伦贝尔市", "锡林郭勒盟"} <= set(packages)
     assert "满洲里市：录取" in done.output
 
 

@@ -125,11 +125,12 @@ def test_settled_totals_add_up(tmp_path_factory, data, rows):
             max_size=len(trainees),
         )
     )
-    path = _months_file(tmp, [("", i, v) for i, v in zip(trainees["id_number"], values)])
+    pairs = zip(trainees["id_number"], values, strict=True)
+    path = _months_file(tmp, [("", number, v) for number, v in pairs])
     done = settle(run, path)
     rate = {"区外": 600, "区内": 400}
     expected = sum(
-        rate[t] * v for t, v in zip(trainees["track"], values) if isinstance(v, int)
+        rate[t] * v for t, v in zip(trainees["track"], values, strict=True) if isinstance(v, int)
     )
     assert int(done.trainees["living"].sum()) == expected
     assert list(done.trainees["id_number"]) == list(trainees["id_number"])  # each once, in order
