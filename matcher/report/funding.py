@@ -119,8 +119,8 @@ def funding_summary(
     Returns plain JSON-ready dicts: ``{"months", "rates", "total", "tracks", "regions",
     "hosts", "payees"}``; each total is ``{"trainees", "tuition_lodging", "management",
     "living", "total"}``; ``regions[region][track]`` and ``regions[region]["all"]``.
-    ``hosts[host]`` is what that host is paid: ``{"trainees", "tuition_lodging", "total"}``
-    with total = tuition_lodging (never the centre's fee or the allowance).
+    ``hosts[host]`` is what that host is paid: the same keys, with management and living 0
+    and total = tuition_lodging (the centre's fee and the allowance go to other payees).
     ``payees[key]`` for each key of `PAYEES`: ``{"payee", "item", "trainees", "total"}``
     (trainees: those the payee is paid for); the payees' totals add up to ``total``.
     Regions, their tracks and hosts appear in the order of their first trainee (input
@@ -182,9 +182,15 @@ def funding_summary(
 
 
 def _host_total(figures: Mapping[str, int]) -> dict[str, int]:
-    """What a host is paid: its trainees and their tuition and lodging."""
+    """What a host is paid: its trainees' tuition and lodging (no fee, no allowance)."""
     paid = int(figures["tuition_lodging"])
-    return {"trainees": int(figures["trainees"]), "tuition_lodging": paid, "total": paid}
+    return {
+        "trainees": int(figures["trainees"]),
+        "tuition_lodging": paid,
+        "management": 0,
+        "living": 0,
+        "total": paid,
+    }
 
 
 def payee_totals(total: Mapping[str, int], centre_trainees: int) -> dict[str, dict[str, Any]]:

@@ -439,9 +439,9 @@ def funding_table(summary: Mapping[str, Any]) -> pd.DataFrame:
                 "scope": "培养单位",
                 "name": host,
                 "track": host_track.get(host, ""),
+                **figures,
                 "management": None,
                 "living": None,
-                **figures,
             }
         )
     frame = pd.DataFrame(rows, columns=FUNDING_COLUMNS)
