@@ -33,7 +33,7 @@ CENTRE = "人力资源社会保障部留学人员和专家服务中心"
 PAYEES: dict[str, tuple[str, str]] = {
     "hosts": ("tuition_lodging", "培养单位"),
     "centre": ("management", CENTRE),
-    "trainees": ("living", "学员（结业考核合格后按实际培训时间发放）"),
+    "trainees": ("living", "学员"),
 }
 
 
