@@ -72,13 +72,14 @@ _KEYS = {
     "拟选培养单位1": "choice_1",
     "拟选培养单位2": "choice_2",
 }
+_CENTRED = {"序号", "性别", "民族", "出生年月", "参加工作时间"}
 FORM_COLUMNS = [
-    *(PrintColumn(h, _KEYS[h], _WIDTHS[h]) for h in OFFICIAL_COLUMNS),
+    *(PrintColumn(h, _KEYS[h], _WIDTHS[h], centre=h in _CENTRED) for h in OFFICIAL_COLUMNS),
     PrintColumn("培养单位", "host", 18),
     PrintColumn("录取方式", "admission", 9),
 ]
 NOT_SELECTED_COLUMNS = [
-    PrintColumn("序号", "seq", 5),
+    PrintColumn("序号", "seq", 5, centre=True),
     PrintColumn("姓名", "name", 9),
     PrintColumn("培养方式", "track_title", 9),
     PrintColumn("拟选培养单位1", "choice_1", 18),
@@ -89,7 +90,7 @@ NOT_SELECTED_COLUMNS = [
     PrintColumn("改进建议", "remedy", 30),
 ]
 CORRECT_COLUMNS = [
-    PrintColumn("序号", "seq", 5),
+    PrintColumn("序号", "seq", 5, centre=True),
     PrintColumn("姓名", "name", 9),
     PrintColumn("培养方式", "track_title", 9),
     PrintColumn("报送文件", "source_file", 28),

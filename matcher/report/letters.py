@@ -48,7 +48,7 @@ CONTACTS = {
     "联系电话": "contact_phone",
 }
 LIST_COLUMNS = [
-    PrintColumn("序号", "seq", 5),
+    PrintColumn("序号", "seq", 5, centre=True),
     PrintColumn("姓名", "name", 10),
     PrintColumn("性别", "gender", 5),
     PrintColumn("民族", "ethnicity", 8),

@@ -35,6 +35,7 @@ class PrintColumn:
     key: str
     width: float = 10
     number: bool = False
+    centre: bool = False
 
 
 def _height(values: Sequence[Any], columns: Sequence[PrintColumn]) -> float:
@@ -68,6 +69,7 @@ class PrintBook:
         self.line = add({**base, "font_size": 11})
         self.head = add({**base, "bold": True, "border": 1, "align": "center", "text_wrap": True})
         self.cell = add({**base, "border": 1, "text_wrap": True})
+        self.centred = add({**base, "border": 1, "text_wrap": True, "align": "center"})
         self.number = add({**base, "border": 1, "align": "right", "num_format": "#,##0"})
         self.total = add({**base, "border": 1, "bold": True, "num_format": "#,##0"})
         self.foot = add({**base, "text_wrap": True})
@@ -100,13 +102,13 @@ class PrintBook:
         for r, row in enumerate(rows, start=head + 1):
             values = [row.get(column.key) for column in columns]
             for c, column in enumerate(columns):
-                self._write(sheet, r, c, values[c], column.number, self.number)
+                self._write(sheet, r, c, values[c], column, self.number)
             sheet.set_row(r, _height(values, columns))
         end = head + len(rows)
         if total is not None:
             end += 1
             for c, column in enumerate(columns):
-                self._write(sheet, end, c, total.get(column.key), column.number, self.total)
+                self._write(sheet, end, c, total.get(column.key), column, self.total)
         for offset, text in enumerate(footer, start=1):
             at = end + offset
             if last > 0:
@@ -125,14 +127,15 @@ class PrintBook:
         return sheet
 
     def _write(
-        self, sheet: Worksheet, r: int, c: int, value: Any, number: bool, style: Any
+        self, sheet: Worksheet, r: int, c: int, value: Any, column: PrintColumn, style: Any
     ) -> None:
-        if number and isinstance(value, int) and not isinstance(value, bool):
+        text = self.centred if column.centre else self.cell
+        if column.number and isinstance(value, int) and not isinstance(value, bool):
             sheet.write_number(r, c, value, style)
         elif value is None:
-            sheet.write_blank(r, c, None, self.cell)
+            sheet.write_blank(r, c, None, text)
         else:
-            sheet.write_string(r, c, str(value), self.cell)
+            sheet.write_string(r, c, str(value), text)
 
     def close(self) -> bytes:
         """Finish the workbook and return its bytes."""

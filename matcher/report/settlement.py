@@ -34,7 +34,7 @@ _TRAINEE_WIDTHS = {
 }
 _NUMBERS = {"months", "living_per_month", "living", "budget_living", "difference"}
 TRAINEE_PRINT = [
-    PrintColumn("序号", "seq", 5),
+    PrintColumn("序号", "seq", 5, centre=True),
     *(
         PrintColumn(TRAINEE_HEADERS[key], key, width, key in _NUMBERS)
         for key, width in _TRAINEE_WIDTHS.items()
