@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 import xlsxwriter
 from docx import Document
+from hypothesis import given, settings
 
 from matcher.api import letters as letters_api
 from matcher.ingest.hosts import read_hosts
@@ -25,6 +26,7 @@ from matcher.report.letters import (
 )
 from matcher.rundir import read_run
 from tests.report.conftest import HOSTS
+from tests.strategies import CI, build_result, result_rows
 
 
 @pytest.fixture()
@@ -136,3 +138,20 @@ def test_catalogue_contact_columns_are_read(tmp_path):
 def test_letters_need_a_catalogue_when_the_run_used_another(written, tmp_path):
     with pytest.raises(LetterError, match="--hosts"):
         letters_api(written[0], tmp_path / "letters")  # the fixture's run names no real file
+
+
+@settings(CI, max_examples=10)
+@given(rows=result_rows(max_rows=8))
+def test_exactly_one_letter_per_trainee(tmp_path_factory, rows):
+    """Property: one letter per trainee, under their host; one list per host with trainees."""
+    from tests.report.test_settlement import _run_of
+
+    run = _run_of(build_result(rows), tmp_path_factory.mktemp("letters"))
+    files = letters_files(run, HostCatalogue(hosts=()))
+    trainees = run.trainees()
+    letters = [p for p in files if p.startswith("报到通知/")]
+    assert len(letters) == len(trainees)
+    assert sorted(p.split("/")[1] for p in letters) == sorted(trainees["host"])
+    assert sorted(p for p in files if p.startswith("报到名单/")) == sorted(
+        f"报到名单/{h}.xlsx" for h in set(trainees["host"])
+    )

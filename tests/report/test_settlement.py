@@ -156,3 +156,21 @@ def test_files_written_beside_never_into_the_run(run, written, tmp_path):
     csv = pd.read_csv(out / "settlement.csv", dtype=str, encoding="utf-8-sig")
     assert len(csv) == len(run.trainees()) and "生活补贴（元）" in csv.columns
     assert settlement_files(done) == settlement_files(done)  # deterministic bytes
+
+
+def test_a_workbook_of_months_with_number_cells(run, tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "months.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("结算")
+    sheet.write_row(0, 0, ["2023年度特培学员培训月数"])  # a title row above the header
+    sheet.write_row(1, 0, ["序号", "姓名", "实际培训月数"])
+    for i, name in enumerate(run.trainees()["name"], start=2):
+        sheet.write_number(i, 0, i - 1)
+        sheet.write_string(i, 1, name)
+        sheet.write_number(i, 2, 12 if i % 2 else 9.0)
+    book.close()
+    done = settle(run, path)
+    assert set(done.trainees["months"]) == {12, 9}
+    assert list(done.trainees["source_row"]) == list(range(3, 3 + len(run.trainees())))
