@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,12 @@ from matcher.paths import data_dir
 from matcher.pipeline import solve_round
 from matcher.report import tables
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
+from matcher.report.publish import publish
 from matcher.report.summary import summarize
 from matcher.report.write import check_run_output, write_outputs
 from matcher.result import RunResult
+from matcher.rundir import RunFolder
+from matcher.rundir import read_run as _read_run
 from matcher.scenario import (
     Scenario,
     build_round,
@@ -45,6 +49,7 @@ from matcher.scenario import (
     with_rules,
     without_applicants,
 )
+from matcher.settle import Settlement
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
@@ -60,18 +65,23 @@ __all__ = [
     "check_output",
     "compare",
     "funding",
+    "funding_by_payee",
     "funding_by_trainee",
     "grid",
+    "letters",
     "load",
     "load_scenario",
     "mechanisms",
     "move_quota",
+    "official_forms",
     "per_host",
     "per_region",
     "placements",
+    "read_run",
     "run_inputs",
     "scenario",
     "seed_variants",
+    "settle",
     "solve",
     "summary",
     "sweep",
@@ -143,6 +153,108 @@ def funding(result: RunResult) -> pd.DataFrame:
 def funding_by_trainee(result: RunResult) -> pd.DataFrame:
     """One row per trainee with the funding items."""
     return funding_frame(result)
+
+
+def funding_by_payee(result: RunResult) -> pd.DataFrame:
+    """The year's budget by payee: host (学费住宿费), the ministry's centre (管理费), trainees.
+
+    Columns payee, item, trainees, total; the totals add up to the budget.
+    """
+    payees = summarize(result)["funding"]["payees"]
+    return pd.DataFrame(
+        [{"key": key, **figures} for key, figures in payees.items()],
+        columns=["key", "payee", "item", "trainees", "total"],
+    )
+
+
+def read_run(folder: Path | str) -> RunFolder:
+    """A published run folder read back (placements.csv and result.json); nothing written."""
+    return _read_run(folder)
+
+
+def _run(run: RunFolder | Path | str) -> RunFolder:
+    return run if isinstance(run, RunFolder) else _read_run(run)
+
+
+def settle(
+    run: RunFolder | Path | str,
+    months_file: Path | str,
+    out: Path | str | None = None,
+    *,
+    force: bool = False,
+) -> Settlement:
+    """The year-end settlement of a run from a file of months trained (`matcher.settle`).
+
+    With `out`, also writes settlement.xlsx and settlement.csv there (never into the run
+    folder). Raises `matcher.settle.SettleError` listing every problem of the file.
+    """
+    from matcher.report.settlement import settlement_files
+    from matcher.settle import settle as settle_run
+
+    folder = _run(run)
+    settlement = settle_run(folder, Path(months_file))
+    if out is not None:
+        publish(settlement_files(settlement), Path(out), force=force, inputs=[folder.path])
+    return settlement
+
+
+def official_forms(
+    run: RunFolder | Path | str,
+    out: Path | str,
+    *,
+    unit: str | None = None,
+    filled_on: date | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Write the printable 附件3 per track and a return package per sending unit into `out`.
+
+    See `matcher.report.forms`; `unit` is the 填表单位 printed (default the department).
+    """
+    from matcher.report.forms import DEPARTMENT, forms_files
+
+    folder = _run(run)
+    files = forms_files(folder, unit=unit or DEPARTMENT, filled_on=filled_on)
+    return publish(files, Path(out), force=force, inputs=[folder.path])
+
+
+def letters(
+    run: RunFolder | Path | str,
+    out: Path | str,
+    *,
+    hosts: Path | str | None = None,
+    template: Path | str | None = None,
+    issued: date | None = None,
+    force: bool = False,
+) -> tuple[list[Path], list[str]]:
+    """Write the 报到通知 letters (one .docx per trainee) and the hosts' lists into `out`.
+
+    Returns the written paths and warnings (Chinese): hosts whose 报到时间, 报到地址,
+    联系人 or 联系电话 the catalogue lacks, a catalogue changed since the run. Raises
+    `matcher.report.letters.LetterError` for an unusable template or catalogue.
+    """
+    from matcher.report.letters import (
+        Template,
+        letters_files,
+        missing_contacts,
+        run_catalogue,
+    )
+
+    folder = _run(run)
+    catalogue, warnings = run_catalogue(folder, Path(hosts) if hosts else None)
+    chosen = Template.read(Path(template)) if template else None
+    by_lack: dict[tuple[str, ...], list[str]] = {}
+    for host, lacks in missing_contacts(folder, catalogue).items():
+        by_lack.setdefault(tuple(lacks), []).append(host)
+    for lacking, hosts_lacking in by_lack.items():
+        shown = "、".join(hosts_lacking[:5])
+        if len(hosts_lacking) > 5:
+            shown += f"等{len(hosts_lacking)}个"
+        warnings.append(
+            f"培养单位{shown}在目录中没有{'、'.join(lacking)}：信中写“另行通知”"
+            "（在培养单位目录中补上这些列后重新生成）"
+        )
+    files = letters_files(folder, catalogue, chosen, issued)
+    return publish(files, Path(out), force=force, inputs=[folder.path]), warnings
 
 
 def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "immediate")) -> Any:

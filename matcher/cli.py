@@ -10,7 +10,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from rich.table import Table
 
 from matcher.load import InputError, load_round
 from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
+from matcher.rundir import RunFolder
 
 app = typer.Typer(
     add_completion=False,
@@ -157,8 +158,18 @@ def _print_issues(round_: Round) -> None:
     out = Console()
     errors = sum(i.severity is Severity.ERROR for i in round_.issues)
     warnings = len(round_.issues) - errors
+    _issue_tables(out, round_.issues)
+    invalid = sum(a.invalid for a in round_.applicants)
+    out.print(
+        f"共读取申请人 {len(round_.applicants)} 人（{len(round_.inputs)} 个文件）；"
+        f"错误 {errors} 个，提示 {warnings} 个；{invalid} 人因数据错误将被标为 invalid。"
+    )
+
+
+def _issue_tables(out: Console, issues: Sequence[Issue]) -> None:
+    """Every issue, one table per file (so the file name is said once)."""
     by_file: dict[str, list[Issue]] = {}
-    for issue in round_.issues:
+    for issue in issues:
         by_file.setdefault(issue.file, []).append(issue)
     for file, issues in by_file.items():
         table = Table(title=f"{file}（{len(issues)} 个问题）", title_justify="left", expand=True)
@@ -171,11 +182,6 @@ def _print_issues(round_: Round) -> None:
             level = "[red]错误[/red]" if i.severity is Severity.ERROR else "[yellow]提示[/yellow]"
             table.add_row(str(i.row or ""), i.column or "", i.code, level, i.message)
         out.print(table)
-    invalid = sum(a.invalid for a in round_.applicants)
-    out.print(
-        f"共读取申请人 {len(round_.applicants)} 人（{len(round_.inputs)} 个文件）；"
-        f"错误 {errors} 个，提示 {warnings} 个；{invalid} 人因数据错误将被标为 invalid。"
-    )
 
 
 @app.command()
@@ -355,6 +361,192 @@ def exit_on_terminate() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)
+
+
+RunDir = Annotated[Path, typer.Argument(help="matcher run 的输出文件夹（只读取，不写入）")]
+Force = Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")]
+
+
+def _day(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        err.print(f"{option} 应为 YYYY-MM-DD，收到 {text!r}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _out_dir(run_dir: Path, out: Path | None, suffix: str) -> Path:
+    """`out`, or a folder beside the run folder named after it (never inside it)."""
+    return (
+        out
+        if out is not None
+        else run_dir.resolve().with_name(f"{run_dir.resolve().name}-{suffix}")
+    )
+
+
+def _read(run_dir: Path) -> RunFolder:
+    from matcher.rundir import RunFolderError, read_run
+
+    try:
+        return read_run(run_dir)
+    except RunFolderError as exc:
+        err.print(f"[red]无法读取运行结果[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@contextmanager
+def _publishing() -> Iterator[None]:
+    """Turn an unwritable output folder into a message and exit status 2."""
+    from matcher.report.publish import OutputError
+
+    try:
+        yield
+    except OutputError as exc:
+        _output_failed(exc)
+    except OSError as exc:
+        err.print(f"[red]无法写出[/red]：{escape(exc.strerror or type(exc).__name__)}")
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+@app.command()
+def settle(
+    run_dir: RunDir,
+    months: Annotated[
+        Path,
+        typer.Option(
+            "--months", help="实际培训月数表（.xlsx/.csv：姓名或身份证号，培训月数 0–12 或 未结业）"
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="输出文件夹（默认：运行文件夹旁的 <名称>-settlement）"),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """Year-end settlement: each trainee's living allowance and the totals per payee.
+
+    Writes settlement.xlsx and settlement.csv. Every trainee must appear once in the months
+    file; an unknown person, months outside 0–12 or a duplicate is an error (exit 1, nothing
+    written).
+    Example: matcher settle out/2023 --months 培训月数.xlsx --out out/2023-结算
+    """
+    from matcher.api import settle as settle_run
+    from matcher.settle import SettleError
+
+    folder = _read(run_dir)
+    if not months.is_file():
+        err.print(f"找不到培训月数表：{months}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_USAGE)
+    target = _out_dir(run_dir, out, "settlement")
+    try:
+        with _publishing():
+            result = settle_run(folder, months, target, force=force)
+    except SettleError as exc:
+        _issue_tables(Console(), exc.issues)
+        err.print(f"[red]结算表有 {len(exc.issues)} 个错误，未写出结算结果[/red]")
+        raise typer.Exit(EXIT_INPUT) from None
+    console = Console()
+    for issue in result.warnings:
+        console.print(f"提示：第{issue.row}行 {issue.message}", markup=False, highlight=False)
+    for payee in result.payees.to_dict("records"):
+        console.print(
+            f"{payee['payee']}（{payee['item']}）：{payee['trainees']}人，"
+            f"结算 {payee['settled']:,} 元（预算 {payee['budget']:,} 元）",
+            markup=False,
+            highlight=False,
+        )
+    console.print(f"合计 {result.total:,} 元；结算表写入 {target}", markup=False, highlight=False)
+
+
+@app.command()
+def forms(
+    run_dir: RunDir,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="输出文件夹（默认：运行文件夹旁的 <名称>-forms）")
+    ] = None,
+    filled_on: Annotated[
+        str | None, typer.Option("--date", help="填表时间 YYYY-MM-DD（默认留空，手写）")
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="填表单位（默认：内蒙古自治区人力资源和社会保障厅）"),
+    ] = None,
+    force: Force = False,
+) -> None:
+    """The printable 附件3 per track and a return package per sending unit.
+
+    附件3-区外培养学员汇总表.xlsx, 附件3-区内培养学员汇总表.xlsx (A4 landscape, fit to width,
+    header repeated on every page) and 回执/<选派单位>.xlsx (录取名单, 未录取名单, 需更正).
+    Example: matcher forms out/2023 --date 2023-07-01
+    """
+    from matcher.api import official_forms
+    from matcher.report.forms import package_counts
+
+    folder = _read(run_dir)
+    day = _day(filled_on, "--date")
+    target = _out_dir(run_dir, out, "forms")
+    with _publishing():
+        paths = official_forms(folder, target, unit=unit, filled_on=day, force=force)
+    console = Console()
+    for name, counts in package_counts(folder).items():
+        console.print(
+            f"{name}：录取 {counts['selected']}，未录取 {counts['not_selected']}，"
+            f"需更正 {counts['to_correct']}",
+            markup=False,
+            highlight=False,
+        )
+    console.print(f"{len(paths)} 个文件写入 {target}", markup=False, highlight=False)
+
+
+@app.command()
+def letters(
+    run_dir: RunDir,
+    hosts: Annotated[
+        Path | None,
+        typer.Option("--hosts", help="含联系人、联系电话、报到地址、报到时间列的培养单位目录"),
+    ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option("--template", help="报到通知模板 .docx（默认：data/templates/报到通知.docx）"),
+    ] = None,
+    issued: Annotated[
+        str | None, typer.Option("--date", help="发文日期 YYYY-MM-DD（默认留空，手写）")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="输出文件夹（默认：运行文件夹旁的 <名称>-letters）")
+    ] = None,
+    force: Force = False,
+) -> None:
+    """报到通知: one .docx letter per trainee from an editable template, and a list per host.
+
+    A separate command (not part of `run`), so a large round's run never waits for letters.
+    Example: matcher letters out/2023 --hosts 培养单位目录.xlsx --date 2023-07-01
+    """
+    from matcher.api import letters as write_letters
+    from matcher.report.letters import LetterError
+
+    folder = _read(run_dir)
+    day = _day(issued, "--date")
+    target = _out_dir(run_dir, out, "letters")
+    try:
+        with _publishing():
+            paths, warnings = write_letters(
+                folder, target, hosts=hosts, template=template, issued=day, force=force
+            )
+    except LetterError as exc:
+        err.print(f"[red]无法生成报到通知[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    console = Console()
+    for warning in warnings:
+        console.print(f"提示：{warning}", markup=False, highlight=False)
+    count = sum(p.suffix == ".docx" for p in paths)
+    console.print(
+        f"报到通知 {count} 份、报到名单 {len(paths) - count} 份写入 {target}",
+        markup=False,
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -163,6 +163,11 @@ class Host(Frozen):
     capacity: int = Field(ge=0)
     fields: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    # For the 报到 letters (optional catalogue columns 联系人, 联系电话, 报到地址, 报到时间).
+    contact: str = ""
+    contact_phone: str = ""
+    report_address: str = ""
+    report_time: str = ""
 
 
 class Quota(Frozen):

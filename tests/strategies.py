@@ -270,3 +270,92 @@ def greedy_solution(instance: Instance, adjustment: bool = True) -> tuple[np.nda
                 host_left[j] -= 1
                 group_left[instance.group[i]] -= 1
     return host, rank
+
+
+# --- Run results (the report layer): rows → RunResult, for properties of the outputs ---
+
+REGION_NAMES = ("呼和浩特市", "兴安盟", "锡林郭勒盟", "区直")
+HOST_NAMES = {0: ("北京大学", "中国农业大学", "清华大学"), 1: ("内蒙古大学", "内蒙古农业大学")}
+_STATUSES = ("placed", "adjusted", "unmatched", "ineligible", "invalid")
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    track: int  # 0 区外, 1 区内
+    region: int
+    status: str
+    host: int
+
+
+@st.composite
+def result_rows(draw: st.DrawFn, max_rows: int = 30) -> list[RowSpec]:
+    """Applicant rows of a run: track, region, status and (when placed) host."""
+    return draw(
+        st.lists(
+            st.builds(
+                RowSpec,
+                track=st.integers(0, 1),
+                region=st.integers(0, len(REGION_NAMES) - 1),
+                status=st.sampled_from(_STATUSES),
+                host=st.integers(0, 2),
+            ),
+            max_size=max_rows,
+        )
+    )
+
+
+def build_result(rows: list[RowSpec]):  # type: ignore[no-untyped-def]
+    """A `RunResult` with one applicant per row (the hosts of each track in a catalogue)."""
+    from matcher.model import (
+        Applicant,
+        Host,
+        HostCatalogue,
+        QuotaTable,
+        Round,
+        Status,
+        Track,
+    )
+    from matcher.result import Outcome, RunResult, SolverReport
+
+    tracks = (Track.OUT, Track.IN)
+    hosts = tuple(
+        Host(name=name, track=tracks[t], capacity=99)
+        for t, names in HOST_NAMES.items()
+        for name in names
+    )
+    applicants, outcomes = [], []
+    for i, row in enumerate(rows):
+        key = f"f.csv:{i + 2}"
+        applicants.append(
+            Applicant(
+                key=key,
+                source_file="f.csv",
+                source_row=i + 2,
+                name=f"学员{i}",
+                id_number=f"1501021985030{i:05d}",
+                region=REGION_NAMES[row.region],
+                sending_unit=REGION_NAMES[row.region],
+                track=tracks[row.track],
+            )
+        )
+        status = Status(row.status)
+        names = HOST_NAMES[row.track]
+        placed = status in (Status.PLACED, Status.ADJUSTED)
+        outcomes.append(
+            Outcome(
+                key=key,
+                status=status,
+                host=names[row.host % len(names)] if placed else None,
+                choice_rank=1 if status is Status.PLACED else None,
+            )
+        )
+    round_ = Round(
+        applicants=tuple(applicants),
+        catalogue=HostCatalogue(hosts=hosts),
+        quotas=QuotaTable(quotas=()),
+    )
+    return RunResult(
+        round=round_,
+        outcomes=tuple(outcomes),
+        solver=SolverReport(mechanism="optimal", status="optimal"),
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 
 from matcher.ingest.catalogue import find_columns, parse_count
@@ -20,7 +21,14 @@ HOST_COLUMNS: dict[str, tuple[str, ...]] = {
     "capacity": ("接收名额", "名额", "接收人数", "capacity"),
     "fields": ("培养专业", "培养领域", "专业领域", "fields"),
     "aliases": ("别名", "简称", "aliases"),
+    # Optional, for the 报到 letters:
+    "contact": ("联系人", "contact"),
+    "contact_phone": ("联系电话", "contact_phone"),
+    "report_address": ("报到地址", "report_address"),
+    "report_time": ("报到时间", "report_time"),
 }
+#: The optional columns the letters read, each kept as its text.
+LETTER_KEYS = ("contact", "contact_phone", "report_address", "report_time")
 _SPLIT = re.compile(r"[、;；，,\s]+")
 
 
@@ -159,9 +167,21 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
                 capacity=capacity,
                 fields=tuple(dict.fromkeys(host_fields)),
                 aliases=tuple(a for a in dict.fromkeys(split_list(get("aliases"))) if a != name),
+                **{key: _letter_text(get(key)) for key in LETTER_KEYS},
             )
         )
     return HostCatalogue(hosts=tuple(hosts)), issues
+
+
+def _letter_text(value: object) -> str:
+    """A 联系人/联系电话/报到地址/报到时间 cell as text (a date cell as 2023年9月1日)."""
+    if isinstance(value, datetime):
+        value = value.date() if value.time() == time() else value
+    if isinstance(value, datetime):
+        return f"{value.year}年{value.month}月{value.day}日{value.hour:d}:{value.minute:02d}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    return clean_text(cell_text(value))
 
 
 def _issue(

@@ -25,14 +25,26 @@ NOTICE_COLUMNS = [
     "序号",
     "姓名",
     "性别",
+    "民族",
     "选派地区",
     "工作单位",
+    "从事专业",
     "培养方式",
     "培养单位",
     "联系方式",
 ]
 #: The trainee columns a notification list is built from.
-NOTICE_SOURCE = ("name", "gender", "region", "employer", "track", "host", "phone")
+NOTICE_SOURCE = (
+    "name",
+    "gender",
+    "ethnicity",
+    "region",
+    "employer",
+    "profession",
+    "track",
+    "host",
+    "phone",
+)
 NOTICE_BY_HOST = "notices/按培养单位"
 NOTICE_BY_REGION = "notices/按选派地区"
 #: Rows joined and encoded at a time.
@@ -154,8 +166,10 @@ def notice_frame(trainees: pd.DataFrame) -> pd.DataFrame:
             "序号": range(1, len(trainees) + 1),
             "姓名": trainees["name"].tolist(),
             "性别": trainees["gender"].tolist(),
+            "民族": trainees["ethnicity"].tolist(),
             "选派地区": trainees["region"].tolist(),
             "工作单位": trainees["employer"].tolist(),
+            "从事专业": trainees["profession"].tolist(),
             "培养方式": [f"{t}培养" if t else "" for t in trainees["track"].tolist()],
             "培养单位": trainees["host"].tolist(),
             "联系方式": trainees["phone"].tolist(),
@@ -174,7 +188,7 @@ def notice_groups(
     order; a region's list by host then input order.
     """
     groups: list[tuple[str, str, pd.DataFrame]] = []
-    slim = trainees[list(NOTICE_SOURCE)]  # selecting rows of 7 columns, not of all
+    slim = trainees[list(NOTICE_SOURCE)]  # selecting rows of a few columns, not of all
     for kind, column, order_of, then in (
         ("培养单位", "host", list(hosts), "region"),
         ("选派地区", "region", list(regions), "host"),

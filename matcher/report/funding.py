@@ -8,6 +8,11 @@ Per trainee (status `placed` or `adjusted`) and year:
 
 The living allowance is paid by months actually trained; `months` (default 12) gives the
 budget figure. Amounts are whole yuan (int).
+
+The three payees of the notice (`PAYEES`): tuition and lodging go to the host, the
+management fee to 人力资源社会保障部留学人员和专家服务中心, the living allowance to the
+trainee after passing. A host's total is therefore its tuition and lodging alone; the
+payees' totals add up to the budget.
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ from matcher.result import RunResult
 
 DEFAULT_MONTHS = 12
 ITEMS = ("tuition_lodging", "management", "living", "total")
+CENTRE = "人力资源社会保障部留学人员和专家服务中心"
+#: payee key → (the item paid to it, who it is).
+PAYEES: dict[str, tuple[str, str]] = {
+    "hosts": ("tuition_lodging", "培养单位"),
+    "centre": ("management", CENTRE),
+    "trainees": ("living", "学员"),
+}
 
 
 @dataclass(frozen=True)
@@ -102,13 +114,17 @@ def _grouped(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
 def funding_summary(
     result: RunResult, months: int = DEFAULT_MONTHS, rates: Mapping[Track, Rates] | None = None
 ) -> dict[str, Any]:
-    """Funding totals: grand total, per track, per region (× track) and per host.
+    """Funding totals: grand total, per track, per region (× track), per host, per payee.
 
     Returns plain JSON-ready dicts: ``{"months", "rates", "total", "tracks", "regions",
-    "hosts"}``; each total is ``{"trainees", "tuition_lodging", "management", "living",
-    "total"}``; ``regions[region][track]`` and ``regions[region]["all"]``. Regions, their
-    tracks and hosts appear in the order of their first trainee (input order), as in
-    `funding_frame`.
+    "hosts", "payees"}``; each total is ``{"trainees", "tuition_lodging", "management",
+    "living", "total"}``; ``regions[region][track]`` and ``regions[region]["all"]``.
+    ``hosts[host]`` is what that host is paid: the same keys, with management and living 0
+    and total = tuition_lodging (the centre's fee and the allowance go to other payees).
+    ``payees[key]`` for each key of `PAYEES`: ``{"payee", "item", "trainees", "total"}``
+    (trainees: those the payee is paid for); the payees' totals add up to ``total``.
+    Regions, their tracks and hosts appear in the order of their first trainee (input
+    order), as in `funding_frame`.
     """
     costs: dict[Track, dict[str, int]] = {}
     # A trainee's cost depends on the track alone: count trainees per (region, track, host)
@@ -157,5 +173,39 @@ def funding_summary(
         "total": totals(by_track),
         "tracks": {t.value: totals({t: by_track.get(t, 0)}) for t in Track},
         "regions": regions,
-        "hosts": {host: totals(mine) for host, mine in hosts_count.items()},
+        "hosts": {host: _host_total(totals(mine)) for host, mine in hosts_count.items()},
+        "payees": payee_totals(
+            totals(by_track),
+            sum(n for t, n in by_track.items() if table[t].management > 0),
+        ),
+    }
+
+
+def _host_total(figures: Mapping[str, int]) -> dict[str, int]:
+    """What a host is paid: its trainees' tuition and lodging (no fee, no allowance)."""
+    paid = int(figures["tuition_lodging"])
+    return {
+        "trainees": int(figures["trainees"]),
+        "tuition_lodging": paid,
+        "management": 0,
+        "living": 0,
+        "total": paid,
+    }
+
+
+def payee_totals(total: Mapping[str, int], centre_trainees: int) -> dict[str, dict[str, Any]]:
+    """The budget `total` (a `funding_summary` total) split by `PAYEES`.
+
+    `centre_trainees`: the trainees the centre is paid for (those of a track with a
+    management fee: 区外 by the notice).
+    """
+    trainees = {"hosts": total["trainees"], "centre": centre_trainees}
+    return {
+        key: {
+            "payee": who,
+            "item": item,
+            "trainees": int(trainees.get(key, total["trainees"])),
+            "total": int(total[item]),
+        }
+        for key, (item, who) in PAYEES.items()
     }

@@ -275,7 +275,22 @@ def _funding(summary: Mapping[str, Any]) -> str:
         f'<p class="note">按通知标准、培养<span data-key="summary.funding.months">'
         f"{funding['months']}</span>个月计算；生活补贴结业考核合格后按实际培训时间发放。</p>"
     )
-    return "<h2 id=funding>经费预算</h2>" + _table(["范围", *FUNDING_NAMES.values()], rows) + note
+    payees = [
+        "<tr>"
+        + _text(f["payee"])
+        + _text(FUNDING_NAMES[f["item"]].removesuffix("（元）"))
+        + _num(f["trainees"], f"summary.funding.payees.{key}.trainees")
+        + _num(f["total"], f"summary.funding.payees.{key}.total")
+        + "</tr>"
+        for key, f in funding.get("payees", {}).items()
+    ]
+    return (
+        "<h2 id=funding>经费预算</h2>"
+        + _table(["范围", *FUNDING_NAMES.values()], rows)
+        + "<h3>按收款方</h3>"
+        + _table(["收款方", "项目", "人数", "金额（元）"], payees)
+        + note
+    )
 
 
 def _solver(data: ReportData) -> str:

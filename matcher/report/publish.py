@@ -34,7 +34,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -271,6 +271,28 @@ class Publication:
             f"{self.given} 中的 {relative.as_posix()} 不属于结果，却与一个结果文件或文件夹同名："
             f"请把它改名或移走后重新运行（为免丢失，没有替换任何文件）",
         )
+
+
+def publish(
+    files: Mapping[str, bytes],
+    out: Path | str,
+    *,
+    kind: str = "files",
+    force: bool = False,
+    inputs: Iterable[Path | str] = (),
+) -> list[Path]:
+    """Publish `files` (POSIX path relative to `out` → bytes) into `out` as one whole set.
+
+    The small sets of the commands that read a run folder (settle, forms, letters) go
+    through the same `Publication` as a run's outputs; returns the paths in `files`'
+    order (the marker left out). Raises `OutputError` as `Publication` does.
+    """
+    with Publication(out, kind=kind, force=force, inputs=inputs) as publication:
+        for relative, content in files.items():
+            path = publication.staging.joinpath(*relative.split("/"))
+            _mkdir(path.parent)
+            write_private(path, content)
+        return publication.commit(list(files))[:-1]
 
 
 def sibling(out: Path, role: str, pid: int) -> Path:

@@ -440,11 +440,28 @@ def hosts_frame(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 
 def funding_table(summary: Mapping[str, Any]) -> pd.DataFrame:
-    """Funding as one flat table: scope 合计 / 培养方式 / 地区 / 培养单位, then the items."""
+    """Funding as one flat table: scope 合计 / 收款方 / 培养方式 / 地区 / 培养单位, the items.
+
+    A 收款方 (payee) row and a 培养单位 row show only the item paid to it (the others
+    empty): a host is paid tuition and lodging alone.
+    """
     funding = summary["funding"]
     rows: list[dict[str, Any]] = [
         {"scope": "合计", "name": "全部", "track": "", **funding["total"]}
     ]
+    for figures in funding.get("payees", {}).values():
+        paid = dict.fromkeys(("tuition_lodging", "management", "living"))
+        paid[figures["item"]] = figures["total"]
+        rows.append(
+            {
+                "scope": "收款方",
+                "name": figures["payee"],
+                "track": "",
+                "trainees": figures["trainees"],
+                **paid,
+                "total": figures["total"],
+            }
+        )
     for track, figures in funding["tracks"].items():
         rows.append({"scope": "培养方式", "name": track, "track": track, **figures})
     for region, tracks in funding["regions"].items():
@@ -454,6 +471,16 @@ def funding_table(summary: Mapping[str, Any]) -> pd.DataFrame:
     host_track = {name: figures["track"] for name, figures in summary["hosts"].items()}
     for host, figures in funding["hosts"].items():
         rows.append(
-            {"scope": "培养单位", "name": host, "track": host_track.get(host, ""), **figures}
+            {
+                "scope": "培养单位",
+                "name": host,
+                "track": host_track.get(host, ""),
+                **figures,
+                "management": None,
+                "living": None,
+            }
         )
-    return pd.DataFrame(rows, columns=FUNDING_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FUNDING_COLUMNS)
+    for column in FUNDING_COLUMNS[3:]:  # whole yuan; empty where not paid to that payee
+        frame[column] = frame[column].astype("Int64")
+    return frame

@@ -84,13 +84,18 @@ def test_notice_lists_per_host_and_region(result, written):
                 "序号",
                 "姓名",
                 "性别",
+                "民族",
                 "选派地区",
                 "工作单位",
+                "从事专业",
                 "培养方式",
                 "培养单位",
                 "联系方式",
             ]
             assert list(f["序号"]) == [str(i) for i in range(1, len(f) + 1)]
+    farmer = _read(out / "notices" / "按培养单位" / "中国农业大学.csv")
+    assert dict(zip(farmer["姓名"], farmer["从事专业"], strict=True))["其其格"] == "农艺"
+    assert set(farmer["民族"]) == {"蒙古族"}
     hosts = {p.stem: set(_read(p)["培养单位"]) for p in by_host}
     assert all(v == {k} for k, v in hosts.items())
     assert "'" + HOSTILE in set(_read(out / "notices" / "按培养单位" / "中国农业大学.csv")["姓名"])
