@@ -22,13 +22,16 @@ from typing import Any
 import pandas as pd
 
 from matcher.advisor import Suggestion, advice_frame, advise
+from matcher.backfill import Backfill, BackfillError, Published, read_published
 from matcher.compare import Comparison, compare
+from matcher.fixed import FixedError
 from matcher.load import load_round
 from matcher.model import Round
-from matcher.pipeline import solve_round
+from matcher.pipeline import PipelineError, solve_round
 from matcher.report import tables
 from matcher.report.funding import funding_frame
 from matcher.report.summary import summarize
+from matcher.report.write import OutputExistsError, write_outputs
 from matcher.result import RunResult
 from matcher.scenario import (
     Scenario,
@@ -46,7 +49,13 @@ from matcher.scenario import (
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
+    "Backfill",
+    "BackfillError",
     "Comparison",
+    "FixedError",
+    "OutputExistsError",
+    "PipelineError",
+    "Published",
     "Round",
     "RunResult",
     "Scenario",
@@ -54,6 +63,7 @@ __all__ = [
     "Variant",
     "advice_frame",
     "advise",
+    "backfill",
     "capacity_variants",
     "compare",
     "funding",
@@ -66,6 +76,7 @@ __all__ = [
     "per_host",
     "per_region",
     "placements",
+    "read_published",
     "scenario",
     "seed_variants",
     "solve",
@@ -79,6 +90,7 @@ __all__ = [
     "with_quota",
     "with_rules",
     "without_applicants",
+    "write_backfill",
 ]
 
 
@@ -148,3 +160,37 @@ def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "imme
     """
     variants = [Variant(name=name, mechanism=name) for name in names]
     return sweep(round_, variants, workers=1, progress=False)
+
+
+def backfill(
+    published: Published | Path | str,
+    withdrawn: Iterable[str],
+    *,
+    applicants: Iterable[Path | str] | None = None,
+    hosts: Path | str | None = None,
+    quotas: Path | str | None = None,
+) -> Backfill:
+    """补录 on a published run folder: nobody published moves (`matcher.backfill`).
+
+    `withdrawn`: 身份证号, ``file:row`` or files listing them. The inputs (default: the
+    bundled sample round) must be the published run's, checked by SHA-256.
+    """
+    from matcher.backfill import backfill as run_backfill
+    from matcher.backfill import published_round, withdrawn_refs
+
+    source = published if isinstance(published, Published) else read_published(published)
+    files = [Path(p) for p in applicants] if applicants is not None else None
+    round_ = published_round(
+        source, files, Path(hosts) if hosts else None, Path(quotas) if quotas else None
+    )
+    return run_backfill(round_, source, withdrawn_refs(withdrawn))
+
+
+def write_backfill(
+    done: Backfill, published: Published, out: Path | str, *, force: bool = False
+) -> list[Path]:
+    """Write a 补录's full output set and its lists into `out` (never into `published`)."""
+    from matcher.backfill import backfill_files, check_output
+
+    check_output(Path(out), published)
+    return write_outputs(done.result, Path(out), force=force, extra=backfill_files(done))

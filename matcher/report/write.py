@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -108,7 +109,12 @@ def _remove_stale_notices(out_dir: Path, files: Collection[str]) -> None:
 
 
 def write_outputs(
-    result: RunResult, out_dir: Path, *, force: bool = False, months: int = DEFAULT_MONTHS
+    result: RunResult,
+    out_dir: Path,
+    *,
+    force: bool = False,
+    months: int = DEFAULT_MONTHS,
+    extra: Callable[[ReportData], Iterator[tuple[str, Content]]] | None = None,
 ) -> list[Path]:
     """Write all outputs of `result` into `out_dir`; return the written paths in order.
 
@@ -117,7 +123,8 @@ def write_outputs(
     the run are removed (nothing else is). Each file is written to a temporary name in
     its folder and moved into place with `os.replace`; files get mode 0o600, folders
     created here 0o700. Raises `matcher.report.tables.ReportError` when the outcomes do
-    not match the applicants (nothing is written then).
+    not match the applicants (nothing is written then). `extra` gives more files of the
+    set (e.g. a 补录's lists) from the same `ReportData`; they are published with the rest.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -132,7 +139,8 @@ def write_outputs(
         staged: list[tuple[str, Path, Path]] = []
         spool = Spool()  # files are written on its thread while the next one renders
         try:
-            for relative, content in rendered(data):
+            more = extra(data) if extra is not None else iter(())
+            for relative, content in itertools.chain(rendered(data), more):
                 path = out_dir.joinpath(*relative.split("/"))
                 for parent in reversed(path.relative_to(out_dir).parents):
                     _mkdir(out_dir / parent)
