@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from matcher.model import HostCatalogue, Quota, QuotaTable, Round, Status, Track
+from matcher.model import HostCatalogue, Issue, Quota, QuotaTable, Round, Severity, Status, Track
 from matcher.pipeline import PipelineError, manifest, solve_round
 from matcher.report.mask import mask_id
 from matcher.result import Outcome, RunResult
@@ -88,7 +88,12 @@ def room_left(round_: Round, fixed: Mapping[str, Outcome]) -> tuple[Counter[str]
 
 
 def remainder(round_: Round, fixed: Mapping[str, Outcome]) -> Round:
-    """`round_` without the fixed applicants, with the places they take removed."""
+    """`round_` with the fixed applicants set aside and the places they take removed.
+
+    The fixed applicants stay in the round, marked with an error of code `SET_ASIDE`, so
+    the solve leaves them out as it leaves out an invalid row; the lottery, drawn over
+    every applicant of the round, stays the same for everyone else.
+    """
     hosts, groups = room_left(round_, fixed)
     catalogue = HostCatalogue(
         hosts=tuple(h.model_copy(update={"capacity": hosts[h.name]}) for h in round_.hosts)
@@ -99,8 +104,24 @@ def remainder(round_: Round, fixed: Mapping[str, Outcome]) -> Round:
             for q in round_.quotas.quotas
         )
     )
-    rest = tuple(a for a in round_.applicants if a.key not in fixed)
-    return round_.model_copy(update={"applicants": rest, "catalogue": catalogue, "quotas": quotas})
+    people = tuple(
+        a.model_copy(update={"problems": (*a.problems, _aside(a.source_file, a.source_row))})
+        if a.key in fixed
+        else a
+        for a in round_.applicants
+    )
+    return round_.model_copy(
+        update={"applicants": people, "catalogue": catalogue, "quotas": quotas}
+    )
+
+
+SET_ASIDE = "SET_ASIDE"
+
+
+def _aside(file: str, row: int) -> Issue:
+    return Issue(
+        file=file, row=row, code=SET_ASIDE, severity=Severity.ERROR, message="结果已事先确定"
+    )
 
 
 def solve_fixed(
@@ -123,10 +144,11 @@ def solve_fixed(
     """
     solved = solve_round(remainder(round_, fixed))
     taken = any(o.status in TRAINEES for o in fixed.values())
-    rest = iter(_noted(o) if taken else o for o in solved.outcomes)
     outcomes = tuple(
-        fixed[a.key].model_copy(update={"key": a.key}) if a.key in fixed else next(rest)
-        for a in round_.applicants
+        fixed[a.key].model_copy(update={"key": a.key})
+        if a.key in fixed
+        else (_noted(o) if taken else o)
+        for a, o in zip(round_.applicants, solved.outcomes, strict=True)
     )
     _check_joined(round_, outcomes)
     report = solved.solver.model_copy(
