@@ -23,10 +23,13 @@ import pandas as pd
 
 from matcher.advisor import Suggestion, advice_frame, advise
 from matcher.backfill import Backfill, BackfillError, Published, read_published
+from matcher.centre import CentreError, centre_mode
 from matcher.compare import Comparison, compare
+from matcher.decided import Decisions, scenario_decisions, solve_decided
 from matcher.fixed import FixedError
 from matcher.load import load_round
 from matcher.model import Round
+from matcher.overrides import DecisionError, Override
 from matcher.pipeline import PipelineError, solve_round
 from matcher.report import tables
 from matcher.report.funding import funding_frame
@@ -51,9 +54,13 @@ from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 __all__ = [
     "Backfill",
     "BackfillError",
+    "CentreError",
     "Comparison",
+    "DecisionError",
+    "Decisions",
     "FixedError",
     "OutputExistsError",
+    "Override",
     "PipelineError",
     "Published",
     "Round",
@@ -65,6 +72,10 @@ __all__ = [
     "advise",
     "backfill",
     "capacity_variants",
+    "centre_export",
+    "centre_import",
+    "centre_mode",
+    "check_backfill_output",
     "compare",
     "funding",
     "funding_by_trainee",
@@ -78,8 +89,11 @@ __all__ = [
     "placements",
     "read_published",
     "scenario",
+    "scenario_decisions",
     "seed_variants",
     "solve",
+    "solve_decided",
+    "solve_with_overrides",
     "summary",
     "sweep",
     "unmatched",
@@ -186,6 +200,13 @@ def backfill(
     return run_backfill(round_, source, withdrawn_refs(withdrawn))
 
 
+def check_backfill_output(out: Path | str, published: Published) -> None:
+    """Raise `BackfillError` when `out` is the published folder or inside it."""
+    from matcher.backfill import check_output
+
+    check_output(Path(out), published)
+
+
 def write_backfill(
     done: Backfill, published: Published, out: Path | str, *, force: bool = False
 ) -> list[Path]:
@@ -194,3 +215,33 @@ def write_backfill(
 
     check_output(Path(out), published)
     return write_outputs(done.result, Path(out), force=force, extra=backfill_files(done))
+
+
+def solve_with_overrides(round_: Round, overrides: Iterable[Override]) -> RunResult:
+    """Solve with decisions by hand (`Override`: place, fix, exclude; reason and who decided).
+
+    The manifest records each override with who it displaced against the run without it
+    (`matcher.overrides.solve_overrides`).
+    """
+    from matcher.overrides import solve_overrides
+
+    return solve_overrides(round_, overrides)
+
+
+def centre_export(round_: Round, path: Path | str) -> Path:
+    """Write the workbook for 留学人员和专家服务中心 (approved 区外 applicants, proposals)."""
+    from matcher.centre import export_book
+
+    result = solve_round(centre_mode(round_))
+    target = Path(path)
+    target.write_bytes(export_book(result))
+    return target
+
+
+def centre_import(
+    round_: Round, answer: Path | str, overrides: Iterable[Override] = ()
+) -> RunResult:
+    """Solve `round_` with the centre's answer fixed (raises `CentreError` with every row)."""
+    from matcher.centre import solve_centre
+
+    return solve_centre(round_, Path(answer), list(overrides))

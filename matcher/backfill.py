@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
 from matcher.fixed import KEPT_CODES, TRAINEES, who
 from matcher.model import Policy, Round, Rules, Status, Track
@@ -32,6 +33,15 @@ GAINED_COLUMNS = [
     "choice_rank", "host", "reason_before",
 ]  # fmt: skip
 WITHDRAWN_COLUMNS = ["source_file", "source_row", "name", "id_number", "region", "track", "host"]
+
+
+class BackfillSpec(BaseModel):
+    """A scenario's ``[backfill]``: the published run folder and who withdrew."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    published: str
+    withdrawn: list[str] = Field(min_length=1)
 
 
 class BackfillError(ValueError):

@@ -21,6 +21,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
 from matcher.fixed import TRAINEES
 from matcher.model import Issue, Round, Severity, Status, Track
 from matcher.result import Outcome, RunResult
@@ -46,6 +48,14 @@ _ALIASES = {
     "host": (ANSWER_HOST, "培养单位", "host"),
     "verdict": (ANSWER_VERDICT, "是否接收", "verdict"),
 }
+
+
+class CentreSpec(BaseModel):
+    """A scenario's ``[centre]``: the centre's answer file (path relative to the scenario)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer: str
 
 
 class CentreError(ValueError):

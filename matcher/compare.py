@@ -383,15 +383,17 @@ class Comparison:
             regions.caption = "各地区录取人数无变化"
         parts = [head, people, regions, _rich(self.funding, "经费（元/年）")]
         if not self.overrides.empty:
-            shown = self.overrides[
-                ["run", "kind_label", "name", "host", "reason", "decided_by", "displaced_text"]
-            ].rename(
-                columns={
-                    "run": "运行", "kind_label": "调整", "name": "姓名", "host": "培养单位",
-                    "reason": "理由", "decided_by": "决定人", "displaced_text": "因此变化的人员",
-                }
-            )  # fmt: skip
-            parts.append(_rich(shown, "人工调整及其影响（与不作该项调整相比）"))
+            decided = Table(title="人工调整及其影响（与不作该项调整相比）", show_lines=True)
+            for label in ("运行", "调整", "姓名", "培养单位", "理由", "决定人"):
+                decided.add_column(label, overflow="fold")
+            decided.add_column("因此变化的人员", overflow="fold", ratio=3)
+            for row in self.overrides.to_dict("records"):
+                decided.add_row(
+                    *(str(row[k]) for k in ("run", "kind_label", "name", "host", "reason")),
+                    str(row["decided_by"]),
+                    str(row["displaced_text"]),
+                )
+            parts.append(decided)
         return parts
 
 
