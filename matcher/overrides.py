@@ -118,8 +118,9 @@ def _label(outcome: Outcome) -> str:
 def displaced(without: RunResult, with_: RunResult, subject: str) -> list[dict[str, Any]]:
     """Who lost or changed a place from run `without` to run `with_` (`subject` aside).
 
-    One entry per person whose status or host differs, in input order: key, name, masked
-    ID, ``before`` and ``after`` (a host and how, or 未录取), ``change`` (lost, gained, moved).
+    One entry per person who has a place in one run only, or places at two hosts, in input
+    order: key, name, masked ID, ``before`` and ``after`` (a host and how, or 未录取),
+    ``change`` (lost, gained, moved), as `matcher.compare` names the changes.
     """
     from matcher.report.mask import mask_id
 
@@ -130,10 +131,10 @@ def displaced(without: RunResult, with_: RunResult, subject: str) -> list[dict[s
         before = old[outcome.key]
         if outcome.key == subject:
             continue
-        if (before.status, before.host) == (outcome.status, outcome.host):
-            continue
         was, now = before.status in TRAINEES, outcome.status in TRAINEES
-        change = "moved" if was and now else "lost" if was else "gained" if now else "status"
+        if was == now and (not was or before.host == outcome.host):
+            continue  # the same place, or no place in either run
+        change = "moved" if was and now else "lost" if was else "gained"
         person = people[outcome.key]
         out.append(
             {
