@@ -489,7 +489,8 @@ def centre_import(
     """Run the round with the centre's answer fixed (name/ID → host, or 未接收).
 
     Every problem of the answer is listed with its row (unknown person or host, a host
-    over capacity, a region over quota); then nothing is written (exit 1).
+    over capacity, a region over quota); then nothing is written (exit 1). Otherwise the
+    outputs are written; the exit status is 1 when the input files have errors, as for run.
     Example: matcher centre import 中心答复.xlsx -a submissions/ --out results/2023
     """
     from matcher.decided import Decisions
@@ -515,6 +516,7 @@ def centre_import(
         f"结果 {len(paths)} 个文件写入 {out}",
         highlight=False,
     )
+    raise typer.Exit(EXIT_INPUT if _has_errors(result.round) else EXIT_OK)
 
 
 def main() -> None:

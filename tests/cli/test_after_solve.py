@@ -1,0 +1,73 @@
+"""The commands after the solve: backfill, centre export, centre import (exit codes, help)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", [["backfill"], ["centre", "export"], ["centre", "import"]])
+def test_every_command_has_help_with_an_example(command: list[str]) -> None:
+    done = runner.invoke(app, [*command, "--help"])
+    assert done.exit_code == 0
+    assert "Example:" in done.output
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("cli") / "published"
+    done = runner.invoke(app, ["run", "--out", str(folder), "-q"])
+    assert done.exit_code == 1  # the sample round's documented input errors
+    return folder
+
+
+def _rows(folder: Path) -> list[dict[str, str]]:
+    with (folder / "placements.csv").open(encoding="utf-8-sig") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_backfill_from_a_list_file_and_its_exit_codes(published: Path, tmp_path: Path) -> None:
+    rows = _rows(published)
+    placed = [r for r in rows if r["status"] == "placed"]
+    unplaced = next(r for r in rows if r["status"] == "unmatched")
+    listing = tmp_path / "退出名单.csv"
+    listing.write_text(f"身份证号\n{placed[0]['id_number']}\n# 备注行\n", encoding="utf-8")
+    out = tmp_path / "r2"
+    done = runner.invoke(app, ["backfill", str(published), "-w", str(listing), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert "第2轮补录" in done.output and (out / "backfill.csv").is_file()
+    assert placed[0]["id_number"] not in done.output
+    never = runner.invoke(
+        app, ["backfill", str(published), "-w", unplaced["id_number"], "--out", str(tmp_path / "x")]
+    )
+    assert never.exit_code == 2
+    assert unplaced["name"] in never.output and unplaced["id_number"] not in never.output
+    inside = runner.invoke(
+        app, ["backfill", str(published), "-w", placed[1]["id_number"], "--out", str(published)]
+    )
+    assert inside.exit_code == 2 and "只读" in inside.output
+    missing = runner.invoke(app, ["backfill", str(tmp_path / "none"), "-w", "1"])
+    assert missing.exit_code == 2 and "result.json" in missing.output
+
+
+def test_centre_export_then_import_with_a_bad_row(tmp_path: Path) -> None:
+    book = tmp_path / "centre.xlsx"
+    done = runner.invoke(app, ["centre", "export", "--out", str(book)])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(app, ["centre", "export", "--out", str(book)])
+    assert again.exit_code == 2  # no silent overwrite
+    answer = tmp_path / "answer.csv"
+    answer.write_text("身份证号,中心确定培养单位\n150102198503051234,北京大学\n", encoding="utf-8")
+    bad = runner.invoke(app, ["centre", "import", str(answer), "--out", str(tmp_path / "o")])
+    assert bad.exit_code == 1
+    assert "CENTRE_PERSON_UNKNOWN" in bad.output and not (tmp_path / "o").exists()
+    good = runner.invoke(app, ["centre", "import", str(book), "--out", str(tmp_path / "ok")])
+    assert good.exit_code == 1, good.output  # written; the sample's input errors remain
+    assert (tmp_path / "ok" / "placements.xlsx").is_file()
