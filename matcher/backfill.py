@@ -126,6 +126,10 @@ def published_round(
     except InputError as exc:
         raise BackfillError(str(exc)) from None
     _check_inputs(published, round_)
+    if "centre" in published.manifest:  # run with the centre's answer: read as it was
+        from matcher.centre import centre_mode
+
+        round_ = centre_mode(round_)
     return _published_tables(round_, published.summary)
 
 
@@ -364,8 +368,16 @@ def _book(backfill_: Backfill, created: Any) -> bytes:
         kinds = {"id_number": "id", "phone": "id"}
         return [Column(GAINED_HEADERS[n], itemgetter(n), kinds.get(n, "text")) for n in names]
 
+    from matcher.report.tables import RANK_LABELS, STATUS_LABELS
+
+    labels = {status.value: label for status, label in STATUS_LABELS.items()}
+    gained = backfill_.gained.copy()
+    gained["status"] = gained["status"].map(lambda v: labels.get(v, v))
+    gained["choice_rank"] = gained["choice_rank"].map(
+        lambda v: "" if pd.isna(v) else RANK_LABELS.get(int(v), str(v))
+    )
     book = Book(created)
-    for sheet, frame in (("补录名单", backfill_.gained), ("退出名单", backfill_.withdrawn)):
+    for sheet, frame in (("补录名单", gained), ("退出名单", backfill_.withdrawn)):
         records = [
             {str(k): ("" if pd.isna(v) else v) for k, v in r.items()}
             for r in frame.to_dict("records")

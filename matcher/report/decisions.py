@@ -69,8 +69,10 @@ def override_sheet(manifest: Mapping[str, Any]) -> tuple[list[Column], list[dict
     return columns, override_rows(manifest)
 
 
-def _cells(values: Sequence[Any]) -> str:
-    return "<tr>" + "".join(f"<td>{escape(scrub(str(v)))}</td>" for v in values) + "</tr>"
+def _cells(values: Sequence[Any], people: Sequence[str]) -> str:
+    cells = "".join(f"<td>{escape(scrub(str(v)))}</td>" for v in values)
+    listed = "<br>".join(escape(scrub(p)) for p in people) or "无"
+    return f'<tr>{cells}<td style="white-space:normal;min-width:24em">{listed}</td></tr>'
 
 
 def overrides_html(manifest: Mapping[str, Any]) -> str:
@@ -91,14 +93,14 @@ def overrides_html(manifest: Mapping[str, Any]) -> str:
             "因此变化的人员",
         )
     )
+    entries = list(manifest.get("overrides", []))
     body = "".join(
         _cells(
-            [
-                r["number"], r["kind_label"], r["name"], r["host"], r["reason"],
-                r["decided_by"], r["before"], r["displaced_text"],
-            ]
+            [r["number"], r["kind_label"], r["name"], r["host"], r["reason"], r["decided_by"],
+             r["before"]],
+            [_person(d) for d in entry.get("displaced", [])],
         )
-        for r in rows
+        for r, entry in zip(rows, entries, strict=True)
     )  # fmt: skip
     note = (
         '<p class="note">每条人工调整均注明理由和决定人（不作为“预先接收”）。“因此变化的人员”是'
