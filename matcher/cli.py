@@ -220,6 +220,10 @@ def run(
         else:
             round_ = _scenario_round(scenario, applicants, hosts, quotas, reference_date)
             round_ = _override_policy(round_, mechanism, seed)
+            if decisions.centre is not None:
+                from matcher.centre import centre_mode
+
+                round_ = centre_mode(round_)  # a 区外 choice unknown to the catalogue: a warning
     has_errors = _has_errors(round_)
     if has_errors and strict:
         _print_issues(round_)

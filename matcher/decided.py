@@ -32,11 +32,6 @@ class Decisions:
     withdrawn: tuple[str, ...] = field(default_factory=tuple)
     base: tuple[list[Path] | None, Path | None, Path | None] = (None, None, None)
 
-    @property
-    def any(self) -> bool:
-        """True when there is anything to decide beyond an ordinary solve."""
-        return bool(self.overrides or self.centre or self.published)
-
 
 def scenario_decisions(scenario: Scenario | Path | str) -> Decisions:
     """The decisions of a scenario file and the files it extends (see the module)."""

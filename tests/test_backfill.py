@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import api
@@ -42,7 +42,7 @@ def _trainees(result: api.RunResult) -> list[str]:
     return [o.key for o in result.outcomes if o.status in TRAINEES]
 
 
-@CI
+@settings(CI, max_examples=40)  # each example solves the sample round
 @given(data=st.data())
 def test_no_published_placement_changes_and_newcomers_were_unplaced(
     sample: api.RunResult, data: st.DataObject

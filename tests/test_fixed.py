@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import api
@@ -18,7 +18,7 @@ def plain() -> api.RunResult:
     return api.solve(api.load())
 
 
-@CI
+@settings(CI, max_examples=40)  # each example solves the sample round
 @given(data=st.data())
 def test_fixing_outcomes_the_run_gives_anyway_changes_no_status_and_no_choice(
     plain: api.RunResult, data: st.DataObject

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
@@ -41,7 +41,7 @@ def _pick(plain: api.RunResult, data: st.DataObject) -> Override:
     return Override(kind=kind, applicant=key, host=host, reason="单位同意", decided_by="处长")
 
 
-@CI
+@settings(CI, max_examples=40)  # each example solves the sample round
 @given(data=st.data())
 def test_displacement_is_the_difference_of_the_two_runs(
     plain: api.RunResult, data: st.DataObject
