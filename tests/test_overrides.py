@@ -176,3 +176,28 @@ def test_scenario_overrides_run_from_the_command_line(tmp_path: Path) -> None:
     scenario.write_text('[[overrides]]\nkind = "exclude"\napplicant = "x"\n', encoding="utf-8")
     done = CliRunner().invoke(app, ["run", str(scenario), "--out", str(out), "-q"])
     assert done.exit_code == 2 and "overrides" in done.output
+
+
+def test_compare_shows_what_each_override_displaced(plain: api.RunResult, tmp_path: Path) -> None:
+    trainee = next(o.key for o in plain.outcomes if o.status in TRAINEES)
+    decision = Override(kind="exclude", applicant=trainee, reason="放弃", decided_by="专技处")
+    result = api.solve_with_overrides(plain.round, [decision])
+    api.write_outputs(result, tmp_path / "b")
+    comparison = api.compare(plain, tmp_path / "b")
+    (row,) = comparison.overrides.to_dict("records")
+    entry = result.manifest["overrides"][0]
+    assert (row["run"], row["reason"], row["displaced_count"]) == (
+        "B",
+        "放弃",
+        len(entry["displaced"]),
+    )
+    for person in entry["displaced"]:
+        assert person["name"] in row["displaced_text"]
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    for part in comparison.render():
+        console.print(part)
+    assert "人工调整及其影响" in console.export_text()
+    comparison.write_csv(tmp_path / "cmp")
+    assert (tmp_path / "cmp" / "overrides.csv").is_file()

@@ -71,3 +71,44 @@ def test_centre_export_then_import_with_a_bad_row(tmp_path: Path) -> None:
     good = runner.invoke(app, ["centre", "import", str(book), "--out", str(tmp_path / "ok")])
     assert good.exit_code == 1, good.output  # written; the sample's input errors remain
     assert (tmp_path / "ok" / "placements.xlsx").is_file()
+
+
+def test_backfill_and_centre_as_scenario_keys(published: Path, tmp_path: Path) -> None:
+    placed = next(r for r in _rows(published) if r["status"] == "placed")
+    scenario = tmp_path / "r2.toml"
+    scenario.write_text(
+        f'name = "补录"\n[backfill]\npublished = "{published}"\n'
+        f'withdrawn = ["{placed["source_file"]}:{placed["source_row"]}"]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "r2"
+    done = runner.invoke(app, ["run", str(scenario), "--out", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    assert (out / "backfill.csv").is_file() and (out / "withdrawn.csv").is_file()
+    scenario.write_text(
+        scenario.read_text(encoding="utf-8") + "[policy]\nseed = 7\n", encoding="utf-8"
+    )
+    refused = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "x"), "-q"])
+    assert refused.exit_code == 2 and "r2.toml:5" in refused.output
+    outside = next(r for r in _rows(published) if r["status"] == "placed" and r["track"] == "区外")
+    inside = next(r for r in _rows(published) if r["track"] == "区内")
+    answer = tmp_path / "answer.csv"
+    answer.write_text(
+        f"来源（文件:行）,中心意见\n{outside['source_file']}:{outside['source_row']},未接收\n",
+        encoding="utf-8",
+    )
+    centre = tmp_path / "centre.toml"
+    centre.write_text('[centre]\nanswer = "answer.csv"\n', encoding="utf-8")
+    done = runner.invoke(app, ["run", str(centre), "--out", str(tmp_path / "c"), "-q"])
+    assert done.exit_code == 1, done.output  # written; the sample's input errors remain
+    with (tmp_path / "c" / "placements.csv").open(encoding="utf-8-sig") as handle:
+        mine = (outside["source_file"], outside["source_row"])
+        row = next(r for r in csv.DictReader(handle) if (r["source_file"], r["source_row"]) == mine)
+    assert (row["status"], row["reason_code"]) == ("unmatched", "CENTRE_DECLINED")
+    answer.write_text(
+        f"来源（文件:行）,中心意见\n{inside['source_file']}:{inside['source_row']},未接收\n",
+        encoding="utf-8",
+    )
+    done = runner.invoke(app, ["run", str(centre), "--out", str(tmp_path / "d"), "-q"])
+    assert done.exit_code == 1 and "CENTRE_NOT_APPROVED" in done.output
+    assert not (tmp_path / "d").exists()
