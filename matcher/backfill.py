@@ -115,11 +115,11 @@ def published_round(
     """
     from matcher.load import InputError, load_round
 
-    settings = published.manifest.get("settings", {})
     try:
+        settings = published.manifest.get("settings", {})
         rules = Rules.model_validate(settings.get("rules", {}))
         policy = Policy.model_validate(settings.get("policy", {}))
-    except ValueError as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise BackfillError(f"已发布结果的设置无法读取：{exc}") from None
     try:
         round_ = load_round(applicants, hosts, quotas, rules=rules, policy=policy)
@@ -134,7 +134,14 @@ def published_round(
 
 
 def _check_inputs(published: Published, round_: Round) -> None:
-    recorded = {(f["role"], f["path"]): f["sha256"] for f in published.manifest.get("inputs", [])}
+    try:
+        recorded = {
+            (f["role"], f["path"]): f["sha256"] for f in published.manifest.get("inputs", [])
+        }
+    except (KeyError, TypeError, AttributeError):
+        raise BackfillError(
+            "已发布结果的 manifest.inputs 无法读取：请给出 matcher run 写出的原文件"
+        ) from None
     given = {(f.role, f.path): f.sha256 for f in round_.inputs}
     problems = []
     for (role, name), digest in recorded.items():
@@ -180,18 +187,24 @@ def published_outcomes(round_: Round, published: Published) -> dict[str, Outcome
     """Applicant key → the outcome published for them (every applicant of the round)."""
     rows = published.rows
     out: dict[str, Outcome] = {}
-    for row in rows.to_dict("records"):
+    for line, row in enumerate(rows.to_dict("records"), start=2):
         key = f"{row['source_file']}:{row['source_row']}"
         rank = row["choice_rank"].strip()
-        out[key] = Outcome(
-            key=key,
-            status=Status(row["status"]),
-            host=_text(row["host"]) or None,
-            choice_rank=int(float(rank)) if rank else None,
-            reason_code=row.get("reason_code", ""),
-            reason=_text(row.get("reason", "")),
-            remedy=_text(row.get("remedy", "")),
-        )
+        try:
+            out[key] = Outcome(
+                key=key,
+                status=Status(row["status"]),
+                host=_text(row["host"]) or None,
+                choice_rank=int(float(rank)) if rank else None,
+                reason_code=row.get("reason_code", ""),
+                reason=_text(row.get("reason", "")),
+                remedy=_text(row.get("remedy", "")),
+            )
+        except ValueError:
+            raise BackfillError(
+                f"{published.folder / 'placements.csv'} 第{line}行的 status 或 choice_rank 无法读取"
+                f"（{row['status']!r}, {rank!r}）：请给出 matcher run 写出的原文件"
+            ) from None
     keys = [a.key for a in round_.applicants]
     if len(rows) != len(keys) or set(keys) != set(out):
         raise BackfillError(
@@ -211,12 +224,7 @@ def withdrawn_refs(items: Iterable[str]) -> list[str]:
     for item in items:
         path = Path(item)
         if item.strip() and path.is_file():
-            try:
-                lines = path.read_text(encoding="utf-8-sig").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise BackfillError(f"无法读取退出名单 {path}：{exc}") from None
-            for line in lines:
-                cell = line.split(",", 1)[0].strip().strip('"')
+            for cell in _first_cells(path):
                 if cell and not cell.startswith("#") and cell not in _HEADERS:
                     refs.append(cell)
         elif item.strip():
@@ -224,7 +232,22 @@ def withdrawn_refs(items: Iterable[str]) -> list[str]:
     return refs
 
 
-_HEADERS = {"身份证号", "id_number", "姓名", "name", "key", "申请人"}
+_HEADERS = {"身份证号", "id_number", "姓名", "name", "key", "申请人", "来源（文件:行）"}
+
+
+def _first_cells(path: Path) -> list[str]:
+    """The first cell of every line of a text/CSV file, or of every row of a workbook."""
+    from matcher.ingest.tables import EXCEL_SUFFIXES, TableError, read_sheets
+    from matcher.ingest.text import cell_text
+
+    try:
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            rows = read_sheets(path)[0].rows
+            return [cell_text(row[0]).strip() if row else "" for row in rows]
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError, TableError, IndexError) as exc:
+        raise BackfillError(f"无法读取退出名单 {path.name}：{exc}") from None
+    return [line.split(",", 1)[0].strip().strip('"') for line in lines]
 
 
 def _masked_ref(ref: str) -> str:

@@ -57,6 +57,8 @@ def _outcome(
     note = f"人工调整（{KINDS[override.kind]}）：{override.reason}（{override.decided_by}决定）"
     code = CODES[override.kind]
     if override.kind == "exclude":
+        if override.host:
+            raise DecisionError(f"{who(round_, key)}：不予安排（exclude）不需要培养单位（host）")
         return Outcome(key=key, status=Status.UNMATCHED, reason_code=code, reason=note)
     name = override.host
     if name is None:

@@ -179,3 +179,35 @@ def test_same_backfill_gives_identical_files(published: Path, tmp_path: Path) ->
         assert (tmp_path / "a" / relative).read_bytes() == (tmp_path / "b" / relative).read_bytes()
     data = json.loads((tmp_path / "a" / "result.json").read_text(encoding="utf-8"))
     assert data["manifest"]["backfill"]["round"] == 2
+
+
+def test_a_withdrawn_list_as_a_workbook(published: Path, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    source = read_published(published)
+    placed = [r for r in source.rows.to_dict("records") if r["status"] == "placed"][:2]
+    listing = tmp_path / "退出名单.xlsx"
+    book = xlsxwriter.Workbook(str(listing))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["身份证号", "姓名"])
+    for n, row in enumerate(placed, start=1):
+        sheet.write_string(n, 0, row["id_number"])
+        sheet.write_string(n, 1, row["name"])
+    book.close()
+    done = api.backfill(source, [str(listing)])
+    assert sorted(done.withdrawn["name"]) == sorted(r["name"] for r in placed)
+
+
+def test_a_damaged_published_table_is_refused_not_a_traceback(
+    published: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "damaged"
+    shutil.copytree(published, copy)
+    table = copy / "placements.csv"
+    text = table.read_text(encoding="utf-8-sig")
+    table.write_text(text.replace(",placed,", ",录取,", 1), encoding="utf-8-sig")
+    with pytest.raises(BackfillError, match="status"):
+        api.backfill(copy, ["x"])
+    (copy / "result.json").write_text("[]", encoding="utf-8")
+    with pytest.raises(BackfillError, match="manifest"):
+        read_published(copy)
