@@ -21,7 +21,7 @@ from matcher.backfill import (
     read_published,
 )
 from matcher.fixed import TRAINEES
-from matcher.model import Status
+from matcher.model import Status, Track
 from matcher.paths import sample_round_dir
 from tests.strategies import CI
 
@@ -211,3 +211,18 @@ def test_a_damaged_published_table_is_refused_not_a_traceback(
     (copy / "result.json").write_text("[]", encoding="utf-8")
     with pytest.raises(BackfillError, match="manifest"):
         read_published(copy)
+
+
+def test_the_published_capacities_and_quotas_carry_over(sample: api.RunResult) -> None:
+    changed = api.with_quota(
+        api.with_capacity(sample.round, "内蒙古大学", add=2), "赤峰市", "区外", add=1
+    )
+    source = published_from(api.solve(changed))
+    again = published_round(source)
+    assert again.catalogue.resolve("内蒙古大学").capacity == (  # type: ignore[union-attr]
+        sample.round.catalogue.resolve("内蒙古大学").capacity + 2  # type: ignore[union-attr]
+    )
+    assert (
+        again.quotas.places("赤峰市", Track.OUT)
+        == sample.round.quotas.places("赤峰市", Track.OUT) + 1
+    )
