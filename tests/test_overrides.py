@@ -201,3 +201,22 @@ def test_compare_shows_what_each_override_displaced(plain: api.RunResult, tmp_pa
     assert "人工调整及其影响" in console.export_text()
     comparison.write_csv(tmp_path / "cmp")
     assert (tmp_path / "cmp" / "overrides.csv").is_file()
+
+
+def test_fix_without_a_host_keeps_the_place_the_run_gives(plain: api.RunResult) -> None:
+    trainee = next(o for o in plain.outcomes if o.status is Status.PLACED)
+    decision = Override(
+        kind="fix", applicant=trainee.key, reason="已与单位确认", decided_by="处务会"
+    )
+    result = api.solve_with_overrides(plain.round, [decision])
+    kept = next(o for o in result.outcomes if o.key == trainee.key)
+    assert (kept.host, kept.choice_rank, kept.reason_code) == (
+        trainee.host,
+        trainee.choice_rank,
+        "OVERRIDE_FIX",
+    )
+    waiting = next(o.key for o in plain.outcomes if o.status is Status.UNMATCHED)
+    with pytest.raises(DecisionError, match="无法固定"):
+        api.solve_with_overrides(
+            plain.round, [Override(kind="fix", applicant=waiting, reason="x", decided_by="y")]
+        )
