@@ -226,3 +226,18 @@ def test_the_published_capacities_and_quotas_carry_over(sample: api.RunResult) -
         again.quotas.places("赤峰市", Track.OUT)
         == sample.round.quotas.places("赤峰市", Track.OUT) + 1
     )
+
+
+def test_decisions_of_the_published_run_stay_decided(sample: api.RunResult) -> None:
+    from matcher.overrides import Override
+
+    placed = _trainees(sample)
+    excluded = Override(kind="exclude", applicant=placed[1], reason="材料不实", decided_by="专技处")
+    decided = api.solve_with_overrides(sample.round, [excluded])
+    source = published_from(decided)
+    done = backfill(published_round(source), source, [placed[0]])
+    after = {o.key: o for o in done.result.outcomes}
+    assert after[placed[1]].reason_code == "OVERRIDE_EXCLUDE"  # not a newcomer of the 补录
+    assert placed[1] not in set(
+        done.gained["source_file"] + ":" + done.gained["source_row"].astype(str)
+    )
