@@ -23,16 +23,21 @@ from typing import Any
 import pandas as pd
 
 from matcher.advisor import Suggestion, advice_frame, advise
+from matcher.backfill import Backfill, BackfillError, Published, read_published
+from matcher.centre import CentreError, centre_mode
 from matcher.compare import Comparison, compare
+from matcher.decided import Decisions, scenario_decisions, solve_decided
+from matcher.fixed import FixedError
 from matcher.load import load_round
 from matcher.model import Round
+from matcher.overrides import DecisionError, Override
 from matcher.paths import data_dir
-from matcher.pipeline import solve_round
+from matcher.pipeline import PipelineError, solve_round
 from matcher.report import tables
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.publish import publish
 from matcher.report.summary import summarize
-from matcher.report.write import check_run_output, write_outputs
+from matcher.report.write import OutputExistsError, check_run_output, write_outputs
 from matcher.result import RunResult
 from matcher.rundir import RunFolder
 from matcher.rundir import read_run as _read_run
@@ -53,7 +58,17 @@ from matcher.settle import Settlement
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
+    "Backfill",
+    "BackfillError",
+    "CentreError",
     "Comparison",
+    "DecisionError",
+    "Decisions",
+    "FixedError",
+    "OutputExistsError",
+    "Override",
+    "PipelineError",
+    "Published",
     "Round",
     "RunResult",
     "Scenario",
@@ -61,7 +76,12 @@ __all__ = [
     "Variant",
     "advice_frame",
     "advise",
+    "backfill",
     "capacity_variants",
+    "centre_export",
+    "centre_import",
+    "centre_mode",
+    "check_backfill_output",
     "check_output",
     "compare",
     "funding",
@@ -77,12 +97,16 @@ __all__ = [
     "per_host",
     "per_region",
     "placements",
+    "read_published",
     "read_run",
     "run_inputs",
     "scenario",
+    "scenario_decisions",
     "seed_variants",
     "settle",
     "solve",
+    "solve_decided",
+    "solve_with_overrides",
     "summary",
     "sweep",
     "unmatched",
@@ -94,6 +118,7 @@ __all__ = [
     "with_rules",
     "without_applicants",
     "write",
+    "write_backfill",
 ]
 
 
@@ -314,3 +339,74 @@ def check_output(
 ) -> Path:
     """Raise `matcher.report.publish.OutputError` now if `write` could not write into `out`."""
     return check_run_output(out, force=force, inputs=inputs)
+
+
+def backfill(
+    published: Published | Path | str,
+    withdrawn: Iterable[str],
+    *,
+    applicants: Iterable[Path | str] | None = None,
+    hosts: Path | str | None = None,
+    quotas: Path | str | None = None,
+) -> Backfill:
+    """补录 on a published run folder: nobody published moves (`matcher.backfill`).
+
+    `withdrawn`: 身份证号, ``file:row`` or files listing them. The inputs (default: the
+    bundled sample round) must be the published run's, checked by SHA-256.
+    """
+    from matcher.backfill import backfill as run_backfill
+    from matcher.backfill import published_round, withdrawn_refs
+
+    source = published if isinstance(published, Published) else read_published(published)
+    files = [Path(p) for p in applicants] if applicants is not None else None
+    round_ = published_round(
+        source, files, Path(hosts) if hosts else None, Path(quotas) if quotas else None
+    )
+    return run_backfill(round_, source, withdrawn_refs(withdrawn))
+
+
+def check_backfill_output(out: Path | str, published: Published) -> None:
+    """Raise `BackfillError` when `out` is the published folder or inside it."""
+    from matcher.backfill import check_output
+
+    check_output(Path(out), published)
+
+
+def write_backfill(
+    done: Backfill, published: Published, out: Path | str, *, force: bool = False
+) -> list[Path]:
+    """Write a 补录's full output set and its lists into `out` (never into `published`)."""
+    from matcher.backfill import backfill_files, check_output
+
+    check_output(Path(out), published)
+    return write_outputs(done.result, Path(out), force=force, extra=backfill_files(done))
+
+
+def solve_with_overrides(round_: Round, overrides: Iterable[Override]) -> RunResult:
+    """Solve with decisions by hand (`Override`: place, fix, exclude; reason and who decided).
+
+    The manifest records each override with who it displaced against the run without it
+    (`matcher.overrides.solve_overrides`).
+    """
+    from matcher.overrides import solve_overrides
+
+    return solve_overrides(round_, overrides)
+
+
+def centre_export(round_: Round, path: Path | str) -> Path:
+    """Write the workbook for 留学人员和专家服务中心 (approved 区外 applicants, proposals)."""
+    from matcher.centre import export_book
+
+    result = solve_round(centre_mode(round_))
+    target = Path(path)
+    target.write_bytes(export_book(result))
+    return target
+
+
+def centre_import(
+    round_: Round, answer: Path | str, overrides: Iterable[Override] = ()
+) -> RunResult:
+    """Solve `round_` with the centre's answer fixed (raises `CentreError` with every row)."""
+    from matcher.centre import solve_centre
+
+    return solve_centre(round_, Path(answer), list(overrides))

@@ -38,8 +38,8 @@ class Checker(Protocol):
 
 
 def weights(instance: Instance) -> I64:
-    """`w_i = n - order[i]`, the priority-order weight of each applicant."""
-    return instance.n - instance.order.astype(np.int64)
+    """The priority-order weight w_i of each applicant (`Instance.weights`)."""
+    return instance.weights()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -218,7 +218,7 @@ def run(
     Example: matcher run scenarios/2023-neimenggu-plus2.toml --out results/plus2
     """
     from matcher import api
-    from matcher.pipeline import PipelineError, solve_round
+    from matcher.pipeline import PipelineError
     from matcher.report.publish import OutputError
 
     inputs = api.run_inputs(scenario, applicants, hosts, quotas)
@@ -227,6 +227,11 @@ def run(
     except OutputError as exc:
         _output_failed(exc)
     console = Console(stderr=True, quiet=quiet)
+    decisions = _decisions(scenario)
+    if decisions.published is not None:  # a 补录 keeps the published run's settings
+        given = (applicants, hosts, quotas) if applicants or hosts or quotas else decisions.base
+        _backfill(console, decisions.published, list(decisions.withdrawn), given, out, force)
+        return
     with _step(console, "读取并校验输入文件"):
         if scenario is None:
             policy = _policy(mechanism or "optimal", 2023 if seed is None else seed)
@@ -234,13 +239,17 @@ def run(
         else:
             round_ = _scenario_round(scenario, applicants, hosts, quotas, reference_date)
             round_ = _override_policy(round_, mechanism, seed)
+            if decisions.centre is not None:
+                from matcher.centre import centre_mode
+
+                round_ = centre_mode(round_)  # a 区外 choice unknown to the catalogue: a warning
     has_errors = _has_errors(round_)
     if has_errors and strict:
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
         with _step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
-            result = solve_round(round_)
+            result = _solve(round_, decisions)
         with _step(console, "写出结果文件"):
             paths = api.write(result, out, force=force, months=months, inputs=inputs)
     except PipelineError as exc:
@@ -256,6 +265,47 @@ def run(
     if has_errors:
         console.print("[yellow]输入有错误，相关申请人已标为 invalid；见 matcher validate[/yellow]")
     raise typer.Exit(EXIT_INPUT if has_errors else EXIT_OK)
+
+
+def _decisions(scenario: Path | None) -> Any:
+    """The overrides, centre answer and 补录 of a scenario file (none without one)."""
+    from matcher.decided import Decisions, scenario_decisions
+    from matcher.scenario import ScenarioError
+
+    if scenario is None:
+        return Decisions()
+    try:
+        return scenario_decisions(scenario)
+    except ScenarioError as exc:
+        err.print(f"[red]场景文件有误[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _solve(round_: Round, decisions: Any) -> Any:
+    """Solve with the scenario's decisions; their errors become messages and exit codes."""
+    from matcher.centre import CentreError
+    from matcher.decided import solve_decided
+    from matcher.fixed import FixedError
+    from matcher.overrides import DecisionError
+
+    try:
+        return solve_decided(round_, decisions)
+    except CentreError as exc:
+        _print_problems(exc.issues, "中心答复有误")
+        raise typer.Exit(EXIT_INPUT) from None
+    except (DecisionError, FixedError) as exc:
+        err.print(f"[red]人工调整有误[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _print_problems(issues: Any, title: str) -> None:
+    table = Table(title=title, title_justify="left", expand=True)
+    for column in ("文件", "行", "列", "代码"):
+        table.add_column(column, overflow="fold")
+    table.add_column("问题及修改方法", overflow="fold", ratio=4)
+    for i in issues:
+        table.add_row(i.file, str(i.row or ""), i.column or "", i.code, i.message)
+    err.print(table)
 
 
 @contextmanager
@@ -547,6 +597,160 @@ def letters(
         markup=False,
         highlight=False,
     )
+
+
+@app.command()
+def backfill(
+    published: Annotated[Path, typer.Argument(help="已发布的 matcher run 输出文件夹（只读）")],
+    withdrawn: Annotated[
+        list[str],
+        typer.Option("--withdrawn", "-w", help="退出者：身份证号、文件名:行号或名单文件"),
+    ],
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    out: Annotated[Path, typer.Option("--out", help="补录结果的输出文件夹")] = Path("out-backfill"),
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度")] = False,
+) -> None:
+    """补录: keep every published placement, give the withdrawn's places to the unplaced.
+
+    The inputs must be the published run's files (checked by SHA-256; give the same
+    --applicants/--hosts/--quotas as for the published run). Writes a full output set plus
+    backfill.csv (who gains and where), withdrawn.csv, backfill.xlsx and the newcomers'
+    notification lists. The published folder is only read; the new folder can itself be
+    backfilled (a third round).
+    Example: matcher backfill out/2023 --withdrawn 150102198503051234 --out out/2023-r2
+    """
+    console = Console(stderr=True, quiet=quiet)
+    inputs = (applicants, hosts, quotas)
+    _backfill(console, published, withdrawn, inputs, out, force)
+
+
+def _backfill(
+    console: Console,
+    published: Path,
+    withdrawn: list[str],
+    inputs: tuple[list[Path] | None, Path | None, Path | None] | None,
+    out: Path,
+    force: bool,
+) -> None:
+    from matcher import api
+
+    applicants, hosts, quotas = inputs or (None, None, None)
+    try:
+        with _step(console, "读取已发布结果并核对输入文件"):
+            source = api.read_published(published)
+            api.check_backfill_output(out, source)
+        with _step(console, "补录匹配并独立核验"):
+            done = api.backfill(
+                source, withdrawn, applicants=applicants, hosts=hosts, quotas=quotas
+            )
+        with _step(console, "写出补录结果"):
+            paths = api.write_backfill(done, source, out, force=force)
+    except api.BackfillError as exc:
+        err.print(f"[red]无法补录[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_USAGE) from None
+    except api.FixedError as exc:
+        err.print(f"[red]无法补录[/red]：{escape(str(exc))}", highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    except api.PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    except api.OutputExistsError as exc:
+        err.print(f"[red]输出文件夹不为空[/red]：{escape(str(exc))}（加 --force 覆盖）")
+        raise typer.Exit(EXIT_USAGE) from None
+    gained = "、".join(f"{r['name']}→{r['host']}" for r in done.gained.to_dict("records"))
+    console.print(
+        f"第{done.round_number}轮补录：退出 {len(done.withdrawn)} 人，新录取 {len(done.gained)} 人"
+        f"（{gained or '无'}）；结果 {len(paths)} 个文件写入 {out}",
+        highlight=False,
+    )
+
+
+centre_app = typer.Typer(
+    help="区外培养与留学人员和专家服务中心：导出给中心的表格，导入中心的答复。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(centre_app, name="centre")
+
+
+@centre_app.command("export")
+def centre_export(
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    reference_date: RefDate = None,
+    out: Annotated[Path, typer.Option("--out", help="导出的工作簿")] = Path(
+        "区外学员-留学中心.xlsx"
+    ),
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有文件")] = False,
+) -> None:
+    """Write the workbook for the centre: approved 区外 applicants and the proposed placement.
+
+    A 区外 choice missing from the catalogue is passed on (the centre may know the host);
+    the applicant's other choices stand.
+    Example: matcher centre export -a submissions/ --out 区外学员.xlsx
+    """
+    from matcher import api
+
+    if out.exists() and not force:
+        err.print(f"[red]文件已存在[/red]：{escape(str(out))}（加 --force 覆盖）")
+        raise typer.Exit(EXIT_USAGE)
+    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    try:
+        api.centre_export(round_, out)
+    except api.PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    except OSError as exc:
+        err.print(f"[red]无法写出[/red]：{escape(str(exc))}")
+        raise typer.Exit(EXIT_USAGE) from None
+    Console(stderr=True).print(f"已写出 {out}", highlight=False)
+
+
+@centre_app.command("import")
+def centre_import(
+    answer: Annotated[Path, typer.Argument(help="中心的答复（centre export 的表格，已填写）")],
+    applicants: Applicants = None,
+    hosts: Hosts = None,
+    quotas: Quotas = None,
+    reference_date: RefDate = None,
+    out: Annotated[Path, typer.Option("--out", help="输出文件夹")] = Path("out"),
+    force: Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")] = False,
+) -> None:
+    """Run the round with the centre's answer fixed (name/ID → host, or 未接收).
+
+    Every problem of the answer is listed with its row (unknown person or host, a host
+    over capacity, a region over quota); then nothing is written (exit 1). Otherwise the
+    outputs are written; the exit status is 1 when the input files have errors, as for run.
+    Example: matcher centre import 中心答复.xlsx -a submissions/ --out results/2023
+    """
+    from matcher.decided import Decisions
+    from matcher.pipeline import PipelineError
+    from matcher.report.write import OutputExistsError, write_outputs
+
+    if not answer.is_file():
+        err.print(f"[red]找不到文件[/red]：{escape(str(answer))}")
+        raise typer.Exit(EXIT_USAGE)
+    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    try:
+        result = _solve(round_, Decisions(centre=answer))
+        paths = write_outputs(result, out, force=force)
+    except PipelineError as exc:
+        err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
+        raise typer.Exit(EXIT_SOLVE) from None
+    except OutputExistsError as exc:
+        err.print(f"[red]输出文件夹不为空[/red]：{escape(str(exc))}（加 --force 覆盖）")
+        raise typer.Exit(EXIT_USAGE) from None
+    note = result.manifest["centre"]
+    Console(stderr=True).print(
+        f"中心答复：安排 {note['placed']} 人，未接收 {note['declined']} 人；"
+        f"结果 {len(paths)} 个文件写入 {out}",
+        highlight=False,
+    )
+    raise typer.Exit(EXIT_INPUT if _has_errors(result.round) else EXIT_OK)
 
 
 def main() -> None:

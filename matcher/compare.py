@@ -72,13 +72,16 @@ class RunTable:
     label: str
     rows: pd.DataFrame
     months: int = 12
+    overrides: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_result(cls, result: RunResult, label: str = "") -> RunTable:
         """The table of a `RunResult` (via `matcher.report.tables.placements_frame`)."""
         frame = placements_frame(result)
         policy = result.round.policy
-        return cls(label or f"{policy.mechanism.value}/seed {policy.seed}", _normalise(frame))
+        label = label or f"{policy.mechanism.value}/seed {policy.seed}"
+        overrides = tuple(result.manifest.get("overrides", ()))
+        return cls(label, _normalise(frame), overrides=overrides)
 
     @classmethod
     def from_folder(cls, folder: Path | str, label: str = "") -> RunTable:
@@ -100,14 +103,16 @@ class RunTable:
         if missing:
             raise CompareError(f"{csv} 缺少列：{', '.join(sorted(missing))}")
         months = 12
+        overrides: tuple[dict[str, Any], ...] = ()
         document = folder / "result.json"
         if document.is_file():
             try:
                 data = json.loads(document.read_text(encoding="utf-8"))
                 months = int(data.get("summary", {}).get("funding", {}).get("months", 12))
+                overrides = tuple(data.get("manifest", {}).get("overrides", ()))
             except (OSError, ValueError, AttributeError) as exc:
                 raise CompareError(f"无法读取 {document}：{exc}") from None
-        return cls(label or folder.name, _normalise(frame), months)
+        return cls(label or folder.name, _normalise(frame), months, overrides)
 
 
 def _normalise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -311,6 +316,7 @@ class Comparison:
     by_priority: pd.DataFrame
     funding: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    overrides: pd.DataFrame = field(default_factory=lambda: overrides_frame((), ()))
 
     @property
     def changed(self) -> pd.DataFrame:
@@ -326,6 +332,7 @@ class Comparison:
             "by_host": self.by_host,
             "by_priority": self.by_priority,
             "funding": self.funding,
+            "overrides": self.overrides,
         }
 
     def write_csv(self, folder: Path | str) -> list[Path]:
@@ -424,7 +431,20 @@ class Comparison:
         regions = _rich(churn, "各地区录取变化")
         if churn.empty:
             regions.caption = "各地区录取人数无变化"
-        return [head, people, regions, _rich(self.funding, "经费（元/年）")]
+        parts = [head, people, regions, _rich(self.funding, "经费（元/年）")]
+        if not self.overrides.empty:
+            decided = Table(title="人工调整及其影响（与不作该项调整相比）", show_lines=True)
+            for label in ("运行", "调整", "姓名", "培养单位", "理由", "决定人"):
+                decided.add_column(label, overflow="fold")
+            decided.add_column("因此变化的人员", overflow="fold", ratio=3)
+            for row in self.overrides.to_dict("records"):
+                decided.add_row(
+                    *(str(row[k]) for k in ("run", "kind_label", "name", "host", "reason")),
+                    str(row["decided_by"]),
+                    str(row["displaced_text"]),
+                )
+            parts.append(decided)
+        return parts
 
 
 def check_comparison_output(
@@ -509,4 +529,21 @@ def compare(a: RunLike, b: RunLike, *, label_a: str = "", label_b: str = "") -> 
         by_priority=_delta(["priority"], people),
         funding=funding_delta(people, ta.months, tb.months),
         counts=counts,
+        overrides=overrides_frame(ta.overrides, tb.overrides),
     )
+
+
+OVERRIDE_COLUMNS = ["run", "number", "kind_label", "name", "host", "reason", "decided_by",
+                    "before", "displaced_count", "displaced_text"]  # fmt: skip
+
+
+def overrides_frame(a: tuple[dict[str, Any], ...], b: tuple[dict[str, Any], ...]) -> pd.DataFrame:
+    """The overrides of run A and of run B, each with who it displaced (its manifest's)."""
+    from matcher.report.decisions import override_rows
+
+    rows = [
+        {"run": run, **row}
+        for run, entries in (("A", a), ("B", b))
+        for row in override_rows({"overrides": list(entries)})
+    ]
+    return pd.DataFrame(rows, columns=OVERRIDE_COLUMNS)

@@ -132,17 +132,25 @@ def _encode(round: Round) -> Encoding:
     group = np.array([region_at[r or ""] for r in regions], dtype=np.int32)
     group = group * len(TRACKS) + track
     rules = round.rules
-    grassroots: list[bool] = list(map(_GRASSROOTS, members))
-    units: list[str | None] = list(map(_UNIT_TYPE, members))
+    # The priority order over every row of the round: the members' order is its
+    # restriction, and their tie-break weights are taken from it (`Instance.weight`), so
+    # a row set aside (a decision, a fixed outcome) moves nobody's weight.
+    grassroots: list[bool] = list(map(_GRASSROOTS, round.applicants))
+    units: list[str | None] = list(map(_UNIT_TYPE, round.applicants))
     non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
     for text in {u for g, u in zip(grassroots, units, strict=True) if not g}:
         non_public[text] = rules.is_non_public(text)
-    priority = np.array(
+    everyone = np.array(
         [g or non_public[u] for g, u in zip(grassroots, units, strict=True)], dtype=bool
     )
     del grassroots, units
     drawn = draws(round.policy.seed, list(map(identity, round.applicants)))
-    order = _priority_order(round, members, priority, drawn[np.asarray(at, dtype=np.int64)])
+    scores = np.array([a.score for a in round.applicants], dtype=np.float64)  # None → NaN
+    position = priority_order(everyone, scores, drawn).astype(np.int64)
+    member = np.asarray(at, dtype=np.int64)
+    priority = everyone[member]
+    order = _members_order(position[member])
+    weight = len(round.applicants) - position[member]
     group_cap = np.array([round.quotas.places(r, t) for r, t in groups], dtype=np.int32)
     host_cap = np.array([host.capacity for host in hosts], dtype=np.int32)
     prearranged, conflicts = _prearrangements(
@@ -161,6 +169,7 @@ def _encode(round: Round) -> Encoding:
         accepts=np.array(list(map(_ACCEPTS, members)), dtype=bool),
         order=order,
         prearranged=prearranged,
+        weight=weight,
     )
     return Encoding(
         instance=instance,
@@ -326,16 +335,11 @@ def _resolved_choices(
     return out
 
 
-def _priority_order(
-    round: Round, members: list[Applicant], priority: np.ndarray, drawn: np.ndarray
-) -> np.ndarray:
-    """Position of each member in the priority order (`matcher.lottery.priority_order`).
-
-    `drawn` is each member's own draw: it depends only on the seed and that applicant,
-    so nobody's place in the order among the others depends on who else is in the round.
-    """
-    written = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
-    return priority_order(priority, written, drawn)
+def _members_order(positions: np.ndarray) -> np.ndarray:
+    """Each member's place (0 first) among the members, from their places among all rows."""
+    order = np.empty(positions.shape[0], dtype=np.int32)
+    order[np.argsort(positions, kind="stable")] = np.arange(positions.shape[0], dtype=np.int32)
+    return order
 
 
 def _prearrangements(

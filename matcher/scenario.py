@@ -24,6 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from matcher.backfill import BackfillSpec
+from matcher.centre import CentreSpec
 from matcher.model import (
     STAGES,
     Host,
@@ -37,6 +39,7 @@ from matcher.model import (
     Track,
     check_objective,
 )
+from matcher.overrides import Override
 from matcher.result import RunResult
 
 KeyPath = tuple[str | int, ...]
@@ -144,6 +147,9 @@ class ScenarioSpec(_Spec):
     capacity: CapacitySpec = Field(default_factory=CapacitySpec)
     quotas: QuotaSpec = Field(default_factory=QuotaSpec)
     applicants: ApplicantsSpec = Field(default_factory=ApplicantsSpec)
+    overrides: list[Override] = Field(default_factory=list)  # see matcher.decided
+    centre: CentreSpec | None = None
+    backfill: BackfillSpec | None = None
 
 
 @dataclass(frozen=True)

@@ -118,18 +118,30 @@ class ArrayBase:
         self.group_index = {(r, t.value): k for k, (r, t) in enumerate(self.encoding.groups)}
         by_key = {a.key: a for a in round_.applicants}
         members = [by_key[k] for k in self.encoding.keys]
-        self.identities = [identity(a) for a in members]
-        self.score = np.array([a.score for a in members], dtype=np.float64)  # None → NaN
+        # the priority order is drawn over every row of the round, as `matcher.encode` does
+        self.identities = [identity(a) for a in round_.applicants]
+        self.score = np.array([a.score for a in round_.applicants], dtype=np.float64)
+        rules = round_.rules
+        self.everyone = np.array(
+            [a.grassroots or rules.is_non_public(a.unit_type) for a in round_.applicants],
+            dtype=bool,
+        )
+        at = {a.key: i for i, a in enumerate(round_.applicants)}
+        self.member = np.array([at[k] for k in self.encoding.keys], dtype=np.int64)
         self.wanted = np.full(inst.n, -1, dtype=np.int32)
         for i, a in enumerate(members):
             host = round_.catalogue.resolve(a.prearranged) if a.prearranged else None
             if host is not None and host.track is a.track:
                 self.wanted[i] = self.host_index[host.name]
 
-    def order(self, seed: int) -> np.ndarray:
-        """Priority order for `seed`, as `matcher.encode` draws it (`matcher.lottery`)."""
+    def order(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Priority order and tie-break weights for `seed`, as `matcher.encode` draws them."""
         drawn = draws(seed, self.identities)
-        return priority_order(self.instance.priority, self.score, drawn)
+        position = priority_order(self.everyone, self.score, drawn).astype(np.int64)
+        ranked = position[self.member]
+        order = np.empty(ranked.shape[0], dtype=np.int32)
+        order[np.argsort(ranked, kind="stable")] = np.arange(ranked.shape[0], dtype=np.int32)
+        return order, len(self.identities) - ranked
 
     def honour(self, order: np.ndarray, host_cap: np.ndarray, group_cap: np.ndarray) -> np.ndarray:
         """Pre-arranged hosts honoured in priority order while host and quota have room."""
@@ -158,10 +170,17 @@ class ArrayBase:
             if k is None or places < 0:
                 raise SweepError(f"variant {variant.name!r}: unknown quota {region}{track}")
             group_cap[k] = places
-        order = inst.order if variant.seed is None else self.order(variant.seed)
+        order, weight = (
+            (inst.order, inst.weight) if variant.seed is None else self.order(variant.seed)
+        )
         prearranged = self.honour(order, host_cap, group_cap)
         return replace(
-            inst, order=order, host_cap=host_cap, group_cap=group_cap, prearranged=prearranged
+            inst,
+            order=order,
+            weight=weight,
+            host_cap=host_cap,
+            group_cap=group_cap,
+            prearranged=prearranged,
         )
 
     def run(self, variant: Variant) -> dict[str, Any]:

@@ -42,9 +42,15 @@ QUOTAS = (
 def person(key: str, **kw) -> Applicant:
     """An eligible 区外 applicant of 呼和浩特市 unless overridden."""
     base = dict(
-        key=key, source_file="a.csv", source_row=int(key.split(":")[1]),
-        ethnicity="蒙古族", birth=date(1985, 1, 1), title_grade=TitleGrade.ASSOCIATE_SENIOR,
-        region="呼和浩特市", track=Track.OUT, field="教育",
+        key=key,
+        source_file="a.csv",
+        source_row=int(key.split(":")[1]),
+        ethnicity="蒙古族",
+        birth=date(1985, 1, 1),
+        title_grade=TitleGrade.ASSOCIATE_SENIOR,
+        region="呼和浩特市",
+        track=Track.OUT,
+        field="教育",
     )
     base.update(kw)
     return Applicant(**base)
@@ -52,8 +58,10 @@ def person(key: str, **kw) -> Applicant:
 
 def make_round(applicants, seed=2023, quotas=QUOTAS) -> Round:
     return Round(
-        applicants=tuple(applicants), catalogue=HostCatalogue(hosts=HOSTS),
-        quotas=QuotaTable(quotas=quotas), policy=Policy(seed=seed),
+        applicants=tuple(applicants),
+        catalogue=HostCatalogue(hosts=HOSTS),
+        quotas=QuotaTable(quotas=quotas),
+        policy=Policy(seed=seed),
     )
 
 
@@ -69,10 +77,20 @@ def test_choices_keep_written_rank_and_drop_unknown_other_track_repeats():
 
 
 def test_excluded_invalid_and_ineligible_with_reasons():
-    bad = person("a.csv:2", problems=(Issue(file="a.csv", row=2, code="BAD_ID",
-                                            severity=Severity.ERROR, message="身份证号有误"),))
-    warned = person("a.csv:3", problems=(Issue(file="a.csv", row=3, code="ODD",
-                                               severity=Severity.WARNING, message="注意"),))
+    bad = person(
+        "a.csv:2",
+        problems=(
+            Issue(
+                file="a.csv", row=2, code="BAD_ID", severity=Severity.ERROR, message="身份证号有误"
+            ),
+        ),
+    )
+    warned = person(
+        "a.csv:3",
+        problems=(
+            Issue(file="a.csv", row=3, code="ODD", severity=Severity.WARNING, message="注意"),
+        ),
+    )
     old = person("a.csv:4", birth=date(1960, 1, 1))
     han = person("a.csv:5", ethnicity="汉族")
     enc = encode(make_round([bad, warned, old, han]))
@@ -86,18 +104,22 @@ def test_excluded_invalid_and_ineligible_with_reasons():
 
 def test_groups_fields_and_capacities():
     a = person("a.csv:2", region="鄂尔多斯市", field="冷门专业")
-    b = person("a.csv:3", track=Track.IN, birth=date(1995, 1, 1),
-               title_grade=TitleGrade.INTERMEDIATE)
+    b = person(
+        "a.csv:3", track=Track.IN, birth=date(1995, 1, 1), title_grade=TitleGrade.INTERMEDIATE
+    )
     enc = encode(make_round([a, b]))
     assert enc.groups == (
-        ("呼和浩特市", Track.OUT), ("呼和浩特市", Track.IN),
-        ("包头市", Track.OUT), ("包头市", Track.IN),
-        ("鄂尔多斯市", Track.OUT), ("鄂尔多斯市", Track.IN),
+        ("呼和浩特市", Track.OUT),
+        ("呼和浩特市", Track.IN),
+        ("包头市", Track.OUT),
+        ("包头市", Track.IN),
+        ("鄂尔多斯市", Track.OUT),
+        ("鄂尔多斯市", Track.IN),
     )
     inst = enc.instance
     assert inst.group_cap.tolist() == [2, 1, 1, 0, 0, 0]
     assert inst.group.tolist() == [4, 1] and inst.track.tolist() == [0, 1]
-    assert enc.fields[: len(FIELDS)] == FIELDS and enc.fields[len(FIELDS):] == ("冷门专业",)
+    assert enc.fields[: len(FIELDS)] == FIELDS and enc.fields[len(FIELDS) :] == ("冷门专业",)
     assert inst.field.tolist() == [len(FIELDS), FIELDS.index("教育")]
     assert inst.host_cap.tolist() == [2, 1, 1] and inst.host_track.tolist() == [0, 0, 1]
     assert inst.host_fields[2, len(FIELDS)] and inst.host_fields[0, FIELDS.index("法律")]
@@ -121,9 +143,11 @@ def test_priority_order_priority_then_score_then_lottery():
 
 def test_lottery_is_seeded_and_independent_of_file_order():
     people = [person(f"a.csv:{r}", score=50.0) for r in range(2, 40)]
+
     def ranked(applicants, seed):
         enc = encode(make_round(applicants, seed=seed))
         return [enc.keys[i] for i in np.argsort(enc.instance.order)]
+
     first = ranked(people, 7)
     shuffled = people[:]
     random.Random(1).shuffle(shuffled)
@@ -169,8 +193,9 @@ def test_decode_and_outcome_status():
     a = person("a.csv:2", choices=("北京大学",))
     b = person("a.csv:3", choices=("清华大学",), accepts_adjustment=True)
     c = person("a.csv:4", choices=("清华大学",))
-    enc = encode(make_round([a, b, c], quotas=(Quota(region="呼和浩特市", track=Track.OUT,
-                                                        places=3),)))
+    enc = encode(
+        make_round([a, b, c], quotas=(Quota(region="呼和浩特市", track=Track.OUT, places=3),))
+    )
     out = decode(enc, solve(enc.instance, "optimal"))
     # 清华 has one place for b or c (stage 1 ties). Only b accepts adjustment, and 北京
     # (field 教育, not among b's choices) has a second place: the adjustment stage puts

@@ -26,8 +26,13 @@ F0 = (True, False, False, False)
 NAMES = {"k0": "张三", "k1": "李四", "k2": "王五"}
 
 
-def _app(choices: tuple[int, ...] = (0,), field: int = 0, accepts: bool = False,
-         score: int = 0, group: int = 0) -> ApplicantSpec:
+def _app(
+    choices: tuple[int, ...] = (0,),
+    field: int = 0,
+    accepts: bool = False,
+    score: int = 0,
+    group: int = 0,
+) -> ApplicantSpec:
     return ApplicantSpec(group, choices, field, False, accepts, score, -1)
 
 
@@ -36,8 +41,9 @@ def _encoding(inst: Instance, excluded: dict[str, Exclusion] | None = None) -> E
         instance=inst,
         keys=tuple(f"k{i}" for i in range(inst.n)),
         host_names=tuple(f"H{j}" for j in range(inst.n_hosts)),
-        groups=tuple(("赤峰市", Track.OUT if t == 0 else Track.IN)
-                     for t in [0] * len(inst.group_cap)),
+        groups=tuple(
+            ("赤峰市", Track.OUT if t == 0 else Track.IN) for t in [0] * len(inst.group_cap)
+        ),
         fields=tuple(f"F{f}" for f in range(N_FIELDS)),
         excluded=excluded or {},
         prearranged_conflicts=(),
@@ -54,8 +60,7 @@ def _run(inst: Instance, adjustment: bool = True) -> tuple[Encoding, Why]:
 
 
 def test_quota_full_names_the_last_placed() -> None:
-    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)],
-                          [_app(score=2), _app(score=1)])
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(score=2), _app(score=1)])
     _, why = _run(inst)
     code, reason, remedy = why["k1"]
     assert code == "QUOTA_FULL"
@@ -64,8 +69,11 @@ def test_quota_full_names_the_last_placed() -> None:
 
 
 def test_choices_full_when_adjustment_is_off() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(score=2), _app(score=1, accepts=True)])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)],
+        [GroupSpec(0, 3)],
+        [_app(score=2), _app(score=1, accepts=True)],
+    )
     _, why = _run(inst, adjustment=False)
     code, reason, remedy = why["k1"]
     assert code == "CHOICES_FULL"
@@ -74,8 +82,11 @@ def test_choices_full_when_adjustment_is_off() -> None:
 
 
 def test_declined_adjustment_names_a_fitting_host() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(score=2), _app(score=1, accepts=False)])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)],
+        [GroupSpec(0, 3)],
+        [_app(score=2), _app(score=1, accepts=False)],
+    )
     _, why = _run(inst)
     code, _reason, remedy = why["k1"]
     assert code == "DECLINED_ADJUSTMENT"
@@ -87,8 +98,11 @@ def test_declined_adjustment_names_a_fitting_host() -> None:
 
 
 def test_no_field_host() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(score=2), _app(score=1, accepts=True, field=2)])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)],
+        [GroupSpec(0, 3)],
+        [_app(score=2), _app(score=1, accepts=True, field=2)],
+    )
     _, why = _run(inst)
     code, reason, remedy = why["k1"]
     assert code == "NO_FIELD_HOST" and "F2" in reason
@@ -96,23 +110,26 @@ def test_no_field_host() -> None:
 
 
 def test_field_unknown() -> None:
-    inst = build_instance([HostSpec(0, 1, F0), HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(score=2), _app(score=1, accepts=True, field=-1)])
+    inst = build_instance(
+        [HostSpec(0, 1, F0), HostSpec(0, 1, F0)],
+        [GroupSpec(0, 3)],
+        [_app(score=2), _app(score=1, accepts=True, field=-1)],
+    )
     _, why = _run(inst)
     assert why["k1"][0] == "FIELD_UNKNOWN"
 
 
 def test_no_valid_choice() -> None:
-    inst = build_instance([HostSpec(0, 1, (False,) * 4)], [GroupSpec(0, 3)],
-                          [_app(choices=(), accepts=False)])
+    inst = build_instance(
+        [HostSpec(0, 1, (False,) * 4)], [GroupSpec(0, 3)], [_app(choices=(), accepts=False)]
+    )
     _, why = _run(inst)
     assert why["k0"][0] == "NO_VALID_CHOICE"
 
 
 def test_structural_remedy_above_the_resolve_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(explain_mod, "RESOLVE_LIMIT", 0)
-    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)],
-                          [_app(score=2), _app(score=1)])
+    inst = build_instance([HostSpec(0, 1, F0)], [GroupSpec(0, 3)], [_app(score=2), _app(score=1)])
     _, why = _run(inst)
     assert why["k1"][0] == "DECLINED_ADJUSTMENT"
     assert "可能录取" in why["k1"][2]
@@ -126,8 +143,14 @@ def test_every_unplaced_row_has_a_true_reason(seed: int) -> None:
     why = reasons(enc, sol)
     unplaced = {enc.keys[i] for i in np.flatnonzero(sol.rank == UNPLACED)}
     assert set(why) == unplaced
-    known = {"QUOTA_FULL", "CHOICES_FULL", "DECLINED_ADJUSTMENT", "NO_FIELD_HOST",
-             "FIELD_UNKNOWN", "NO_VALID_CHOICE"}
+    known = {
+        "QUOTA_FULL",
+        "CHOICES_FULL",
+        "DECLINED_ADJUSTMENT",
+        "NO_FIELD_HOST",
+        "FIELD_UNKNOWN",
+        "NO_VALID_CHOICE",
+    }
     assert {code for code, _, _ in why.values()} <= known
     # check every "one more place at H" remedy by an independent re-solve
     checked = 0
@@ -146,8 +169,7 @@ def test_every_unplaced_row_has_a_true_reason(seed: int) -> None:
 
 
 def test_explain_and_render() -> None:
-    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)],
-                          [_app(score=2), _app(score=1)])
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(score=2), _app(score=1)])
     age = Reason(code="AGE", message="年龄超过45周岁")
     excluded = {"bad": Exclusion(Status.INELIGIBLE, (age,))}
     enc = _encoding(inst, excluded)

@@ -24,7 +24,9 @@ def _tool(name: str) -> str:
 def test_ruff_clean():
     done = subprocess.run(
         [_tool("ruff"), "check", "matcher", "tests", "bench"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -37,6 +39,8 @@ def test_mypy_clean():
 def test_ruff_format_clean():
     done = subprocess.run(
         [_tool("ruff"), "format", "--check", "matcher", "bench"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -40,8 +40,11 @@ def test_statuses_follow_the_rows(sample, solved):
 
 
 def test_quotas_and_capacities_hold(sample, solved):
-    placed = [(a, o) for a, o in zip(sample.applicants, solved.outcomes, strict=True)
-              if o.status in (Status.PLACED, Status.ADJUSTED)]
+    placed = [
+        (a, o)
+        for a, o in zip(sample.applicants, solved.outcomes, strict=True)
+        if o.status in (Status.PLACED, Status.ADJUSTED)
+    ]
     per_group = Counter((a.region, a.track) for a, _ in placed)
     for (region, track), count in per_group.items():
         assert count <= sample.quotas.places(region, track)
@@ -57,9 +60,10 @@ def test_same_round_same_outcomes(sample, solved):
 def test_seed_is_recorded_and_changes_only_ties(sample):
     other = solve_round(sample.model_copy(update={"policy": Policy(seed=7)}))
     assert other.manifest["seed"] == 7
-    assert other.solver.objective["placed_at_choice"] == solve_round(sample).solver.objective[
-        "placed_at_choice"
-    ]
+    assert (
+        other.solver.objective["placed_at_choice"]
+        == solve_round(sample).solver.objective["placed_at_choice"]
+    )
 
 
 def test_failed_verification_stops_the_run(sample, monkeypatch):
@@ -89,8 +93,15 @@ def test_empty_round_is_a_clean_result(tmp_path):
 
 
 def test_a_mechanism_that_cannot_honour_the_policy_is_a_pipeline_error(sample):
-    order = ("priority_placed_at_choice", "placed_at_choice", "first_choice", "second_choice",
-             "adjusted", "priority_adjusted", "priority_order")
+    order = (
+        "priority_placed_at_choice",
+        "placed_at_choice",
+        "first_choice",
+        "second_choice",
+        "adjusted",
+        "priority_adjusted",
+        "priority_order",
+    )
     policy = Policy(mechanism="stable", objective=order)
     with pytest.raises(PipelineError, match="stable"):
         solve_round(sample.model_copy(update={"policy": policy}))
@@ -98,8 +109,11 @@ def test_a_mechanism_that_cannot_honour_the_policy_is_a_pipeline_error(sample):
 
 def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
     # the sample is built so that adjustment (调剂) happens; each one must obey the contract
-    adjusted = [(a, o) for a, o in zip(sample.applicants, solved.outcomes, strict=True)
-                if o.status is Status.ADJUSTED]
+    adjusted = [
+        (a, o)
+        for a, o in zip(sample.applicants, solved.outcomes, strict=True)
+        if o.status is Status.ADJUSTED
+    ]
     assert adjusted
     for a, o in adjusted:
         host = sample.catalogue.resolve(o.host)
@@ -118,8 +132,10 @@ def test_trusted_outcomes_equal_model_construct():
         key="a.csv:2", status=Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m"
     )
     (bulk, of_dict) = trusted_outcomes(
-        [outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m"),
-         dict(fast.__dict__)],
+        [
+            outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m"),
+            dict(fast.__dict__),
+        ],
         [given, given],
     )
     for made in (fast, bulk, of_dict):

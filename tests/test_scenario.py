@@ -386,11 +386,11 @@ def test_priority_first_places_at_least_as_many_priority_applicants_at_a_choice(
 
     def priority_at_choice(result):
         return sum(
-            o.status is Status.PLACED and o.choice_rank in (1, 2, 3)
+            o.status is Status.PLACED
+            and o.choice_rank in (1, 2, 3)
             and is_priority(p, result.round.rules)
             for p, o in zip(result.round.applicants, result.outcomes, strict=True)
         )
 
     assert priority_at_choice(base) == a["priority_placed_at_choice"]
     assert priority_at_choice(first) == b["priority_placed_at_choice"]
-

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from matcher.report.data import ReportData
+from matcher.report.decisions import overrides_html
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.policy_text import policy_lines
 from matcher.report.svg import Series, bar_chart, fill_chart
@@ -402,6 +403,7 @@ def report_html(data: ReportData) -> bytes:
         ),
         "<h2 id=adjusted>调剂名单</h2>",
         _people(data.adjustments, adjusted, "placements.xlsx 的“调剂名单”工作表"),
+        overrides_html(data.result.manifest),
         "<h2 id=trainees>录取名单</h2>",
         _people(
             data.trainees,

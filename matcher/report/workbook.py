@@ -19,6 +19,7 @@ from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
 from matcher.report.csvout import NOTICE_COLUMNS, notice_groups
 from matcher.report.data import ReportData
+from matcher.report.decisions import OVERRIDE_SHEET, override_sheet
 from matcher.report.naming import safe_sheet_name
 from matcher.report.policy_text import policy_lines
 from matcher.report.tables import (
@@ -392,6 +393,9 @@ def placements_book(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> Bo
     host_numbers = [c for c in data.hosts.columns if c not in ("host", "track", "location")]
     book.table("各培养单位", HOST_COLUMNS, _with_total(data.hosts, "host", host_numbers))
     book.table("经费预算", FUNDING_COLUMNS, _records(data.funding))
+    columns, decisions = override_sheet(data.result.manifest)
+    if decisions:
+        book.table(OVERRIDE_SHEET, columns, decisions)
     book.note_sheet("说明", notes(data))
     return book
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -131,6 +132,7 @@ def write_outputs(
     force: bool = False,
     months: int = DEFAULT_MONTHS,
     inputs: Iterable[Path | str] = (),
+    extra: Callable[[ReportData], Iterator[tuple[str, Content]]] | None = None,
 ) -> list[Path]:
     """Write all outputs of `result` into `out_dir` as one whole set; the paths in order.
 
@@ -145,6 +147,8 @@ def write_outputs(
     says what to do (nothing is changed then). Raises
     `matcher.report.tables.ReportError` when the outcomes do not match the applicants
     (nothing is written then).
+    `extra` gives more files of the set (e.g. a 补录's lists) from the same `ReportData`;
+    they are published with the rest.
     """
     publication = Publication(out_dir, kind=RUN, force=force, inputs=inputs, legacy=is_run_output)
     # Every file is rendered and staged one at a time before the set is swapped in: a
@@ -156,7 +160,8 @@ def write_outputs(
             names: list[str] = []
             spool = Spool()  # files are written on its thread while the next one renders
             try:
-                for relative, content in rendered(data):
+                more = extra(data) if extra is not None else iter(())
+                for relative, content in itertools.chain(rendered(data), more):
                     path = staging.joinpath(*relative.split("/"))
                     for parent in reversed(path.relative_to(staging).parents):
                         _mkdir(staging / parent)

@@ -41,6 +41,10 @@ class Instance:
       priority applicants first, then higher 审核评分, then the seeded lottery.
     - `prearranged[i]`: host index honoured as pre-arranged, or -1. Encoding already
       resolved conflicts: every honoured pre-arrangement fits capacity and quota together.
+    - `weight[i]`: the applicant's weight in the tie-break stages (`choice_order`,
+      `adjustment_order`), decreasing along `order`; None means n − order[i]. The encoder
+      gives N − (position among every row of the round, N rows), so that setting a row
+      aside (a decision, a fixed outcome) changes nobody else's weight.
     """
 
     choices: IntArray
@@ -55,6 +59,7 @@ class Instance:
     accepts: BoolArray
     order: IntArray
     prearranged: IntArray
+    weight: npt.NDArray[np.int64] | None = None
 
     @property
     def n(self) -> int:
@@ -65,6 +70,12 @@ class Instance:
     def n_hosts(self) -> int:
         """Number of hosts."""
         return int(self.host_cap.shape[0])
+
+    def weights(self) -> npt.NDArray[np.int64]:
+        """The tie-break weight of each applicant: `weight`, or n − order[i] without it."""
+        if self.weight is not None:
+            return self.weight.astype(np.int64)
+        return self.n - self.order.astype(np.int64)
 
 
 class SolveStatus(StrEnum):

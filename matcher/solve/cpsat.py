@@ -37,7 +37,7 @@ def _options(instance: Instance, adjustment: bool) -> list[list[tuple[int, int]]
     return out
 
 
-def _stage_coef(inst: Instance, i: int, rank: int, stage: str) -> int:
+def _stage_coef(inst: Instance, w: np.ndarray, i: int, rank: int, stage: str) -> int:
     p = int(inst.priority[i])
     choice = 1 <= rank <= 3
     if stage == "placed_at_choice":
@@ -52,7 +52,7 @@ def _stage_coef(inst: Instance, i: int, rank: int, stage: str) -> int:
         return int(rank == ADJUSTED)
     if stage == "priority_adjusted":
         return p * int(rank == ADJUSTED)
-    w = inst.n - int(inst.order[i])
+    w = int(w[i])
     if stage == "choice_order":
         return w * (5 - rank) if choice else 0
     if stage == "adjustment_order":
@@ -155,6 +155,7 @@ def _staged(
 ) -> tuple[list[tuple[int, int, int]], SolveStatus, str]:
     """Maximise `stages` in turn over the options, each optimum kept as a constraint."""
     h, g = inst.n_hosts, int(inst.group_cap.shape[0])
+    w = inst.weights()
     model = cp_model.CpModel()
     xs: list[tuple[int, int, int, Any]] = []
     by_host: list[list[Any]] = [[] for _ in range(h)]
@@ -183,7 +184,7 @@ def _staged(
     status, message = SolveStatus.OPTIMAL, ""
     chosen: list[tuple[int, int, int]] = []
     for stage in stages:
-        terms = [(c, x) for i, _j, r, x in xs if (c := _stage_coef(inst, i, r, stage))]
+        terms = [(c, x) for i, _j, r, x in xs if (c := _stage_coef(inst, w, i, r, stage))]
         expr = sum(c * x for c, x in terms) if terms else 0
         model.maximize(expr)
         code = solver.solve(model)
@@ -210,4 +211,7 @@ def _staged(
 def _objective(inst: Instance, rank: np.ndarray) -> dict[str, int]:
     """Stage values of the assignment (pre-arranged at a choice count at that rank)."""
     counted = [(i, int(r)) for i, r in enumerate(rank) if 1 <= r <= 3 or r == ADJUSTED]
-    return {stage: sum(_stage_coef(inst, i, r, stage) for i, r in counted) for stage in ALL_STAGES}
+    w = inst.weights()
+    return {
+        stage: sum(_stage_coef(inst, w, i, r, stage) for i, r in counted) for stage in ALL_STAGES
+    }

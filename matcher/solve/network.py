@@ -240,8 +240,8 @@ def choice_matrix(instance: Instance) -> I32:
 
 
 def weights(instance: Instance) -> I64:
-    """`w_i = n - order[i]`: the priority-order weight of each applicant."""
-    return instance.n - instance.order.astype(np.int64)
+    """The priority-order weight w_i of each applicant (`Instance.weights`)."""
+    return instance.weights()
 
 
 def stage_costs(net: Network, instance: Instance, stage: str) -> I64:

@@ -122,8 +122,9 @@ def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
         changed = _override_policy(round_, mechanism, seed).policy
         assert changed.objective == round_.policy.objective
         assert changed.adjustment == round_.policy.adjustment
-    done = runner.invoke(app, ["run", str(path), "--mechanism", "stable",
-                               "--out", str(tmp_path / "o")])
+    done = runner.invoke(
+        app, ["run", str(path), "--mechanism", "stable", "--out", str(tmp_path / "o")]
+    )
     assert done.exit_code == 2 and "objective" in done.output
     assert not (tmp_path / "o").exists()
 

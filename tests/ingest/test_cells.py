@@ -78,8 +78,21 @@ def test_float_year_month(year: int, month: int) -> None:
         assert parse_date(float(f"{year}.{month:02d}"), REF, month_hint=10)[0] == date(year, 10, 1)
 
 
-@pytest.mark.parametrize("text", ["1985.13", "1985-02-30", "1985年3月32日", "1899.12", "1985",
-                                  "abc", "85.03", "2027.01", "1985.0", "19851305"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1985.13",
+        "1985-02-30",
+        "1985年3月32日",
+        "1899.12",
+        "1985",
+        "abc",
+        "85.03",
+        "2027.01",
+        "1985.0",
+        "19851305",
+    ],
+)
 def test_impossible_dates(text: str) -> None:
     value, problem = parse_date(text, REF)
     assert value is None
@@ -179,15 +192,16 @@ def test_valid_ids_pass(case: tuple[str, date, bool]) -> None:
 
 @FAST
 @given(ids(), st.integers(0, 17), st.integers(1, 10))
-def test_single_digit_corruption_fails_checksum(case: tuple[str, date, bool], at: int,
-                                                shift: int) -> None:
+def test_single_digit_corruption_fails_checksum(
+    case: tuple[str, date, bool], at: int, shift: int
+) -> None:
     number = case[0]
     chars = "0123456789X" if at == 17 else "0123456789"
     old = chars.index(number[at])
     new = chars[(old + shift) % len(chars)]
     if new == number[at]:
         return
-    broken = number[:at] + new + number[at + 1:]
+    broken = number[:at] + new + number[at + 1 :]
     _, problems = parse_id(broken, None, None, REF)
     codes = [p.code for p in problems]
     assert codes and codes[0] in ("ID_CHECKSUM", "ID_EXCEL_MANGLED")
@@ -275,8 +289,9 @@ def test_mobile_valid(number: str) -> None:
     assert parse_phone(f"{number[:3]} {number[3:7]} {number[7:]}") == (number, None)
 
 
-@pytest.mark.parametrize("text", ["0471-6944364", "(0471)6944364", "04716944364",
-                                  "13812345678、0471-6606329"])
+@pytest.mark.parametrize(
+    "text", ["0471-6944364", "(0471)6944364", "04716944364", "13812345678、0471-6606329"]
+)
 def test_landline_valid(text: str) -> None:
     assert parse_phone(text)[1] is None
 
@@ -289,8 +304,9 @@ def test_phone_invalid(text: str) -> None:
     assert text not in problem.message or len(text) < 8
 
 
-@pytest.mark.parametrize(("text", "gender"), [("男", "男"), ("女性", "女"), ("M", "男"),
-                                              ("f", "女"), (" 男 ", "男")])
+@pytest.mark.parametrize(
+    ("text", "gender"), [("男", "男"), ("女性", "女"), ("M", "男"), ("f", "女"), (" 男 ", "男")]
+)
 def test_gender(text: str, gender: str) -> None:
     assert parse_gender(text) == (gender, None)
 
@@ -313,11 +329,19 @@ def test_score_invalid() -> None:
     assert parse_score("") == (None, None)
 
 
-@pytest.mark.parametrize(("text", "track"), [
-    ("区外培养", Track.OUT), ("内地培养", Track.OUT), ("区外", Track.OUT),
-    ("区内培养", Track.IN), ("区内", Track.IN), ("学员汇总表（区 内 培 养）", Track.IN),
-    ("区外培养学员和区内培养学员分开填报", None), ("汇总表", None),
-])
+@pytest.mark.parametrize(
+    ("text", "track"),
+    [
+        ("区外培养", Track.OUT),
+        ("内地培养", Track.OUT),
+        ("区外", Track.OUT),
+        ("区内培养", Track.IN),
+        ("区内", Track.IN),
+        ("学员汇总表（区 内 培 养）", Track.IN),
+        ("区外培养学员和区内培养学员分开填报", None),
+        ("汇总表", None),
+    ],
+)
 def test_track(text: str, track: Track | None) -> None:
     assert parse_track(text) is track
 

@@ -8,19 +8,42 @@ from matcher.ingest.headers import COLUMNS, canonical, find_header
 from tests.ingest.util import FAST
 
 
-@pytest.mark.parametrize(("text", "key"), [
-    ("姓 名", "name"), ("联系方式\n（手机号码）", "phone"), ("联系方式", "phone"),
-    ("手机号码", "phone"), ("联系电话", "phone"), ("出生日期", "birth"),
-    ("出生年月\n(1985.03)", "birth"), ("身份证号码", "id_number"), ("公民身份号码", "id_number"),
-    ("拟选培养单位1", "choice_1"), ("拟选培养单位 2", "choice_2"), ("拟选培养单位一", "choice_1"),
-    ("拟选培养单位（3）", "choice_3"), ("志愿1", "choice_1"), ("第二志愿", "choice_2"),
-    ("是否服从调剂", "accepts_adjustment"), ("学历", "education"), ("职称/职务", "title"),
-    ("name", "name"), ("ID_NUMBER", "id_number"), ("choice_3", "choice_3"),
-    ("accepts_adjustment", "accepts_adjustment"), ("prior_participation", "prior_participation"),
-    ("审核评分", "score"), ("预先接收单位", "prearranged"), ("健康状况", "health"),
-    ("是否参加过特培学习", "prior_participation"), ("备注", "remark"), ("seq", "seq"),
-    ("照片", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("姓 名", "name"),
+        ("联系方式\n（手机号码）", "phone"),
+        ("联系方式", "phone"),
+        ("手机号码", "phone"),
+        ("联系电话", "phone"),
+        ("出生日期", "birth"),
+        ("出生年月\n(1985.03)", "birth"),
+        ("身份证号码", "id_number"),
+        ("公民身份号码", "id_number"),
+        ("拟选培养单位1", "choice_1"),
+        ("拟选培养单位 2", "choice_2"),
+        ("拟选培养单位一", "choice_1"),
+        ("拟选培养单位（3）", "choice_3"),
+        ("志愿1", "choice_1"),
+        ("第二志愿", "choice_2"),
+        ("是否服从调剂", "accepts_adjustment"),
+        ("学历", "education"),
+        ("职称/职务", "title"),
+        ("name", "name"),
+        ("ID_NUMBER", "id_number"),
+        ("choice_3", "choice_3"),
+        ("accepts_adjustment", "accepts_adjustment"),
+        ("prior_participation", "prior_participation"),
+        ("审核评分", "score"),
+        ("预先接收单位", "prearranged"),
+        ("健康状况", "health"),
+        ("是否参加过特培学习", "prior_participation"),
+        ("备注", "remark"),
+        ("seq", "seq"),
+        ("照片", None),
+        ("", None),
+    ],
+)
 def test_canonical(text: str, key: str | None) -> None:
     assert canonical(text) == key
 
@@ -65,11 +88,15 @@ FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 
 
 @FAST
-@given(st.sampled_from([(k, a) for k, (_, names) in COLUMNS.items() for a in (k, *names)]),
-       st.lists(st.sampled_from([" ", "\n", "\u3000", "\t"]), max_size=3), st.booleans(),
-       st.data())
-def test_aliases_survive_spaces_and_full_width(pair: tuple[str, str], spaces: list[str],
-                                               wide: bool, data: st.DataObject) -> None:
+@given(
+    st.sampled_from([(k, a) for k, (_, names) in COLUMNS.items() for a in (k, *names)]),
+    st.lists(st.sampled_from([" ", "\n", "\u3000", "\t"]), max_size=3),
+    st.booleans(),
+    st.data(),
+)
+def test_aliases_survive_spaces_and_full_width(
+    pair: tuple[str, str], spaces: list[str], wide: bool, data: st.DataObject
+) -> None:
     key, alias = pair
     text = alias.translate(FULL_WIDTH) if wide else alias
     for space in spaces:
@@ -79,7 +106,9 @@ def test_aliases_survive_spaces_and_full_width(pair: tuple[str, str], spaces: li
 
 
 @FAST
-@given(st.sampled_from(["1", "2", "3"]), st.sampled_from(["拟选培养单位{}", "拟选培养单位（{}）",
-                                                       "志愿{}", "choice_{}"]))
+@given(
+    st.sampled_from(["1", "2", "3"]),
+    st.sampled_from(["拟选培养单位{}", "拟选培养单位（{}）", "志愿{}", "choice_{}"]),
+)
 def test_choice_headers(rank: str, form: str) -> None:
     assert canonical(form.format(rank)) == f"choice_{rank}"

@@ -11,11 +11,20 @@ from matcher.model import Track
 from matcher.paths import data_dir, sample_round_dir
 
 # Codes found while reading one row; the rest of DEFECTS.md is cross-file (matcher.validate).
-ROW_CODES = {"ID_CHECKSUM", "ID_EXCEL_MANGLED", "ID_GENDER_MISMATCH", "DATE_INVALID",
-             "YESNO_INVALID", "REQUIRED_MISSING", "ID_LENGTH", "GENDER_INVALID"}
+ROW_CODES = {
+    "ID_CHECKSUM",
+    "ID_EXCEL_MANGLED",
+    "ID_GENDER_MISMATCH",
+    "DATE_INVALID",
+    "YESNO_INVALID",
+    "REQUIRED_MISSING",
+    "ID_LENGTH",
+    "GENDER_INVALID",
+}
 
-pytestmark = pytest.mark.skipif(not (sample_round_dir() / "DEFECTS.md").is_file(),
-                                reason="sample round not generated")
+pytestmark = pytest.mark.skipif(
+    not (sample_round_dir() / "DEFECTS.md").is_file(), reason="sample round not generated"
+)
 
 
 def _documented() -> set[tuple[str, int, str, str]]:

@@ -138,7 +138,7 @@ def recount(inst: Instance, sol: Solution) -> dict[str, int]:
     for i in range(inst.n):
         r = int(sol.rank[i])
         p = bool(inst.priority[i])
-        w = inst.n - int(inst.order[i])
+        w = int(inst.weights()[i])
         if 1 <= r <= 3:
             value["placed_at_choice"] += 1
             value["priority_placed_at_choice"] += p

@@ -36,13 +36,13 @@ def _options(inst: Instance, i: int, adjustment: bool) -> list[tuple[int, int]]:
 
 
 def _value(inst: Instance, assignment: tuple[tuple[int, int], ...]) -> dict[str, int]:
-    n = inst.n
+    weight = inst.weights()
     v = dict.fromkeys(ALL_STAGES, 0)
     for i, (j, r) in enumerate(assignment):
         if r == 99:  # pre-arranged: counts at its rank when the host is a choice
             hits = [k + 1 for k in range(3) if inst.choices[i, k] == j]
             r = hits[0] if hits else -1
-        w = n - int(inst.order[i])
+        w = int(weight[i])
         p = bool(inst.priority[i])
         if 1 <= r <= 3:
             v["placed_at_choice"] += 1
