@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matcher.load import InputError, load_round
+from matcher.load import APPLICANT_SUFFIXES, InputError, load_round
 from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
 
 app = typer.Typer(
@@ -35,8 +36,60 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE = 0, 1, 2, 3
 
 Applicants = Annotated[
     list[Path] | None,
-    typer.Option("--applicants", "-a", help="申报汇总表（附件3）文件或文件夹，可多次给出"),
+    typer.Option(
+        "--applicants",
+        "-a",
+        help=(
+            "申报汇总表（附件3）文件或文件夹；一个选项后可跟多个（如 -a 报送/*.xlsx 区直/），"
+            "也可多次给出"
+        ),
+    ),
 ]
+_APPLICANT_FLAGS = ("--applicants", "-a")
+
+
+def spread_applicants(args: list[str]) -> list[str]:
+    """`args` with every path after one ``--applicants``/``-a`` given its own flag.
+
+    A shell expands ``-a submissions/*.xlsx`` into one flag and many paths; click takes
+    one value per flag. A token after the flag's value is taken as one more path while it
+    is no option and names a folder or ends in .xlsx/.xlsm/.xls/.csv (so a scenario .toml
+    or explain's ``文件名:行号``/身份证号 stays the positional argument it is).
+    """
+    out: list[str] = []
+    taking = False
+    at = 0
+    while at < len(args):
+        token = args[at]
+        at += 1
+        if token == "--":
+            out += args[at - 1 :]
+            break
+        if taking and not token.startswith("-") and _applicant_path(token):
+            out += ["--applicants", token]
+            continue
+        taking = False
+        out.append(token)
+        if token in _APPLICANT_FLAGS and at < len(args):
+            out.append(args[at])
+            at += 1
+            taking = True
+        elif token.startswith("--applicants="):
+            taking = True
+    return out
+
+
+def _applicant_path(token: str) -> bool:
+    path = Path(token)
+    return path.suffix.lower() in APPLICANT_SUFFIXES or path.is_dir()
+
+
+class _SpreadCommand(typer.core.TyperCommand):
+    """A command whose ``--applicants`` takes several paths after one flag."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Spread the paths after ``--applicants`` (`spread_applicants`), then parse."""
+        return super().parse_args(ctx, spread_applicants(args))
 Hosts = Annotated[Path | None, typer.Option("--hosts", help="培养单位目录（默认：内置2023目录）")]
 Quotas = Annotated[Path | None, typer.Option("--quotas", help="名额分配表（附件1）")]
 RefDate = Annotated[
@@ -124,7 +177,7 @@ def _has_errors(round_: Round) -> bool:
     return any(i.severity is Severity.ERROR for i in round_.issues)
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def validate(
     applicants: Applicants = None,
     hosts: Hosts = None,
@@ -171,7 +224,7 @@ def _print_issues(round_: Round) -> None:
     )
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def run(
     scenario: Annotated[
         Path | None, typer.Argument(help="场景文件（.toml，见 docs/whatif.md）；不给则用输入选项")
@@ -255,7 +308,7 @@ def _step(console: Console, what: str) -> Iterator[None]:
     console.print(f"  用时 {took} 秒", highlight=False)
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def explain(
     applicant: Annotated[str, typer.Argument(help="身份证号，或 文件名:行号")],
     applicants: Applicants = None,

@@ -28,6 +28,7 @@ from matcher.ingest.cells import (
     parse_track,
     parse_yesno,
 )
+from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.problems import Problem, error, warning
 from matcher.ingest.regions import region_of
@@ -349,6 +350,11 @@ class _SheetReader:
         ethnicity = clean_name(cell_text(get("ethnicity"))) or None
         if ethnicity is None:
             missing.append("ethnicity")
+        else:
+            group, problem = parse_ethnicity(ethnicity)
+            if problem:
+                add(("ethnicity", problem))
+            ethnicity = group or ethnicity
 
         id_cell = get("id_number")
         birth, problem = parse_date(get("birth"), self.reference, _id_month(id_cell))

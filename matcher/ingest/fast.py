@@ -30,6 +30,7 @@ from matcher.ingest.cells import (
     parse_score,
     parse_yesno,
 )
+from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.problems import Problem
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.model import Applicant
@@ -147,9 +148,12 @@ def read_rows(
         return value, problem is None and value is not None
 
     out["gender"] = take("gender", gender)
-    out["ethnicity"] = take(
-        "ethnicity", lambda c: (v := clean_name(cell_text(c)) or None, v is not None)
-    )
+
+    def ethnicity(c: object) -> tuple[Any, bool]:
+        value, problem = parse_ethnicity(clean_name(cell_text(c)))
+        return value, problem is None and value is not None
+
+    out["ethnicity"] = take("ethnicity", ethnicity)
     reference = reader.reference
 
     def day(c: object) -> tuple[Any, bool]:
