@@ -55,6 +55,29 @@ REQUIRED: tuple[str, ...] = (
     "education",
     "choice_1",
 )
+#: Optional columns whose absence changes the outcome: what is then assumed for every row
+#: of the file, and how to supply the column (a file-level OPTIONAL_COLUMN_MISSING notice).
+ASSUMED_WHEN_ABSENT: dict[str, str] = {
+    "accepts_adjustment": (
+        "本表所有申请人均按“不接受调剂”处理，志愿未录取时不会被调剂；"
+        "请增加“是否接受调剂”列，逐人填写“是”或“否”"
+    ),
+    "id_number": (
+        "无法核对同一人重复申报，年龄只能按出生年月计算，抽签按行号而非身份证号；"
+        "请增加“身份证号”列，填写18位身份证号"
+    ),
+    "grassroots": (
+        "本表申请人均不按基层申请人优先；请增加“是否基层”列，逐人填写“是”或“否”"
+    ),
+    "unit_type": (
+        "本表申请人均不按非公领域申请人优先；请增加“单位性质”列"
+        "（如“事业单位”“国有企业”“民营企业”）"
+    ),
+    "health": (
+        "本表申请人均按身体健康（无影响正常培训的疾病）处理；请增加“健康状况”列，"
+        "逐人填写“有”或“无”"
+    ),
+}
 _FOOTERS = (
     "备注",
     "注:",
@@ -152,6 +175,7 @@ def read_applicants(
             reader = _SheetReader(path, sheet, header, vocab, reference_date)
             people += reader.applicants()
             issues += reader.issues
+    issues = list(dict.fromkeys(issues))  # a file-level notice once, however many sheets
     if not found:
         issues.append(
             Issue(
@@ -232,6 +256,17 @@ class _SheetReader:
                     message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
                 )
             )
+        for key, assumed in ASSUMED_WHEN_ABSENT.items():
+            if key not in self.col:
+                self.issues.append(
+                    Issue(
+                        file=self.file,
+                        column=label(key),
+                        code="OPTIONAL_COLUMN_MISSING",
+                        severity=Severity.WARNING,
+                        message=f"表中没有“{label(key)}”列：{assumed}",
+                    )
+                )
 
     def column(self, key: str) -> str:
         """Header text as written for `key` (the canonical name when the column is absent)."""

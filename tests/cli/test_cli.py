@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.paths import sample_round_dir
+from tests.ingest.util import sample_column_notices
 
 runner = CliRunner()
 
@@ -24,8 +25,10 @@ def test_validate_json_reports_exactly_the_documented_defects():
     assert done.exit_code == 1  # the sample round carries deliberate errors
     issues = json.loads(done.stdout)
     assert all(set(i) == {"file", "row", "column", "code", "severity", "message"} for i in issues)
-    documented = _documented_defects()
+    documented = _documented_defects() | sample_column_notices(sample_round_dir())
     assert {(i["file"], i["row"], i["column"], i["code"]) for i in issues} == documented
+    whole = [i for i in issues if i["row"] is None]
+    assert whole and all(i["severity"] == "warning" for i in whole)
 
 
 def _documented_defects():
