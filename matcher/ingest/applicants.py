@@ -31,7 +31,7 @@ from matcher.ingest.cells import (
 from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.problems import Problem, error, warning
-from matcher.ingest.regions import region_of
+from matcher.ingest.regions import REGION_LEVEL, region_of, unit_region
 from matcher.ingest.tables import Sheet, TableError, read_sheets
 from matcher.ingest.text import (
     cell_text,
@@ -449,6 +449,13 @@ class _SheetReader:
         accepts = self._adjustment(get("accepts_adjustment"), add)
         unit, region = self._region(get("region"), add)
         track = self._track(get("track"), add)
+        employer = optional_text(get("employer"))
+        if employer and region and region != REGION_LEVEL and unit_region(employer) == REGION_LEVEL:
+            message = (
+                f"工作单位“{shorten(employer)}”是区直单位（见 data/units.csv），本表按报送单位计入"
+                f"{region}名额；区直单位人员应由区直单位报送、计入区直名额，请核对"
+            )
+            add(("employer", warning("EMPLOYER_REGION_LEVEL", message)))
 
         grassroots, problem = parse_yesno(get("grassroots"))
         if problem:
@@ -475,7 +482,7 @@ class _SheetReader:
                 "gender": gender,
                 "ethnicity": ethnicity,
                 "birth": birth,
-                "employer": optional_text(get("employer")),
+                "employer": employer,
                 "work_start": work_start,
                 "profession": profession,
                 "field": field,

@@ -32,6 +32,7 @@ from matcher.ingest.cells import (
 )
 from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.problems import Problem
+from matcher.ingest.regions import REGION_LEVEL, unit_region
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.model import Applicant
 
@@ -247,7 +248,12 @@ def read_rows(
     out["score"] = take("score", checked(parse_score))
     out["health_issue"] = take("health", checked(parse_health))
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
-    for key in ("employer", "unit_type", "prearranged", "remark"):
+    def employer(c: object) -> tuple[Any, bool]:
+        text = optional_text(c)  # a 区直 unit may warrant a warning: row by row
+        return text, not text or unit_region(text) != REGION_LEVEL
+
+    out["employer"] = take("employer", employer)
+    for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
 
     good = np.flatnonzero(ok)
