@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -87,9 +86,11 @@ def _applicant_path(token: str) -> bool:
 class _SpreadCommand(typer.core.TyperCommand):
     """A command whose ``--applicants`` takes several paths after one flag."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a click Context
         """Spread the paths after ``--applicants`` (`spread_applicants`), then parse."""
         return super().parse_args(ctx, spread_applicants(args))
+
+
 Hosts = Annotated[Path | None, typer.Option("--hosts", help="培养单位目录（默认：内置2023目录）")]
 Quotas = Annotated[Path | None, typer.Option("--quotas", help="名额分配表（附件1）")]
 RefDate = Annotated[

@@ -6,9 +6,7 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from matcher.ingest import fast
+from matcher.ingest.absent import absent_column_notices
 from matcher.ingest.cells import (
     parse_date,
     parse_education,
@@ -28,7 +27,14 @@ from matcher.ingest.cells import (
     parse_track,
     parse_yesno,
 )
+from matcher.ingest.context import context_of, line_text
 from matcher.ingest.ethnicity import parse_ethnicity
+from matcher.ingest.formulas import (
+    formula_cells,
+    formula_problem,
+    is_formula_text,
+    with_formulas,
+)
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.problems import Problem, error, warning
 from matcher.ingest.regions import REGION_LEVEL, region_of, unit_region
@@ -37,7 +43,6 @@ from matcher.ingest.text import (
     cell_text,
     clean_name,
     clean_text,
-    nfkc,
     optional_text,
     shorten,
 )
@@ -45,6 +50,7 @@ from matcher.ingest.vocab import Vocabulary
 from matcher.memory import gc_paused
 from matcher.model import Applicant, Issue, Severity, Track
 
+CHOICE_KEYS = ("choice_1", "choice_2", "choice_3")
 REQUIRED: tuple[str, ...] = (
     "name",
     "gender",
@@ -55,29 +61,10 @@ REQUIRED: tuple[str, ...] = (
     "education",
     "choice_1",
 )
-#: Optional columns whose absence changes the outcome: what is then assumed for every row
-#: of the file, and how to supply the column (a file-level OPTIONAL_COLUMN_MISSING notice).
-ASSUMED_WHEN_ABSENT: dict[str, str] = {
-    "accepts_adjustment": (
-        "本表所有申请人均按“不接受调剂”处理，志愿未录取时不会被调剂；"
-        "请增加“是否接受调剂”列，逐人填写“是”或“否”"
-    ),
-    "id_number": (
-        "无法核对同一人重复申报，年龄只能按出生年月计算，抽签按行号而非身份证号；"
-        "请增加“身份证号”列，填写18位身份证号"
-    ),
-    "grassroots": (
-        "本表申请人均不按基层申请人优先；请增加“是否基层”列，逐人填写“是”或“否”"
-    ),
-    "unit_type": (
-        "本表申请人均不按非公领域申请人优先；请增加“单位性质”列"
-        "（如“事业单位”“国有企业”“民营企业”）"
-    ),
-    "health": (
-        "本表申请人均按身体健康（无影响正常培训的疾病）处理；请增加“健康状况”列，"
-        "逐人填写“有”或“无”"
-    ),
-}
+#: Text columns where a stored 0 is the result of a formula, not a value.
+_TEXT_KEYS = frozenset(
+    ("name", "gender", "ethnicity", "employer", "profession", "education", *CHOICE_KEYS)
+)
 _FOOTERS = (
     "备注",
     "注:",
@@ -95,12 +82,6 @@ _FOOTERS = (
     "附注",
 )
 _LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
-_FILL_UNIT = re.compile(
-    r"(?:填表单位|填报单位|选派单位|推荐单位)\s*[:：]?\s*(.*?)\s*"
-    r"(?:填表时间|填报时间|填表日期|填报日期|日期|时间|$)"
-)
-_SEAL = re.compile(r"[(（][^()（）]*(?:盖章|公章)[^()（）]*[)）]")
-
 
 #: Applicant fields whose values repeat across rows (shared by `_SheetReader._compact`).
 _SHARED_FIELDS = (
@@ -123,15 +104,6 @@ _SHARED_FIELDS = (
 )
 Getter = Callable[[str], object]
 Adder = Callable[[tuple[str, Problem]], None]
-
-
-@dataclass
-class _Context:
-    """What a sheet says above its header: sending unit, its region, the track."""
-
-    unit: str | None
-    region: str | None
-    track: Track | None
 
 
 def read_applicants(
@@ -173,7 +145,12 @@ def read_applicants(
                 continue
             found = True
             reader = _SheetReader(path, sheet, header, vocab, reference_date)
-            people += reader.applicants()
+            rows = reader.applicants()
+            found_formulas = formula_cells(path, sheet.name, reader.suspects)
+            if found_formulas:
+                names = {col: reader.column(key) for key, col in reader.col.items()}
+                rows, reader.issues = with_formulas(rows, reader.issues, found_formulas, names)
+            people += rows
             issues += reader.issues
     issues = list(dict.fromkeys(issues))  # a file-level notice once, however many sheets
     if not found:
@@ -189,27 +166,6 @@ def read_applicants(
     return people, issues
 
 
-def context_of(lines: Sequence[str], sheet_name: str, file_stem: str) -> _Context:
-    """Find sending unit, region and track (lines above the header, sheet and file name).
-
-    The 填表单位：… line gives the unit (its region by `region_of`); the track comes from
-    the title lines, else the sheet name, else the file name.
-    """
-    unit = None
-    for line in lines:
-        match = _FILL_UNIT.search(nfkc(line))
-        if match:
-            unit = clean_text(_SEAL.sub("", match.group(1))).strip(" :：_") or None
-            break
-    title = " ".join(lines)
-    track = parse_track(title) or parse_track(sheet_name) or parse_track(file_stem)
-    return _Context(unit, region_of(unit) if unit else None, track)
-
-
-def _line(row: Sequence[object]) -> str:
-    return " ".join(t for t in (cell_text(v).strip() for v in row) if t)
-
-
 class _SheetReader:
     """Reads the data rows of one sheet under a detected header."""
 
@@ -223,9 +179,11 @@ class _SheetReader:
         self.vocab = vocab
         self.reference = reference
         self.issues: list[Issue] = []
+        #: (0-based row, column) of cells that may hold a formula without a stored value.
+        self.suspects: list[tuple[int, int]] = []
         self._shared: list[tuple[str, dict[Any, Any]]] = [(f, {}) for f in _SHARED_FIELDS]
         self._fields_set: set[str] | None = None
-        lines = [_line(r) for r in sheet.rows[: header.row]]
+        lines = [line_text(r) for r in sheet.rows[: header.row]]
         self.context = context_of([x for x in lines if x], sheet.name, path.stem)
         self.col = {key: col for key, (col, _) in header.columns.items()}
         self.names = {key: text for key, (_, text) in header.columns.items()}
@@ -256,17 +214,7 @@ class _SheetReader:
                     message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
                 )
             )
-        for key, assumed in ASSUMED_WHEN_ABSENT.items():
-            if key not in self.col:
-                self.issues.append(
-                    Issue(
-                        file=self.file,
-                        column=label(key),
-                        code="OPTIONAL_COLUMN_MISSING",
-                        severity=Severity.WARNING,
-                        message=f"表中没有“{label(key)}”列：{assumed}",
-                    )
-                )
+        self.issues += absent_column_notices(self.file, self.col)
 
     def column(self, key: str) -> str:
         """Header text as written for `key` (the canonical name when the column is absent)."""
@@ -332,7 +280,7 @@ class _SheetReader:
                 if text.startswith(_FOOTERS):
                     continue
                 if text.startswith(("填表单位", "填报单位")):
-                    self.context = context_of([_line(row)], self.sheet.name, self.stem)
+                    self.context = context_of([line_text(row)], self.sheet.name, self.stem)
                     continue
             if name_col < len(row) and cell_text(row[name_col]).strip() == name_header:
                 continue  # a repeated header row
@@ -372,7 +320,11 @@ class _SheetReader:
         missing: list[str] = []
         cells = list(row[: self.need])
         cells.extend([None] * (self.need + 1 - len(cells)))
-        get = dict(zip(self.keys, self.pick(cells), strict=True)).__getitem__
+        values = dict(zip(self.keys, self.pick(cells), strict=True))
+        formulas = {k: v for k, v in values.items() if k != "seq" and is_formula_text(v)}
+        for key in formulas:
+            values[key] = None  # read as empty; FORMULA_CELL, not REQUIRED_MISSING, says why
+        get = values.__getitem__
 
         name = clean_name(cell_text(get("name")))
         if not name:
@@ -470,7 +422,17 @@ class _SheetReader:
         if problem:
             add(("prior_participation", problem))
 
-        problems = [self._missing(key, number) for key in missing] if missing else []
+        for key, value in values.items():  # may hold a formula without a stored value
+            if key in self.col and (
+                (key in missing and key not in formulas)
+                or (key in _TEXT_KEYS and type(value) in (int, float) and value == 0)
+            ):
+                self.suspects.append((number - 1, self.col[key]))
+        problems = [self._missing(k, number) for k in missing if k not in formulas]
+        problems += [
+            formula_problem(self.column(k), str(v)).issue(self.file, number, self.column(k))
+            for k, v in formulas.items()
+        ]
         if found:
             problems += [p.issue(self.file, number, self.column(key)) for key, p in found]
         return Applicant.model_validate(

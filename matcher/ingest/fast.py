@@ -31,6 +31,7 @@ from matcher.ingest.cells import (
     parse_yesno,
 )
 from matcher.ingest.ethnicity import parse_ethnicity
+from matcher.ingest.formulas import is_formula_text
 from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
@@ -72,11 +73,13 @@ class _Column:
         ]
 
     def parse(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
-        """(value, ok) of `parse` per distinct cell."""
+        """(value, ok) of `parse` per distinct cell; a formula's text is never ok."""
         values = np.empty(len(self.uniques), dtype=object)
         ok = np.empty(len(self.uniques), dtype=bool)
         for u, cell in enumerate(self.uniques):
             values[u], ok[u] = parse(cell)
+            if ok[u] and is_formula_text(cell):
+                ok[u] = False  # FORMULA_CELL: row by row
         return values, ok
 
     def apply(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +251,7 @@ def read_rows(
     out["score"] = take("score", checked(parse_score))
     out["health_issue"] = take("health", checked(parse_health))
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
+
     def employer(c: object) -> tuple[Any, bool]:
         text = optional_text(c)  # a 区直 unit may warrant a warning: row by row
         return text, not text or unit_region(text) != REGION_LEVEL
@@ -302,7 +306,12 @@ def _choices(
         found: list[Any] = []
         choices = reader._choices(triple.__getitem__, found.append)
         values[u] = choices
-        fine[u] = not found and bool(choices) and optional_text(triple["choice_1"]) is not None
+        fine[u] = (
+            not found
+            and bool(choices)
+            and optional_text(triple["choice_1"]) is not None
+            and not any(map(is_formula_text, triple.values()))
+        )
     ok &= fine[inverse]
     return values[inverse]
 

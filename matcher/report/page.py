@@ -323,11 +323,8 @@ def _issues(summary: Mapping[str, Any], data: ReportData) -> str:
         for i in data.result.round.issues
         if i.row is None
     ]
-    files = (
-        "<h3>整个文件的问题（如缺少的列）</h3>" + _table(["文件", "列", "代码", "问题及处理"], whole)
-        if whole
-        else ""
-    )
+    heads = ["文件", "列", "代码", "问题及处理"]
+    files = "<h3>整个文件的问题（如缺少的列）</h3>" + _table(heads, whole) if whole else ""
     return (
         "<h2 id=issues>数据问题</h2>"
         + _table(["类别", "条数"], rows)
