@@ -1,9 +1,10 @@
 """Build a checked `Round` from the department's files (or the bundled sample round).
 
 Steps: expand the applicant paths (folders → their .xlsx/.xls/.csv files, sorted); read
-the host catalogue and the quota table; read every applicant file; run the cross-file
-checks of `matcher.validate`; attach each row's issues to its applicant; hash every input
-for the manifest.
+the host catalogue and the quota table; read every applicant file; read pre-arrangements
+written in 备注 (`matcher.ingest.remarks`); run the cross-file checks of
+`matcher.validate`; attach each row's issues to its applicant; hash every input for the
+manifest.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
+from matcher.ingest.remarks import prearranged_from_remarks
 from matcher.memory import release_memory
 from matcher.model import (
     Applicant,
@@ -132,6 +134,7 @@ def _read(
         rows, issues = read_applicants(path, vocab, rules.reference_date)
         people += rows
         file_issues += issues
+    people = prearranged_from_remarks(people, catalogue)
     cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
     return _attach(people, cross), cross, file_issues, catalogue, quota_table
 

@@ -259,6 +259,7 @@ def read_rows(
     out["employer"] = take("employer", employer)
     for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
+    out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks
 
     good = np.flatnonzero(ok)
     file = reader.file
