@@ -433,8 +433,9 @@ class _SheetReader:
             formula_problem(self.column(k), str(v)).issue(self.file, number, self.column(k))
             for k, v in formulas.items()
         ]
-        if found:
-            problems += [p.issue(self.file, number, self.column(key)) for key, p in found]
+        problems += [  # a formula cell reads as empty: FORMULA_CELL alone speaks for it
+            p.issue(self.file, number, self.column(k)) for k, p in found if k not in formulas
+        ]
         return Applicant.model_validate(
             {
                 "key": f"{self.file}:{number}",
@@ -464,6 +465,7 @@ class _SheetReader:
                 "unit_type": optional_text(get("unit_type")),
                 "score": score,
                 "prearranged": optional_text(get("prearranged")),
+                "prearranged_from_remark": False,
                 "health_issue": health,
                 "prior_participation": prior,
                 "remark": optional_text(get("remark")),

@@ -252,11 +252,13 @@ def read_rows(
     out["health_issue"] = take("health", checked(parse_health))
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
 
-    def employer(c: object) -> tuple[Any, bool]:
-        text = optional_text(c)  # a 区直 unit may warrant a warning: row by row
-        return text, not text or unit_region(text) != REGION_LEVEL
-
-    out["employer"] = take("employer", employer)
+    # A 区直 工作单位 in a 盟市's table is an EMPLOYER_REGION_LEVEL warning: row by row.
+    employers = _Column(cells("employer"))
+    units, fine = employers.parse(lambda c: (optional_text(c), True))
+    region_level = np.array([bool(u) and unit_region(u) == REGION_LEVEL for u in units])
+    ok &= fine[employers.codes]
+    ok &= ~(region_level[employers.codes] & (out["region"] != REGION_LEVEL))
+    out["employer"] = units[employers.codes]
     for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
     out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks

@@ -61,6 +61,15 @@ DEFECTS = [
     ({"职称": "科长"}, "TITLE_UNKNOWN", "职称", Severity.WARNING),
     ({"从事专业": "综合事务"}, "FIELD_UNKNOWN", "从事专业", Severity.WARNING),
     ({"学历及毕业年限": "自学"}, "EDUCATION_UNKNOWN", "学历及毕业年限", Severity.ERROR),
+    ({"民族": "汗族"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"民族": "其他"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"民族": "未知"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"从事专业": "=A5"}, "FORMULA_CELL", "从事专业", Severity.ERROR),
+    ({"拟选培养单位1": '=HYPERLINK("https://www.cau.edu.cn","中国农业大学")'}, "FORMULA_CELL",
+     "拟选培养单位1", Severity.ERROR),
+    ({"是否接受调剂": "=IF(A1,1,0)"}, "FORMULA_CELL", "是否接受调剂", Severity.ERROR),
+    ({"健康状况": "√"}, "HEALTH_TICK_AMBIGUOUS", "健康状况", Severity.WARNING),
+    ({"工作单位": "赤峰学院"}, "EMPLOYER_REGION_LEVEL", "工作单位", Severity.WARNING),
 ]
 
 
