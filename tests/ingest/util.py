@@ -128,3 +128,10 @@ def sample_column_notices(folder: Path) -> set[tuple[str, None, str, str]]:
         expected |= {(path.name, None, c, "OPTIONAL_COLUMN_MISSING")
                      for c in OUTCOME_COLUMNS if c not in headers}
     return expected
+
+
+def read_one(path: Path):  # type: ignore[no-untyped-def]
+    """`read_applicants` of one file with the test vocabulary on `REFERENCE`."""
+    from matcher.ingest import read_applicants
+
+    return read_applicants(path, vocab(), REFERENCE)
