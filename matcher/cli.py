@@ -219,8 +219,9 @@ def _print_issues(round_: Round) -> None:
             table.add_row(str(i.row or ""), i.column or "", i.code, level, i.message)
         out.print(table)
     invalid = sum(a.invalid for a in round_.applicants)
+    files = sum(f.role == "applicants" for f in round_.inputs)
     out.print(
-        f"共读取申请人 {len(round_.applicants)} 人（{len(round_.inputs)} 个文件）；"
+        f"共读取申请人 {len(round_.applicants)} 人（{files} 个申报文件）；"
         f"错误 {errors} 个，提示 {warnings} 个；{invalid} 人因数据错误将被标为 invalid。"
     )
 

@@ -84,7 +84,7 @@ def test_the_common_fallback_names_real_groups() -> None:
 def test_a_short_form_counts_as_a_minority_and_an_unknown_one_is_invalid(tmp_path: Path) -> None:
     path = tmp_path / "兴安盟.xlsx"
     rows = write_form(path, [good_row(1, 民族="蒙"), good_row(2, 姓名="巴特尔", 民族="汗族")])
-    people, issues = read_one(path)
+    people, _ = read_one(path)
     assert people[0].ethnicity == "蒙古族" and is_minority(people[0].ethnicity)
     assert people[0].track is Track.OUT and not people[0].problems
     assert people[1].invalid  # never silently a minority for 区外

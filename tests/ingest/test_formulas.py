@@ -70,8 +70,9 @@ def test_an_empty_cell_without_formula_stays_required_missing(tmp_path: Path) ->
 def test_formula_text_in_a_csv(tmp_path: Path) -> None:
     path = tmp_path / "all.csv"
     header = [*HEADER, "选派地区", "培养方式"]
-    write_csv(path, header, [good_row(1, 姓名="=A5") + ["兴安盟", "区外"],
-                             good_row(2, 姓名="巴特尔", 民族="＝VLOOKUP(B2,S!A:B,2,0)") + ["兴安盟", "区外"]])
+    where = ["兴安盟", "区外"]
+    write_csv(path, header, [good_row(1, 姓名="=A5") + where,
+                             good_row(2, 姓名="巴特尔", 民族="＝VLOOKUP(B2,S!A:B,2,0)") + where])
     _, issues = read_one(path)
     assert [(i.row, i.column, i.code) for i in issues if i.row] == [
         (2, "姓名", "FORMULA_CELL"), (3, "民族", "FORMULA_CELL")]
@@ -82,7 +83,7 @@ def test_formula_text_by_column_equals_by_row(tmp_path: Path, monkeypatch: pytes
                                               ) -> None:
     path = tmp_path / "big.csv"
     header = [*HEADER, "选派地区", "培养方式"]
-    rows = [good_row(i) + ["兴安盟", "区外"] for i in range(1, 40)]
+    rows = [[*good_row(i), "兴安盟", "区外"] for i in range(1, 40)]
     rows[7][HEADER.index("从事专业")] = "=A5"
     rows[9][HEADER.index("拟选培养单位2")] = "=B3"
     lines = [header, *rows]  # plain: no quotes, \n line ends (what is read by column)
