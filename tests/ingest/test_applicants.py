@@ -138,6 +138,9 @@ def test_blank_and_footer_rows_skipped(tmp_path: Path) -> None:
     ("填表单位：满洲里市人力资源和社会保障局  填表时间：2023.3.10", "呼伦贝尔市"),
     ("填表单位：二连浩特市人社局（盖章）", "锡林郭勒盟"),
     ("填表单位：内蒙古大学 填表时间：", "区直"),
+    ("填表单位：赤峰学院（盖章） 填表时间：2023.3.12", "区直"),
+    ("填表单位：呼伦贝尔学院人事处", "区直"),
+    ("填表单位：集宁师范学院", "区直"),
 ])
 def test_region_from_unit_line(tmp_path: Path, unit: str, region: str) -> None:
     path = tmp_path / "unit.xlsx"
@@ -276,3 +279,19 @@ def test_header_variants_keep_written_names(tmp_path: Path) -> None:
     _, issues = read(path)
     assert sorted((i.column, i.code) for i in issues) == [
         ("拟选培养单位（一）", "REQUIRED_MISSING"), ("联系电话", "PHONE_INVALID")]
+
+
+def test_region_comes_from_the_submitting_unit_never_the_employer(tmp_path: Path) -> None:
+    """Issue 13, item 7: 工作单位 names a city or a 区直 unit; the 填表单位 decides."""
+    path = tmp_path / "赤峰市.xlsx"
+    rows = write_form(path, [good_row(1, 工作单位="兴安盟人民医院"),
+                             good_row(2, 姓名="巴特尔", 工作单位="赤峰学院附属医院")],
+                      unit_line="填表单位：赤峰市人力资源和社会保障局")
+    people, issues = read(path)
+    assert [p.region for p in people] == ["赤峰市", "赤峰市"]
+    assert [(i.row, i.column, i.code) for i in issues] == [
+        (rows["巴特尔"], "工作单位", "EMPLOYER_REGION_LEVEL")]
+    path = tmp_path / "区直.xlsx"
+    write_form(path, [good_row(1, 工作单位="赤峰学院")], unit_line="填表单位：赤峰学院")
+    people, issues = read(path)
+    assert people[0].region == "区直" and issues == []
