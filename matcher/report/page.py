@@ -319,7 +319,12 @@ def _issues(summary: Mapping[str, Any], data: ReportData) -> str:
         for code, n in issues["code"].items()
     ]
     whole = [  # problems of a whole file (a missing column): few, and said in full
-        "<tr>" + _text(i.file) + _text(i.column or "") + _text(i.code) + _text(i.message) + "</tr>"
+        "<tr>"
+        + _text(i.file)
+        + _text(i.column or "")
+        + _text(i.code)
+        + _text(i.message, "long")
+        + "</tr>"
         for i in data.result.round.issues
         if i.row is None
     ]
