@@ -108,3 +108,18 @@ def test_a_remark_pre_arrangement_is_honoured_and_shown_in_the_outputs(tmp_path:
     values = sheet[sheet.index(head) + 1]
     assert values[head.index("预先接收")] == "北京大学（来自备注，待确认）"
     assert values[head.index("备注")] == first.remark
+
+
+def test_the_api_lists_what_the_clerk_is_to_confirm(tmp_path: Path) -> None:
+    from matcher import api
+
+    path = tmp_path / "兴安盟.xlsx"
+    write_form(path, [[*good_row(1), "北大已同意接收"],
+                      [*good_row(2, 姓名="巴特尔", 性别="男", 出生年月="1980.01",
+                                 身份证号=make_id(date(1980, 1, 2), True)), "材料齐全"]],
+               header=[*HEADER, "备注"])  # fmt: skip
+    frame = api.to_confirm(api.load([path]))
+    assert frame.to_dict("records") == [
+        {"file": "兴安盟.xlsx", "row": 4, "name": "乌日娜", "track": "区外", "region": "兴安盟",
+         "host": "北京大学", "remark": "北大已同意接收"}]
+    assert api.to_confirm(api.load()).empty  # the sample round writes no 备注
