@@ -30,6 +30,7 @@ from matcher.ingest.cells import (
 from matcher.ingest.context import context_of, line_text
 from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.formulas import (
+    FORMULA_SUFFIXES,
     formula_cells,
     formula_problem,
     is_formula_text,
@@ -37,7 +38,7 @@ from matcher.ingest.formulas import (
 )
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.problems import Problem, error, warning
-from matcher.ingest.regions import REGION_LEVEL, region_of, unit_region
+from matcher.ingest.regions import employer_problem, region_of
 from matcher.ingest.tables import Sheet, TableError, read_sheets
 from matcher.ingest.text import (
     cell_text,
@@ -181,6 +182,7 @@ class _SheetReader:
         self.issues: list[Issue] = []
         #: (0-based row, column) of cells that may hold a formula without a stored value.
         self.suspects: list[tuple[int, int]] = []
+        self.workbook = path.suffix.lower() in FORMULA_SUFFIXES
         self._shared: list[tuple[str, dict[Any, Any]]] = [(f, {}) for f in _SHARED_FIELDS]
         self._fields_set: set[str] | None = None
         lines = [line_text(r) for r in sheet.rows[: header.row]]
@@ -203,6 +205,7 @@ class _SheetReader:
         self.keys = tuple(COLUMNS)
         self.pick = itemgetter(*(self.col.get(k, need) for k in self.keys))
         self.missing = [k for k in REQUIRED if k not in self.col]
+        self.text_cols = [(k, c) for k, c in self.col.items() if k in _TEXT_KEYS]
         for key in self.missing:
             self.issues.append(
                 Issue(
@@ -321,7 +324,7 @@ class _SheetReader:
         cells = list(row[: self.need])
         cells.extend([None] * (self.need + 1 - len(cells)))
         values = dict(zip(self.keys, self.pick(cells), strict=True))
-        formulas = {k: v for k, v in values.items() if k != "seq" and is_formula_text(v)}
+        formulas = {k: v for k, v in values.items() if is_formula_text(v) and k != "seq"}
         for key in formulas:
             values[key] = None  # read as empty; FORMULA_CELL, not REQUIRED_MISSING, says why
         get = values.__getitem__
@@ -402,12 +405,9 @@ class _SheetReader:
         unit, region = self._region(get("region"), add)
         track = self._track(get("track"), add)
         employer = optional_text(get("employer"))
-        if employer and region and region != REGION_LEVEL and unit_region(employer) == REGION_LEVEL:
-            message = (
-                f"工作单位“{shorten(employer)}”是区直单位（见 data/units.csv），本表按报送单位计入"
-                f"{region}名额；区直单位人员应由区直单位报送、计入区直名额，请核对"
-            )
-            add(("employer", warning("EMPLOYER_REGION_LEVEL", message)))
+        problem = employer_problem(employer, region)
+        if problem:
+            add(("employer", problem))
 
         grassroots, problem = parse_yesno(get("grassroots"))
         if problem:
@@ -422,12 +422,11 @@ class _SheetReader:
         if problem:
             add(("prior_participation", problem))
 
-        for key, value in values.items():  # may hold a formula without a stored value
-            if key in self.col and (
-                (key in missing and key not in formulas)
-                or (key in _TEXT_KEYS and type(value) in (int, float) and value == 0)
-            ):
-                self.suspects.append((number - 1, self.col[key]))
+        if self.workbook:  # cells that may hold a formula without a stored value
+            self.suspects += [
+                (number - 1, self.col[k]) for k in missing if k in self.col and k not in formulas
+            ]
+            self.suspects += [(number - 1, c) for k, c in self.text_cols if values[k] == 0]
         problems = [self._missing(k, number) for k in missing if k not in formulas]
         problems += [
             formula_problem(self.column(k), str(v)).issue(self.file, number, self.column(k))

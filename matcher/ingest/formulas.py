@@ -16,21 +16,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from matcher.ingest.problems import Problem, error
-from matcher.ingest.text import nfkc, shorten
+from matcher.ingest.text import shorten
 from matcher.model import Applicant, Issue
 
+_EQUALS = ("=", "＝")
 #: Workbook types whose formulas openpyxl can read.
 FORMULA_SUFFIXES = (".xlsx", ".xlsm")
 
 
 def is_formula_text(value: object) -> bool:
-    """Whether `value` is text that is a formula (``=A5``, ``＝HYPERLINK(…)``)."""
-    if type(value) is not str or not value:
-        return False
-    text = value.lstrip()
-    if not text or text[0] not in "=＝":
-        return False
-    return len(nfkc(text).strip()) > 1
+    """Whether `value` is text that is a formula: ``=`` or ``＝`` first, then something."""
+    return type(value) is str and value[:1] in _EQUALS and bool(value[1:].strip())
 
 
 def formula_problem(column: str, written: str | None = None) -> Problem:

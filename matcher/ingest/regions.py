@@ -13,8 +13,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from matcher.ingest.problems import Problem, warning
 from matcher.ingest.tables import TableError, read_csv_rows
-from matcher.ingest.text import clean_name, clean_text
+from matcher.ingest.text import clean_name, clean_text, shorten
 from matcher.paths import data_dir
 
 REGIONS: tuple[str, ...] = (
@@ -240,3 +241,19 @@ def sending_region(text: str) -> tuple[str, str | None]:
     """Return (sending unit as written, cleaned; its quota region or None)."""
     unit = clean_text(text)
     return unit, region_of(unit)
+
+
+def employer_problem(employer: str | None, region: str | None) -> Problem | None:
+    """EMPLOYER_REGION_LEVEL when a 盟市's table holds someone of a 区直 unit, else None.
+
+    The region stays the submitting unit's (`region`); the warning asks who should send them.
+    """
+    if not employer or not region or region == REGION_LEVEL:
+        return None
+    if unit_region(employer) != REGION_LEVEL:
+        return None
+    return warning(
+        "EMPLOYER_REGION_LEVEL",
+        f"工作单位“{shorten(employer)}”是区直单位（见 data/units.csv），本表按报送单位计入"
+        f"{region}名额；区直单位人员应由区直单位报送、计入区直名额，请核对",
+    )
