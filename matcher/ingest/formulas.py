@@ -6,11 +6,13 @@ A clerk pastes ``=HYPERLINK(...)`` or ``=A5`` into a form. Two ways it reaches t
 - as a workbook formula without a stored result (a file saved by a program that does not
   calculate): calamine, which reads stored values only, gives an empty cell, or the 0 some
   writers store. Only such suspect cells (an empty required cell, a 0 in a text column) are
-  looked up, with openpyxl, in the file's formulas: `formula_cells`.
+  looked up, with openpyxl, in the file's formulas (`formula_cells`), and only when the
+  sheets' XML holds a formula element at all.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -48,7 +50,9 @@ def formula_cells(path: Path, sheet: str, cells: Iterable[tuple[int, int]]) -> s
     wanted = set(cells)
     if not wanted or path.suffix.lower() not in FORMULA_SUFFIXES:
         return set()
-    from openpyxl import load_workbook  # only a workbook with suspect cells needs it
+    if not _has_formulas(path):
+        return set()  # most workbooks: openpyxl is not even imported
+    from openpyxl import load_workbook  # only a workbook with formulas and suspect cells
 
     low = min(r for r, _ in wanted)
     high = max(r for r, _ in wanted)
@@ -70,6 +74,31 @@ def formula_cells(path: Path, sheet: str, cells: Iterable[tuple[int, int]]) -> s
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return set()
     return found
+
+
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[ >]")
+
+
+def _has_formulas(path: Path) -> bool:
+    """Whether any worksheet of the workbook holds a formula element (``<f>``).
+
+    A byte search through the sheets' XML, a block at a time (stdlib zipfile); the cells
+    themselves are read by openpyxl. True when in doubt (an unreadable member).
+    """
+    try:
+        with zipfile.ZipFile(path) as book:
+            for name in book.namelist():
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                tail = b""
+                with book.open(name) as member:
+                    while block := member.read(1 << 20):
+                        if _FORMULA_ELEMENT.search(tail + block):
+                            return True
+                        tail = block[-16:]
+    except (OSError, zipfile.BadZipFile, RuntimeError, ValueError):
+        return True
+    return False
 
 
 def with_formulas(
