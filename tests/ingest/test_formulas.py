@@ -119,3 +119,13 @@ def test_formula_text_is_text_starting_with_an_equals_sign(text: str) -> None:
     if not text.lstrip().startswith(("=", "＝")):
         assert not is_formula_text(text)
     assert not is_formula_text(1.0) and not is_formula_text(None)
+
+
+def test_a_round_without_formulas_never_imports_openpyxl() -> None:
+    """The sample has an empty required cell (a suspect) but no formula: no openpyxl."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from matcher.load import load_round; load_round(); "
+            "sys.exit('openpyxl' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
