@@ -189,6 +189,7 @@ def validate(
     """Check the input files and list every problem at once.
 
     Example: matcher validate -a 附件3-赤峰市-区外.xlsx --json
+    Example: matcher validate -a 报送/*.xlsx 区直/   (several files and folders after one -a)
     """
     round_ = _load(applicants, hosts, quotas, _rules(reference_date))
     if as_json:
