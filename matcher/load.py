@@ -16,7 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import attrgetter
 from pathlib import Path
 
-from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
+from matcher.ingest import (
+    VocabularyError,
+    load_vocabulary,
+    read_applicants,
+    read_hosts,
+    read_quotas,
+)
+from matcher.ingest.ethnicity import EthnicityTableError, ethnic_groups
 from matcher.ingest.remarks import prearranged_from_remarks
 from matcher.memory import release_memory
 from matcher.model import (
@@ -83,7 +90,8 @@ def load_round(
     """Read, normalise and check a round; with no applicant paths, the bundled sample round.
 
     Never raises on bad content: problems become `Issue`s (rows with errors are kept and
-    end `invalid`). Raises `InputError` only for paths that do not exist.
+    end `invalid`). Raises `InputError` only for paths that do not exist, and for a
+    broken table of ``data/`` (titles, fields, ethnicities).
     """
     rules = rules or Rules()
     files = applicant_files(applicants or [sample_round_dir()])
@@ -127,7 +135,11 @@ def _read(
     """Applicants (cross-file issues attached), cross-file issues, file issues, tables."""
     catalogue, host_issues = read_hosts(hosts_path)
     quota_table, quota_issues = read_quotas(quotas_path)
-    vocab = load_vocabulary()
+    try:  # the department's own tables: a broken one is said, never a traceback
+        vocab = load_vocabulary()
+        ethnic_groups()
+    except (VocabularyError, EthnicityTableError) as exc:
+        raise InputError(str(exc)) from exc
     people: list[Applicant] = []
     file_issues: list[Issue] = [*host_issues, *quota_issues]
     for path in files:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from matcher.ingest.problems import Problem, error
-from matcher.ingest.tables import read_csv_rows
+from matcher.ingest.tables import TableError, read_csv_rows
 from matcher.ingest.text import clean_name, shorten
 from matcher.paths import data_dir
 
@@ -29,9 +29,13 @@ class EthnicityTableError(Exception):
 def ethnic_groups(folder: Path | None = None) -> dict[str, str]:
     """Every accepted form (full names and short forms) → the full name of its group.
 
-    Raises `EthnicityTableError` when the table lacks 民族/简称 or a form names two groups.
+    Raises `EthnicityTableError` when the table cannot be read, lacks 民族/简称, or gives
+    one form to two groups (`matcher.load.load_round` turns it into an `InputError`).
     """
-    rows = read_csv_rows((folder or data_dir()) / "ethnicities.csv")
+    try:
+        rows = read_csv_rows((folder or data_dir()) / "ethnicities.csv")
+    except TableError as exc:
+        raise EthnicityTableError(f"民族表 ethnicities.csv 无法读取：{exc}") from exc
     head = [clean_name(c) for c in rows[0]] if rows else []
     if "民族" not in head or "简称" not in head:
         raise EthnicityTableError("ethnicities.csv 需要“民族”和“简称”两列")

@@ -90,3 +90,25 @@ def test_a_short_form_counts_as_a_minority_and_an_unknown_one_is_invalid(tmp_pat
     assert people[1].invalid  # never silently a minority for 区外
     assert [(i.row, i.column, i.code) for i in people[1].problems] == [
         (rows["巴特尔"], "民族", "ETHNICITY_UNKNOWN")]
+
+
+def test_a_broken_table_is_a_usage_error_not_a_traceback(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from matcher.cli import app
+    from matcher.paths import data_dir
+
+    for name in ("titles.csv", "fields.csv", "units.csv", "hosts-2023.csv", "quotas-2023.csv"):
+        (tmp_path / name).write_bytes((data_dir() / name).read_bytes())
+    (tmp_path / "ethnicities.csv").write_text("代码,民族\n01,汉族\n", encoding="utf-8")
+    path = tmp_path / "兴安盟.xlsx"
+    write_form(path, [good_row(1)])
+    monkeypatch.setenv("MATCHER_DATA", str(tmp_path))
+    ethnic_groups.cache_clear()
+    try:
+        done = CliRunner().invoke(app, ["validate", "-a", str(path)])
+    finally:
+        monkeypatch.delenv("MATCHER_DATA")
+        ethnic_groups.cache_clear()
+    assert done.exit_code == 2 and "简称" in done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
