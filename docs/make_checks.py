@@ -16,9 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from matcher.forms import OFFICIAL_COLUMNS  # noqa: E402
+from matcher.ingest.absent import ASSUMED_WHEN_ABSENT  # noqa: E402
+from matcher.ingest.headers import label  # noqa: E402
 from matcher.load import load_round  # noqa: E402
 from tests.ingest.test_applicants import DEFECTS  # noqa: E402
-from tests.ingest.util import HEADER, good_row, write_form  # noqa: E402
+from tests.ingest.util import HEADER, good_row, make_id, write_form  # noqa: E402
 
 CROSS = [
     ({"拟选培养单位1": "中国农业大字"}, "unknown host (typo)"),
@@ -41,6 +44,26 @@ def _file_cases(tmp: Path) -> list[tuple[Path, Callable[[Path], object]]]:
         (tmp / "unreadable.xlsx", lambda p: p.write_bytes(b"PK not a workbook")),
         (tmp / "notrack.xlsx", lambda p: write_form(p, [good_row(1)], title="学员汇总表")),
         (tmp / "noregion.xlsx", lambda p: write_form(p, [good_row(1)], unit_line=None)),
+        (  # the notice's 13 columns only: what a missing optional column means
+            tmp / "plain.xlsx",
+            lambda p: write_form(p, [good_row(1)[:13]], header=list(OFFICIAL_COLUMNS)),
+        ),
+        (  # pre-arrangements written in 备注: one host, then two
+            tmp / "remarks.xlsx",
+            lambda p: write_form(
+                p,
+                [
+                    [*good_row(1), "已与北京大学联系并获准接收，联系人王老师"],
+                    [
+                        *good_row(
+                            2, 姓名="巴特尔", 身份证号=make_id(date(1988, 5, 3), False, order=7)
+                        ),
+                        "已联系北京大学和清华大学，均同意接收",
+                    ],
+                ],
+                header=[*HEADER, "备注"],
+            ),
+        ),
         (
             tmp / "quotas-bad.csv",
             lambda p: p.write_text(quotas.replace(",40,40", ",40,39"), encoding="utf-8"),
@@ -63,7 +86,9 @@ def main() -> None:
             write_form(path, [good_row(1, **change)])
             for issue in load_round([path]).issues:
                 if issue.file == path.name:
-                    rows.setdefault(issue.code, (issue.severity.value, issue.column or "", issue.message))
+                    rows.setdefault(
+                        issue.code, (issue.severity.value, issue.column or "", issue.message)
+                    )
         for path, make in _file_cases(Path(tmp)):
             make(path)
             applicants = [path] if path.suffix == ".xlsx" else None
@@ -92,6 +117,15 @@ def main() -> None:
     ]
     for code, (severity, column, message) in sorted(rows.items()):
         lines.append(f"| `{code}` | {severity} | {column} | {message} |")
+    lines += [
+        "",
+        "`OPTIONAL_COLUMN_MISSING` is said once per file (`row` null) for each of these",
+        "columns the file lacks; after “表中没有“…”列：” the message says:",
+        "",
+        "| column | what is assumed, and how to supply it |",
+        "|---|---|",
+        *(f"| {label(key)} | {text} |" for key, text in ASSUMED_WHEN_ABSENT.items()),
+    ]
     (ROOT / "docs" / "checks.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"{len(rows)} checks written to docs/checks.md")
 

@@ -109,6 +109,7 @@ __all__ = [
     "solve_with_overrides",
     "summary",
     "sweep",
+    "to_confirm",
     "unmatched",
     "unused_places",
     "with_capacity",
@@ -133,6 +134,28 @@ def load(
     return load_round(
         files, Path(hosts) if hosts else None, Path(quotas) if quotas else None, **settings
     )
+
+
+def to_confirm(round_: Round) -> pd.DataFrame:
+    """Pre-arrangements read from 备注, for the clerk to confirm (one row per applicant).
+
+    Columns: file, row, name, track, region, host (the proposed 预先接收单位), remark.
+    """
+    rows = [
+        {
+            "file": a.source_file,
+            "row": a.source_row,
+            "name": a.name,
+            "track": a.track.value if a.track else "",
+            "region": a.region or "",
+            "host": a.prearranged,
+            "remark": a.remark,
+        }
+        for a in round_.applicants
+        if a.prearranged_from_remark
+    ]
+    columns = ["file", "row", "name", "track", "region", "host", "remark"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def scenario(path: Path | str, base: Round | None = None) -> Round:

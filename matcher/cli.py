@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matcher.load import InputError, load_round
+from matcher.load import APPLICANT_SUFFIXES, InputError, load_round
 from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
 from matcher.rundir import RunFolder
 
@@ -37,8 +37,62 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_SOLVE = 0, 1, 2, 3
 
 Applicants = Annotated[
     list[Path] | None,
-    typer.Option("--applicants", "-a", help="申报汇总表（附件3）文件或文件夹，可多次给出"),
+    typer.Option(
+        "--applicants",
+        "-a",
+        help=(
+            "申报汇总表（附件3）文件或文件夹；一个选项后可跟多个（如 -a 报送/*.xlsx 区直/），"
+            "也可多次给出"
+        ),
+    ),
 ]
+_APPLICANT_FLAGS = ("--applicants", "-a")
+
+
+def spread_applicants(args: list[str]) -> list[str]:
+    """`args` with every path after one ``--applicants``/``-a`` given its own flag.
+
+    A shell expands ``-a submissions/*.xlsx`` into one flag and many paths; click takes
+    one value per flag. A token after the flag's value is taken as one more path while it
+    is no option and names a folder or ends in .xlsx/.xlsm/.xls/.csv (so a scenario .toml
+    or explain's ``文件名:行号``/身份证号 stays the positional argument it is).
+    """
+    out: list[str] = []
+    taking = False
+    at = 0
+    while at < len(args):
+        token = args[at]
+        at += 1
+        if token == "--":
+            out += args[at - 1 :]
+            break
+        if taking and not token.startswith("-") and _applicant_path(token):
+            out += ["--applicants", token]
+            continue
+        taking = False
+        out.append(token)
+        if token in _APPLICANT_FLAGS and at < len(args):
+            out.append(args[at])
+            at += 1
+            taking = True
+        elif token.startswith("--applicants="):
+            taking = True
+    return out
+
+
+def _applicant_path(token: str) -> bool:
+    path = Path(token)
+    return path.suffix.lower() in APPLICANT_SUFFIXES or path.is_dir()
+
+
+class _SpreadCommand(typer.core.TyperCommand):
+    """A command whose ``--applicants`` takes several paths after one flag."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a click Context
+        """Spread the paths after ``--applicants`` (`spread_applicants`), then parse."""
+        return super().parse_args(ctx, spread_applicants(args))
+
+
 Hosts = Annotated[Path | None, typer.Option("--hosts", help="培养单位目录（默认：内置2023目录）")]
 Quotas = Annotated[Path | None, typer.Option("--quotas", help="名额分配表（附件1）")]
 RefDate = Annotated[
@@ -132,7 +186,7 @@ def _has_errors(round_: Round) -> bool:
     return any(i.severity is Severity.ERROR for i in round_.issues)
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def validate(
     applicants: Applicants = None,
     hosts: Hosts = None,
@@ -143,6 +197,7 @@ def validate(
     """Check the input files and list every problem at once.
 
     Example: matcher validate -a 附件3-赤峰市-区外.xlsx --json
+    Example: matcher validate -a 报送/*.xlsx 区直/   (several files and folders after one -a)
     """
     round_ = _load(applicants, hosts, quotas, _rules(reference_date))
     if as_json:
@@ -160,8 +215,9 @@ def _print_issues(round_: Round) -> None:
     warnings = len(round_.issues) - errors
     _issue_tables(out, round_.issues)
     invalid = sum(a.invalid for a in round_.applicants)
+    files = sum(f.role == "applicants" for f in round_.inputs)
     out.print(
-        f"共读取申请人 {len(round_.applicants)} 人（{len(round_.inputs)} 个文件）；"
+        f"共读取申请人 {len(round_.applicants)} 人（{files} 个申报文件）；"
         f"错误 {errors} 个，提示 {warnings} 个；{invalid} 人因数据错误将被标为 invalid。"
     )
 
@@ -184,7 +240,7 @@ def _issue_tables(out: Console, issues: Sequence[Issue]) -> None:
         out.print(table)
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def run(
     scenario: Annotated[
         Path | None, typer.Argument(help="场景文件（.toml，见 docs/whatif.md）；不给则用输入选项")
@@ -323,7 +379,7 @@ def _step(console: Console, what: str) -> Iterator[None]:
     console.print(f"  用时 {took} 秒", highlight=False)
 
 
-@app.command()
+@app.command(cls=_SpreadCommand)
 def explain(
     applicant: Annotated[str, typer.Argument(help="身份证号，或 文件名:行号")],
     applicants: Applicants = None,

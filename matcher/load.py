@@ -1,9 +1,10 @@
 """Build a checked `Round` from the department's files (or the bundled sample round).
 
 Steps: expand the applicant paths (folders → their .xlsx/.xls/.csv files, sorted); read
-the host catalogue and the quota table; read every applicant file; run the cross-file
-checks of `matcher.validate`; attach each row's issues to its applicant; hash every input
-for the manifest.
+the host catalogue and the quota table; read every applicant file; read pre-arrangements
+written in 备注 (`matcher.ingest.remarks`); run the cross-file checks of
+`matcher.validate`; attach each row's issues to its applicant; hash every input for the
+manifest.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from concurrent.futures import ThreadPoolExecutor
 from operator import attrgetter
 from pathlib import Path
 
-from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
+from matcher.ingest import (
+    VocabularyError,
+    load_vocabulary,
+    read_applicants,
+    read_hosts,
+    read_quotas,
+)
+from matcher.ingest.ethnicity import EthnicityTableError, ethnic_groups
+from matcher.ingest.remarks import prearranged_from_remarks
 from matcher.model import (
     Applicant,
     HostCatalogue,
@@ -80,7 +89,8 @@ def load_round(
     """Read, normalise and check a round; with no applicant paths, the bundled sample round.
 
     Never raises on bad content: problems become `Issue`s (rows with errors are kept and
-    end `invalid`). Raises `InputError` only for paths that do not exist.
+    end `invalid`). Raises `InputError` only for paths that do not exist, and for a
+    broken table of ``data/`` (titles, fields, ethnicities).
     """
     rules = rules or Rules()
     files = applicant_files(applicants or [sample_round_dir()])
@@ -121,7 +131,11 @@ def _read(
     files: list[Path], hosts_path: Path, quotas_path: Path, rules: Rules
 ) -> tuple[list[Applicant], list[Issue], list[Issue], HostCatalogue, QuotaTable]:
     """Applicants (cross-file issues attached), cross-file issues, file issues, tables."""
-    vocab = load_vocabulary()
+    try:  # the department's own tables: a broken one is said, never a traceback
+        vocab = load_vocabulary()
+        ethnic_groups()
+    except (VocabularyError, EthnicityTableError) as exc:
+        raise InputError(str(exc)) from exc
     catalogue, host_issues = read_hosts(hosts_path, vocab)
     quota_table, quota_issues = read_quotas(quotas_path)
     people: list[Applicant] = []
@@ -130,6 +144,7 @@ def _read(
         rows, issues = read_applicants(path, vocab, rules.reference_date)
         people += rows
         file_issues += issues
+    people = prearranged_from_remarks(people, catalogue)
     cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
     return _attach(people, cross), cross, file_issues, catalogue, quota_table
 

@@ -142,7 +142,8 @@ class Applicant(Frozen):
     grassroots: bool = False
     unit_type: str | None = None  # 单位性质
     score: float | None = None  # 审核评分, higher is better
-    prearranged: str | None = None  # 预先接收单位 as written
+    prearranged: str | None = None  # 预先接收单位 as written (or the host its 备注 names)
+    prearranged_from_remark: bool = False  # the pre-arrangement was read from 备注: to confirm
     health_issue: bool | None = None  # 健康状况: True when 有 (an illness that stops training)
     prior_participation: bool | None = None  # 是否参加过特培学习
     remark: str | None = None

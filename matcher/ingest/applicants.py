@@ -6,9 +6,7 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -17,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from matcher.ingest import fast
+from matcher.ingest.absent import absent_column_notices
 from matcher.ingest.cells import (
     parse_day,
     parse_education,
@@ -28,16 +27,24 @@ from matcher.ingest.cells import (
     parse_track,
     parse_yesno,
 )
+from matcher.ingest.context import context_of, line_text
+from matcher.ingest.ethnicity import parse_ethnicity
+from matcher.ingest.formulas import (
+    FORMULA_SUFFIXES,
+    formula_cells,
+    formula_problem,
+    is_formula_text,
+    with_formulas,
+)
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.ids import id_birth
 from matcher.ingest.problems import Problem, error, warning
-from matcher.ingest.regions import region_of
+from matcher.ingest.regions import employer_problem, region_of
 from matcher.ingest.tables import Sheet, TableError, read_sheets
 from matcher.ingest.text import (
     cell_text,
     clean_name,
     clean_text,
-    nfkc,
     optional_text,
     shorten,
 )
@@ -45,6 +52,7 @@ from matcher.ingest.vocab import Vocabulary
 from matcher.memory import gc_paused
 from matcher.model import Applicant, Issue, Severity, Track
 
+CHOICE_KEYS = ("choice_1", "choice_2", "choice_3")
 REQUIRED: tuple[str, ...] = (
     "name",
     "gender",
@@ -54,6 +62,10 @@ REQUIRED: tuple[str, ...] = (
     "profession",
     "education",
     "choice_1",
+)
+#: Text columns where a stored 0 is the result of a formula, not a value.
+_TEXT_KEYS = frozenset(
+    ("name", "gender", "ethnicity", "employer", "profession", "education", *CHOICE_KEYS)
 )
 _FOOTERS = (
     "备注",
@@ -72,12 +84,6 @@ _FOOTERS = (
     "附注",
 )
 _LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
-_FILL_UNIT = re.compile(
-    r"(?:填表单位|填报单位|选派单位|推荐单位)\s*[:：]?\s*(.*?)\s*"
-    r"(?:填表时间|填报时间|填表日期|填报日期|日期|时间|$)"
-)
-_SEAL = re.compile(r"[(（][^()（）]*(?:盖章|公章)[^()（）]*[)）]")
-
 
 #: Applicant fields whose values repeat across rows (shared by `_SheetReader._compact`).
 _SHARED_FIELDS = (
@@ -100,15 +106,6 @@ _SHARED_FIELDS = (
 )
 Getter = Callable[[str], object]
 Adder = Callable[[tuple[str, Problem]], None]
-
-
-@dataclass
-class _Context:
-    """What a sheet says above its header: sending unit, its region, the track."""
-
-    unit: str | None
-    region: str | None
-    track: Track | None
 
 
 def read_applicants(
@@ -150,8 +147,14 @@ def read_applicants(
                 continue
             found = True
             reader = _SheetReader(path, sheet, header, vocab, reference_date)
-            people += reader.applicants()
+            rows = reader.applicants()
+            found_formulas = formula_cells(path, sheet.name, reader.suspects)
+            if found_formulas:
+                names = {col: reader.column(key) for key, col in reader.col.items()}
+                rows, reader.issues = with_formulas(rows, reader.issues, found_formulas, names)
+            people += rows
             issues += reader.issues
+    issues = list(dict.fromkeys(issues))  # a file-level notice once, however many sheets
     if not found:
         issues.append(
             Issue(
@@ -163,27 +166,6 @@ def read_applicants(
             )
         )
     return people, issues
-
-
-def context_of(lines: Sequence[str], sheet_name: str, file_stem: str) -> _Context:
-    """Find sending unit, region and track (lines above the header, sheet and file name).
-
-    The 填表单位：… line gives the unit (its region by `region_of`); the track comes from
-    the title lines, else the sheet name, else the file name.
-    """
-    unit = None
-    for line in lines:
-        match = _FILL_UNIT.search(nfkc(line))
-        if match:
-            unit = clean_text(_SEAL.sub("", match.group(1))).strip(" :：_") or None
-            break
-    title = " ".join(lines)
-    track = parse_track(title) or parse_track(sheet_name) or parse_track(file_stem)
-    return _Context(unit, region_of(unit) if unit else None, track)
-
-
-def _line(row: Sequence[object]) -> str:
-    return " ".join(t for t in (cell_text(v).strip() for v in row) if t)
 
 
 class _SheetReader:
@@ -199,9 +181,12 @@ class _SheetReader:
         self.vocab = vocab
         self.reference = reference
         self.issues: list[Issue] = []
+        #: (0-based row, column) of cells that may hold a formula without a stored value.
+        self.suspects: list[tuple[int, int]] = []
+        self.workbook = path.suffix.lower() in FORMULA_SUFFIXES
         self._shared: list[tuple[str, dict[Any, Any]]] = [(f, {}) for f in _SHARED_FIELDS]
         self._fields_set: set[str] | None = None
-        lines = [_line(r) for r in sheet.rows[: header.row]]
+        lines = [line_text(r) for r in sheet.rows[: header.row]]
         self.context = context_of([x for x in lines if x], sheet.name, path.stem)
         self.col = {key: col for key, (col, _) in header.columns.items()}
         self.names = {key: text for key, (_, text) in header.columns.items()}
@@ -221,6 +206,7 @@ class _SheetReader:
         self.keys = tuple(COLUMNS)
         self.pick = itemgetter(*(self.col.get(k, need) for k in self.keys))
         self.missing = [k for k in REQUIRED if k not in self.col]
+        self.text_cols = [(k, c) for k, c in self.col.items() if k in _TEXT_KEYS]
         for key in self.missing:
             self.issues.append(
                 Issue(
@@ -232,6 +218,7 @@ class _SheetReader:
                     message=f"表头缺少“{label(key)}”列，请按附件3补充该列并填写",
                 )
             )
+        self.issues += absent_column_notices(self.file, self.col)
 
     def column(self, key: str) -> str:
         """Header text as written for `key` (the canonical name when the column is absent)."""
@@ -297,7 +284,7 @@ class _SheetReader:
                 if text.startswith(_FOOTERS):
                     continue
                 if text.startswith(("填表单位", "填报单位")):
-                    self.context = context_of([_line(row)], self.sheet.name, self.stem)
+                    self.context = context_of([line_text(row)], self.sheet.name, self.stem)
                     continue
             if name_col < len(row) and cell_text(row[name_col]).strip() == name_header:
                 continue  # a repeated header row
@@ -337,7 +324,11 @@ class _SheetReader:
         missing: list[str] = []
         cells = list(row[: self.need])
         cells.extend([None] * (self.need + 1 - len(cells)))
-        get = dict(zip(self.keys, self.pick(cells), strict=True)).__getitem__
+        values = dict(zip(self.keys, self.pick(cells), strict=True))
+        formulas = {k: v for k, v in values.items() if is_formula_text(v) and k != "seq"}
+        for key in formulas:
+            values[key] = None  # read as empty; FORMULA_CELL, not REQUIRED_MISSING, says why
+        get = values.__getitem__
 
         name = clean_name(cell_text(get("name")))
         if not name:
@@ -350,6 +341,11 @@ class _SheetReader:
         ethnicity = clean_name(cell_text(get("ethnicity"))) or None
         if ethnicity is None:
             missing.append("ethnicity")
+        else:
+            group, problem = parse_ethnicity(ethnicity)
+            if problem:
+                add(("ethnicity", problem))
+            ethnicity = group or ethnicity
 
         id_cell = get("id_number")
         written, written_exact, problem = parse_day(
@@ -415,6 +411,10 @@ class _SheetReader:
         accepts = self._adjustment(get("accepts_adjustment"), add)
         unit, region = self._region(get("region"), add)
         track = self._track(get("track"), add)
+        employer = optional_text(get("employer"))
+        problem = employer_problem(employer, region)
+        if problem:
+            add(("employer", problem))
 
         grassroots, problem = parse_yesno(get("grassroots"))
         if problem:
@@ -429,9 +429,19 @@ class _SheetReader:
         if problem:
             add(("prior_participation", problem))
 
-        problems = [self._missing(key, number) for key in missing] if missing else []
-        if found:
-            problems += [p.issue(self.file, number, self.column(key)) for key, p in found]
+        if self.workbook:  # cells that may hold a formula without a stored value
+            self.suspects += [
+                (number - 1, self.col[k]) for k in missing if k in self.col and k not in formulas
+            ]
+            self.suspects += [(number - 1, c) for k, c in self.text_cols if values[k] == 0]
+        problems = [self._missing(k, number) for k in missing if k not in formulas]
+        problems += [
+            formula_problem(self.column(k), str(v)).issue(self.file, number, self.column(k))
+            for k, v in formulas.items()
+        ]
+        problems += [  # a formula cell reads as empty: FORMULA_CELL alone speaks for it
+            p.issue(self.file, number, self.column(k)) for k, p in found if k not in formulas
+        ]
         return Applicant.model_validate(
             {
                 "key": f"{self.file}:{number}",
@@ -442,7 +452,7 @@ class _SheetReader:
                 "ethnicity": ethnicity,
                 "birth": birth,
                 "birth_exact": birth_exact,
-                "employer": optional_text(get("employer")),
+                "employer": employer,
                 "work_start": work_start,
                 "work_start_exact": work_start_exact,
                 "profession": profession,
@@ -463,6 +473,7 @@ class _SheetReader:
                 "unit_type": optional_text(get("unit_type")),
                 "score": score,
                 "prearranged": optional_text(get("prearranged")),
+                "prearranged_from_remark": False,
                 "health_issue": health,
                 "prior_participation": prior,
                 "remark": optional_text(get("remark")),

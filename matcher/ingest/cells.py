@@ -245,7 +245,9 @@ def parse_yesno(value: object) -> tuple[bool | None, Problem | None]:
 _HEALTHY = frozenset(
     {"无", "否", "健康", "良好", "正常", "身体健康", "无疾病", "没有", "×", "0", "no", "n"}
 )
-_ILL = frozenset({"有", "是", "√", "1", "yes", "y"})
+_ILL = frozenset({"有", "是", "1", "yes", "y"})
+#: A tick alone: the form has two boxes (有, 无), so it does not say which was ticked.
+_TICKS = frozenset({"√", "✓", "✔", "☑", "✅", "v"})
 
 
 @lru_cache(maxsize=1024)
@@ -257,6 +259,12 @@ def _health_text(text: str) -> tuple[bool | None, Problem | None]:
         return False, None
     if key in _ILL:
         return True, None
+    if key in _TICKS:
+        return None, warning(
+            "HEALTH_TICK_AMBIGUOUS",
+            f"健康状况只填了“{shorten(text)}”：表中有“有”“无”两个选项，无法判断勾选的是哪一项，"
+            "暂不作为不符合条件处理；请填写“有”（有影响培训的疾病）或“无”",
+        )
     return None, warning(
         "HEALTH_INVALID",
         f"健康状况“{shorten(text)}”无法判断，请填写“有”（有影响培训的疾病）或“无”",
@@ -266,7 +274,9 @@ def _health_text(text: str) -> tuple[bool | None, Problem | None]:
 def parse_health(value: object) -> tuple[bool | None, Problem | None]:
     """Parse 健康状况 有/无 into (True when 有, problem).
 
-    健康/良好 count as 无; empty → (None, None); anything else → HEALTH_INVALID warning.
+    健康/良好 count as 无; empty → (None, None); a tick alone (√) → (None,
+    HEALTH_TICK_AMBIGUOUS warning): it does not say which box was meant, so it does not
+    exclude; anything else → HEALTH_INVALID warning.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value in (0, 1):
         return bool(value), None

@@ -30,7 +30,10 @@ from matcher.ingest.cells import (
     parse_score,
     parse_yesno,
 )
+from matcher.ingest.ethnicity import parse_ethnicity
+from matcher.ingest.formulas import is_formula_text
 from matcher.ingest.problems import Problem
+from matcher.ingest.regions import REGION_LEVEL, unit_region
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.model import Applicant
 
@@ -70,11 +73,13 @@ class _Column:
         ]
 
     def parse(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
-        """(value, ok) of `parse` per distinct cell."""
+        """(value, ok) of `parse` per distinct cell; a formula's text is never ok."""
         values = np.empty(len(self.uniques), dtype=object)
         ok = np.empty(len(self.uniques), dtype=bool)
         for u, cell in enumerate(self.uniques):
             values[u], ok[u] = parse(cell)
+            if ok[u] and is_formula_text(cell):
+                ok[u] = False  # FORMULA_CELL: row by row
         return values, ok
 
     def apply(self, parse: Callable[[Any], tuple[Any, bool]]) -> tuple[np.ndarray, np.ndarray]:
@@ -147,9 +152,12 @@ def read_rows(
         return value, problem is None and value is not None
 
     out["gender"] = take("gender", gender)
-    out["ethnicity"] = take(
-        "ethnicity", lambda c: (v := clean_name(cell_text(c)) or None, v is not None)
-    )
+
+    def ethnicity(c: object) -> tuple[Any, bool]:
+        value, problem = parse_ethnicity(clean_name(cell_text(c)))
+        return value, problem is None and value is not None
+
+    out["ethnicity"] = take("ethnicity", ethnicity)
     reference = reader.reference
 
     def day(c: object) -> tuple[Any, bool]:
@@ -247,8 +255,17 @@ def read_rows(
     out["score"] = take("score", checked(parse_score))
     out["health_issue"] = take("health", checked(parse_health))
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
-    for key in ("employer", "unit_type", "prearranged", "remark"):
+
+    # A 区直 工作单位 in a 盟市's table is an EMPLOYER_REGION_LEVEL warning: row by row.
+    employers = _Column(cells("employer"))
+    units, fine = employers.parse(lambda c: (optional_text(c), True))
+    region_level = np.array([bool(u) and unit_region(u) == REGION_LEVEL for u in units])
+    ok &= fine[employers.codes]
+    ok &= ~(region_level[employers.codes] & (out["region"] != REGION_LEVEL))
+    out["employer"] = units[employers.codes]
+    for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
+    out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks
 
     good = np.flatnonzero(ok)
     file = reader.file
@@ -296,7 +313,12 @@ def _choices(
         found: list[Any] = []
         choices = reader._choices(triple.__getitem__, found.append)
         values[u] = choices
-        fine[u] = not found and bool(choices) and optional_text(triple["choice_1"]) is not None
+        fine[u] = (
+            not found
+            and bool(choices)
+            and optional_text(triple["choice_1"]) is not None
+            and not any(map(is_formula_text, triple.values()))
+        )
     ok &= fine[inverse]
     return values[inverse]
 

@@ -1,15 +1,22 @@
 """Quota regions of 附件1 and the mapping of written sending units to them.
 
-`region_of` finds the 盟市 a text names (a full or short name, or a county-level unit
-with its own 人社局 such as 满洲里市 → 呼伦贝尔市, 二连浩特市 → 锡林郭勒盟). A unit named
-内蒙古… or 自治区…, or 区直, with no 盟市 name in it is 区直 (region-level units).
+`region_of` reads the submitting unit (选派地区 or 填表单位), never a 工作单位. A unit of
+``data/units.csv`` (区属高校 such as 赤峰学院, 呼伦贝尔学院, 集宁师范学院, and 厅局, each with
+its quota region) named in the text decides first, so a city's name inside a 区直 unit's
+name does not count. Otherwise the 盟市 the text names (a full or short name, or a
+county-level unit with its own 人社局 such as 满洲里市 → 呼伦贝尔市, 二连浩特市 → 锡林郭勒盟).
+A unit named 内蒙古… or 自治区…, or 区直, with no 盟市 name in it is 区直 (region-level units).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from matcher.ingest.text import clean_name, clean_text
+from matcher.ingest.problems import Problem, warning
+from matcher.ingest.tables import TableError, read_csv_rows
+from matcher.ingest.text import clean_name, clean_text, shorten
+from matcher.paths import data_dir
 
 REGIONS: tuple[str, ...] = (
     "呼和浩特市",
@@ -159,6 +166,43 @@ def _names() -> tuple[tuple[str, str], ...]:
     return tuple(_table())
 
 
+@lru_cache(maxsize=4)
+def region_units(folder: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """The units of ``units.csv`` (单位, 名额地区) as (cleaned name, region), longest first.
+
+    A row whose 名额地区 is none of `REGIONS` is left out (the table is the department's to
+    extend; ``tests/ingest/test_regions.py`` checks the bundled one has none). A missing
+    table means no units.
+    """
+    try:
+        rows = read_csv_rows((folder or data_dir()) / "units.csv")
+    except TableError:
+        return ()
+    head = [clean_name(c) for c in rows[0]] if rows else []
+    if "单位" not in head or "名额地区" not in head:
+        return ()
+    name_at, region_at = head.index("单位"), head.index("名额地区")
+    pairs = {
+        clean_name(row[name_at]): clean_name(row[region_at])
+        for row in rows[1:]
+        if len(row) > max(name_at, region_at) and clean_name(row[name_at])
+    }
+    found = [(name, region) for name, region in pairs.items() if region in REGIONS]
+    return tuple(sorted(found, key=lambda p: (-len(p[0]), p[0])))
+
+
+@lru_cache(maxsize=65536)
+def unit_region(text: str) -> str | None:
+    """The quota region of the ``units.csv`` unit named in `text` (the longest), or None."""
+    key = clean_name(text)
+    if not key:
+        return None
+    for name, region in region_units():
+        if name in key:
+            return region
+    return None
+
+
 @lru_cache(maxsize=65536)
 def region_of(text: str) -> str | None:
     """Return the quota region named by `text`, or None.
@@ -167,7 +211,8 @@ def region_of(text: str) -> str | None:
     ----------
     text
         A sending unit, 选派地区 or region cell as written, e.g. "兴安盟人力资源和社会保障局",
-        "满洲里市人社局", "包 头 市", "呼伦贝尔市 (含满洲里市)", "内蒙古大学".
+        "满洲里市人社局", "包 头 市", "呼伦贝尔市 (含满洲里市)", "内蒙古大学", "赤峰学院"
+        (区直, by ``data/units.csv``).
 
     Returns
     -------
@@ -177,6 +222,9 @@ def region_of(text: str) -> str | None:
     key = clean_name(text)
     if not key:
         return None
+    unit = unit_region(key)
+    if unit is not None:
+        return unit
     best: tuple[int, int, str] | None = None
     for name, region in _names():
         pos = key.find(name)
@@ -193,3 +241,19 @@ def sending_region(text: str) -> tuple[str, str | None]:
     """Return (sending unit as written, cleaned; its quota region or None)."""
     unit = clean_text(text)
     return unit, region_of(unit)
+
+
+def employer_problem(employer: str | None, region: str | None) -> Problem | None:
+    """EMPLOYER_REGION_LEVEL when a 盟市's table holds someone of a 区直 unit, else None.
+
+    The region stays the submitting unit's (`region`); the warning asks who should send them.
+    """
+    if not employer or not region or region == REGION_LEVEL:
+        return None
+    if unit_region(employer) != REGION_LEVEL:
+        return None
+    return warning(
+        "EMPLOYER_REGION_LEVEL",
+        f"工作单位“{shorten(employer)}”是区直单位（见 data/units.csv），本表按报送单位计入"
+        f"{region}名额；区直单位人员应由区直单位报送、计入区直名额，请核对",
+    )

@@ -330,7 +330,7 @@ def _solver(data: ReportData) -> str:
     )
 
 
-def _issues(summary: Mapping[str, Any]) -> str:
+def _issues(summary: Mapping[str, Any], data: ReportData) -> str:
     issues = summary["issues"]
     rows = ["<tr>" + _text("合计") + _num(issues["total"], "summary.issues.total") + "</tr>"]
     rows += [
@@ -344,9 +344,22 @@ def _issues(summary: Mapping[str, Any]) -> str:
         "<tr>" + _text(code) + _num(n, f"summary.issues.code.{code}") + "</tr>"
         for code, n in issues["code"].items()
     ]
+    whole = [  # problems of a whole file (a missing column): few, and said in full
+        "<tr>"
+        + _text(i.file)
+        + _text(i.column or "")
+        + _text(i.code)
+        + _text(i.message, "long")
+        + "</tr>"
+        for i in data.result.round.issues
+        if i.row is None
+    ]
+    heads = ["文件", "列", "代码", "问题及处理"]
+    files = "<h3>整个文件的问题（如缺少的列）</h3>" + _table(heads, whole) if whole else ""
     return (
         "<h2 id=issues>数据问题</h2>"
         + _table(["类别", "条数"], rows)
+        + files
         + '<p class="note">每条问题的文件、行、列和改正方法见 placements.xlsx 的'
         + "“数据问题”工作表。</p>"
     )
@@ -412,7 +425,7 @@ def report_html(data: ReportData) -> bytes:
         ),
         _funding(summary),
         _solver(data),
-        _issues(summary),
+        _issues(summary, data),
     ]
     page = (
         '<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'

@@ -31,6 +31,8 @@ STATUS_LABELS = {
 }
 RANK_LABELS = {1: "第一志愿", 2: "第二志愿", 3: "第三志愿"}
 PREARRANGED_LABEL = "预先接收"
+#: Where a pre-arrangement came from (placements' ``prearranged_from``): by from-remark.
+PREARRANGED_FROM = {False: "预先接收单位列", True: "备注"}
 ADJUSTED_LABEL = "调剂"
 TRAINEE_STATUSES = (Status.PLACED, Status.ADJUSTED)
 NOT_PLACED_STATUSES = (Status.UNMATCHED, Status.INELIGIBLE, Status.INVALID)
@@ -70,6 +72,8 @@ PLACEMENT_COLUMNS = [
     "unit_type",
     "score",
     "prearranged",
+    "prearranged_from",
+    "remark",
     "problems",
     "draw",
     "priority_position",
@@ -303,6 +307,11 @@ def placement_columns(result: RunResult) -> dict[str, list[Any]]:
         "unit_type": _texts(units),
         "score": column("score"),
         "prearranged": _texts(column("prearranged")),
+        "prearranged_from": [
+            PREARRANGED_FROM[bool(r)] if p else ""
+            for p, r in zip(column("prearranged"), column("prearranged_from_remark"), strict=True)
+        ],
+        "remark": _texts(column("remark")),
         "problems": [
             ";".join(dict.fromkeys(p.code for p in problems)) if problems else ""
             for problems in column("problems")

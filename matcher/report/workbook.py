@@ -139,6 +139,22 @@ def _labels(key: str, labels: Mapping[Any, str]) -> Many:
     return many
 
 
+def _prearranged_text(host: Any, source: Any) -> str:
+    """预先接收 as shown: the host and where it came from (a remark's: to confirm)."""
+    if not host:
+        return ""
+    return f"{host}（来自备注，待确认）" if source == "备注" else f"{host}（来自{source}）"
+
+
+def _prearranged(row: Mapping[str, Any]) -> str:
+    return _prearranged_text(row["prearranged"], row["prearranged_from"])
+
+
+def _prearrangeds(rows: ColumnSource, a: int, b: int) -> list[Any]:
+    hosts, sources = rows.column("prearranged", a, b), rows.column("prearranged_from", a, b)
+    return [_prearranged_text(h, s) for h, s in zip(hosts, sources, strict=True)]
+
+
 SEQ = Column("序号", _seq, "text", _seqs)
 CONFIRMED = Column("是否确认", _nothing, "yesno", _nothings)
 TRACK_COLUMNS = [
@@ -163,6 +179,8 @@ TRACK_COLUMNS = [
     Column("是否调剂", _is_adjusted, "yesno", _are_adjusted),
     _field("选派地区", "region"),
     _field("身份证号", "id_number", "id"),
+    Column("预先接收", _prearranged, "text", _prearrangeds),
+    _field("备注", "remark"),
     CONFIRMED,
 ]
 _SOURCE = [_field("来源文件", "source_file"), _field("行号", "source_row")]

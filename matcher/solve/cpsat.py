@@ -37,7 +37,7 @@ def _options(instance: Instance, adjustment: bool) -> list[list[tuple[int, int]]
     return out
 
 
-def _stage_coef(inst: Instance, w: np.ndarray, i: int, rank: int, stage: str) -> int:
+def _stage_coef(inst: Instance, weights: np.ndarray, i: int, rank: int, stage: str) -> int:
     p = int(inst.priority[i])
     choice = 1 <= rank <= 3
     if stage == "placed_at_choice":
@@ -52,7 +52,7 @@ def _stage_coef(inst: Instance, w: np.ndarray, i: int, rank: int, stage: str) ->
         return int(rank == ADJUSTED)
     if stage == "priority_adjusted":
         return p * int(rank == ADJUSTED)
-    w = int(w[i])
+    w = int(weights[i])
     if stage == "choice_order":
         return w * (5 - rank) if choice else 0
     if stage == "adjustment_order":

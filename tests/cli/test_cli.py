@@ -2,12 +2,14 @@
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from matcher.cli import app
+from matcher.cli import app, spread_applicants
 from matcher.paths import sample_round_dir
+from tests.ingest.util import sample_column_notices
 
 runner = CliRunner()
 
@@ -26,8 +28,10 @@ def test_validate_json_reports_exactly_the_documented_defects():
     assert done.exit_code == 1  # the sample round carries deliberate errors
     issues = json.loads(done.stdout)
     assert all(set(i) == {"file", "row", "column", "code", "severity", "message"} for i in issues)
-    documented = _documented_defects()
+    documented = _documented_defects() | sample_column_notices(sample_round_dir())
     assert {(i["file"], i["row"], i["column"], i["code"]) for i in issues} == documented
+    whole = [i for i in issues if i["row"] is None]
+    assert whole and all(i["severity"] == "warning" for i in whole)
 
 
 def _documented_defects():
@@ -156,3 +160,58 @@ def test_run_says_each_step_and_its_time_and_leaves_the_solver_alone(tmp_path, m
     missing = runner.invoke(app, ["run", "-a", absent, "--out", str(tmp_path / "c")])
     assert missing.exit_code == 2
     assert missing.stderr.splitlines()[:1] == ["读取并校验输入文件…"]  # the error on its own line
+
+
+def _sample_files(pattern):
+    return sorted(str(p) for p in sample_round_dir().glob(pattern))
+
+
+def test_several_paths_after_one_applicants_flag_as_a_glob_gives_them(tmp_path):
+    """`-a submissions/*.xlsx other/` as a shell expands it: files and folders after one flag."""
+    folder = tmp_path / "区直"
+    folder.mkdir()
+    for name in _sample_files("区直*.xlsx"):
+        (folder / Path(name).name).write_bytes(Path(name).read_bytes())
+    files = _sample_files("阿拉善盟*.xlsx")
+    assert len(files) == 2
+    one_flag = runner.invoke(app, ["validate", "--json", "-a", *files, str(folder)])
+    repeated = runner.invoke(
+        app, ["validate", "--json", "-a", files[0], "--applicants", files[1], "-a", str(folder)]
+    )
+    assert one_flag.exit_code == repeated.exit_code == 1  # 区直's table has a HOST_UNKNOWN
+    assert json.loads(one_flag.stdout) == json.loads(repeated.stdout)
+    assert {i["file"] for i in json.loads(one_flag.stdout)} == {
+        "阿拉善盟区外汇总表.xlsx", "阿拉善盟区内汇总表.xlsx", "区直区外汇总表.xlsx"}
+    table = runner.invoke(app, ["validate", "-a", *files, str(folder)])
+    assert "（3 个申报文件）" in table.stdout
+
+    out = tmp_path / "out"
+    done = runner.invoke(app, ["run", "-a", *files, "--out", str(out), "--quiet"])
+    assert done.exit_code == 1, done.output
+    with (out / "placements.csv").open(encoding="utf-8-sig") as handle:
+        assert {r["source_file"] for r in csv.DictReader(handle)} == {Path(f).name for f in files}
+
+    done = runner.invoke(app, ["explain", "-a", *files, "阿拉善盟区外汇总表.xlsx:5"])
+    assert done.exit_code == 0, done.output
+    assert "阿拉善盟" in done.stdout
+
+
+def test_a_missing_path_among_several_is_a_usage_error(tmp_path):
+    files = _sample_files("阿拉善盟*.xlsx")
+    done = runner.invoke(app, ["validate", "-a", *files, str(tmp_path / "nope.xlsx")])
+    assert done.exit_code == 2 and "nope.xlsx" in done.output
+
+
+@pytest.mark.parametrize(("args", "spread"), [
+    (["run", "-a", "a.xlsx", "b.csv", "s.toml"], ["run", "-a", "a.xlsx", "--applicants", "b.csv",
+                                                  "s.toml"]),
+    (["explain", "-a", "a.xlsx", "b.xls", "a.xlsx:5"],
+     ["explain", "-a", "a.xlsx", "--applicants", "b.xls", "a.xlsx:5"]),
+    (["validate", "--applicants=a.xlsx", "b.xlsm", "--json"],
+     ["validate", "--applicants=a.xlsx", "--applicants", "b.xlsm", "--json"]),
+    (["validate", "-a", "a.xlsx", "--", "b.xlsx"], ["validate", "-a", "a.xlsx", "--", "b.xlsx"]),
+    (["explain", "-a", "a.xlsx", "150102198805031221"],
+     ["explain", "-a", "a.xlsx", "150102198805031221"]),
+])  # fmt: skip
+def test_spread_applicants_keeps_positional_arguments(args, spread):
+    assert spread_applicants(args) == spread

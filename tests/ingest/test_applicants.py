@@ -63,6 +63,15 @@ DEFECTS = [
     ({"职称": "科长"}, "TITLE_UNKNOWN", "职称", Severity.WARNING),
     ({"从事专业": "综合事务"}, "FIELD_UNKNOWN", "从事专业", Severity.WARNING),
     ({"学历及毕业年限": "自学"}, "EDUCATION_UNKNOWN", "学历及毕业年限", Severity.ERROR),
+    ({"民族": "汗族"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"民族": "其他"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"民族": "未知"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
+    ({"从事专业": "=A5"}, "FORMULA_CELL", "从事专业", Severity.ERROR),
+    ({"拟选培养单位1": '=HYPERLINK("https://www.cau.edu.cn","中国农业大学")'}, "FORMULA_CELL",
+     "拟选培养单位1", Severity.ERROR),
+    ({"是否接受调剂": "=IF(A1,1,0)"}, "FORMULA_CELL", "是否接受调剂", Severity.ERROR),
+    ({"健康状况": "√"}, "HEALTH_TICK_AMBIGUOUS", "健康状况", Severity.WARNING),
+    ({"工作单位": "赤峰学院"}, "EMPLOYER_REGION_LEVEL", "工作单位", Severity.WARNING),
 ]
 
 
@@ -131,6 +140,9 @@ def test_blank_and_footer_rows_skipped(tmp_path: Path) -> None:
     ("填表单位：满洲里市人力资源和社会保障局  填表时间：2023.3.10", "呼伦贝尔市"),
     ("填表单位：二连浩特市人社局（盖章）", "锡林郭勒盟"),
     ("填表单位：内蒙古大学 填表时间：", "区直"),
+    ("填表单位：赤峰学院（盖章） 填表时间：2023.3.12", "区直"),
+    ("填表单位：呼伦贝尔学院人事处", "区直"),
+    ("填表单位：集宁师范学院", "区直"),
 ])
 def test_region_from_unit_line(tmp_path: Path, unit: str, region: str) -> None:
     path = tmp_path / "unit.xlsx"
@@ -251,7 +263,9 @@ def test_two_row_header_workbook(tmp_path: Path) -> None:
         ws.write(4, c, v)
     book.close()
     people, issues = read(path)
-    assert [i.code for i in issues] == []
+    assert [i.code for i in issues if i.row is not None] == []
+    assert {i.column for i in issues if i.code == "OPTIONAL_COLUMN_MISSING"} == {
+        "是否接受调剂", "身份证号", "是否基层", "单位性质", "健康状况"}
     assert people[0].source_row == 5
     assert people[0].choices == ("甲大学", "乙大学", "丙大学")
     assert (people[0].region, people[0].track) == ("赤峰市", Track.OUT)
@@ -267,3 +281,19 @@ def test_header_variants_keep_written_names(tmp_path: Path) -> None:
     _, issues = read(path)
     assert sorted((i.column, i.code) for i in issues) == [
         ("拟选培养单位（一）", "REQUIRED_MISSING"), ("联系电话", "PHONE_INVALID")]
+
+
+def test_region_comes_from_the_submitting_unit_never_the_employer(tmp_path: Path) -> None:
+    """Issue 13, item 7: 工作单位 names a city or a 区直 unit; the 填表单位 decides."""
+    path = tmp_path / "赤峰市.xlsx"
+    rows = write_form(path, [good_row(1, 工作单位="兴安盟人民医院"),
+                             good_row(2, 姓名="巴特尔", 工作单位="赤峰学院附属医院")],
+                      unit_line="填表单位：赤峰市人力资源和社会保障局")
+    people, issues = read(path)
+    assert [p.region for p in people] == ["赤峰市", "赤峰市"]
+    assert [(i.row, i.column, i.code) for i in issues] == [
+        (rows["巴特尔"], "工作单位", "EMPLOYER_REGION_LEVEL")]
+    path = tmp_path / "区直.xlsx"
+    write_form(path, [good_row(1, 工作单位="赤峰学院")], unit_line="填表单位：赤峰学院")
+    people, issues = read(path)
+    assert people[0].region == "区直" and issues == []

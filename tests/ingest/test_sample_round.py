@@ -9,6 +9,7 @@ import pytest
 from matcher.ingest import load_vocabulary, read_applicants, read_hosts, read_quotas
 from matcher.model import Track
 from matcher.paths import data_dir, sample_round_dir
+from tests.ingest.util import sample_column_notices
 
 # Codes found while reading one row; the rest of DEFECTS.md is cross-file (matcher.validate).
 ROW_CODES = {
@@ -48,7 +49,9 @@ def test_sample_round_row_defects() -> None:
         assert all(a.region and a.track for a in applicants), path.name
         people += len(applicants)
         found |= {(i.file, i.row, i.column, i.code) for i in issues}
-    assert found == _documented()
+    # The documented row defects, and one notice per outcome column a workbook lacks (some
+    # regions leave out 健康状况 or 单位性质, as real submissions do: not a defect).
+    assert found == _documented() | sample_column_notices(sample_round_dir())
     assert people > 100
 
 

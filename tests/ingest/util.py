@@ -14,23 +14,9 @@ from stdnum.cn import ric
 from matcher.ingest.vocab import Vocabulary
 from matcher.model import TitleGrade
 
-HEADER = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "联系方式(手机号码)",
-    "拟选培养单位1",
-    "拟选培养单位2",
-    "身份证号",
-    "是否接受调剂",
-]
+HEADER = ["序号", "姓名", "性别", "民族", "出生年月", "工作单位", "参加工作时间", "从事专业",
+          "学历及毕业年限", "职称", "联系方式(手机号码)", "拟选培养单位1", "拟选培养单位2",
+          "身份证号", "是否接受调剂", "是否基层", "单位性质", "健康状况"]
 REFERENCE = date(2023, 3, 20)
 
 
@@ -41,21 +27,12 @@ def make_id(birth: date, male: bool, prefix: str = "150102", order: int = 12) ->
 
 def good_row(seq: int = 1, **change: object) -> list[object]:
     values: dict[str, object] = {
-        "序号": seq,
-        "姓名": "乌 日 娜",
-        "性别": "女",
-        "民族": "蒙古族",
-        "出生年月": "1988.05",
-        "工作单位": "兴安盟  农牧局",
-        "参加工作时间": "2010.07",
-        "从事专业": "畜牧兽医",
-        "学历及毕业年限": "硕士研究生 2010年毕业",
-        "职称": "高级畜牧师",
-        "联系方式(手机号码)": "13812345678",
-        "拟选培养单位1": "中国农业大学",
-        "拟选培养单位2": "内蒙古农业大学",
-        "身份证号": make_id(date(1988, 5, 3), male=False),
-        "是否接受调剂": "是",
+        "序号": seq, "姓名": "乌 日 娜", "性别": "女", "民族": "蒙古族", "出生年月": "1988.05",
+        "工作单位": "兴安盟  农牧局", "参加工作时间": "2010.07", "从事专业": "畜牧兽医",
+        "学历及毕业年限": "硕士研究生 2010年毕业", "职称": "高级畜牧师",
+        "联系方式(手机号码)": "13812345678", "拟选培养单位1": "中国农业大学",
+        "拟选培养单位2": "内蒙古农业大学", "身份证号": make_id(date(1988, 5, 3), male=False),
+        "是否接受调剂": "是", "是否基层": "否", "单位性质": "事业单位", "健康状况": "无",
     }
     values.update(change)
     return [values[h] for h in HEADER]
@@ -63,12 +40,8 @@ def good_row(seq: int = 1, **change: object) -> list[object]:
 
 def vocab() -> Vocabulary:
     return Vocabulary(
-        {
-            "高级畜牧师": TitleGrade.ASSOCIATE_SENIOR,
-            "畜牧师": TitleGrade.INTERMEDIATE,
-            "正高级畜牧师": TitleGrade.SENIOR,
-            "主治医师": TitleGrade.INTERMEDIATE,
-        },
+        {"高级畜牧师": TitleGrade.ASSOCIATE_SENIOR, "畜牧师": TitleGrade.INTERMEDIATE,
+         "正高级畜牧师": TitleGrade.SENIOR, "主治医师": TitleGrade.INTERMEDIATE},
         {"畜牧": "畜牧兽医", "兽医": "畜牧兽医", "临床医学": "医疗卫生", "计算机": "信息技术"},
     )
 
@@ -119,9 +92,8 @@ def write_form(
     return placed
 
 
-def write_csv(
-    path: Path, header: Sequence[str], rows: Sequence[Sequence[object]], encoding: str = "utf-8-sig"
-) -> None:
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]],
+              encoding: str = "utf-8-sig") -> None:
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -129,3 +101,37 @@ def write_csv(
 
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+#: The optional columns whose absence a file-level OPTIONAL_COLUMN_MISSING notice names.
+OUTCOME_COLUMNS = ("是否接受调剂", "身份证号", "是否基层", "单位性质", "健康状况")
+
+
+def sample_column_notices(folder: Path) -> set[tuple[str, None, str, str]]:
+    """(file, None, column, OPTIONAL_COLUMN_MISSING) for each outcome column a workbook lacks.
+
+    Read independently of matcher: the header is the first row with a 姓名 cell, its
+    cells compared without whitespace.
+    """
+    from python_calamine import CalamineWorkbook
+
+    expected = set()
+    for path in sorted(folder.glob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        headers: set[str] = set()
+        for name in book.sheet_names:
+            for row in book.get_sheet_by_name(name).to_python():
+                texts = {"".join(str(c).split()) for c in row}
+                if "姓名" in texts:
+                    headers |= texts
+                    break
+        expected |= {(path.name, None, c, "OPTIONAL_COLUMN_MISSING")
+                     for c in OUTCOME_COLUMNS if c not in headers}
+    return expected
+
+
+def read_one(path: Path):  # type: ignore[no-untyped-def]
+    """`read_applicants` of one file with the test vocabulary on `REFERENCE`."""
+    from matcher.ingest import read_applicants
+
+    return read_applicants(path, vocab(), REFERENCE)

@@ -45,6 +45,7 @@ def test_sheet_names(book):
 
 
 def test_track_sheets_have_official_columns_and_trainees(book, summary):
+    shown: set[str] = set()
     for track, name in (("区外", "区外培养"), ("区内", "区内培养")):
         header, rows = _rows(book[name])
         assert header[: len(OFFICIAL_HEADERS)] == OFFICIAL_HEADERS
@@ -55,13 +56,18 @@ def test_track_sheets_have_official_columns_and_trainees(book, summary):
             "是否调剂",
             "选派地区",
             "身份证号",
+            "预先接收",
+            "备注",
             "是否确认",
         ]
+        # the sample's pre-arrangements come from the 预先接收单位 column, and say so
+        shown |= {r["预先接收"] for r in rows if r["预先接收"]}
         figures = summary["tracks"][track]
         assert len(rows) == figures["placed"] + figures["adjusted"]
         assert sum(r["是否调剂"] == "是" for r in rows) == figures["adjusted"]
         assert [r["序号"] for r in rows] == list(range(1, len(rows) + 1))
         assert book[name].freeze_panes == "A2"
+    assert shown and all(v.endswith("（来自预先接收单位列）") for v in shown)
 
 
 def test_id_numbers_are_text(book):
