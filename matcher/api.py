@@ -22,15 +22,19 @@ from typing import Any
 import pandas as pd
 
 from matcher.advisor import Suggestion, advice_frame, advise
-from matcher.compare import Comparison, compare
-from matcher.load import load_round
-from matcher.model import Round
-from matcher.pipeline import solve_round
+from matcher.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
+from matcher.load import InputError, default_hosts, default_quotas, load_round
+from matcher.model import Issue, Mechanism, Policy, QuotaTable, Round, Rules, Severity, Track
+from matcher.paths import sample_round_dir
+from matcher.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.report import tables
 from matcher.report.funding import funding_frame
+from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.summary import summarize
+from matcher.report.write import OutputExistsError, write_outputs
 from matcher.result import RunResult
 from matcher.scenario import (
+    OverrideError,
     Scenario,
     build_round,
     load_scenario,
@@ -46,27 +50,50 @@ from matcher.scenario import (
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
+    "CHANGE_LABELS",
+    "CompareError",
     "Comparison",
+    "InputError",
+    "Issue",
+    "Mechanism",
+    "OutputExistsError",
+    "OverrideError",
+    "PipelineError",
+    "Policy",
+    "QuotaTable",
     "Round",
+    "Rules",
     "RunResult",
     "Scenario",
+    "Severity",
     "Suggestion",
+    "Track",
     "Variant",
     "advice_frame",
     "advise",
+    "bundled_hosts",
+    "bundled_quotas",
     "capacity_variants",
+    "change_reason",
     "compare",
+    "explain",
+    "find",
     "funding",
     "funding_by_trainee",
     "grid",
     "load",
     "load_scenario",
+    "mask_id",
+    "mask_phone",
     "mechanisms",
     "move_quota",
     "per_host",
     "per_region",
     "placements",
+    "read_quotas",
+    "sample_files",
     "scenario",
+    "scrub",
     "seed_variants",
     "solve",
     "summary",
@@ -79,6 +106,7 @@ __all__ = [
     "with_quota",
     "with_rules",
     "without_applicants",
+    "write",
 ]
 
 
@@ -148,3 +176,54 @@ def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "imme
     """
     variants = [Variant(name=name, mechanism=name) for name in names]
     return sweep(round_, variants, workers=1, progress=False)
+
+
+# ---------------------------------------------------------------- for the clerk's workbench
+
+
+def sample_files() -> list[Path]:
+    """The bundled 2023 sample round's applicant workbooks (sorted)."""
+    return sorted(p for p in sample_round_dir().iterdir() if p.suffix.lower() == ".xlsx")
+
+
+def bundled_hosts() -> Path:
+    """The bundled 2023 host catalogue."""
+    return default_hosts()
+
+
+def bundled_quotas() -> Path:
+    """The bundled 2023 quota table (附件1)."""
+    return default_quotas()
+
+
+def read_quotas(path: Path | str) -> tuple[QuotaTable, list[Issue]]:
+    """A quota table (附件1) and its issues (a 合计 row is checked, QUOTA_TOTAL_MISMATCH)."""
+    from matcher.ingest import read_quotas as read
+
+    return read(Path(path))
+
+
+def find(round_: Round, ref: str) -> str | None:
+    """The key of the applicant named by 身份证号 or ``file:row``; None when not found."""
+    return find_applicant(round_, ref)
+
+
+def explain(round_: Round, ref: str) -> str | None:
+    """`matcher explain` for one applicant (身份证号 or ``file:row``); None when not found.
+
+    Solves and verifies the round (raises `PipelineError` when that fails).
+    """
+    key = find_applicant(round_, ref)
+    return None if key is None else explain_applicant(round_, key)
+
+
+def write(
+    result: RunResult, out_dir: Path | str, *, force: bool = False, months: int = 12
+) -> list[Path]:
+    """Write every output of `result` into `out_dir` (`matcher run`'s files), published whole."""
+    return write_outputs(result, Path(out_dir), force=force, months=months)
+
+
+def change_reason(row: Any) -> str:
+    """Why one person's outcome changed between two runs (a row of `Comparison.people`)."""
+    return why(row)
