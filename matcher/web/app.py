@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.web import security
 from matcher.web.runs import Runner
@@ -101,6 +103,16 @@ def create_app(
         for name, value in security.HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_address(request: Request, exc: RequestValidationError) -> Response:
+        return ctx.problem(request, 404, "PAGE_NOT_FOUND", "没有这个页面；请从首页进入")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return ctx.problem(request, 404, "PAGE_NOT_FOUND", "没有这个页面；请从首页进入")
+        return ctx.problem(request, exc.status_code, "REQUEST_REFUSED", "请求无法处理")
 
     from matcher.web import pages, results
 

@@ -90,8 +90,10 @@ def register(app: FastAPI, ctx: Context) -> None:
         decisions = runner.decisions(run["inputs"]["decisions"])
         return ctx.render(
             request, "run.html", round=round_, run=run, summary=summary, unplaced=unplaced,
-            outputs=runner.outputs(run), labels=STATUS_LABELS, decisions=decisions,
-            regions=summary.get("regions", []), hosts=summary.get("hosts", []),
+            outputs=runner.outputs(run), labels=STATUS_LABELS,
+            nested=[n for n in runner.outputs(run) if "/" in n], decisions=decisions,
+            regions=_flat(summary.get("regions", {})), tracks=summary.get("tracks", {}),
+            rank=summary.get("rank", {}), funding=summary.get("funding", {}).get("total", {}),
         )  # fmt: skip
 
     @app.get("/runs/{run_id}/status", response_class=HTMLResponse)
@@ -229,6 +231,15 @@ def register(app: FastAPI, ctx: Context) -> None:
             request, "compare.html", round=ws.round(run_b["round_id"]), a=run_a, b=run_b,
             changed=changed, counts=result.counts, labels=api.CHANGE_LABELS, regions=regions,
         )  # fmt: skip
+
+
+def _flat(regions: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """summary["regions"] (region → track → figures) as one row per region and track."""
+    return [
+        {"region": region, "track": track, **figures}
+        for region, tracks in regions.items()
+        for track, figures in tracks.items()
+    ]
 
 
 def _missing(value: Any) -> bool:
