@@ -42,6 +42,7 @@ class Context:
         self.runner = Runner(workspace)
         self.require_login = require_login
         env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+        env.filters["when"] = when
         self.templates = Jinja2Templates(env=env)
 
     def render(
@@ -79,6 +80,13 @@ class Context:
                 "表单已过期或不是从本系统页面提交的，已拒绝；请刷新页面后重新提交",
             )
         return form
+
+
+def when(stamp: str | None) -> str:
+    """A stored UTC time as the pages show it: ``2023-03-20 08:15 UTC``."""
+    if not stamp:
+        return ""
+    return stamp[:16].replace("T", " ") + " UTC"
 
 
 def create_app(

@@ -216,16 +216,29 @@ def register(app: FastAPI, ctx: Context) -> None:
             runner.folder(run_a), runner.folder(run_b),
             label_a=f"第{run_a['number']}次", label_b=f"第{run_b['number']}次",
         )  # fmt: skip
+        decided = {
+            d["applicant"]: d
+            for d in runner.decisions(run_b["inputs"]["decisions"])
+            if d["id"] not in set(run_a["inputs"]["decisions"])
+        }
         changed = []
         for row in result.changed.to_dict("records"):
             view = {k: ("" if _missing(v) else v) for k, v in row.items()}
             view["id_number"] = api.mask_id(str(view["id_number"]))
             view["label"] = api.CHANGE_LABELS.get(row["change"], row["change"])
             view["why"] = api.scrub(api.change_reason(row))
+            decision = decided.get(str(view["key_a"])) or decided.get(str(view["key_b"]))
+            if decision is not None:
+                what = "不予安排" if decision["kind"] == "exclude" else f"指定到{decision['host']}"
+                view["why"] = f"决定 #{decision['id']}：{what}（{api.scrub(decision['reason'])}）"
+            for side in ("a", "b"):
+                status = str(view[f"status_{side}"])
+                view[f"status_{side}"] = STATUS_LABELS.get(status, status)
             changed.append(view)
         regions = [
             {k: ("" if _missing(v) else v) for k, v in r.items()}
             for r in result.by_region.to_dict("records")
+            if r.get("gained") or r.get("lost") or r.get("delta")
         ]
         return ctx.render(
             request, "compare.html", round=ws.round(run_b["round_id"]), a=run_a, b=run_b,

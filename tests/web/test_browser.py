@@ -116,6 +116,7 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         expect(block).to_contain_text("YESNO_INVALID")
         expect(block.locator("tbody tr").first.locator("td").first).to_have_text("8")
         page.screenshot(path=SHOTS / "2-files.png", full_page=True)
+        page.screenshot(path=SHOTS / "docs-files.png")
 
         # replace the file with the corrected one: its problem is gone
         row = page.locator("table.files tr", has_text=FIXED)
@@ -132,6 +133,7 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         expect(page.locator("#unplaced")).to_contain_text("原因")
         assert "**********" in page.locator("#unplaced").inner_text()  # IDs masked
         page.screenshot(path=SHOTS / "3-result.png", full_page=True)
+        page.screenshot(path=SHOTS / "docs-result.png")
 
         # download the workbook and read it
         with page.expect_download() as info:

@@ -285,6 +285,7 @@ def test_a_decision_makes_a_new_run_and_leaves_the_old_one(client, sample):
     assert key not in {f"{r['source_file']}:{r['source_row']}" for r in new_rows}
     compare = client.get("/compare", params={"a": first, "b": second}).text
     assert placed["name"] in compare and not ID.search(compare)
+    assert "决定 #" in compare and "本人放弃" in compare  # why they left: the decision
     # a pin to a host of the other track is refused with the library's message
     other = "内蒙古大学" if placed["track"] == "区外" else "中国农业大学"
     pin = client.post(
