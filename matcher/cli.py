@@ -348,7 +348,7 @@ def serve(
     from matcher.web.store import Store
 
     try:
-        workspace.mkdir(parents=True, exist_ok=True)
+        workspace.mkdir(parents=True, exist_ok=True, mode=0o700)
         store = Store(workspace / "matcher.sqlite3")
     except (OSError, sqlite3.Error) as exc:
         err.print(f"[red]无法使用工作区[/red] {escape(str(workspace))}：{escape(str(exc))}")

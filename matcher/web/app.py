@@ -101,6 +101,7 @@ def create_app(
     the address it binds, so a page of another site cannot reach it by DNS rebinding).
     """
     ctx = Context(Workspace(workspace), require_login)
+    security.forget_expired(ctx.workspace.store)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -152,6 +152,11 @@ def end_session(store: Store, token: str) -> None:
     store.execute("DELETE FROM sessions WHERE token = ?", (token,))
 
 
+def forget_expired(store: Store) -> None:
+    """Delete the sessions that have expired."""
+    store.execute("DELETE FROM sessions WHERE expires < ?", (now(),))
+
+
 def csrf_ok(session: dict[str, Any] | None, sent: str | None) -> bool:
     """True when the token sent with a form is the session's own."""
     return bool(session and sent and hmac.compare_digest(session["csrf"], sent))

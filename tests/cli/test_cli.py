@@ -12,7 +12,7 @@ from matcher.paths import sample_round_dir
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "explain", "compare"])
+@pytest.mark.parametrize("command", ["run", "validate", "explain", "compare", "serve"])
 def test_every_command_has_help_with_an_example(command):
     done = runner.invoke(app, [command, "--help"])
     assert done.exit_code == 0
