@@ -24,7 +24,17 @@ import pandas as pd
 from matcher.advisor import Suggestion, advice_frame, advise
 from matcher.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
 from matcher.load import InputError, default_hosts, default_quotas, load_round
-from matcher.model import Issue, Mechanism, Policy, QuotaTable, Round, Rules, Severity, Track
+from matcher.model import (
+    HostCatalogue,
+    Issue,
+    Mechanism,
+    Policy,
+    QuotaTable,
+    Round,
+    Rules,
+    Severity,
+    Track,
+)
 from matcher.paths import sample_round_dir
 from matcher.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.report import tables
@@ -53,6 +63,7 @@ __all__ = [
     "CHANGE_LABELS",
     "CompareError",
     "Comparison",
+    "HostCatalogue",
     "InputError",
     "Issue",
     "Mechanism",
@@ -90,6 +101,7 @@ __all__ = [
     "per_host",
     "per_region",
     "placements",
+    "read_hosts",
     "read_quotas",
     "sample_files",
     "scenario",
@@ -199,6 +211,13 @@ def bundled_quotas() -> Path:
 def read_quotas(path: Path | str) -> tuple[QuotaTable, list[Issue]]:
     """A quota table (附件1) and its issues (a 合计 row is checked, QUOTA_TOTAL_MISMATCH)."""
     from matcher.ingest import read_quotas as read
+
+    return read(Path(path))
+
+
+def read_hosts(path: Path | str) -> tuple[HostCatalogue, list[Issue]]:
+    """A host catalogue and its issues."""
+    from matcher.ingest import read_hosts as read
 
     return read(Path(path))
 

@@ -114,9 +114,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             if str(r).strip()
         ]
         total = (str(form.get("total_out", "")), str(form.get("total_in", "")))
-        _, issues = ws.save_quotas(round_id, rows, total)
-        if issues:
-            return _round_view(ctx, request, row, 200, quota_issues=issues)
+        ws.save_quotas(round_id, rows, total)
         return RedirectResponse(f"/rounds/{round_id}#quotas", status_code=303)
 
     @app.post("/rounds/{round_id}/hosts")
@@ -240,6 +238,7 @@ def _round_view(
     table, total = ws.quota_rows(row["id"])
     sums = {t: sum(r[t] or 0 for r in table) for t in TRACKS}
     hosts_name = ws.hosts_path(row).name if row["hosts_file"] else None
+    extra.setdefault("quota_issues", api.read_quotas(ws.quotas_path(row["id"]))[1])
     return ctx.render(
         request,
         "round.html",

@@ -24,6 +24,18 @@ STATUS_LABELS = {
     "placed": "按志愿录取", "adjusted": "调剂录取", "unmatched": "未录取",
     "ineligible": "不符合条件", "invalid": "数据有误",
 }  # fmt: skip
+COLUMN_LABELS = {
+    "source_file": "文件", "source_row": "行", "name": "姓名", "id_number": "身份证号",
+    "region": "地区", "track": "培养方式", "status": "状态", "choice_rank": "录取志愿",
+    "host": "培养单位", "reason_code": "原因代码", "reason": "原因", "remedy": "如何改变",
+    "phone": "手机号码", "gender": "性别", "ethnicity": "民族", "birth": "出生年月",
+    "employer": "工作单位", "work_start": "参加工作时间", "profession": "从事专业",
+    "field": "专业领域", "education": "学历", "graduation_year": "毕业年份", "title": "职称",
+    "sending_unit": "填表单位", "choice_1": "志愿1", "choice_2": "志愿2", "choice_3": "志愿3",
+    "accepts_adjustment": "接受调剂", "priority": "优先群体", "grassroots": "基层",
+    "unit_type": "单位性质", "score": "审核评分", "prearranged": "预先接收单位",
+    "problems": "数据问题",
+}  # fmt: skip
 MEDIA = {
     ".csv": "text/csv; charset=utf-8",
     ".json": "application/json",
@@ -145,7 +157,8 @@ def register(app: FastAPI, ctx: Context) -> None:
                 text = api.scrub(str(exc))
         return ctx.render(
             request, "explain.html", round=round_, run=run, q=q, text=text, person=person,
-            full=bool(full and person), matches=[masked(r) for r in found],
+            full=bool(full and person), matches=[masked(r) for r in found], labels=COLUMN_LABELS,
+            key=f"{found[0]['source_file']}:{found[0]['source_row']}" if len(found) == 1 else "",
         )  # fmt: skip
 
     @app.post("/runs/{run_id}/publish")
@@ -161,8 +174,8 @@ def register(app: FastAPI, ctx: Context) -> None:
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     @app.get("/rounds/{round_id}/decide", response_class=HTMLResponse)
-    async def decide_page(request: Request, round_id: int) -> Response:
-        return _decide_view(ctx, request, round_id)
+    async def decide_page(request: Request, round_id: int, applicant: str = "") -> Response:
+        return _decide_view(ctx, request, round_id, applicant=applicant.strip()[:200])
 
     @app.post("/rounds/{round_id}/decisions")
     async def decide(request: Request, round_id: int) -> Response:
@@ -304,6 +317,8 @@ def _decide_view(
         d["reason"] = api.scrub(d["reason"])
         d["applicant"] = api.scrub(d["applicant"])
     runs = [r for r in runner.runs(round_id) if r["state"] == "done"]
+    hosts = sorted({h.name for h in ws.hosts_catalogue(row).hosts}) if runs else []
     return ctx.render(
-        request, "decide.html", status, round=row, decisions=decisions, runs=runs, **extra
-    )
+        request, "decide.html", status, round=row, decisions=decisions, runs=runs, hosts=hosts,
+        **extra,
+    )  # fmt: skip

@@ -165,6 +165,10 @@ class Workspace:
         """The round's host catalogue (the bundled one unless one was uploaded)."""
         return self.root / round_["hosts_file"] if round_["hosts_file"] else api.bundled_hosts()
 
+    def hosts_catalogue(self, round_: dict[str, Any]) -> Any:
+        """The round's host catalogue as read (for the names a pin may use)."""
+        return api.read_hosts(self.hosts_path(round_))[0]
+
     # ------------------------------------------------------------ quotas
 
     def quotas_path(self, round_id: int) -> Path:

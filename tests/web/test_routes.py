@@ -374,3 +374,29 @@ def test_a_restart_keeps_rounds_files_runs_and_decisions(tmp_path, sample):
         assert client.get(f"/runs/{run_id}").status_code == 200
         assert again.state.ctx.runner.get(run_id)["state"] == "done"
     again.state.ctx.runner.shutdown()
+
+
+def test_an_uploaded_host_catalogue_is_used_and_its_problems_shown(client, sample, tmp_path):
+    round_id = new_round(client)
+    upload(client, round_id, sample[:2])
+    bundled = api.bundled_hosts().read_text(encoding="utf-8-sig").splitlines()
+    broken = [bundled[0], bundled[1].replace(",3,", ",两,"), *bundled[2:]]
+    assert broken[1] != bundled[1]
+    response = client.post(
+        f"/rounds/{round_id}/hosts",
+        data={"csrf": csrf_of(client)},
+        files={"file": ("培养单位目录2024.csv", "\n".join(broken).encode())},
+    )
+    assert "培养单位目录2024.csv" in response.text
+    files = client.get(f"/rounds/{round_id}/files").text
+    assert "HOST_CAPACITY_INVALID" in files and "培养单位目录2024.csv" in files
+    client.post(f"/rounds/{round_id}/hosts", data={"csrf": csrf_of(client), "bundled": "1"})
+    assert "HOST_CAPACITY_INVALID" not in client.get(f"/rounds/{round_id}/files").text
+
+
+def test_the_pin_form_offers_the_catalogues_hosts(client, sample):
+    round_id = new_round(client)
+    upload(client, round_id, sample[:2])
+    _run(client, round_id)
+    page = client.get(f"/rounds/{round_id}/decide", params={"applicant": "a.xlsx:5"}).text
+    assert '<option value="内蒙古大学">' in page and 'value="a.xlsx:5"' in page
