@@ -185,6 +185,20 @@ def register(app: FastAPI, ctx: Context) -> None:
             return _files_view(ctx, request, row, 400, refused=[exc])
         return RedirectResponse(f"/rounds/{round_id}/files", status_code=303)
 
+    @app.post("/rounds/{round_id}/files/{file_id}/remove")
+    async def remove(request: Request, round_id: int, file_id: int) -> Response:
+        row = round_or_404(request, round_id)
+        if isinstance(row, Response):
+            return row
+        form = await ctx.form(request)
+        if isinstance(form, Response):
+            return form
+        try:
+            ws.remove_file(round_id, file_id, ctx.who(request))
+        except KeyError:
+            return ctx.problem(request, 404, "FILE_NOT_FOUND", "没有这个文件（可能已被替换或移除）")
+        return RedirectResponse(f"/rounds/{round_id}/files", status_code=303)
+
     @app.post("/rounds/{round_id}/sample")
     async def sample(request: Request, round_id: int) -> Response:
         row = round_or_404(request, round_id)

@@ -87,6 +87,11 @@ MIGRATIONS: tuple[str, ...] = (
         expires TEXT NOT NULL
     );
     """,
+    # 2: a file can be taken out of a round (kept on disk, recorded)
+    """
+    ALTER TABLE files ADD COLUMN removed TEXT;
+    ALTER TABLE files ADD COLUMN removed_by TEXT
+    """,
 )
 
 

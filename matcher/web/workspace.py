@@ -130,7 +130,7 @@ class Workspace:
             new = int(cursor.lastrowid or 0)
             db.execute(
                 "UPDATE files SET replaced_by = ? WHERE round_id = ? AND name = ?"
-                " AND replaced_by IS NULL AND id != ?",
+                " AND replaced_by IS NULL AND removed IS NULL AND id != ?",
                 (new, round_id, name, new),
             )
         return new
@@ -138,17 +138,30 @@ class Workspace:
     def replace_file(self, round_id: int, file_id: int, source: BinaryIO, who: str) -> int:
         """Replace file `file_id` with a corrected one (kept under the old file's name)."""
         old = self.store.one(
-            "SELECT * FROM files WHERE id = ? AND round_id = ? AND replaced_by IS NULL",
+            "SELECT * FROM files WHERE id = ? AND round_id = ? AND replaced_by IS NULL"
+            " AND removed IS NULL",
             (file_id, round_id),
         )
         if old is None:
             raise KeyError(file_id)
         return self.add_file(round_id, old["name"], source, who)
 
+    def remove_file(self, round_id: int, file_id: int, who: str) -> None:
+        """Take a file out of the round (KeyError when it is not in use); it stays on disk."""
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "UPDATE files SET removed = ?, removed_by = ? WHERE id = ? AND round_id = ?"
+                " AND replaced_by IS NULL AND removed IS NULL",
+                (now(), who, file_id, round_id),
+            )
+            if cursor.rowcount != 1:
+                raise KeyError(file_id)
+
     def active_files(self, round_id: int) -> list[dict[str, Any]]:
         """The applicant files in use (not replaced), by name."""
         return self.store.all(
-            "SELECT * FROM files WHERE round_id = ? AND replaced_by IS NULL ORDER BY name",
+            "SELECT * FROM files WHERE round_id = ? AND replaced_by IS NULL AND removed IS NULL"
+            " ORDER BY name",
             (round_id,),
         )
 

@@ -400,3 +400,22 @@ def test_the_pin_form_offers_the_catalogues_hosts(client, sample):
     _run(client, round_id)
     page = client.get(f"/rounds/{round_id}/decide", params={"applicant": "a.xlsx:5"}).text
     assert '<option value="内蒙古大学">' in page and 'value="a.xlsx:5"' in page
+
+
+def test_a_file_sent_by_mistake_is_taken_out_and_kept(client, sample):
+    round_id = new_round(client)
+    upload(client, round_id, sample[:3])
+    ws = client.app.state.ctx.workspace
+    wrong = ws.active_files(round_id)[0]
+    page = client.post(
+        f"/rounds/{round_id}/files/{wrong['id']}/remove", data={"csrf": csrf_of(client)}
+    ).text
+    assert "已上传 2 个文件" in page
+    assert wrong["id"] not in {f["id"] for f in ws.active_files(round_id)}
+    assert (ws.root / wrong["stored"]).is_file()
+    again = client.post(
+        f"/rounds/{round_id}/files/{wrong['id']}/remove", data={"csrf": csrf_of(client)}
+    )
+    assert again.status_code == 404 and "FILE_NOT_FOUND" in again.text
+    upload(client, round_id, [sample[0]])  # sent again: in the round again
+    assert len(ws.active_files(round_id)) == 3
