@@ -57,6 +57,13 @@ def masked(row: dict[str, str]) -> dict[str, Any]:
     return view
 
 
+def readable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with the status in Chinese and True/False as 是/否 (for one person's table)."""
+    view = {k: {"True": "是", "False": "否"}.get(str(v), v) for k, v in row.items()}
+    view["status"] = STATUS_LABELS.get(str(row.get("status")), row.get("status"))
+    return view
+
+
 def register(app: FastAPI, ctx: Context) -> None:
     """Add the pages of this module to `app`."""
     ws, runner = ctx.workspace, ctx.runner
@@ -150,7 +157,7 @@ def register(app: FastAPI, ctx: Context) -> None:
         if len(found) == 1:
             row = found[0]
             key = f"{row['source_file']}:{row['source_row']}"
-            person = row if full else masked(row)
+            person = readable(row if full else masked(row))
             try:
                 text = api.scrub(api.explain(runner.round_of(run), key) or "")
             except (api.PipelineError, api.OverrideError, api.InputError) as exc:

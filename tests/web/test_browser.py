@@ -153,6 +153,7 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         page.get_by_label("姓名、身份证号或“文件名:行号”").fill(name)
         page.get_by_role("button", name="查询原因").click()
         expect(page.locator("pre.explain")).to_contain_text("原因")
+        page.screenshot(path=SHOTS / "5-explain.png", full_page=True)
 
         # Decide: exclude a placed trainee, with a reason: a new run
         person = api.placements(api.solve(api.load()))
@@ -163,6 +164,7 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         )
         page.get_by_label("理由").fill("本人书面申请放弃")
         page.get_by_label("经办人").fill("王科员")
+        page.screenshot(path=SHOTS / "6-decide.png", full_page=True)
         page.get_by_role("button", name="记录决定并重新运行").click()
         expect(page.get_by_role("heading", name="第2次运行的结果")).to_be_visible()
         expect(page.get_by_text("本人书面申请放弃")).to_be_visible()
