@@ -25,16 +25,27 @@ import pandas as pd
 from matcher.advisor import Suggestion, advice_frame, advise
 from matcher.backfill import Backfill, BackfillError, Published, read_published
 from matcher.centre import CentreError, centre_mode
-from matcher.compare import Comparison, compare
+from matcher.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
 from matcher.decided import Decisions, scenario_decisions, solve_decided
 from matcher.fixed import FixedError
-from matcher.load import load_round
-from matcher.model import Round
+from matcher.load import InputError, default_hosts, default_quotas, load_round
+from matcher.model import (
+    HostCatalogue,
+    Issue,
+    Mechanism,
+    Policy,
+    QuotaTable,
+    Round,
+    Rules,
+    Severity,
+    Track,
+)
 from matcher.overrides import DecisionError, Override
-from matcher.paths import data_dir
-from matcher.pipeline import PipelineError, solve_round
+from matcher.paths import data_dir, sample_round_dir
+from matcher.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.report import tables
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
+from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.publish import publish
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
@@ -42,6 +53,7 @@ from matcher.result import RunResult
 from matcher.rundir import RunFolder
 from matcher.rundir import read_run as _read_run
 from matcher.scenario import (
+    OverrideError,
     Scenario,
     build_round,
     load_scenario,
@@ -58,32 +70,49 @@ from matcher.settle import Settlement
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
+    "CHANGE_LABELS",
     "Backfill",
     "BackfillError",
     "CentreError",
+    "CompareError",
     "Comparison",
     "DecisionError",
     "Decisions",
     "FixedError",
+    "HostCatalogue",
+    "InputError",
+    "Issue",
+    "Mechanism",
     "OutputExistsError",
     "Override",
+    "OverrideError",
     "PipelineError",
+    "Policy",
     "Published",
+    "QuotaTable",
     "Round",
+    "Rules",
     "RunResult",
     "Scenario",
+    "Severity",
     "Suggestion",
+    "Track",
     "Variant",
     "advice_frame",
     "advise",
     "backfill",
+    "bundled_hosts",
+    "bundled_quotas",
     "capacity_variants",
     "centre_export",
     "centre_import",
     "centre_mode",
+    "change_reason",
     "check_backfill_output",
     "check_output",
     "compare",
+    "explain",
+    "find",
     "funding",
     "funding_by_payee",
     "funding_by_trainee",
@@ -91,17 +120,23 @@ __all__ = [
     "letters",
     "load",
     "load_scenario",
+    "mask_id",
+    "mask_phone",
     "mechanisms",
     "move_quota",
     "official_forms",
     "per_host",
     "per_region",
     "placements",
+    "read_hosts",
     "read_published",
+    "read_quotas",
     "read_run",
     "run_inputs",
+    "sample_files",
     "scenario",
     "scenario_decisions",
+    "scrub",
     "seed_variants",
     "settle",
     "solve",
@@ -433,3 +468,54 @@ def centre_import(
     from matcher.centre import solve_centre
 
     return solve_centre(round_, Path(answer), list(overrides))
+
+
+# ---------------------------------------------------------------- for the clerk's workbench
+
+
+def sample_files() -> list[Path]:
+    """The bundled 2023 sample round's applicant workbooks (sorted)."""
+    return sorted(p for p in sample_round_dir().iterdir() if p.suffix.lower() == ".xlsx")
+
+
+def bundled_hosts() -> Path:
+    """The bundled 2023 host catalogue."""
+    return default_hosts()
+
+
+def bundled_quotas() -> Path:
+    """The bundled 2023 quota table (附件1)."""
+    return default_quotas()
+
+
+def read_quotas(path: Path | str) -> tuple[QuotaTable, list[Issue]]:
+    """A quota table (附件1) and its issues (a 合计 row is checked, QUOTA_TOTAL_MISMATCH)."""
+    from matcher.ingest import read_quotas as read
+
+    return read(Path(path))
+
+
+def read_hosts(path: Path | str) -> tuple[HostCatalogue, list[Issue]]:
+    """A host catalogue and its issues."""
+    from matcher.ingest import read_hosts as read
+
+    return read(Path(path))
+
+
+def find(round_: Round, ref: str) -> str | None:
+    """The key of the applicant named by 身份证号 or ``file:row``; None when not found."""
+    return find_applicant(round_, ref)
+
+
+def explain(round_: Round, ref: str) -> str | None:
+    """`matcher explain` for one applicant (身份证号 or ``file:row``); None when not found.
+
+    Solves and verifies the round (raises `PipelineError` when that fails).
+    """
+    key = find_applicant(round_, ref)
+    return None if key is None else explain_applicant(round_, key)
+
+
+def change_reason(row: Any) -> str:
+    """Why one person's outcome changed between two runs (a row of `Comparison.people`)."""
+    return why(row)

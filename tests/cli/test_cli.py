@@ -15,7 +15,8 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize(
-    "command", ["run", "validate", "explain", "compare", "settle", "forms", "letters"]
+    "command",
+    ["run", "validate", "explain", "compare", "settle", "forms", "letters", "backfill", "serve"],
 )
 def test_every_command_has_help_with_an_example(command):
     done = runner.invoke(app, [command, "--help"])

@@ -1,0 +1,331 @@
+"""Pages of runs: start a run, its progress and result, downloads, explain, decide, compare.
+
+Every page shows ID and phone numbers masked (`api.mask_id`, `api.mask_phone`, reasons
+through `api.scrub`); only the explain page, when asked for one applicant's full row
+(``full=1``), shows that one row unmasked. A download is served only when its path is one
+of the run's own output files (the list is made from the folder, and the request must
+name one of its entries exactly), so no name can reach outside the run's folder.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from matcher import api
+from matcher.web import security
+from matcher.web.app import Context
+from matcher.web.runs import RunError
+from matcher.web.store import now
+
+STATUS_LABELS = {
+    "placed": "按志愿录取", "adjusted": "调剂录取", "unmatched": "未录取",
+    "ineligible": "不符合条件", "invalid": "数据有误",
+}  # fmt: skip
+COLUMN_LABELS = {
+    "source_file": "文件", "source_row": "行", "name": "姓名", "id_number": "身份证号",
+    "region": "地区", "track": "培养方式", "status": "状态", "choice_rank": "录取志愿",
+    "host": "培养单位", "reason_code": "原因代码", "reason": "原因", "remedy": "如何改变",
+    "phone": "手机号码", "gender": "性别", "ethnicity": "民族", "birth": "出生年月",
+    "employer": "工作单位", "work_start": "参加工作时间", "profession": "从事专业",
+    "field": "专业领域", "education": "学历", "graduation_year": "毕业年份", "title": "职称",
+    "sending_unit": "填表单位", "choice_1": "志愿1", "choice_2": "志愿2", "choice_3": "志愿3",
+    "accepts_adjustment": "接受调剂", "priority": "优先群体", "grassroots": "基层",
+    "unit_type": "单位性质", "score": "审核评分", "prearranged": "预先接收单位",
+    "problems": "数据问题",
+}  # fmt: skip
+MEDIA = {
+    ".csv": "text/csv; charset=utf-8",
+    ".json": "application/json",
+    ".html": "text/html; charset=utf-8",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".parquet": "application/vnd.apache.parquet",
+}
+
+
+def masked(row: dict[str, str]) -> dict[str, Any]:
+    """A placements row for a page: ID and phone masked, reason and remedy scrubbed."""
+    view = dict(row)
+    view["key"] = f"{row.get('source_file', '')}:{row.get('source_row', '')}"
+    view["id_number"] = api.mask_id(row.get("id_number"))
+    view["phone"] = api.mask_phone(row.get("phone"))
+    for column in ("reason", "remedy", "problems", "name"):
+        view[column] = api.scrub(row.get(column) or "")
+    view["status_label"] = STATUS_LABELS.get(row.get("status", ""), row.get("status", ""))
+    return view
+
+
+def readable(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with the status in Chinese and True/False as 是/否 (for one person's table)."""
+    view = {k: {"True": "是", "False": "否"}.get(str(v), v) for k, v in row.items()}
+    view["status"] = STATUS_LABELS.get(str(row.get("status")), row.get("status"))
+    return view
+
+
+def register(app: FastAPI, ctx: Context) -> None:
+    """Add the pages of this module to `app`."""
+    ws, runner = ctx.workspace, ctx.runner
+
+    def run_or_404(request: Request, run_id: int) -> dict[str, Any] | Response:
+        try:
+            return runner.get(run_id)
+        except KeyError:
+            return ctx.problem(request, 404, "RUN_NOT_FOUND", "没有这次运行，请从“运行”页选择")
+
+    @app.get("/rounds/{round_id}/runs", response_class=HTMLResponse)
+    async def runs_page(request: Request, round_id: int) -> Response:
+        row = ws.round(round_id)
+        if row is None:
+            return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+        return ctx.render(
+            request, "runs.html", round=row, runs=runner.runs(round_id),
+            files=len(ws.active_files(round_id)),
+        )  # fmt: skip
+
+    @app.post("/rounds/{round_id}/runs")
+    async def start(request: Request, round_id: int) -> Response:
+        form = await ctx.form(request)
+        if isinstance(form, Response):
+            return form
+        try:
+            run_id = runner.start(round_id, ctx.who(request), str(form.get("note") or "")[:200])
+        except RunError as exc:
+            return ctx.problem(request, 400, "RUN_NO_FILES", str(exc))
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse)
+    async def run_page(request: Request, run_id: int) -> Response:
+        run = run_or_404(request, run_id)
+        if isinstance(run, Response):
+            return run
+        round_ = ws.round(run["round_id"])
+        if run["state"] != "done":
+            return ctx.render(request, "progress.html", round=round_, run=run)
+        summary = runner.summary(run)
+        rows = runner.placements(run)
+        unplaced = [masked(r) for r in rows if r["status"] not in ("placed", "adjusted")]
+        decisions = runner.decisions(run["inputs"]["decisions"])
+        return ctx.render(
+            request, "run.html", round=round_, run=run, summary=summary, unplaced=unplaced,
+            outputs=runner.outputs(run), labels=STATUS_LABELS,
+            nested=[n for n in runner.outputs(run) if "/" in n], decisions=decisions,
+            regions=_flat(summary.get("regions", {})), tracks=summary.get("tracks", {}),
+            rank=summary.get("rank", {}), funding=summary.get("funding", {}).get("total", {}),
+        )  # fmt: skip
+
+    @app.get("/runs/{run_id}/status", response_class=HTMLResponse)
+    async def status(request: Request, run_id: int) -> Response:
+        run = run_or_404(request, run_id)
+        if isinstance(run, Response):
+            return run
+        response = ctx.render(request, "status.html", run=run)
+        if run["state"] == "done":
+            response.headers["HX-Redirect"] = f"/runs/{run_id}"
+        return response
+
+    @app.get("/runs/{run_id}/files/{name:path}")
+    async def download(request: Request, run_id: int, name: str) -> Response:
+        run = run_or_404(request, run_id)
+        if isinstance(run, Response):
+            return run
+        if name not in runner.outputs(run):
+            return ctx.problem(
+                request, 404, "OUTPUT_NOT_FOUND", "此次运行没有这个文件；请从结果页的列表下载"
+            )
+        path = runner.folder(run) / name
+        suffix = path.suffix.lower()
+        if name == "report.html":
+            headers = {"Content-Security-Policy": security.REPORT_CSP}
+            return FileResponse(path, media_type=MEDIA[".html"], headers=headers)
+        return FileResponse(
+            path,
+            media_type=MEDIA.get(suffix, "application/octet-stream"),
+            filename=f"第{run['number']}次运行-{path.name}",
+        )
+
+    @app.get("/runs/{run_id}/explain", response_class=HTMLResponse)
+    async def explain(request: Request, run_id: int, q: str = "", full: int = 0) -> Response:
+        run = run_or_404(request, run_id)
+        if isinstance(run, Response):
+            return run
+        round_ = ws.round(run["round_id"])
+        q = q.strip()[:100]
+        found = _find(runner.placements(run), q) if q and run["state"] == "done" else []
+        text, person = "", None
+        if len(found) == 1:
+            row = found[0]
+            key = f"{row['source_file']}:{row['source_row']}"
+            person = readable(row if full else masked(row))
+            try:
+                text = api.scrub(api.explain(runner.round_of(run), key) or "")
+            except (api.PipelineError, api.OverrideError, api.InputError) as exc:
+                text = api.scrub(str(exc))
+        return ctx.render(
+            request, "explain.html", round=round_, run=run, q=q, text=text, person=person,
+            full=bool(full and person), matches=[masked(r) for r in found], labels=COLUMN_LABELS,
+            key=f"{found[0]['source_file']}:{found[0]['source_row']}" if len(found) == 1 else "",
+        )  # fmt: skip
+
+    @app.post("/runs/{run_id}/publish")
+    async def publish(request: Request, run_id: int) -> Response:
+        form = await ctx.form(request)
+        if isinstance(form, Response):
+            return form
+        run = run_or_404(request, run_id)
+        if isinstance(run, Response):
+            return run
+        if run["state"] == "done" and not run["published"]:
+            ws.store.execute("UPDATE runs SET published = ? WHERE id = ?", (now(), run_id))
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @app.get("/rounds/{round_id}/decide", response_class=HTMLResponse)
+    async def decide_page(request: Request, round_id: int, applicant: str = "") -> Response:
+        return _decide_view(ctx, request, round_id, applicant=applicant.strip()[:200])
+
+    @app.post("/rounds/{round_id}/decisions")
+    async def decide(request: Request, round_id: int) -> Response:
+        form = await ctx.form(request)
+        if isinstance(form, Response):
+            return form
+        kind = str(form.get("kind", ""))
+        applicant = str(form.get("applicant", "")).strip()
+        host = str(form.get("host", "")).strip() or None
+        reason = str(form.get("reason", "")).strip()[:500]
+        base = [r for r in runner.runs(round_id) if r["state"] == "done"]
+        problem = None
+        if kind not in ("exclude", "pin"):
+            problem = "请选择决定的种类：不予安排 或 指定培养单位"
+        elif not applicant:
+            problem = "请给出申请人（身份证号，或“文件名:行号”）"
+        elif kind == "pin" and not host:
+            problem = "指定培养单位时请填写培养单位名称"
+        elif not reason:
+            problem = "每个决定都要写明理由（将记入决定记录和结果文件）"
+        elif not base:
+            problem = "还没有完成的运行：请先在“运行”页运行一次"
+        if problem is None:
+            problem = _check_override(
+                runner.round_of(runner.get(base[0]["id"])), kind, applicant, host
+            )
+        if problem is not None:
+            return _decide_view(ctx, request, round_id, 400, message=problem)
+        key = api.find(runner.round_of(runner.get(base[0]["id"])), applicant) or applicant
+        decision = ws.store.execute(
+            "INSERT INTO decisions (round_id, kind, applicant, host, reason, who, at, base_run)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (round_id, kind, key, host if kind == "pin" else None, reason,
+             ctx.who(request, str(form.get("who", ""))), now(), base[0]["id"]),
+        )  # fmt: skip
+        run_id = runner.start(round_id, ctx.who(request, str(form.get("who", ""))),
+                              note=f"决定 #{decision}")  # fmt: skip
+        ws.store.execute("UPDATE decisions SET run_id = ? WHERE id = ?", (run_id, decision))
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @app.get("/compare", response_class=HTMLResponse)
+    async def compare(request: Request, a: int, b: int) -> Response:
+        run_a, run_b = run_or_404(request, a), run_or_404(request, b)
+        for run in (run_a, run_b):
+            if isinstance(run, Response):
+                return run
+        assert isinstance(run_a, dict) and isinstance(run_b, dict)
+        if run_a["state"] != "done" or run_b["state"] != "done":
+            return ctx.problem(request, 400, "RUN_NOT_DONE", "只能比较已完成的运行")
+        result = api.compare(
+            runner.folder(run_a), runner.folder(run_b),
+            label_a=f"第{run_a['number']}次", label_b=f"第{run_b['number']}次",
+        )  # fmt: skip
+        decided = {
+            d["applicant"]: d
+            for d in runner.decisions(run_b["inputs"]["decisions"])
+            if d["id"] not in set(run_a["inputs"]["decisions"])
+        }
+        changed = []
+        for row in result.changed.to_dict("records"):
+            view = {k: ("" if _missing(v) else v) for k, v in row.items()}
+            view["id_number"] = api.mask_id(str(view["id_number"]))
+            view["label"] = api.CHANGE_LABELS.get(row["change"], row["change"])
+            view["why"] = api.scrub(api.change_reason(row))
+            decision = decided.get(str(view["key_a"])) or decided.get(str(view["key_b"]))
+            if decision is not None:
+                what = "不予安排" if decision["kind"] == "exclude" else f"指定到{decision['host']}"
+                view["why"] = f"决定 #{decision['id']}：{what}（{api.scrub(decision['reason'])}）"
+            for side in ("a", "b"):
+                status = str(view[f"status_{side}"])
+                view[f"status_{side}"] = STATUS_LABELS.get(status, status)
+            changed.append(view)
+        regions = [
+            {k: ("" if _missing(v) else v) for k, v in r.items()}
+            for r in result.by_region.to_dict("records")
+            if r.get("gained") or r.get("lost") or r.get("delta")
+        ]
+        return ctx.render(
+            request, "compare.html", round=ws.round(run_b["round_id"]), a=run_a, b=run_b,
+            changed=changed, counts=result.counts, labels=api.CHANGE_LABELS, regions=regions,
+        )  # fmt: skip
+
+
+def _flat(regions: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """summary["regions"] (region → track → figures) as one row per region and track."""
+    return [
+        {"region": region, "track": track, **figures}
+        for region, tracks in regions.items()
+        for track, figures in tracks.items()
+    ]
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(value != value) or value is None or str(value) == "<NA>"
+    except (TypeError, ValueError):
+        return True
+
+
+def _find(rows: list[dict[str, str]], q: str) -> list[dict[str, str]]:
+    """Rows named by ``file:row``, 身份证号 or 姓名 (exact), in that order of preference."""
+    for match in (
+        lambda r: f"{r['source_file']}:{r['source_row']}" == q,
+        lambda r: (r.get("id_number") or "").upper() == q.upper(),
+        lambda r: r.get("name") == q,
+    ):
+        found = [r for r in rows if match(r)]
+        if found:
+            return found
+    return []
+
+
+def _check_override(round_: api.Round, kind: str, applicant: str, host: str | None) -> str | None:
+    """The Chinese message when an override cannot apply to `round_`, else None."""
+    try:
+        if kind == "exclude":
+            api.without_applicants(round_, [applicant])
+        else:
+            api.with_pins(round_, {applicant: host or ""})
+    except api.OverrideError as exc:
+        return api.scrub(str(exc))
+    return None
+
+
+def _decide_view(
+    ctx: Context, request: Request, round_id: int, status: int = 200, **extra: Any
+) -> Response:
+    ws, runner = ctx.workspace, ctx.runner
+    row = ws.round(round_id)
+    if row is None:
+        return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+    decisions = ws.store.all(
+        "SELECT d.*, r.number AS run_number, b.number AS base_number FROM decisions d"
+        " LEFT JOIN runs r ON r.id = d.run_id LEFT JOIN runs b ON b.id = d.base_run"
+        " WHERE d.round_id = ? ORDER BY d.id DESC",
+        (round_id,),
+    )
+    for d in decisions:
+        d["reason"] = api.scrub(d["reason"])
+        d["applicant"] = api.scrub(d["applicant"])
+    runs = [r for r in runner.runs(round_id) if r["state"] == "done"]
+    hosts = sorted({h.name for h in ws.hosts_catalogue(row).hosts}) if runs else []
+    return ctx.render(
+        request, "decide.html", status, round=row, decisions=decisions, runs=runs, hosts=hosts,
+        **extra,
+    )  # fmt: skip
