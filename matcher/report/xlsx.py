@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol, runtime_checkable
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -307,20 +309,24 @@ class _Generated:
         """Widen `widths` to every cell's text; find the last row with a cell."""
         numeric = [c.kind != "id" for c in columns]
         for start, block in _blocks(columns, rows):
-            present = [False] * (len(block[0]) if block else 0)
+            n = len(block[0]) if block else 0
+            present = [False] * n
+            full = False  # some column has a cell in every row
             for col, values in enumerate(block):
-                texts: dict[str, None] = {}
-                for i, value in enumerate(values):
-                    held = sheetrows.cell_value(value, numeric[col])
-                    if held is not None:
-                        present[i] = True
-                        texts[sheetrows.cell_text(held)] = None
-                if widths[col] < MAX_WIDTH - 2 and texts:
-                    widths[col] = max(widths[col], max(map(display_width, texts)))
-            for i in range(len(present) - 1, -1, -1):
-                if present[i]:
-                    self.last_row = max(self.last_row, start + i + 2)
-                    break
+                texts = [v for v in values if type(v) is str]  # the common case
+                if len(texts) == n:
+                    full = True
+                else:
+                    texts = []
+                    for i, value in enumerate(values):
+                        held = sheetrows.cell_value(value, numeric[col])
+                        if held is not None:
+                            present[i] = True
+                            texts.append(sheetrows.cell_text(held))
+                widths[col] = _widen(widths[col], texts)
+            last = n - 1 if full else max((i for i in range(n) if present[i]), default=-1)
+            if last >= 0:
+                self.last_row = max(self.last_row, start + last + 2)
 
     def dimension(self) -> str:
         """The sheet's ``<dimension>`` element, as xlsxwriter writes it for these cells."""
@@ -338,3 +344,29 @@ class _Generated:
                 for col, values in enumerate(block)
             ]
             yield sheetrows.rows_xml(self.letters, start + 2, cells)
+
+
+def _widen(width: int, texts: Sequence[str]) -> int:
+    """`width` widened to the widest `display_width` of `texts` (capped as `_cells` is)."""
+    if width >= MAX_WIDTH - 2 or not texts:
+        return width
+    wider = [t for t in dict.fromkeys(texts) if 2 * len(t) > width]  # no other can widen it
+    if not wider:
+        return width
+    joined = "".join(wider)
+    if joined.isascii():
+        return max(width, max(map(len, wider)))
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    wide = _wide_characters()[np.minimum(codes, 0xFFFF)].astype(np.int64)
+    for i in np.flatnonzero(codes > 0xFFFF):  # beyond the BMP: rare
+        wide[i] = display_width(chr(int(codes[i]))) - 1
+    lengths = np.fromiter(map(len, wider), dtype=np.int64, count=len(wider))
+    ends = np.cumsum(lengths)
+    wide_so_far = np.concatenate(([0], np.cumsum(wide)))
+    return max(width, int((lengths + wide_so_far[ends] - wide_so_far[ends - lengths]).max()))
+
+
+@functools.cache
+def _wide_characters() -> npt.NDArray[np.bool_]:
+    """Whether each character of the BMP counts 2 in `display_width`."""
+    return np.array([display_width(chr(c)) == 2 for c in range(0x10000)], dtype=np.bool_)

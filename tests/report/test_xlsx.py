@@ -160,3 +160,34 @@ def test_report_uses_public_library_names_only():
         text = path.read_text(encoding="utf-8")
         assert not PRIVATE.search(text), (path.name, PRIVATE.search(text))
         assert not PRIVATE_IMPORT.search(text), (path.name, PRIVATE_IMPORT.search(text))
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    return type(a) is type(b) and a == b
+
+
+def test_large_book_has_the_small_books_sheets_cells_and_widths():
+    """Generated rows (large) and xlsxwriter cell by cell (small): the same workbook."""
+    frame = weird_frame(1_200)
+    # openpyxl reads "_xHHHH_" escapes back from shared strings only (Excel from both).
+    frame["text"] = frame["text"].map(lambda t: t.replace("_x0041_", "x0041"))
+    rows = Records.of(frame)
+    small = openpyxl.load_workbook(io.BytesIO(_book(rows, large=False, max_rows=500)))
+    large = openpyxl.load_workbook(io.BytesIO(_book(rows, large=True, max_rows=500)))
+    assert small.sheetnames == large.sheetnames
+    for name in small.sheetnames:
+        x, y = small[name], large[name]
+        assert x.dimensions == y.dimensions and x.freeze_panes == y.freeze_panes, name
+        assert x.auto_filter.ref == y.auto_filter.ref, name
+        assert [(str(v.sqref), v.formula1) for v in x.data_validations.dataValidation] == [
+            (str(v.sqref), v.formula1) for v in y.data_validations.dataValidation
+        ], name
+        assert {k: d.width for k, d in x.column_dimensions.items()} == {
+            k: d.width for k, d in y.column_dimensions.items()
+        }, name
+        for row_a, row_b in zip(x.iter_rows(), y.iter_rows(), strict=True):
+            for c, d in zip(row_a, row_b, strict=True):
+                assert _same(c.value, d.value), (name, c.coordinate, c.value, d.value)
+                assert (c.data_type, c.number_format) == (d.data_type, d.number_format)
