@@ -103,7 +103,9 @@ def test_groups_with_no_quota_and_no_applicants_are_not_drawn(result):
     from matcher.report.page import report_html
 
     extra = Quota(region="区直", track=Track.IN, places=0)
-    quotas = result.round.quotas.model_copy(update={"quotas": (*result.round.quotas.quotas, extra)})
+    quotas = result.round.quotas.model_copy(
+        update={"quotas": (*result.round.quotas.quotas, extra)}
+    )
     round_ = result.round.model_copy(update={"quotas": quotas})
     page = report_html(prepare(result.model_copy(update={"round": round_}))).decode()
     keys = parse(page).keys

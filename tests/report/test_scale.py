@@ -20,10 +20,8 @@ def _same(a: object, b: object) -> bool:
 @pytest.mark.parametrize("table", ["placements", "unmatched", "problems", "funding"])
 def test_records_equal_to_dict_records(result, table):
     frame = getattr(prepare(result), table)
-    expected = [
-        {**{str(k): v for k, v in r.items()}, "_seq": i}
-        for i, r in enumerate(frame.to_dict("records"), start=1)
-    ]
+    expected = [{**{str(k): v for k, v in r.items()}, "_seq": i}
+                for i, r in enumerate(frame.to_dict("records"), start=1)]
     records = Records.of(frame)
     assert len(records) == len(expected)
     views = [(list(records), expected)]
