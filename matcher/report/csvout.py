@@ -106,7 +106,7 @@ def _texts(series: pd.Series) -> list[str]:
     if _DANGER.search(joined):
         values = [neutralise(v) for v in values]  # type: ignore[misc]
         joined = "\x00".join(values)
-    if any(char in joined for char in _QUOTE_CHARS):  # faster than `_QUOTED.search`
+    if any(char in joined for char in _QUOTE_CHARS):  # then quote only where needed
         values = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in values]
     return values
 

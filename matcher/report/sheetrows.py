@@ -105,18 +105,39 @@ def cell_xml(value: Any, numeric: bool, style: str) -> str | None:
 
 
 def column_cells(values: Sequence[Any], numeric: bool, style: str) -> list[str | None]:
-    """`cell_xml` of each of a column's `values` (each distinct value converted once)."""
+    """`cell_xml` of each of a column's `values` (each distinct text converted once)."""
+    if {*map(type, values)} == {str} and _plain(values):
+        return [f'{style} t="inlineStr"><is><t>{v}</t></is></c>' for v in values]
     cache: dict[str, str] = {}  # texts only: 1, 1.0 and True are equal keys
     cells: list[str | None] = []
     for value in values:
-        if type(value) is str:
+        kind = type(value)
+        if kind is str:
             cell = cache.get(value)
             if cell is None:
                 cell = cache[value] = string_xml(value, style)
             cells.append(cell)
+        elif value is None:
+            cells.append(None)
+        elif kind is int and numeric and -(10**15) < value < 10**15:  # str() is ".16G"
+            cells.append(f"><v>{value}</v></c>")
         else:
             cells.append(cell_xml(value, numeric, style))
     return cells
+
+
+_JOIN = "\ue000"  # a private-use character: joins texts for one check
+#: What `string_xml` changes in a text (or what would make a joined text look changed).
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|\s\ue000|\ue000\s")
+
+
+def _plain(texts: Sequence[str]) -> bool:
+    """Whether `string_xml` leaves every one of `texts` as it is (one check for all)."""
+    if not texts:
+        return True
+    if max(map(len, texts)) > STRING_MAX // 2:
+        return False
+    return not _SPECIAL.search(_JOIN + _JOIN.join(texts) + _JOIN)
 
 
 def rows_xml(letters: Sequence[str], first_row: int, cells: Sequence[Sequence[Any]]) -> str:
@@ -125,17 +146,19 @@ def rows_xml(letters: Sequence[str], first_row: int, cells: Sequence[Sequence[An
     `first_row` is the 1-based sheet row of the block's first row; a row without cells
     is left out, as xlsxwriter leaves it out.
     """
-    parts = []
-    for i, row in enumerate(zip(*cells, strict=True)):
-        r = first_row + i
-        body = "".join(
-            f'<c r="{letter}{r}"{cell}'
-            for letter, cell in zip(letters, row, strict=True)
-            if cell is not None
+    numbers = [str(first_row + i) for i in range(len(cells[0]) if cells else 0)]
+    columns = []
+    for letter, column in zip(letters, cells, strict=True):
+        start = f'<c r="{letter}'
+        columns.append(
+            [
+                f'{start}{r}"{c}' if c is not None else ""
+                for r, c in zip(numbers, column, strict=True)
+            ]
         )
-        if body:
-            parts.append(f'<row r="{r}">{body}</row>')
-    return "".join(parts)
+    bodies = map("".join, zip(*columns, strict=True))
+    rows = zip(numbers, bodies, strict=False)  # `bodies` is as long as `numbers`
+    return "".join(f'<row r="{r}">{body}</row>' for r, body in rows if body)
 
 
 def splice(

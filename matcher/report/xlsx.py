@@ -319,10 +319,16 @@ class _Generated:
                 else:
                     texts = []
                     for i, value in enumerate(values):
-                        held = sheetrows.cell_value(value, numeric[col])
-                        if held is not None:
-                            present[i] = True
+                        if type(value) is str:
+                            texts.append(value)
+                        elif value is None:
+                            continue
+                        else:
+                            held = sheetrows.cell_value(value, numeric[col])
+                            if held is None:
+                                continue
                             texts.append(sheetrows.cell_text(held))
+                        present[i] = True
                 widths[col] = _widen(widths[col], texts)
             last = n - 1 if full else max((i for i in range(n) if present[i]), default=-1)
             if last >= 0:

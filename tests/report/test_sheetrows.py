@@ -125,3 +125,22 @@ def test_a_large_sheet_part_can_take_zip64_headers():
         assert '<dimension ref="A1:A3"/>' in xml and re.search(
             '</row><row r="2"/></sheetData>', xml
         )
+
+
+@CI
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["a", " ", "\u3000", "&", "<", "_x0041_", "\x01", "\n", "名",
+                             "\ue000", "\ufffe", "_x", "41_"]),
+            max_size=6,
+        ).map("".join),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_texts_checked_at_once_are_written_as_one_by_one(texts):
+    """Property: a column of texts gets, cell for cell, `string_xml` of each text."""
+    assert sheetrows.column_cells(texts, True, ' s="1"') == [
+        sheetrows.string_xml(t, ' s="1"') for t in texts
+    ]
