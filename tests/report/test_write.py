@@ -180,3 +180,18 @@ def test_parquet_of_a_mixed_column_is_text():
     back = pd.read_parquet(io.BytesIO(handle.getvalue()))
     assert back["m"].tolist()[:2] == ["1", "a"] and pd.isna(back["m"][2])
     assert back["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_files_per_host_go_when_there_are_many(tmp_path, monkeypatch):
+    """Above NOTICE_FILES_MAX hosts, a forced rewrite leaves only the two whole lists."""
+    from matcher.report import notices
+
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    assert list((out / "notices" / "按培养单位").glob("*.csv"))
+    monkeypatch.setattr(notices, "NOTICE_FILES_MAX", 1)
+    written = write_outputs(build_result(), out, force=True)
+    names = {p.relative_to(out).as_posix() for p in written}
+    assert not [n for n in names if n.count("/") > 1]
+    assert not list((out / "notices").glob("*/*.csv"))  # the old ones are removed
+    assert {"notices/按培养单位.csv", "notices/按选派地区.csv"} <= names
