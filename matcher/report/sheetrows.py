@@ -104,10 +104,17 @@ def cell_xml(value: Any, numeric: bool, style: str) -> str | None:
     return f"><v>{held:.16G}</v></c>"
 
 
-def column_cells(values: Sequence[Any], numeric: bool, style: str) -> list[str | None]:
-    """`cell_xml` of each of a column's `values` (each distinct text converted once)."""
-    if {*map(type, values)} == {str} and _plain(values):
-        return [f'{style} t="inlineStr"><is><t>{v}</t></is></c>' for v in values]
+def column_xml(
+    letter: str, numbers: Sequence[str], values: Sequence[Any], numeric: bool, style: str
+) -> list[str]:
+    """A column's cells in a block: ``<c r="{letter}{row}"…</c>`` per value, or "" (none).
+
+    `numbers` are the rows' numbers as text; each distinct text is converted once.
+    """
+    start = f'<c r="{letter}'
+    if {*map(type, values)} == {str} and _plain(values):  # the common case: one check
+        text = f'"{style} t="inlineStr"><is><t>'
+        return [f"{start}{r}{text}{v}</t></is></c>" for r, v in zip(numbers, values, strict=True)]
     cache: dict[str, str] = {}  # texts only: 1, 1.0 and True are equal keys
     cells: list[str | None] = []
     for value in values:
@@ -123,7 +130,7 @@ def column_cells(values: Sequence[Any], numeric: bool, style: str) -> list[str |
             cells.append(f"><v>{value}</v></c>")
         else:
             cells.append(cell_xml(value, numeric, style))
-    return cells
+    return [f'{start}{r}"{c}' if c is not None else "" for r, c in zip(numbers, cells, strict=True)]
 
 
 _JOIN = "\ue000"  # a private-use character: joins texts for one check
@@ -140,22 +147,16 @@ def _plain(texts: Sequence[str]) -> bool:
     return not _SPECIAL.search(_JOIN + _JOIN.join(texts) + _JOIN)
 
 
-def rows_xml(letters: Sequence[str], first_row: int, cells: Sequence[Sequence[Any]]) -> str:
-    """``<row>`` elements of a block: `cells[c][i]` is column c's `cell_xml` in row i.
+def row_numbers(first_row: int, count: int) -> list[str]:
+    """The numbers of `count` rows from sheet row `first_row` (1-based), as text."""
+    return [str(first_row + i) for i in range(count)]
 
-    `first_row` is the 1-based sheet row of the block's first row; a row without cells
-    is left out, as xlsxwriter leaves it out.
+
+def rows_xml(numbers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
+    """``<row>`` elements of a block from its `column_xml` columns.
+
+    A row without cells is left out, as xlsxwriter leaves it out.
     """
-    numbers = [str(first_row + i) for i in range(len(cells[0]) if cells else 0)]
-    columns = []
-    for letter, column in zip(letters, cells, strict=True):
-        start = f'<c r="{letter}'
-        columns.append(
-            [
-                f'{start}{r}"{c}' if c is not None else ""
-                for r, c in zip(numbers, column, strict=True)
-            ]
-        )
     bodies = map("".join, zip(*columns, strict=True))
     rows = zip(numbers, bodies, strict=False)  # `bodies` is as long as `numbers`
     return "".join(f'<row r="{r}">{body}</row>' for r, body in rows if body)

@@ -345,11 +345,12 @@ class _Generated:
         numeric = [c.kind != "id" for c in self.columns]
         styles = [style if c.kind == "id" else "" for c in self.columns]
         for start, block in _blocks(self.columns, self.rows):
-            cells = [
-                sheetrows.column_cells(values, numeric[col], styles[col])
+            numbers = sheetrows.row_numbers(start + 2, len(block[0]) if block else 0)
+            columns = [
+                sheetrows.column_xml(self.letters[col], numbers, values, numeric[col], styles[col])
                 for col, values in enumerate(block)
             ]
-            yield sheetrows.rows_xml(self.letters, start + 2, cells)
+            yield sheetrows.rows_xml(numbers, columns)
 
 
 def _widen(width: int, texts: Sequence[str]) -> int:

@@ -54,12 +54,15 @@ def _library_rows(columns: list[list[object]], numeric: list[bool]) -> tuple[str
 
 
 def _generated_rows(columns: list[list[object]], numeric: list[bool], style: str) -> str:
-    letters = [xlsxwriter.utility.xl_col_to_name(i) for i in range(len(columns))]
+    numbers = sheetrows.row_numbers(2, len(columns[0]))
     cells = [
-        sheetrows.column_cells(values, numeric[c], "" if numeric[c] else style)
+        sheetrows.column_xml(
+            xlsxwriter.utility.xl_col_to_name(c), numbers, values, numeric[c],
+            "" if numeric[c] else style,
+        )
         for c, values in enumerate(columns)
     ]
-    return sheetrows.rows_xml(letters, 2, cells)
+    return sheetrows.rows_xml(numbers, cells)
 
 
 def _same_as_library(columns: list[list[object]], numeric: list[bool]) -> None:
@@ -141,6 +144,7 @@ def test_a_large_sheet_part_can_take_zip64_headers():
 )
 def test_texts_checked_at_once_are_written_as_one_by_one(texts):
     """Property: a column of texts gets, cell for cell, `string_xml` of each text."""
-    assert sheetrows.column_cells(texts, True, ' s="1"') == [
-        sheetrows.string_xml(t, ' s="1"') for t in texts
+    numbers = sheetrows.row_numbers(5, len(texts))
+    assert sheetrows.column_xml("B", numbers, texts, True, ' s="1"') == [
+        f'<c r="B{r}"' + sheetrows.string_xml(t, ' s="1"') for r, t in zip(numbers, texts)
     ]
