@@ -146,5 +146,6 @@ def test_texts_checked_at_once_are_written_as_one_by_one(texts):
     """Property: a column of texts gets, cell for cell, `string_xml` of each text."""
     numbers = sheetrows.row_numbers(5, len(texts))
     assert sheetrows.column_xml("B", numbers, texts, True, ' s="1"') == [
-        f'<c r="B{r}"' + sheetrows.string_xml(t, ' s="1"') for r, t in zip(numbers, texts)
+        f'<c r="B{r}"' + sheetrows.string_xml(t, ' s="1"')
+        for r, t in zip(numbers, texts, strict=True)
     ]
