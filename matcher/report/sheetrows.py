@@ -1,8 +1,7 @@
 """The data rows of a large worksheet as XML, written into xlsxwriter's workbook.
 
 Cell by cell, xlsxwriter's public API is the slow part of a large round's workbooks
-(`bench/bench_workbook.py --compare`, figures in bench/README.md), and no well-kept
-library writes such sheets faster. So for a large book, xlsxwriter writes each sheet's
+(`bench/bench_workbook.py --compare`, figures in bench/README.md). So for a large book, xlsxwriter writes each sheet's
 frame (header row, widths, filter, dropdowns, print setup, formats) and this module
 writes the data rows: the XML xlsxwriter's ``constant_memory`` mode writes for the same
 cells (inline strings, the same escapes and number format; tests/report/test_sheetrows.py
