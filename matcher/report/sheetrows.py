@@ -1,14 +1,15 @@
 """The data rows of a large worksheet as XML, written into xlsxwriter's workbook.
 
 Cell by cell, xlsxwriter's public API is the slow part of a large round's workbooks
-(`bench/bench_workbook.py --compare`, figures in bench/README.md). So for a large book, xlsxwriter writes each sheet's
-frame (header row, widths, filter, dropdowns, print setup, formats) and this module
-writes the data rows: the XML xlsxwriter's ``constant_memory`` mode writes for the same
-cells (inline strings, the same escapes and number format; tests/report/test_sheetrows.py
-checks it byte for byte), except that a text shaped like ``<r>…</r>`` stays text, where
-xlsxwriter would pass it on as rich-text markup unescaped (and a hostile one breaks the
-file). `splice` copies the frame's parts into the final zip with public zipfile calls and
-streams each generated sheet in, deflated on a second thread while the next rows are built.
+(`bench/bench_workbook.py --compare`, figures in bench/README.md). So for a large book,
+xlsxwriter writes each sheet's frame (header row, widths, filter, dropdowns, print
+setup, formats) and this module writes the data rows: the XML xlsxwriter's
+``constant_memory`` mode writes for the same cells (inline strings, the same escapes and
+number format; tests/report/test_sheetrows.py checks it byte for byte), except that a
+text shaped like ``<r>…</r>`` stays text, where xlsxwriter would pass it on as rich-text
+markup unescaped (and a hostile one breaks the file). `splice` copies the frame's parts
+into the final zip with public zipfile calls and streams each generated sheet in,
+deflated on a second thread while the next rows are built.
 """
 
 from __future__ import annotations
