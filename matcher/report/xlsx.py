@@ -270,7 +270,10 @@ def _cells(
             for (col, fmt, numeric), value in zip(plan, values, strict=True):
                 if type(value) is str:  # the common case: text, never missing
                     text = value
-                    write_string(r, col, text, fmt)
+                    if text.startswith("<r>") and text.endswith("</r>"):
+                        _text_not_markup(sheet, r, col, text, fmt)
+                    else:
+                        write_string(r, col, text, fmt)
                 else:
                     value = clean(value)
                     if value is None:
@@ -282,7 +285,10 @@ def _cells(
                         text = f"{value:,}"
                     else:
                         text = str(value)
-                        write_string(r, col, text, fmt)
+                        if text.startswith("<r>") and text.endswith("</r>"):
+                            _text_not_markup(sheet, r, col, text, fmt)
+                        else:
+                            write_string(r, col, text, fmt)
                 # A column's width only grows while under MAX_WIDTH - 2, and a text is at
                 # most 2 columns per character wide: skip what cannot widen it.
                 width = widths[col]
@@ -351,6 +357,16 @@ class _Generated:
                 for col, values in enumerate(block)
             ]
             yield sheetrows.rows_xml(numbers, columns)
+
+
+def _text_not_markup(sheet: Worksheet, row: int, col: int, text: str, fmt: Format | None) -> None:
+    """Write `text` shaped like ``<r>…</r>`` so that it stays text.
+
+    xlsxwriter passes such a string on as rich-text markup, unescaped (a hostile one
+    breaks the workbook); written as a rich string of plain fragments, it is escaped.
+    """
+    fragments: list[Any] = [text[:1], text[1:2], text[2:]]
+    sheet.write_rich_string(row, col, *fragments, *([fmt] if fmt is not None else []))
 
 
 def _widen(width: int, texts: Sequence[str]) -> int:

@@ -191,3 +191,17 @@ def test_large_book_has_the_small_books_sheets_cells_and_widths():
             for c, d in zip(row_a, row_b, strict=True):
                 assert _same(c.value, d.value), (name, c.coordinate, c.value, d.value)
                 assert (c.data_type, c.number_format) == (d.data_type, d.number_format)
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize(
+    "hostile", ["<r><t>x</t></r>", "<r></t></r></si><si><t>x</r>", "<r></t></is></c></row></r>"]
+)
+def test_text_shaped_like_rich_text_markup_stays_text(hostile, large):
+    """xlsxwriter would write such a text as raw markup; a hostile one broke the file."""
+    frame = pd.DataFrame({"a": [hostile, "y"], "b": ["1", hostile]})
+    columns = [_column("甲", "a"), _column("乙", "b", "id")]
+    sheet = openpyxl.load_workbook(io.BytesIO(_book(Records.of(frame), large=large,
+                                                    columns=columns)))["数据"]
+    assert sheet["A2"].value == hostile and sheet["B3"].value == hostile
+    assert sheet["B3"].number_format == "@"
