@@ -1,7 +1,7 @@
 """Benchmark: a whole round end to end (load, solve, verify, reasons, outputs), by size.
 
 Usage: .venv/bin/python bench/bench_round.py [--sizes 10000,100000,1000000] [--repeat N]
-       [--skip-optimal-1m] [--keep DIR] [--no-cli] [--json FILE]
+       [--shapes today,many-hosts] [--skip-optimal-1m] [--keep DIR] [--no-cli] [--json FILE]
        .venv/bin/python bench/bench_round.py --make 1000000 --keep /tmp/r1m   # files only
 
 Rounds: `matcher.sample.write_large_round(n, seed, csv)` (the contract's 附件3 columns,
@@ -12,6 +12,9 @@ least the bundled value). Applicants are drawn per region in proportion to the q
 so the quotas bind in every region × track group, the popular hosts are oversubscribed
 and about three quarters of the applicants stay unmatched: the unmatched paths (reasons,
 tables, page) run at full size.
+Shape `many-hosts` (``--shapes``) makes the same round with ≈ n / 25 hosts, as a national
+round has (each bundled host becomes n / 25 / 54 branches sharing its places, and each
+applicant's choices point at one branch of the hosts they chose: `spread_hosts`).
 The scaled tables are written as CSV beside the applicants (hosts.csv, quotas.csv with a
 checked 合计 row) and given to `load_round` / `matcher run` like the department's files.
 
@@ -61,6 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MATCHER = ROOT / ".venv" / "bin" / "matcher"
 HOST_SHARE = 0.30  # host places / applicants
 QUOTA_SHARE = 0.25  # quota places / applicants
+APPLICANTS_PER_HOST = 25  # the many-hosts shape: a national round's hosts ≈ n / 25
+SHAPES = ("today", "many-hosts")
 
 
 def write_scaled_tables(n: int, folder: Path) -> tuple[Path, Path]:
@@ -108,15 +113,77 @@ def write_scaled_tables(n: int, folder: Path) -> tuple[Path, Path]:
     return hosts_path, quotas_path
 
 
-def make_round(n: int, seed: int, folder: Path) -> tuple[Path, Path, Path]:
-    """(applicants.csv, hosts.csv, quotas.csv) of a scaled round of `n` in `folder`."""
+def branches_for(n: int, hosts: int) -> int:
+    """Copies of each of `hosts` bundled hosts that make ≈ n / `APPLICANTS_PER_HOST` hosts."""
+    return max(1, round(n / APPLICANTS_PER_HOST / hosts))
+
+
+def branch_name(host: str, k: int) -> str:
+    """The name of copy `k` (1-based) of bundled host `host` in the many-hosts shape."""
+    return f"{host}第{k}分部"
+
+
+def spread_hosts(n: int, seed: int, hosts_path: Path, applicants: Path) -> int:
+    """Turn a round of today's shape into the many-hosts shape, in place; the host count.
+
+    Every host of `hosts_path` becomes `branches_for` copies (`branch_name`, no aliases,
+    its scaled capacity shared among them, rounded up), and every applicant is given one
+    branch number, drawn uniformly from `seed`: each of their choices becomes that
+    branch of the host they chose. Fields, tracks and the shares of places stay as in
+    today's shape; only the number of hosts grows (≈ n / 25).
+    """
+    import numpy as np
+
+    with hosts_path.open(encoding="utf-8", newline="") as handle:
+        hosts = list(csv.DictReader(handle))
+    copies = branches_for(n, len(hosts))
+    rows = []
+    for k in range(1, copies + 1):
+        for h in hosts:
+            capacity = math.ceil(int(h["接收名额"]) / copies)
+            rows.append(
+                {
+                    **h,
+                    "培养单位": branch_name(h["培养单位"], k),
+                    "接收名额": str(capacity),
+                    "别名": "",
+                }
+            )
+    with hosts_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(hosts[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = applicants.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    choice_columns = [header.index(f"拟选培养单位{r}") for r in (1, 2, 3)]
+    branch = np.random.default_rng(seed).integers(1, copies + 1, size=len(lines) - 1).tolist()
+    out = [lines[0]]
+    for line, k in zip(lines[1:], branch, strict=True):
+        fields = line.split(",")  # the generator writes no quoted field
+        for c in choice_columns:
+            if fields[c]:
+                fields[c] = branch_name(fields[c], k)
+        out.append(",".join(fields))
+    applicants.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return len(rows)
+
+
+def make_round(n: int, seed: int, folder: Path, shape: str = "today") -> tuple[Path, Path, Path]:
+    """(applicants.csv, hosts.csv, quotas.csv) of a scaled round of `n` in `folder`.
+
+    `shape`: "today" (the bundled 54 hosts, scaled) or "many-hosts" (≈ n / 25 hosts, see
+    `spread_hosts`).
+    """
     from matcher.sample import write_large_round
 
     folder.mkdir(parents=True, exist_ok=True)
-    hosts_path, quotas_path = write_scaled_tables(n, folder)
     applicants = folder / "applicants.csv"
-    if not applicants.is_file():
-        write_large_round(n, seed, applicants)
+    if applicants.is_file():
+        return applicants, folder / "hosts.csv", folder / "quotas.csv"
+    hosts_path, quotas_path = write_scaled_tables(n, folder)
+    write_large_round(n, seed, applicants)
+    if shape == "many-hosts":
+        spread_hosts(n, seed, hosts_path, applicants)
     return applicants, hosts_path, quotas_path
 
 
@@ -237,7 +304,7 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
 
 def _print(records: list[dict[str, Any]]) -> None:
     print(
-        f"{'n':>10} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
+        f"{'n':>10} {'hosts':>7} {'mech':<8} {'load s':>7} {'encode s':>8} {'solve s':>8} "
         f"{'verify s':>8} {'reasons s':>9} {'write s':>8} {'run s':>7} {'run MB':>7} "
         f"{'tree MB':>7} {'steps MB':>8} {'placed':>9}"
     )
@@ -251,7 +318,8 @@ def _print(records: list[dict[str, Any]]) -> None:
             )
             ok = "" if step["ok"] else "  VERIFY FAILED"
             print(
-                f"{rec['n']:>10,} {name:<8} {rec['load_s']:>7.2f} {rec['encode_s']:>8.2f} "
+                f"{rec['n']:>10,} {rec.get('hosts', 0):>7,} {name:<8} {rec['load_s']:>7.2f} "
+                f"{rec['encode_s']:>8.2f} "
                 f"{step['solve_s']:>8.2f} {step['verify_s']:>8.2f} {step['outcomes_s']:>9.2f} "
                 f"{step['write_s']:>8.2f} {run} {rec['peak_rss_mb']:>8,.0f} "
                 f"{step['placed']:>9,}{ok}"
@@ -265,6 +333,15 @@ def _print(records: list[dict[str, Any]]) -> None:
                 f"{'':>10}   matching.HospitalResident: {m['residents']:,} residents, "
                 f"build {m['build_s']:.2f} s, solve {m['solve_s']:.2f} s, placed {m['placed']:,}"
             )
+
+
+def _folder_name(n: int, shape: str) -> str:
+    return f"r{n}" if shape == "today" else f"r{n}-{shape}"
+
+
+def _count_hosts(path: Path) -> int:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
 
 
 def main() -> None:
@@ -286,6 +363,11 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the generated rounds in this folder")
     parser.add_argument("--no-cli", action="store_true", help="skip the matcher run subprocesses")
     parser.add_argument("--make", type=int, metavar="N", help="only write the round of N")
+    parser.add_argument(
+        "--shapes",
+        default="today",
+        help="comma-separated: today (54 hosts, scaled), many-hosts (≈ n / 25 hosts)",
+    )
     parser.add_argument("--json", type=Path, help="also write the records to this file")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
@@ -293,7 +375,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.make:
         folder = args.keep or Path(tempfile.mkdtemp())
-        print(*make_round(args.make, 1, folder / f"r{args.make}"), sep="\n")
+        for shape in args.shapes.split(","):
+            made = make_round(args.make, 1, folder / _folder_name(args.make, shape), shape)
+            print(*made, sep="\n")
         return
     if args.worker is not None:
         mechanisms = [m for m in args.mechanisms.split(",") if m]
@@ -307,13 +391,16 @@ def main() -> None:
         f"bench_round  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  "
         f"python {platform.python_version()}  {os.cpu_count()} cpus"
     )
+    shapes = [s for s in args.shapes.split(",") if s]
+    if unknown := set(shapes) - set(SHAPES):
+        parser.error(f"unknown shape(s) {sorted(unknown)}; known: {', '.join(SHAPES)}")
     records = []
     with tempfile.TemporaryDirectory() as scratch:
         base = args.keep or Path(scratch)
-        for n in sizes:
+        for n, shape in [(n, shape) for n in sizes for shape in shapes]:
             repeat = args.repeat or default_repeat(n)
-            folder = base / f"r{n}"
-            make_round(n, 1, folder)
+            folder = base / _folder_name(n, shape)
+            make_round(n, 1, folder, shape)
             mechanisms = ["stable"]
             if not (args.skip_optimal_1m and n >= 1_000_000):
                 mechanisms.append("optimal")
@@ -334,13 +421,14 @@ def main() -> None:
                 print(f"n={n:,}: worker failed ({done.returncode})\n{done.stderr[-2000:]}")
                 continue
             rec = json.loads(done.stdout.strip().splitlines()[-1])
+            rec["shape"], rec["hosts"] = shape, _count_hosts(folder / "hosts.csv")
             if not args.no_cli:
                 rec["cli"] = {}
                 for name in mechanisms:
                     runs = [run_cli(folder, name) for _ in range(repeat)]
                     best = sorted(runs, key=lambda r: r["s"])[len(runs) // 2]
                     rec["cli"][name] = best
-            print(f"  n={n:,} done", flush=True)
+            print(f"  n={n:,} {shape} ({rec['hosts']:,} hosts) done", flush=True)
             records.append(rec)
     print()
     _print(records)

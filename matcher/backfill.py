@@ -366,9 +366,11 @@ def backfill_files(backfill_: Backfill) -> Any:
 
     backfill.csv (who gains and where), withdrawn.csv, backfill.xlsx (sheets 补录名单,
     退出名单, 说明) and the notification lists of the newcomers only
-    (backfill_notices/按培养单位/*.csv, backfill_notices/按选派地区/*.csv).
+    (backfill_notices/按培养单位.csv and 按选派地区.csv, and while few, files per host and
+    per region under backfill_notices/按培养单位/ and 按选派地区/).
     """
-    from matcher.report.csvout import csv_bytes, notice_files, notice_groups
+    from matcher.report.csvout import csv_bytes
+    from matcher.report.notices import notice_files, notice_tables
 
     def files(data: Any) -> Any:
         yield "backfill.csv", csv_bytes(backfill_.gained)
@@ -381,8 +383,8 @@ def backfill_files(backfill_: Backfill) -> Any:
             (f, r) in keys
             for f, r in zip(trainees["source_file"], trainees["source_row"], strict=True)
         ]
-        groups = notice_groups(trainees[mine], data.summary["hosts"].keys(), data.region_order())
-        for relative, content in notice_files(groups).items():
+        tables = notice_tables(trainees[mine], data.summary["hosts"].keys(), data.region_order())
+        for relative, content in notice_files(tables):
             yield f"{BACKFILL_NOTICES}/{relative.split('/', 1)[1]}", content
 
     return files

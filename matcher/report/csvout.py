@@ -1,4 +1,4 @@
-"""CSV outputs: placements.csv, unmatched.csv and the notification lists (报到通知名单).
+"""CSV outputs: placements.csv, unmatched.csv and the notification lists (`notices`).
 
 All CSVs are UTF-8 with BOM (Excel on Windows reads them as UTF-8), CRLF line ends, and
 every text cell that starts with ``= + - @``, a tab or a carriage return is prefixed with
@@ -10,43 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype, is_object_dtype, is_string_dtype
 
-from matcher.report.naming import safe_filename
-
 BOM = "\ufeff"
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NOTICE_COLUMNS = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "选派地区",
-    "工作单位",
-    "从事专业",
-    "培养方式",
-    "培养单位",
-    "联系方式",
-]
-#: The trainee columns a notification list is built from.
-NOTICE_SOURCE = (
-    "name",
-    "gender",
-    "ethnicity",
-    "region",
-    "employer",
-    "profession",
-    "track",
-    "host",
-    "phone",
-)
-NOTICE_BY_HOST = "notices/按培养单位"
-NOTICE_BY_REGION = "notices/按选派地区"
 #: Rows joined and encoded at a time.
 CSV_BLOCK_ROWS = 50_000
 
@@ -135,7 +106,7 @@ def _texts(series: pd.Series) -> list[str]:
     if _DANGER.search(joined):
         values = [neutralise(v) for v in values]  # type: ignore[misc]
         joined = "\x00".join(values)
-    if any(char in joined for char in _QUOTE_CHARS):  # faster than `_QUOTED.search`
+    if any(char in joined for char in _QUOTE_CHARS):  # then quote only where needed
         values = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in values]
     return values
 
@@ -157,64 +128,3 @@ def _pandas_csv(frame: pd.DataFrame) -> bytes:
     buffer.write(BOM.encode("utf-8"))
     safe.to_csv(buffer, index=False, lineterminator="\r\n", encoding="utf-8", mode="wb")
     return buffer.getvalue()
-
-
-def notice_frame(trainees: pd.DataFrame) -> pd.DataFrame:
-    """Build the notification list's columns (序号 … 联系方式) for `trainees` in their order."""
-    return pd.DataFrame(
-        {
-            "序号": range(1, len(trainees) + 1),
-            "姓名": trainees["name"].tolist(),
-            "性别": trainees["gender"].tolist(),
-            "民族": trainees["ethnicity"].tolist(),
-            "选派地区": trainees["region"].tolist(),
-            "工作单位": trainees["employer"].tolist(),
-            "从事专业": trainees["profession"].tolist(),
-            "培养方式": [f"{t}培养" if t else "" for t in trainees["track"].tolist()],
-            "培养单位": trainees["host"].tolist(),
-            "联系方式": trainees["phone"].tolist(),
-        },
-        columns=NOTICE_COLUMNS,
-    )
-
-
-def notice_groups(
-    trainees: pd.DataFrame, hosts: Iterable[str], regions: Iterable[str]
-) -> list[tuple[str, str, pd.DataFrame]]:
-    """(kind, name, list) per host and per sending region that has trainees.
-
-    `kind` is "培养单位" or "选派地区"; hosts in `hosts` order (then any other), regions in
-    `regions` order (then any other). A host's list is ordered by region then input
-    order; a region's list by host then input order.
-    """
-    groups: list[tuple[str, str, pd.DataFrame]] = []
-    slim = trainees[list(NOTICE_SOURCE)]  # selecting rows of a few columns, not of all
-    for kind, column, order_of, then in (
-        ("培养单位", "host", list(hosts), "region"),
-        ("选派地区", "region", list(regions), "host"),
-    ):
-        values, then_values = trainees[column].tolist(), trainees[then].tolist()
-        names = [*order_of, *values]
-        other = [*(list(regions) if then == "region" else list(hosts)), *then_values]
-        rank = {name: i for i, name in enumerate(dict.fromkeys(other))}
-        order = [rank[v] for v in then_values]
-        rows: dict[object, list[int]] = {}
-        for i, value in enumerate(values):
-            rows.setdefault(value, []).append(i)
-        for name in dict.fromkeys(names):
-            mine = rows.get(name)
-            if not mine:
-                continue
-            mine.sort(key=order.__getitem__)  # stable: input order within a rank
-            groups.append((kind, name, notice_frame(slim.iloc[mine])))
-    return groups
-
-
-def notice_files(groups: list[tuple[str, str, pd.DataFrame]]) -> dict[str, bytes]:
-    """Relative path → CSV bytes, one file per group under notices/按培养单位 or 按选派地区."""
-    files: dict[str, bytes] = {}
-    taken: dict[str, set[str]] = {NOTICE_BY_HOST: set(), NOTICE_BY_REGION: set()}
-    for kind, name, frame in groups:
-        folder = NOTICE_BY_HOST if kind == "培养单位" else NOTICE_BY_REGION
-        files[f"{folder}/{safe_filename(name, taken[folder])}"] = csv_bytes(frame)
-    return files

@@ -3,8 +3,9 @@
 placements.xlsx sheets, in order: 区外培养, 区内培养 (附件3's columns in their order, then
 拟选培养单位3, 培养单位, 录取志愿, 是否调剂, 选派地区, 身份证号, 是否确认; placed and adjusted
 trainees by region then input order), 未录取名单, 调剂名单, 不符合条件, 数据问题, 各地区名额,
-各培养单位, 经费预算, 说明. notices.xlsx: 目录, then one sheet per host and per sending
-region with trainees (the notification list's columns).
+各培养单位, 经费预算, 说明. notices.xlsx: 目录 (each host and sending region with its
+number of trainees and where its rows are), 按培养单位 and 按选派地区 (every trainee once in
+each, grouped by host or region, with a filter: `matcher.report.notices`), 说明.
 """
 
 from __future__ import annotations
@@ -17,10 +18,9 @@ import pandas as pd
 
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
-from matcher.report.csvout import NOTICE_COLUMNS, notice_groups
 from matcher.report.data import ReportData
 from matcher.report.decisions import OVERRIDE_SHEET, override_sheet
-from matcher.report.naming import safe_sheet_name
+from matcher.report.notices import NoticeTable, notice_tables
 from matcher.report.policy_text import policy_lines
 from matcher.report.tables import (
     ADJUSTED_LABEL,
@@ -30,7 +30,6 @@ from matcher.report.tables import (
 )
 from matcher.report.xlsx import (
     EXCEL_MAX_DATA_ROWS,
-    FAST_BOOK_ROWS,
     LARGE_BOOK_ROWS,
     Book,
     Column,
@@ -269,7 +268,7 @@ FUNDING_COLUMNS = [
     Column("生活补贴（元）", _get("living")),
     Column("合计（元）", _get("total")),
 ]
-NOTICE_SHEET_COLUMNS = [_field(h, h, "id" if h == "联系方式" else "text") for h in NOTICE_COLUMNS]
+NOTICE_SHEETS = {"培养单位": "按培养单位", "选派地区": "按选派地区"}
 
 
 class Records(Sequence[dict[str, Any]]):
@@ -399,7 +398,7 @@ def placements_xlsx(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> by
 def placements_book(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> Book:
     """placements.xlsx's sheets, ready to `Book.save` into a file."""
     rows = len(data.placements)
-    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
+    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS)
     for track, sheet in TRACK_SHEETS.items():
         book.table(sheet, TRACK_COLUMNS, track_rows(data, track))
     book.table("未录取名单", UNMATCHED_COLUMNS, _records(data.unmatched))
@@ -421,43 +420,61 @@ def placements_book(data: ReportData, max_rows: int = EXCEL_MAX_DATA_ROWS) -> Bo
 def notices_xlsx(
     data: ReportData,
     max_rows: int = EXCEL_MAX_DATA_ROWS,
-    groups: list[tuple[str, str, pd.DataFrame]] | None = None,
+    tables: tuple[NoticeTable, NoticeTable] | None = None,
 ) -> bytes:
-    """notices.xlsx's bytes: a 目录 sheet, then one sheet per host and per region.
+    """notices.xlsx's bytes: 目录, 按培养单位, 按选派地区 (and 说明 when a list is split).
 
-    `groups`: the notification lists, when the caller has them (`notice_groups`'s).
+    `tables`: the notification lists, when the caller has them (`notice_tables`'s).
     """
-    return notices_book(data, max_rows, groups).close()
+    return notices_book(data, max_rows, tables).close()
 
 
 def notices_book(
     data: ReportData,
     max_rows: int = EXCEL_MAX_DATA_ROWS,
-    groups: list[tuple[str, str, pd.DataFrame]] | None = None,
+    tables: tuple[NoticeTable, NoticeTable] | None = None,
 ) -> Book:
-    """notices.xlsx's sheets, ready to `Book.save` into a file (see `notices_xlsx`)."""
+    """notices.xlsx's sheets, ready to `Book.save` into a file (see `notices_xlsx`).
+
+    Three sheets whatever the number of hosts: 目录 has a row per host and per region
+    (类型, 名称, 人数, and the sheet and rows that hold its list).
+    """
     rows = 2 * len(data.trainees)
-    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS, fast=rows >= FAST_BOOK_ROWS)
-    if groups is None:
-        groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
-    taken = {"目录", "说明"}
-    names = [safe_sheet_name(name, taken) for _, name, _ in groups]
-    index = [
-        {"类型": kind, "名称": name, "工作表": sheet, "人数": len(frame)}
-        for (kind, name, frame), sheet in zip(groups, names, strict=True)
-    ]
-    book.table(
-        "目录",
-        [
-            Column("类型", _get("类型")),
-            Column("名称", _get("名称")),
-            Column("工作表", _get("工作表")),
-            Column("人数", _get("人数")),
-        ],
-        index,
-    )
-    for (_, _, frame), sheet in zip(groups, names, strict=True):
-        book.table(sheet, NOTICE_SHEET_COLUMNS, Records.of(frame))
+    book = Book(data.created, max_rows, large=rows >= LARGE_BOOK_ROWS)
+    if tables is None:
+        tables = notice_tables(data.trainees, data.summary["hosts"].keys(), data.region_order())
+    index: list[dict[str, Any]] = []
+    sheets: list[tuple[NoticeTable, str]] = []
+    for table in tables:
+        sheet = NOTICE_SHEETS[table.kind]
+        sheets.append((table, sheet))
+        limit = book.max_rows
+        for name, start, stop in table.groups():
+            first, last = start // limit, (stop - 1) // limit
+            index.append(
+                {
+                    "类型": table.kind,
+                    "名称": name,
+                    "人数": stop - start,
+                    "工作表": _split_name(sheet, first),
+                    "起始行": start % limit + 2,
+                    "结束行": (stop - 1) % limit + 2,
+                    "续表": _split_name(sheet, last) if last != first else "",
+                }
+            )
+    index_columns = [Column(h, _get(h)) for h in ("类型", "名称", "人数", "工作表", "起始行")]
+    index_columns.append(Column("结束行", _get("结束行")))
+    if any(r["续表"] for r in index):
+        index_columns.append(Column("结束行所在工作表", _get("续表")))
+    book.table("目录", index_columns, index)
+    for table, sheet in sheets:
+        columns = [_field(h, h, "id" if h == "联系方式" else "text") for h in table.frame.columns]
+        book.table(sheet, columns, Records.of(table.frame))
     if book.notes:
         book.note_sheet("说明", [])
     return book
+
+
+def _split_name(sheet: str, k: int) -> str:
+    """The name of part `k` (0-based) of `sheet` as `Book.table` names a split sheet."""
+    return sheet if k == 0 else f"{sheet}({k + 1})"

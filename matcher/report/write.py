@@ -1,9 +1,11 @@
 """Write every output of `matcher run` into an output folder, as one whole set, privately.
 
 Files (see ../shared/CONTRACT.md "Outputs of run"): placements.csv, unmatched.csv,
-placements.xlsx, notices.xlsx, notices/按培养单位/<host>.csv, notices/按选派地区/<region>.csv,
-result.json, report.html, and the marker ``.matcher-set.json`` that `matcher.report.publish`
-writes last. The same `RunResult` always gives byte-identical files.
+placements.parquet, unmatched.parquet, placements.xlsx, notices.xlsx, notices/按培养单位.csv,
+notices/按选派地区.csv (and, while there are few, notices/按培养单位/<host>.csv and
+notices/按选派地区/<region>.csv), result.json, report.html, and the marker
+``.matcher-set.json`` that `matcher.report.publish` writes last. The same `RunResult` always
+gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -19,17 +21,13 @@ from pathlib import Path
 from typing import BinaryIO, cast
 
 from matcher.memory import gc_paused
-from matcher.report.csvout import (
-    NOTICE_BY_HOST,
-    NOTICE_BY_REGION,
-    notice_files,
-    notice_groups,
-    write_csv,
-)
+from matcher.report.csvout import write_csv
 from matcher.report.data import ReportData, prepare
 from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.jsonout import result_json
+from matcher.report.notices import NOTICE_BY_HOST, NOTICE_BY_REGION, notice_files, notice_tables
 from matcher.report.page import report_html
+from matcher.report.parquet import write_parquet
 from matcher.report.publish import OutputError, OutputExistsError, Publication, check_output
 from matcher.report.spool import Spool
 from matcher.report.workbook import notices_book, placements_book
@@ -89,10 +87,12 @@ def rendered(data: ReportData) -> Iterator[tuple[str, Content]]:
     """
     yield "placements.csv", functools.partial(write_csv, data.placements)
     yield "unmatched.csv", functools.partial(write_csv, data.unmatched)
+    yield "placements.parquet", Seekable(functools.partial(write_parquet, data.placements))
+    yield "unmatched.parquet", Seekable(functools.partial(write_parquet, data.unmatched))
     yield "placements.xlsx", Seekable(placements_book(data).save)
-    groups = notice_groups(data.trainees, data.summary["hosts"].keys(), data.region_order())
-    yield "notices.xlsx", Seekable(notices_book(data, groups=groups).save)
-    yield from notice_files(groups).items()
+    tables = notice_tables(data.trainees, data.summary["hosts"].keys(), data.region_order())
+    yield "notices.xlsx", Seekable(notices_book(data, tables=tables).save)
+    yield from notice_files(tables)
     yield "result.json", result_json(data.result, data.summary)
     yield "report.html", report_html(data)
 

@@ -302,7 +302,7 @@ def combined_weights(names: Sequence[str], costs: Sequence[I64], n_nodes: int) -
     gain in a stage outweighs anything one applicant can change in the later ones;
     exchanges along longer paths may still trade a stage for later ones, which the
     stage-by-stage certificate then detects. The ratios are as small as random rounds
-    allowed (bench/NOTES.md): a smaller cost range is fewer OR-Tools scaling rounds.
+    allowed (bench/README.md): a smaller cost range is fewer OR-Tools scaling rounds.
     None when even ratios of 1 do not fit.
     """
     peaks = [int(np.abs(c).max(initial=0)) for c in costs]

@@ -1,8 +1,12 @@
+import io
+
 import pandas as pd
 import pytest
 
-from matcher.report.csvout import csv_bytes, neutralise
+from matcher.report.csvout import _pandas_csv, csv_bytes, neutralise, write_csv
+from matcher.report.data import prepare
 from tests.report.conftest import HOSTILE, HOSTILE_UNMATCHED
+from tests.report.frames import weird_frame
 
 
 def _read(path):
@@ -105,3 +109,58 @@ def test_csv_bytes_writes_nullable_ints_without_decimals():
     frame = pd.DataFrame({"a": pd.array([1, None], dtype="Int64"), "b": ["=x", "y"]})
     text = csv_bytes(frame).decode("utf-8-sig")
     assert text == "a,b\r\n1,'=x\r\n,y\r\n"
+
+
+# --- The column-wise CSV writer against DataFrame.to_csv -----------------------
+
+
+def _csv_frames() -> list[pd.DataFrame]:
+    weird = weird_frame(500).drop(columns=["mixed"])
+    texts = [
+        "a,b",
+        'say "hi"',
+        "line\nbreak",
+        "cr\rx",
+        "=1+1",
+        "+1",
+        "-1",
+        "@x",
+        "\tx",
+        "mid=dle",
+        "",
+        None,
+        "普通",
+    ]
+    hostile = pd.DataFrame(
+        {
+            "文本": pd.Series(texts * 3, dtype=object),
+            "str": pd.Series(texts * 3, dtype="str"),
+            "=head": range(len(texts) * 3),
+            "f": [1e20, 1e-7, 0.1, float("nan"), 3.0, -0.0] * 6 + [2.5, 1 / 3, 1e16],
+        }
+    )
+    return [
+        weird,
+        hostile,
+        hostile.iloc[:0],
+        hostile[["文本"]],  # one column: to_csv itself
+        pd.DataFrame({"d": pd.to_datetime(["2023-01-02"]), "x": ["a"]}),  # other dtype
+        pd.DataFrame({"o": pd.Series([1, "a"], dtype=object), "x": ["a", "b"]}),
+    ]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_csv_fields_equal_to_csv(index, monkeypatch):
+    frame = _csv_frames()[index]
+    monkeypatch.setattr("matcher.report.csvout.CSV_BLOCK_ROWS", 7)
+    expected = _pandas_csv(frame)
+    assert csv_bytes(frame) == expected
+    handle = io.BytesIO()
+    write_csv(frame, handle)
+    assert handle.getvalue() == expected
+
+
+def test_csv_of_the_round_equal_to_csv(result):
+    data = prepare(result)
+    for frame in (data.placements, data.unmatched, data.problems, data.funding):
+        assert csv_bytes(frame) == _pandas_csv(frame)

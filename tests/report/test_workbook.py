@@ -154,16 +154,27 @@ def test_split_across_sheets_when_too_long(result):
 
 
 def test_notices_workbook(result, written):
+    """目录 + one list by host + one by region, each with a filter; 目录 points at the rows."""
     out, _ = written
     book = openpyxl.load_workbook(out / "notices.xlsx")
-    assert book.sheetnames[0] == "目录"
+    assert book.sheetnames == ["目录", "按培养单位", "按选派地区"]
     index = list(book["目录"].iter_rows(min_row=2, values_only=True))
-    assert len(index) == len(list((out / "notices").rglob("*.csv")))
-    for _kind, _name, sheet, count in index:
-        assert book[sheet].max_row - 1 == count
+    assert len(index) == len(list((out / "notices").glob("*/*.csv")))  # few: files too
     trainees = sum(1 for o in result.outcomes if o.host)
-    assert sum(c for k, *_, c in index if k == "培养单位") == trainees
-    assert sum(c for k, *_, c in index if k == "选派地区") == trainees
+    for kind, sheet, column in (
+        ("培养单位", "按培养单位", "培养单位"),
+        ("选派地区", "按选派地区", "选派地区"),
+    ):
+        rows = list(book[sheet].iter_rows(values_only=True))
+        assert rows[0][0] == column and len(rows) - 1 == trainees
+        assert book[sheet].auto_filter.ref == f"A1:J{trainees + 1}"  # 10 columns
+        assert {"民族", "从事专业"} <= set(rows[0])
+        mine = [r for r in index if r[0] == kind]
+        assert sum(r[2] for r in mine) == trainees
+        for _, name, count, where, start, stop in mine:
+            assert where == sheet and stop - start + 1 == count
+            assert {r[0] for r in rows[start - 1 : stop]} == {name}
+            assert [r[1] for r in rows[start - 1 : stop]] == list(range(1, count + 1))
 
 
 def test_workbooks_are_deterministic(result):

@@ -10,6 +10,10 @@ from tests.report.conftest import HOSTILE, build_result
 EXPECTED = {
     "placements.csv",
     "unmatched.csv",
+    "placements.parquet",
+    "unmatched.parquet",
+    "notices/按培养单位.csv",
+    "notices/按选派地区.csv",
     "placements.xlsx",
     "notices.xlsx",
     "result.json",
@@ -138,3 +142,57 @@ def test_a_failed_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="renderer failed"):
         write_outputs(build_result(), tmp_path / "out")
     assert os.listdir(tmp_path) == []
+
+
+def test_parquet_holds_the_csv_rows_with_their_types(written):
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from matcher.report.csvout import neutralise
+
+    out, _ = written
+    for name in ("placements", "unmatched"):
+        table = pq.read_table(out / f"{name}.parquet")
+        text = pd.read_csv(
+            out / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        assert table.column_names == list(text.columns) and len(table) == len(text)
+        for column in table.column_names:
+            as_text = [
+                "" if v is None else str(neutralise(v) if isinstance(v, str) else v)
+                for v in table.column(column).to_pylist()
+            ]
+            assert as_text == list(text[column]), (name, column)
+    schema = pq.read_schema(out / "placements.parquet")
+    assert str(schema.field("choice_rank").type) == "int64"  # nulls where no rank
+    assert str(schema.field("accepts_adjustment").type) == "bool"
+
+
+def test_parquet_of_a_mixed_column_is_text():
+    import io
+
+    import pandas as pd
+
+    from matcher.report.parquet import write_parquet
+
+    frame = pd.DataFrame({"m": pd.Series([1, "a", None, 2.5], dtype=object), "n": [1, 2, 3, 4]})
+    handle = io.BytesIO()
+    write_parquet(frame, handle)
+    back = pd.read_parquet(io.BytesIO(handle.getvalue()))
+    assert back["m"].tolist()[:2] == ["1", "a"] and pd.isna(back["m"][2])
+    assert back["n"].tolist() == [1, 2, 3, 4]
+
+
+def test_files_per_host_go_when_there_are_many(tmp_path, monkeypatch):
+    """Above NOTICE_FILES_MAX hosts, a forced rewrite leaves only the two whole lists."""
+    from matcher.report import notices
+
+    out = tmp_path / "out"
+    write_outputs(build_result(), out)
+    assert list((out / "notices" / "按培养单位").glob("*.csv"))
+    monkeypatch.setattr(notices, "NOTICE_FILES_MAX", 1)
+    written = write_outputs(build_result(), out, force=True)
+    names = {p.relative_to(out).as_posix() for p in written}
+    assert not [n for n in names if n.count("/") > 1]
+    assert not list((out / "notices").glob("*/*.csv"))  # the old ones are removed
+    assert {"notices/按培养单位.csv", "notices/按选派地区.csv"} <= names

@@ -1,0 +1,151 @@
+"""Generated rows (`matcher.report.sheetrows`) against xlsxwriter's own constant_memory XML."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
+
+from matcher.report import sheetrows
+from matcher.report.workbook import Records
+from matcher.report.xlsx import Book, Column
+from tests.report.frames import WEIRD_TEXTS, weird_frame
+from tests.strategies import CI
+
+KINDS = {"text": True, "id": False}  # numeric or not
+
+
+def _library_rows(columns: list[list[object]], numeric: list[bool]) -> tuple[str, object]:
+    """The ``<row>`` elements xlsxwriter's constant_memory mode writes for these cells."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    text = book.add_format({"num_format": "@"})
+    sheet = book.add_worksheet()
+    sheet.write_string(0, 0, "header")  # as in a frame: the data rows come after it
+    for r, row in enumerate(zip(*columns, strict=True), start=1):
+        for c, value in enumerate(row):
+            held = sheetrows.cell_value(value, numeric[c])
+            if held is None:
+                continue
+            if isinstance(held, str):
+                sheet.write_string(r, c, held, None if numeric[c] else text)
+            else:
+                sheet.write_number(r, c, held)
+    book.close()
+    xml = zipfile.ZipFile(buffer).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    header = '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>header</t></is></c></row>'
+    return xml[xml.index(header) + len(header) : xml.index("</sheetData>")], text
+
+
+def _generated_rows(columns: list[list[object]], numeric: list[bool], style: str) -> str:
+    numbers = sheetrows.row_numbers(2, len(columns[0]))
+    cells = [
+        sheetrows.column_xml(
+            xlsxwriter.utility.xl_col_to_name(c), numbers, values, numeric[c],
+            "" if numeric[c] else style,
+        )
+        for c, values in enumerate(columns)
+    ]
+    return sheetrows.rows_xml(numbers, cells)
+
+
+def _same_as_library(columns: list[list[object]], numeric: list[bool]) -> None:
+    library, text = _library_rows(columns, numeric)
+    style = f' s="{text.xf_index}"'
+    assert _generated_rows(columns, numeric, style) == library
+
+
+def test_rows_are_the_librarys_xml_byte_for_byte():
+    frame = weird_frame(600)
+    rich = frame["text"].map(lambda t: t.startswith("<r>") and t.endswith("</r>"))
+    assert not rich.any()  # xlsxwriter passes those on as markup: see the test below
+    columns = [list(frame[c]) for c in frame.columns] + [list(frame["mixed"])]
+    _same_as_library(columns, [True, False, True, True, True, True, True, True, True, True, False])
+
+
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**60), 2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=10),
+    st.sampled_from([t for t in WEIRD_TEXTS if len(t) < 100]),
+)
+
+
+@CI
+@given(st.lists(st.tuples(_values, _values), min_size=1, max_size=20))
+def test_rows_equal_the_library_for_any_cells(rows):
+    """Property: for any cells (but ``<r>…</r>`` texts), the same XML as xlsxwriter."""
+    columns = [[r[0] for r in rows], [r[1] for r in rows]]
+    flat = [v for c in columns for v in c if isinstance(v, str)]
+    if any(v.startswith("<r>") and v.endswith("</r>") for v in flat):
+        return
+    _same_as_library(columns, [True, False])
+
+
+@pytest.mark.parametrize("hostile", ["<r><t>x</t></r>", "<r></t></is></c></row></sheetData></r>"])
+def test_rich_text_lookalike_stays_text(hostile):
+    frame = pd.DataFrame({"a": [hostile, "y"], "b": ["1", hostile]})
+    columns = [
+        Column(k, lambda r, k=k: r[k], "text", lambda rows, a, b, k=k: rows.column(k, a, b))
+        for k in frame.columns
+    ]
+    book = Book(datetime(2023, 1, 1), large=True)
+    book.table("t", columns, Records.of(frame))
+    sheet = openpyxl.load_workbook(io.BytesIO(book.close()))["t"]
+    assert sheet["A2"].value == hostile and sheet["B3"].value == hostile
+
+
+def test_a_large_sheet_part_can_take_zip64_headers():
+    frame = io.BytesIO()
+    book = xlsxwriter.Workbook(frame, {"in_memory": True})
+    book.add_worksheet().write_string(0, 0, "h")
+    book.close()
+    for zip64 in (False, True):
+        out = io.BytesIO()
+        fresh = {"xl/worksheets/sheet1.xml": ('<dimension ref="A1:A3"/>', iter(['<row r="2"/>']))}
+        sheetrows.splice(frame.getvalue(), fresh, out, zip64=zip64)
+        archive = zipfile.ZipFile(out)
+        assert archive.testzip() is None
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        assert '<dimension ref="A1:A3"/>' in xml and re.search(
+            '</row><row r="2"/></sheetData>', xml
+        )
+
+
+@CI
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["a", " ", "\u3000", "&", "<", "_x0041_", "\x01", "\n", "名",
+                             "\ue000", "\ufffe", "_x", "41_"]),
+            max_size=6,
+        ).map("".join),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_texts_checked_at_once_are_written_as_one_by_one(texts):
+    """Property: a column of texts gets, cell for cell, `string_xml` of each text."""
+    numbers = sheetrows.row_numbers(5, len(texts))
+    assert sheetrows.column_xml("B", numbers, texts, True, ' s="1"') == [
+        f'<c r="B{r}"' + sheetrows.string_xml(t, ' s="1"')
+        for r, t in zip(numbers, texts, strict=True)
+    ]
