@@ -137,7 +137,7 @@ def read_applicants(
         sheets = read_sheets(path)
     except TableError as exc:
         return [], [
-            Issue(file=file, code="FILE_UNREADABLE", severity=Severity.ERROR, message=str(exc))
+            Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))
         ]
     people: list[Applicant] = []
     issues: list[Issue] = []

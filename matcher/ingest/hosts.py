@@ -43,7 +43,7 @@ def read_hosts(
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return HostCatalogue(hosts=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
+        return HostCatalogue(hosts=()), [_issue(file, None, None, exc.code, str(exc))]
     found = find_columns(sheets, HOST_COLUMNS, "name")
     if found is None:
         return HostCatalogue(hosts=()), [

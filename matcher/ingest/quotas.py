@@ -31,7 +31,7 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return QuotaTable(quotas=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
+        return QuotaTable(quotas=()), [_issue(file, None, None, exc.code, str(exc))]
     found = find_columns(sheets, QUOTA_COLUMNS, "region")
     if found is None:
         message = "没有找到名额表的表头，请使用“地区, 区外名额, 区内名额”列"

@@ -27,7 +27,15 @@ Merge = tuple[tuple[int, int], tuple[int, int]]
 
 
 class TableError(Exception):
-    """A file that cannot be read as a table (missing, corrupt, unknown format)."""
+    """A file that cannot be read as a table (missing, corrupt, unknown format, too large).
+
+    `code` is the stable code of the issue it becomes: FILE_UNREADABLE, or FILE_TOO_LARGE
+    for a file past a limit of `matcher.ingest.limits`.
+    """
+
+    def __init__(self, message: str, code: str = "FILE_UNREADABLE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -206,6 +214,9 @@ def _other_separators(data: bytes, raw: np.ndarray) -> bool:
 def _read_excel(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    from matcher.ingest.limits import check_workbook
+
+    check_workbook(path)  # before calamine allocates a sheet's whole rectangle
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = []
