@@ -136,9 +136,7 @@ def read_applicants(
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return [], [
-            Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))
-        ]
+        return [], [Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))]
     people: list[Applicant] = []
     issues: list[Issue] = []
     found = False
