@@ -8,7 +8,7 @@ from pathlib import Path
 
 from matcher.ingest.catalogue import MAX_PLACES, find_columns, means_zero, parse_count
 from matcher.ingest.cells import parse_track
-from matcher.ingest.tables import TableError, read_sheets
+from matcher.ingest.tables import TableError, control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.model import FIELDS, Host, HostCatalogue, Issue, Severity
 
@@ -60,7 +60,7 @@ def read_hosts(
             )
         ]
     sheet, head, cols = found
-    issues: list[Issue] = []
+    issues: list[Issue] = control_issues(file, sheet, head)
     for key, name in (("track", "培养方式"), ("capacity", "接收名额")):
         if key not in cols:
             issues.append(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from matcher.ingest.catalogue import MAX_PLACES, find_columns, parse_count
 from matcher.ingest.regions import region_of
-from matcher.ingest.tables import TableError, read_sheets
+from matcher.ingest.tables import TableError, control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.model import Issue, Quota, QuotaTable, Severity, Track
 
@@ -39,7 +39,7 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
         return QuotaTable(quotas=()), [_issue(file, None, None, "HEADER_NOT_FOUND", message)]
     sheet, head, cols = found
     tracks = [t for t in Track if t.value in cols]
-    issues: list[Issue] = []
+    issues: list[Issue] = control_issues(file, sheet, head)
     quotas: list[Quota] = []
     seen: dict[str, int] = {}
     sums = dict.fromkeys(tracks, 0)

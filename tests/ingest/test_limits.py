@@ -38,14 +38,19 @@ def sparse(path: Path, row: int, col: int) -> Path:
 
 def with_sheet_xml(source: Path, target: Path, sheet_data: str, compress: int = 6) -> Path:
     """`source` with the sheetData of its (only) worksheet replaced by `sheet_data`."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(
-        target, "w", zipfile.ZIP_DEFLATED, compresslevel=compress
-    ) as zout:
+    with (
+        zipfile.ZipFile(source) as zin,
+        zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=compress) as zout,
+    ):
         for info in zin.infolist():
             data = zin.read(info.filename)
             if info.filename.startswith("xl/worksheets/sheet"):
-                data = re.sub(rb"<sheetData>.*</sheetData>|<sheetData/>", b"<sheetData>"
-                              + sheet_data.encode() + b"</sheetData>", data, flags=re.S)
+                data = re.sub(
+                    rb"<sheetData>.*</sheetData>|<sheetData/>",
+                    b"<sheetData>" + sheet_data.encode() + b"</sheetData>",
+                    data,
+                    flags=re.S,
+                )
             zout.writestr(info.filename, data)
     return target
 
@@ -141,8 +146,11 @@ cells = st.lists(
 )
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(cells=cells)
 def test_the_scan_finds_calamines_last_cell(tmp_path_factory, cells) -> None:
     """Property: the scan's last row × column is what calamine reads, with or without refs."""
