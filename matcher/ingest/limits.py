@@ -13,7 +13,8 @@ XFD12000 takes over 4 GB; a 7 MB workbook may inflate to gigabytes of XML. So an
    reference of every cell and row (a cell or row without one is placed as the readers
    place it: after the one before), so the real last row and column are known.
 
-A file past a limit raises `TableError` with the code FILE_TOO_LARGE, naming the sheet, the
+A CSV file is read whole, so only its size is limited (`check_csv`). A file past a
+limit raises `TableError` with the code FILE_TOO_LARGE, naming the sheet, the
 limit and how to fix it; a zip that cannot be read raises it with FILE_UNREADABLE.
 """
 
@@ -46,6 +47,8 @@ class Limits:
     #: Inflated ÷ compressed size of a part larger than `ratio_from_bytes`.
     max_ratio: int = 200
     ratio_from_bytes: int = 16 * MIB
+    #: Bytes of a CSV file (read whole: a million applicants are about 300 MB).
+    max_csv_bytes: int = 1024 * MIB
 
 
 LIMITS = Limits()
@@ -80,6 +83,20 @@ def column_letters(number: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
+
+
+def check_csv(path: Path, limits: Limits = LIMITS) -> None:
+    """Raise `TableError` (FILE_TOO_LARGE) for a CSV file larger than `max_csv_bytes`."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise TableError(f"无法读取文件 {path.name}：{exc.strerror or exc}") from exc
+    if size > limits.max_csv_bytes:
+        raise _too_large(
+            path,
+            f"文件大小 {size // MIB} MB，超过 {limits.max_csv_bytes // MIB} MB 的上限",
+            "请按盟市或培养方式拆分为几个文件后再提交",
+        )
 
 
 def check_workbook(path: Path, limits: Limits = LIMITS) -> None:

@@ -94,6 +94,9 @@ def read_sheets(path: Path) -> list[Sheet]:
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        from matcher.ingest.limits import check_csv
+
+        check_csv(path)  # before the whole file is read into memory
         columns = read_csv_columns(path)
         if columns is not None:
             return [Sheet(path.stem, columns, columns=columns.columns)]

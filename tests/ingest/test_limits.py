@@ -176,3 +176,14 @@ def test_the_scan_finds_calamines_last_cell(tmp_path_factory, cells) -> None:
     check_workbook(path, Limits(max_cells=area))
     with pytest.raises(TableError):
         check_workbook(path, Limits(max_cells=area - 1))
+
+
+def test_a_csv_past_the_size_limit(tmp_path: Path) -> None:
+    from matcher.ingest.limits import check_csv
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(b"x" * 2048)
+    check_csv(path, Limits(max_csv_bytes=2048))
+    with pytest.raises(TableError, match="拆分") as caught:
+        check_csv(path, Limits(max_csv_bytes=2047))
+    assert caught.value.code == "FILE_TOO_LARGE"
