@@ -13,7 +13,8 @@ XFD12000 takes over 4 GB; a 7 MB workbook may inflate to gigabytes of XML. So an
    reference of every cell and row (a cell or row without one is placed as the readers
    place it: after the one before), so the real last row and column are known.
 
-A CSV file is read whole, so only its size is limited (`check_csv`). A file past a
+An .xls is measured by xlrd (`_check_xls`); a CSV file is read whole, so only its size is
+limited (`check_csv`). A file past a
 limit raises `TableError` with the code FILE_TOO_LARGE, naming the sheet, the
 limit and how to fix it; a zip that cannot be read raises it with FILE_UNREADABLE.
 """
@@ -100,11 +101,16 @@ def check_csv(path: Path, limits: Limits = LIMITS) -> None:
 
 
 def check_workbook(path: Path, limits: Limits = LIMITS) -> None:
-    """Raise `TableError` (FILE_TOO_LARGE) when an .xlsx/.xlsm workbook passes a limit.
+    """Raise `TableError` (FILE_TOO_LARGE) when an .xlsx/.xlsm/.xls workbook passes a limit.
 
-    Other files pass unchecked (an .xls sheet is at most 65,536 × 256 cells by its format).
+    An .xls (at most 65,536 × 256 cells by its format, yet calamine takes 1.2 GB for one
+    cell at IV65536) is measured by xlrd, which keeps only the cells there are.
     """
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        _check_xls(path, limits)
+        return
+    if suffix not in (".xlsx", ".xlsm"):
         return
     try:
         with zipfile.ZipFile(path) as book:
@@ -131,6 +137,32 @@ def check_workbook(path: Path, limits: Limits = LIMITS) -> None:
             "请用Excel打开后另存为 .xlsx 再提交",
             code="FILE_UNREADABLE",
         ) from exc
+
+
+def _check_xls(path: Path, limits: Limits) -> None:
+    """The rectangle of each sheet of an .xls, from its cells (xlrd, ragged rows).
+
+    A file xlrd cannot read is left to calamine, which reads some that xlrd refuses (its
+    sheets cannot pass 65,536 × 256 cells, so the worst is bounded).
+    """
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
+    except Exception:  # corrupt, encrypted or not BIFF: calamine decides
+        return
+    try:
+        for index in range(book.nsheets):
+            try:
+                sheet = book.sheet_by_index(index)
+            except Exception:
+                continue
+            scan = _SheetScan(path, sheet.name, limits)
+            scan.max_row, scan.max_col = sheet.nrows, sheet.ncols
+            book.unload_sheet(index)
+            scan.finish()
+    finally:
+        book.release_resources()
 
 
 def _sheet_names(book: zipfile.ZipFile) -> dict[str, str]:

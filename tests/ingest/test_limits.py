@@ -187,3 +187,22 @@ def test_a_csv_past_the_size_limit(tmp_path: Path) -> None:
     with pytest.raises(TableError, match="拆分") as caught:
         check_csv(path, Limits(max_csv_bytes=2047))
     assert caught.value.code == "FILE_TOO_LARGE"
+
+
+def test_a_sparse_xls_is_measured_before_calamine(tmp_path: Path) -> None:
+    xlwt = pytest.importorskip("xlwt")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("申报表")
+    for c, h in enumerate(HEADER):
+        sheet.write(0, c, h)
+    sheet.write(65535, 255, "x")  # calamine would take 1.2 GB for this 6 KB file
+    path = tmp_path / "far.xls"
+    book.save(str(path))
+    people, issues = read_applicants(path, vocab(), REFERENCE)
+    assert people == [] and [i.code for i in issues] == ["FILE_TOO_LARGE"]
+    assert "IV65536" in issues[0].message and "申报表" in issues[0].message
+    check_workbook(path, Limits(max_cells=65536 * 256))
+    junk = tmp_path / "junk.xls"
+    junk.write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    check_workbook(junk)  # left to calamine, which reports it unreadable
+    assert [i.code for i in read_applicants(junk, vocab(), REFERENCE)[1]] == ["FILE_UNREADABLE"]
