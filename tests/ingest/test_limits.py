@@ -206,3 +206,25 @@ def test_a_sparse_xls_is_measured_before_calamine(tmp_path: Path) -> None:
     junk.write_bytes(b"\xd0\xcf\x11\xe0 not really")
     check_workbook(junk)  # left to calamine, which reports it unreadable
     assert [i.code for i in read_applicants(junk, vocab(), REFERENCE)[1]] == ["FILE_UNREADABLE"]
+
+
+def test_a_directory_that_lies_about_a_parts_size(tmp_path: Path) -> None:
+    """A part declared at 1 KB that inflates to 10 MB never reaches calamine."""
+    import struct
+
+    body = '<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 200_000
+    path = with_sheet_xml(blank(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", body)
+    data = bytearray(path.read_bytes())
+    name = b"xl/worksheets/sheet1.xml"
+    for signature, length_at, size_at, name_at in ((b"PK\x03\x04", 26, 22, 30),
+                                                   (b"PK\x01\x02", 28, 24, 46)):
+        at = data.find(signature)
+        while at >= 0:
+            length = struct.unpack_from("<H", data, at + length_at)[0]
+            if data[at + name_at : at + name_at + length] == name:
+                struct.pack_into("<I", data, at + size_at, 1000)
+            at = data.find(signature, at + 4)
+    path.write_bytes(bytes(data))
+    with pytest.raises(TableError) as caught:
+        check_workbook(path, Limits(max_part_bytes=MIB))
+    assert caught.value.code in ("FILE_UNREADABLE", "FILE_TOO_LARGE")
