@@ -100,8 +100,8 @@ def read_sheets(path: Path) -> list[Sheet]:
         columns = read_csv_columns(path)
         if columns is not None:
             return [Sheet(path.stem, columns, columns=columns.columns)]
-        rows = read_csv_rows(path)
-        return [Sheet(path.stem, rows, cleaned=remove_controls(rows))]
+        rows, controls = _csv_rows(path)
+        return [Sheet(path.stem, rows, cleaned=remove_controls(rows) if controls else ())]
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path)
     raise TableError(f"不支持的文件类型“{path.suffix}”，请另存为 .xlsx 或 .csv")
@@ -109,6 +109,11 @@ def read_sheets(path: Path) -> list[Sheet]:
 
 def read_csv_rows(path: Path) -> list[list[str]]:
     """Read a CSV file as rows of strings (UTF-8 with or without BOM, else GB18030)."""
+    return _csv_rows(path)[0]
+
+
+def _csv_rows(path: Path) -> tuple[list[list[str]], bool]:
+    """`read_csv_rows`, and whether the text holds a `CONTROL` character (one search)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -124,6 +129,7 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     del data
     if text.count("\x00") * 100 > len(text):  # UTF-16 or binary, not a few stray NULs
         raise TableError(f"文件 {path.name} 不是文本格式的 CSV，请另存为 UTF-8 编码的 CSV")
+    controls = CONTROL.search(text) is not None
     # `str.splitlines` splits where a newline="" text stream does (\n, \r\n, \r) unless the
     # text holds one of the other separators it knows; it avoids the stream's copy of the
     # whole text. Equal cells (regions, yes/no, hosts, titles…) share one string: a large
@@ -137,7 +143,7 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     share = seen.setdefault
     reader = csv.reader(lines)
     try:
-        return [[share(cell, cell) for cell in row] for row in reader]
+        return [[share(cell, cell) for cell in row] for row in reader], controls
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise TableError(
