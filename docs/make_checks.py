@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import xlsxwriter
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -28,6 +30,7 @@ CROSS = [
     ({"拟选培养单位2": "内蒙古大学"}, "a host of the other track"),
     ({"拟选培养单位2": "北京协和医院"}, "a choice that does not train the field"),
     ({"出生年月": date(1970, 1, 1), "身份证号": None}, "(ineligible, not an issue)"),
+    ({"工作单位": "兴安盟\x01农牧局"}, "a control character in a cell"),
 ]
 
 
@@ -39,7 +42,27 @@ def _file_cases(tmp: Path) -> list[tuple[Path, Callable[[Path], object]]]:
     first = hosts[1].split(",")
     first[3] = "两"
     first[4] = "教育、计算机、星际航行"  # 计算机 is a keyword of 信息技术; 星际航行 is no field
+
+    def hosts_with(row: int, col: int, value: str) -> Callable[[Path], object]:
+        cells = [line.split(",") for line in hosts]
+        cells[row][col] = value
+        text = "\n".join(",".join(line) for line in cells)
+        return lambda p: p.write_text(text, encoding="utf-8")
+
+    def stray_cell(p: Path) -> None:
+        book = xlsxwriter.Workbook(str(p))
+        sheet = book.add_worksheet("Sheet1")
+        sheet.write(0, 0, "序号")
+        sheet.write(11999, 16383, "x")
+        book.close()
+
+    footer = good_row("合计", 姓名=None, 性别=None, 民族=None, 工作单位="共1人")
     return [
+        (tmp / "stray.xlsx", stray_cell),
+        (tmp / "footer.xlsx", lambda p: write_form(p, [good_row(1), footer], footer=None)),
+        (tmp / "hosts-big.csv", hosts_with(1, 3, str(2**31))),
+        (tmp / "hosts-empty.csv", hosts_with(1, 3, "—")),
+        (tmp / "hosts-alias.csv", hosts_with(1, 5, hosts[2].split(",")[0])),
         (tmp / "checksum.xlsx", lambda p: write_form(p, [good_row(1, 身份证号=wrong)])),
         (tmp / "unreadable.xlsx", lambda p: p.write_bytes(b"PK not a workbook")),
         (tmp / "notrack.xlsx", lambda p: write_form(p, [good_row(1)], title="学员汇总表")),
@@ -74,6 +97,10 @@ def _file_cases(tmp: Path) -> list[tuple[Path, Callable[[Path], object]]]:
                 "\n".join([hosts[0], ",".join(first), *hosts[2:]]), encoding="utf-8"
             ),
         ),
+        (
+            tmp / "quotas-big.csv",
+            lambda p: p.write_text(quotas.replace(",2,3", ",2147483648,3", 1), encoding="utf-8"),
+        ),
     ]
 
 
@@ -104,6 +131,13 @@ def main() -> None:
         write_form(dup / "a.xlsx", [good_row(1)])
         write_form(dup / "b.xlsx", [good_row(1)])
         for issue in load_round([dup]).issues:
+            rows.setdefault(issue.code, (issue.severity.value, issue.column or "", issue.message))
+        odd = Path(tmp) / "odd"
+        odd.mkdir()
+        write_form(odd / "a.xlsx", [good_row(1)])
+        (odd / "sub.csv").mkdir()
+        (odd / "placements.csv").write_text("source_file,source_row\n", encoding="utf-8")
+        for issue in load_round([odd]).issues:
             rows.setdefault(issue.code, (issue.severity.value, issue.column or "", issue.message))
     lines = [
         "# Checks and what the user sees",

@@ -10,6 +10,7 @@ manifest.
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from matcher.model import (
     QuotaTable,
     Round,
     Rules,
+    Severity,
 )
 from matcher.paths import data_dir, sample_round_dir
 from matcher.validate import check_round
@@ -55,27 +57,89 @@ def default_quotas() -> Path:
     return data_dir() / "quotas-2023.csv"
 
 
+#: What `matcher run` writes into its output folder (never read back as applicant tables).
+OWN_OUTPUTS = ("placements.csv", "unmatched.csv", "placements.xlsx", "notices.xlsx")
+
+
 def applicant_files(paths: Iterable[Path]) -> list[Path]:
     """Files named directly, and the applicant files inside named folders (sorted).
 
     Raises `InputError` for a path that does not exist or a folder with no such file.
     """
+    return applicant_entries(paths)[0]
+
+
+def applicant_entries(paths: Iterable[Path]) -> tuple[list[Path], list[Issue]]:
+    """`applicant_files`, and a notice for each folder entry skipped.
+
+    In a folder, an entry with an applicant suffix is skipped with a warning when it is no
+    regular file (a subfolder named x.csv, a dangling link, a FIFO, a device:
+    FOLDER_ENTRY_SKIPPED; never opened, so nothing hangs) or when it is an output of
+    `matcher run` (OUTPUT_FILE_SKIPPED). A path named directly must be a regular file.
+    """
     files: list[Path] = []
+    notices: list[Issue] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.iterdir()
-                if p.suffix.lower() in APPLICANT_SUFFIXES and not p.name.startswith(("~$", "."))
-            )
+            found = []
+            for entry in sorted(path.iterdir()):
+                if entry.suffix.lower() not in APPLICANT_SUFFIXES or entry.name.startswith(
+                    ("~$", ".")
+                ):
+                    continue
+                skipped = _skipped(entry)
+                if skipped is None:
+                    found.append(entry)
+                else:
+                    notices.append(skipped)
             if not found:
                 raise InputError(f"文件夹 {path} 中没有 .xlsx/.xls/.csv 申报文件")
             files += found
         elif path.is_file():
             files.append(path)
+        elif path.exists():
+            raise InputError(f"{path} 不是普通文件（如管道、设备），请给出申报表文件或文件夹")
         else:
             raise InputError(f"找不到文件 {path}")
-    return files
+    return files, notices
+
+
+def _skipped(entry: Path) -> Issue | None:
+    """The notice of a folder entry that is not read, or None for an applicant file."""
+    try:
+        mode = entry.stat().st_mode  # follows a link: what the link points at
+    except OSError:
+        what = "是失效的链接或无法访问"
+    else:
+        if stat.S_ISREG(mode):
+            if entry.name.lower() in OWN_OUTPUTS and _is_own_output(entry):
+                return Issue(
+                    file=entry.name,
+                    code="OUTPUT_FILE_SKIPPED",
+                    severity=Severity.WARNING,
+                    message=f"{entry.name} 是本工具以前运行的输出，不是申报表，已跳过；"
+                    "请不要把输出文件夹当作申报文件夹",
+                )
+            return None
+        what = "是文件夹" if stat.S_ISDIR(mode) else "不是普通文件（如管道、设备）"
+    return Issue(
+        file=entry.name,
+        code="FOLDER_ENTRY_SKIPPED",
+        severity=Severity.WARNING,
+        message=f"申报文件夹中的 {entry.name} {what}，已跳过；如是申报表请放入正常的文件",
+    )
+
+
+def _is_own_output(entry: Path) -> bool:
+    """Whether `entry` (named as an output) is one: a CSV must start with its columns."""
+    if entry.suffix.lower() != ".csv":
+        return True
+    try:
+        with entry.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return b"source_file" in head and b"source_row" in head
 
 
 def load_round(
@@ -93,7 +157,7 @@ def load_round(
     broken table of ``data/`` (titles, fields, ethnicities).
     """
     rules = rules or Rules()
-    files = applicant_files(applicants or [sample_round_dir()])
+    files, notices = applicant_entries(applicants or [sample_round_dir()])
     hosts_path = hosts or default_hosts()
     quotas_path = quotas or default_quotas()
     for path in (hosts_path, quotas_path):
@@ -113,7 +177,7 @@ def load_round(
     finally:
         hashing.shutdown(cancel_futures=True)
 
-    every = {_issue_key(i): i for i in file_issues}
+    every = {_issue_key(i): i for i in (*notices, *file_issues)}
     every.update({_issue_key(i): i for found in map(_PROBLEMS, people) for i in found})
     every.update({_issue_key(i): i for i in cross})
     return Round(

@@ -40,7 +40,7 @@ from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.ids import id_birth
 from matcher.ingest.problems import Problem, error, warning
 from matcher.ingest.regions import employer_problem, region_of
-from matcher.ingest.tables import Sheet, TableError, read_sheets
+from matcher.ingest.tables import Sheet, TableError, control_issues, read_sheets
 from matcher.ingest.text import (
     cell_text,
     clean_name,
@@ -134,9 +134,7 @@ def read_applicants(
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return [], [
-            Issue(file=file, code="FILE_UNREADABLE", severity=Severity.ERROR, message=str(exc))
-        ]
+        return [], [Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))]
     people: list[Applicant] = []
     issues: list[Issue] = []
     found = False
@@ -146,6 +144,7 @@ def read_applicants(
             if header is None:
                 continue
             found = True
+            issues += control_issues(file, sheet, header.row)
             reader = _SheetReader(path, sheet, header, vocab, reference_date)
             rows = reader.applicants()
             found_formulas = formula_cells(path, sheet.name, reader.suspects)
@@ -268,12 +267,13 @@ class _SheetReader:
         for index in indexes:
             row = rows[index]
             lead: object = None
+            lead_at = 0
             content = False
             for i, v in enumerate(row):
                 if v is None or v == "" or (isinstance(v, str) and not v.strip()):
                     continue
                 if lead is None:
-                    lead = v
+                    lead, lead_at = v, i
                 if i in data_cols:
                     content = True
                     break
@@ -282,7 +282,8 @@ class _SheetReader:
             if isinstance(lead, str) and lead.lstrip()[:1] in _LEADS:
                 text = clean_name(lead)
                 if text.startswith(_FOOTERS):
-                    continue
+                    if self._footer(index, row, lead_at, data_cols, name_col):
+                        continue
                 if text.startswith(("填表单位", "填报单位")):
                     self.context = context_of([line_text(row)], self.sheet.name, self.stem)
                     continue
@@ -297,6 +298,32 @@ class _SheetReader:
             if isinstance(rows, list):
                 rows[index] = ()  # the raw cells are not needed again
         return out
+
+    def _footer(
+        self, index: int, row: Sequence[object], lead_at: int, data_cols: set[int], name_col: int
+    ) -> bool:
+        """Whether a row led by 合计/备注/说明… is a footer (else it is read as a data row).
+
+        A footer holds nothing in the data columns beside its lead cell. One that does but
+        has no name is skipped with ROW_SKIPPED_AS_FOOTER (a warning: the row is on record);
+        one with a name is a data row whatever its 序号 says.
+        """
+        filled = [
+            i for i in data_cols if i != lead_at and i < len(row) and cell_text(row[i]).strip()
+        ]
+        if not filled:
+            return True
+        if name_col in filled:
+            return False
+        shown = shorten(clean_text(cell_text(row[lead_at])), 12)
+        self.issues.append(
+            warning(
+                "ROW_SKIPPED_AS_FOOTER",
+                f"第{index + 1}行以“{shown}”开头且没有填写姓名，已按表尾说明处理、未读入；"
+                "如该行是学员，请填写姓名并把序号改为数字",
+            ).issue(self.file, index + 1, self.column("name"))
+        )
+        return True
 
     def _compact(self, person: Applicant) -> Applicant:
         """`person`, sharing equal values with the rows read before (memory only).

@@ -9,6 +9,10 @@ from matcher.ingest.tables import Sheet
 from matcher.ingest.text import cell_text, clean_name, header_key
 
 _ANNOTATION = re.compile(r"\([^()]*\)")
+#: The largest capacity or quota read (a round places tens; ≥ 2³¹ would not fit the arrays).
+MAX_PLACES = 1_000_000
+#: What a count cell may hold to mean 0 (`parse_count`).
+ZERO_MARKS = ("", "—", "-", "——", "－", "/", "无")
 
 
 def find_columns(
@@ -42,7 +46,7 @@ def parse_count(value: object) -> int | None:
     if isinstance(value, (int, float)):
         return int(value) if value == value and float(value).is_integer() and value >= 0 else None
     text = clean_name(cell_text(value)).rstrip("名人个")
-    if text in ("", "—", "-", "——", "－", "/", "无"):
+    if text in ZERO_MARKS:
         return 0
     if text.isdigit():
         return int(text)
@@ -51,3 +55,10 @@ def parse_count(value: object) -> int | None:
     except ValueError:
         return None
     return int(number) if number.is_integer() and number >= 0 else None
+
+
+def means_zero(value: object) -> bool:
+    """Whether a count cell is empty or a dash (`parse_count` reads it as 0)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != value  # NaN: an empty cell
+    return clean_name(cell_text(value)).rstrip("名人个") in ZERO_MARKS

@@ -411,12 +411,13 @@ def parse_gender(text: str) -> tuple[str | None, Problem | None]:
 def parse_score(value: object) -> tuple[float | None, Problem | None]:
     """Parse 审核评分 into (number, problem).
 
-    Empty → (None, None); not a number → SCORE_INVALID error.
+    Empty → (None, None); not a number → SCORE_INVALID error; a number outside
+    0…`MAX_SCORE` → SCORE_OUT_OF_RANGE error.
     """
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if math.isnan(value) or math.isinf(value):
+        if math.isnan(value):
             return None, None
-        return float(value), None
+        return _score_in_range(float(value), cell_text(value))
     text = clean_name(cell_text(value))
     if not text:
         return None, None
@@ -428,7 +429,20 @@ def parse_score(value: object) -> tuple[float | None, Problem | None]:
         return None, error(
             "SCORE_INVALID", f"审核评分“{shorten(text)}”不是数字，请填写数字，如 85.5"
         )
-    return number, None
+    return _score_in_range(number, text)
+
+
+#: The largest 审核评分 read (百分制 and 千分制 both fit; an ID number or a date does not).
+MAX_SCORE = 1000.0
+
+
+def _score_in_range(number: float, text: str) -> tuple[float | None, Problem | None]:
+    if 0 <= number <= MAX_SCORE:
+        return number, None
+    return None, error(
+        "SCORE_OUT_OF_RANGE",
+        f"审核评分“{shorten(text)}”不在0到{MAX_SCORE:g}之间，请核对（是否填错了列），如 85.5",
+    )
 
 
 # ---------------------------------------------------------------------------- track

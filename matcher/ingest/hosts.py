@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
-from matcher.ingest.catalogue import find_columns, parse_count
+from matcher.ingest.catalogue import MAX_PLACES, find_columns, means_zero, parse_count
 from matcher.ingest.cells import parse_track
-from matcher.ingest.tables import TableError, read_sheets
+from matcher.ingest.tables import TableError, control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.ingest.vocab import Vocabulary, load_vocabulary
 from matcher.model import FIELDS, Host, HostCatalogue, Issue, Severity
@@ -40,19 +40,22 @@ def split_list(value: object) -> list[str]:
 def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalogue, list[Issue]]:
     """Read a host catalogue: (catalogue of the valid rows, every issue).
 
-    Codes: FILE_UNREADABLE, HEADER_NOT_FOUND, HOST_NAME_MISSING, HOST_CAPACITY_INVALID (not a
-    non-negative integer), HOST_TRACK_INVALID, HOST_DUPLICATE (same name twice: the later
-    row is dropped), HOST_FIELD_UNKNOWN (warning; the entry is left out). Invalid rows are
-    dropped from the catalogue and reported. Each 培养专业 entry is read with the field
-    vocabulary an applicant's 从事专业 is read with (`Vocabulary.field_named`: a field's
-    name or any keyword of data/fields.csv; `vocab` defaults to `load_vocabulary()`).
+    Codes: FILE_UNREADABLE, FILE_TOO_LARGE, HEADER_NOT_FOUND, HOST_NAME_MISSING,
+    HOST_CAPACITY_INVALID (not a non-negative integer), HOST_CAPACITY_TOO_LARGE (over
+    `MAX_PLACES`), HOST_CAPACITY_EMPTY (warning: empty or — is read as 0),
+    HOST_TRACK_INVALID, HOST_DUPLICATE (same name twice: the later row is dropped),
+    HOST_FIELD_UNKNOWN (warning; the entry is left out), HOST_ALIAS_COLLISION (the alias
+    is dropped). Invalid rows are dropped from the catalogue and reported. Each 培养专业
+    entry is read with the field vocabulary an applicant's 从事专业 is read with
+    (`Vocabulary.field_named`: a field's name or any keyword of data/fields.csv; `vocab`
+    defaults to `load_vocabulary()`).
     """
     file = path.name
     words = vocab if vocab is not None else load_vocabulary()
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return HostCatalogue(hosts=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
+        return HostCatalogue(hosts=()), [_issue(file, None, None, exc.code, str(exc))]
     found = find_columns(sheets, HOST_COLUMNS, "name")
     if found is None:
         return HostCatalogue(hosts=()), [
@@ -66,7 +69,7 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
             )
         ]
     sheet, head, cols = found
-    issues: list[Issue] = []
+    issues: list[Issue] = control_issues(file, sheet, head)
     for key, name in (("track", "培养方式"), ("capacity", "接收名额")):
         if key not in cols:
             issues.append(
@@ -127,6 +130,30 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
                     f"“{shorten(name)}”的接收名额“{written}”不是非负整数，请填写人数，如 2",
                 )
             )
+        elif capacity > MAX_PLACES:
+            bad = True
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("capacity"),
+                    "HOST_CAPACITY_TOO_LARGE",
+                    f"“{shorten(name)}”的接收名额{capacity}超过{MAX_PLACES}，"
+                    "请填写本计划的实际接收人数，如 2",
+                )
+            )
+        elif capacity == 0 and means_zero(get("capacity")):
+            issues.append(
+                _issue(
+                    file,
+                    number,
+                    column("capacity"),
+                    "HOST_CAPACITY_EMPTY",
+                    f"“{shorten(name)}”的接收名额未填写，按0处理（该单位不接收学员）；"
+                    "如接收学员请填写人数，不接收请填0",
+                    Severity.WARNING,
+                )
+            )
         key = clean_name(name).lower()
         if key in seen:
             issues.append(
@@ -170,7 +197,66 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
                 **{key: _letter_text(get(key)) for key in LETTER_KEYS},
             )
         )
-    return HostCatalogue(hosts=tuple(hosts)), issues
+    hosts, collisions = _alias_collisions(hosts, seen, file, column("aliases"))
+    return HostCatalogue(hosts=tuple(hosts)), issues + collisions
+
+
+def _alias_collisions(
+    hosts: list[Host], rows: dict[str, int], file: str, column: str
+) -> tuple[list[Host], list[Issue]]:
+    """Hosts without the aliases that name another host too, and an error for each.
+
+    An alias equal to another host's name, or shared by two hosts, would send the applicants
+    who wrote it to whichever host comes first: HOST_ALIAS_COLLISION names both hosts, and
+    the alias is dropped (a choice written so is then an unknown host, reported as such).
+    """
+    names = {clean_name(h.name).lower(): h.name for h in hosts}
+    owners: dict[str, list[str]] = {}
+    for host in hosts:
+        for alias in host.aliases:
+            owners.setdefault(clean_name(alias).lower(), []).append(host.name)
+    issues: list[Issue] = []
+    dropped: dict[str, set[str]] = {}
+    for host in hosts:
+        for alias in host.aliases:
+            key = clean_name(alias).lower()
+            other = names.get(key)
+            sharing = [n for n in owners[key] if n != host.name]
+            if other is None and not sharing:
+                continue
+            dropped.setdefault(host.name, set()).add(alias)
+            if other is not None and other != host.name:
+                at = rows[clean_name(other).lower()]
+                what = f"与培养单位“{shorten(other)}”（第{at}行）的名称相同"
+            elif other is not None:
+                continue  # the host's own name written again: harmless, dropped
+            else:
+                what = (
+                    "同时是"
+                    + "、".join(
+                        f"“{shorten(n)}”（第{rows[clean_name(n).lower()]}行）" for n in sharing
+                    )
+                    + "的别名"
+                )
+            issues.append(
+                _issue(
+                    file,
+                    rows[clean_name(host.name).lower()],
+                    column,
+                    "HOST_ALIAS_COLLISION",
+                    f"“{shorten(host.name)}”的别名“{shorten(alias)}”{what}，"
+                    "无法判断申报人所指的单位，该别名已忽略；请删除或改用能区分的别名",
+                )
+            )
+    if not dropped:
+        return hosts, issues
+    kept = [
+        h.model_copy(update={"aliases": tuple(a for a in h.aliases if a not in dropped[h.name])})
+        if h.name in dropped
+        else h
+        for h in hosts
+    ]
+    return kept, issues
 
 
 def _letter_text(value: object) -> str:

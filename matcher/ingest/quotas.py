@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matcher.ingest.catalogue import find_columns, parse_count
+from matcher.ingest.catalogue import MAX_PLACES, find_columns, parse_count
 from matcher.ingest.regions import region_of
-from matcher.ingest.tables import TableError, read_sheets
+from matcher.ingest.tables import TableError, control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.model import Issue, Quota, QuotaTable, Severity, Track
 
@@ -23,22 +23,23 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
     """Read a quota table: (quotas of every region and track, every issue).
 
     `—`, `-` and empty mean 0. A 合计 row is checked, not read: QUOTA_TOTAL_MISMATCH when
-    its figure differs from the sum. Other codes: FILE_UNREADABLE, HEADER_NOT_FOUND,
-    QUOTA_VALUE_INVALID, QUOTA_REGION_UNKNOWN, QUOTA_DUPLICATE (rows with these are left
-    out). Regions are normalised (包 头 市 → 包头市; 呼伦贝尔市 (含满洲里市) → 呼伦贝尔市).
+    its figure differs from the sum. Other codes: FILE_UNREADABLE, FILE_TOO_LARGE,
+    HEADER_NOT_FOUND, QUOTA_VALUE_INVALID, QUOTA_VALUE_TOO_LARGE (over `MAX_PLACES`),
+    QUOTA_REGION_UNKNOWN, QUOTA_DUPLICATE (rows with these are left out). Regions are
+    normalised (包 头 市 → 包头市; 呼伦贝尔市 (含满洲里市) → 呼伦贝尔市).
     """
     file = path.name
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return QuotaTable(quotas=()), [_issue(file, None, None, "FILE_UNREADABLE", str(exc))]
+        return QuotaTable(quotas=()), [_issue(file, None, None, exc.code, str(exc))]
     found = find_columns(sheets, QUOTA_COLUMNS, "region")
     if found is None:
         message = "没有找到名额表的表头，请使用“地区, 区外名额, 区内名额”列"
         return QuotaTable(quotas=()), [_issue(file, None, None, "HEADER_NOT_FOUND", message)]
     sheet, head, cols = found
     tracks = [t for t in Track if t.value in cols]
-    issues: list[Issue] = []
+    issues: list[Issue] = control_issues(file, sheet, head)
     quotas: list[Quota] = []
     seen: dict[str, int] = {}
     sums = dict.fromkeys(tracks, 0)
@@ -90,6 +91,18 @@ def read_quotas(path: Path) -> tuple[QuotaTable, list[Issue]]:
                         "QUOTA_VALUE_INVALID",
                         f"{region}的{track.value}名额“{shorten(cell_text(values[track]))}”"
                         "不是非负整数，请填写人数（无名额填“—”或0）",
+                    )
+                )
+                continue
+            if places > MAX_PLACES:
+                issues.append(
+                    _issue(
+                        file,
+                        number,
+                        cols[track.value][1],
+                        "QUOTA_VALUE_TOO_LARGE",
+                        f"{region}的{track.value}名额{places}超过{MAX_PLACES}，"
+                        "请填写附件1中的实际名额",
                     )
                 )
                 continue

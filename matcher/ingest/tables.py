@@ -14,9 +14,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
+
+from matcher.model import Issue, Severity
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 #: Line boundaries of `str.splitlines` other than \n and \r (not line ends in a CSV).
@@ -24,10 +26,21 @@ _OTHER_SEPARATORS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 #: The same separators in UTF-8 bytes (no other byte sequence of valid UTF-8 holds these).
 _OTHER_SEPARATOR_BYTES = tuple(c.encode() for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 Merge = tuple[tuple[int, int], tuple[int, int]]
+#: Control characters no cell keeps (tab, line feed and carriage return stay): they are
+#: removed when a sheet is read, and the cells where they were are on `Sheet.cleaned`.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 class TableError(Exception):
-    """A file that cannot be read as a table (missing, corrupt, unknown format)."""
+    """A file that cannot be read as a table (missing, corrupt, unknown format, too large).
+
+    `code` is the stable code of the issue it becomes: FILE_UNREADABLE, or FILE_TOO_LARGE
+    for a file past a limit of `matcher.ingest.limits`.
+    """
+
+    def __init__(self, message: str, code: str = "FILE_UNREADABLE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -35,13 +48,15 @@ class Sheet:
     """One sheet: its name, its rows of cell values (row i = Excel row i+1), merged ranges.
 
     `columns` is set for a CSV read column by column (`read_csv_columns`): column j's
-    cells of every row, the same values `rows` gives row by row.
+    cells of every row, the same values `rows` gives row by row. `cleaned` holds the
+    (row, column) indexes of the cells whose control characters were removed.
     """
 
     name: str
     rows: Sequence[Sequence[object]]
     merged: list[Merge] = field(default_factory=list)
     columns: list[np.ndarray] | None = None
+    cleaned: tuple[tuple[int, int], ...] = ()
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -79,10 +94,14 @@ def read_sheets(path: Path) -> list[Sheet]:
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
+        from matcher.ingest.limits import check_csv
+
+        check_csv(path)  # before the whole file is read into memory
         columns = read_csv_columns(path)
         if columns is not None:
             return [Sheet(path.stem, columns, columns=columns.columns)]
-        return [Sheet(path.stem, read_csv_rows(path))]
+        rows, controls = _csv_rows(path)
+        return [Sheet(path.stem, rows, cleaned=remove_controls(rows) if controls else ())]
     if suffix in EXCEL_SUFFIXES:
         return _read_excel(path)
     raise TableError(f"不支持的文件类型“{path.suffix}”，请另存为 .xlsx 或 .csv")
@@ -90,6 +109,11 @@ def read_sheets(path: Path) -> list[Sheet]:
 
 def read_csv_rows(path: Path) -> list[list[str]]:
     """Read a CSV file as rows of strings (UTF-8 with or without BOM, else GB18030)."""
+    return _csv_rows(path)[0]
+
+
+def _csv_rows(path: Path) -> tuple[list[list[str]], bool]:
+    """`read_csv_rows`, and whether the text holds a `CONTROL` character (one search)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -103,8 +127,9 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     else:  # pragma: no cover - gb18030 decodes almost anything
         raise TableError(f"文件 {path.name} 的编码无法识别，请另存为 UTF-8 编码的 CSV")
     del data
-    if "\x00" in text:
+    if text.count("\x00") * 100 > len(text):  # UTF-16 or binary, not a few stray NULs
         raise TableError(f"文件 {path.name} 不是文本格式的 CSV，请另存为 UTF-8 编码的 CSV")
+    controls = CONTROL.search(text) is not None
     # `str.splitlines` splits where a newline="" text stream does (\n, \r\n, \r) unless the
     # text holds one of the other separators it knows; it avoids the stream's copy of the
     # whole text. Equal cells (regions, yes/no, hosts, titles…) share one string: a large
@@ -116,10 +141,57 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     del text
     seen: dict[str, str] = {}
     share = seen.setdefault
+    reader = csv.reader(lines)
     try:
-        return [[share(cell, cell) for cell in row] for row in csv.reader(lines)]
+        return [[share(cell, cell) for cell in row] for row in reader], controls
     except csv.Error as exc:
+        if "field limit" in str(exc):
+            raise TableError(
+                f"文件 {path.name} 第{reader.line_num}行附近有超过{csv.field_size_limit():,}个字符"
+                "的单元格（多为引号不配对），请检查该处的引号后重新保存"
+            ) from exc
         raise TableError(f"文件 {path.name} 不是有效的 CSV：{exc}") from exc
+
+
+def remove_controls(rows: Sequence[list[Any]]) -> tuple[tuple[int, int], ...]:
+    """Remove `CONTROL` characters from the text cells of `rows` in place; their places.
+
+    A NUL or other control character would reach placements.csv, which no reader takes
+    back; a cell keeps its other characters.
+    """
+    cleaned: list[tuple[int, int]] = []
+    search = CONTROL.search
+    for r, row in enumerate(rows):
+        if not any(type(v) is str and search(v) for v in row):
+            continue
+        for c, value in enumerate(row):
+            if type(value) is str and search(value):
+                row[c] = CONTROL.sub("", value)
+                cleaned.append((r, c))
+    return tuple(cleaned)
+
+
+def control_issues(file: str, sheet: Sheet, header: int | None = None) -> list[Issue]:
+    """A CONTROL_CHARACTERS_REMOVED warning for each cleaned cell of `sheet`.
+
+    The column is named by the header row (0-based index `header`) where there is one.
+    """
+    out = []
+    for r, c in sheet.cleaned:
+        named = None
+        if header is not None and header < len(sheet.rows) and c < len(sheet.rows[header]):
+            named = " ".join(str(sheet.rows[header][c] or "").split()) or None
+        out.append(
+            Issue(
+                file=file,
+                row=r + 1,
+                column=named or f"第{c + 1}列",
+                code="CONTROL_CHARACTERS_REMOVED",
+                severity=Severity.WARNING,
+                message="该单元格含有不可见的控制字符（如NUL），已删除；请核对该单元格的内容",
+            )
+        )
+    return out
 
 
 #: Smallest file read column by column (below it the row reader is as fast).
@@ -146,7 +218,7 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     if len(data) < minimum or b'"' in data or b"\r" in data or b"\x00" in data:
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
-    if _other_separators(data, raw):
+    if _other_separators(data, raw) or _controls(raw):
         return None  # (an invalid UTF-8 text fails in the parser below: None too)
     ends = np.flatnonzero(raw == 10)
     if len(ends) == 0 or ends[-1] != len(raw) - 1:
@@ -158,6 +230,8 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     blank = (ends - starts) == 0
     if data.startswith(b"\xef\xbb\xbf"):
         blank[0] = ends[0] == 3
+    if len(ends) and int((ends - starts).max()) > csv.field_size_limit():
+        return None  # a cell may pass the row reader's field limit: it decides
     width = int(cells[0])
     if width < 2 or blank[0] or not np.all(blank | (cells == width)):
         return None
@@ -186,6 +260,15 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     return ColumnRows(columns, blank)
 
 
+def _controls(raw: np.ndarray) -> bool:
+    """Whether UTF-8 bytes `raw` hold a `CONTROL` character (tab, LF and CR are none)."""
+    low = raw[raw < 32]
+    if np.any((low != 9) & (low != 10) & (low != 13)) or np.any(raw == 127):
+        return True
+    at = np.flatnonzero(raw[:-1] == 0xC2)  # U+0080…U+009F are C2 80…C2 9F
+    return bool(len(at)) and bool(np.any(raw[at + 1] < 0xA0))
+
+
 def _other_separators(data: bytes, raw: np.ndarray) -> bool:
     """Whether UTF-8 `data` holds a line separator of `_OTHER_SEPARATORS`.
 
@@ -206,6 +289,9 @@ def _other_separators(data: bytes, raw: np.ndarray) -> bool:
 def _read_excel(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
 
+    from matcher.ingest.limits import check_workbook
+
+    check_workbook(path)  # before calamine allocates a sheet's whole rectangle
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheets = []
@@ -213,7 +299,7 @@ def _read_excel(path: Path) -> list[Sheet]:
             sheet = book.get_sheet_by_name(name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = list(getattr(sheet, "merged_cell_ranges", None) or [])
-            sheets.append(Sheet(name, rows, merged))
+            sheets.append(Sheet(name, rows, merged, cleaned=remove_controls(rows)))
     except Exception as exc:  # calamine raises several types for corrupt files
         raise TableError(
             f"无法读取文件 {path.name}（文件已损坏、已加密或不是Excel文件），"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matcher.ingest.cells import (
+    MAX_SCORE,
     parse_date,
     parse_education,
     parse_gender,
@@ -333,10 +335,17 @@ def test_gender_invalid() -> None:
 
 
 @FAST
-@given(st.floats(allow_nan=False, allow_infinity=False))
+@given(st.floats(allow_nan=False))
 def test_score_numbers(x: float) -> None:
-    assert parse_score(x) == (x, None)
-    assert parse_score(repr(x)) == (x, None)
+    """A score in 0…MAX_SCORE is read as written; any other number is SCORE_OUT_OF_RANGE."""
+    for cell in (x, repr(x)):
+        value, problem = parse_score(cell)
+        if 0 <= x <= MAX_SCORE:
+            assert (value, problem) == (x, None)
+        else:
+            assert value is None and problem is not None
+            assert problem.code == ("SCORE_INVALID" if isinstance(cell, str) and x in
+                                    (math.inf, -math.inf) else "SCORE_OUT_OF_RANGE")
 
 
 def test_score_invalid() -> None:
