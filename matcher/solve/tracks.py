@@ -14,10 +14,11 @@ lexicographic optimum of the whole is the tracks' optima side by side. Each trac
 is made with the S → T arc usable both ways (pi[S] = pi[T]) and the same pair weights,
 so the potentials of the tracks, shifted to pi[S] = 0, join into potentials of the whole.
 
-With two cores or more and a large round (`PARALLEL_APPLICANTS`), the largest track is
-solved in a second process (`concurrent.futures`, a fresh interpreter) while this one
-solves the others; if that process fails, its track is solved here. `run` is
-deterministic, so the answer is the same either way.
+Asked for (`MATCHER_PROCESSES=2`), with two cores and a large round
+(`PARALLEL_APPLICANTS`), the largest track is solved in a second process
+(`concurrent.futures`, a fresh interpreter) while this one solves the others; if that
+process fails, its track is solved here. `run` is deterministic, so the answer is the same
+either way.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ SPLIT_APPLICANTS = 3_000
 #: From this many free applicants, the largest track is solved in a second process (below,
 #: starting a fresh interpreter costs more than it saves; bench/bench_solve.py).
 PARALLEL_APPLICANTS = 400_000
-#: Environment variable: at most this many processes per solve (1: never a second one).
+#: Environment variable: how many processes a solve may use (default 1; 2: a second one for
+#: the largest track of a large round).
 PROCESSES_VARIABLE = "MATCHER_PROCESSES"
 
 
@@ -217,8 +219,15 @@ def _cores() -> int:
 
 
 def _parallel_allowed() -> bool:
-    """Whether a second process may take a track: a second core, and not switched off.
+    """Whether a second process may take a track: asked for, and a second core.
 
-    `MATCHER_PROCESSES=1` in the environment keeps every solve in one process.
+    Only with `MATCHER_PROCESSES=2` (or more) in the environment. A spawned interpreter
+    imports the calling script's main module again, so a batch script must keep its work
+    under ``if __name__ == "__main__":`` (the `matcher` command and notebooks do); by
+    default every solve stays in this process.
     """
-    return os.environ.get(PROCESSES_VARIABLE, "").strip() != "1" and _cores() > 1
+    try:
+        wanted = int(os.environ.get(PROCESSES_VARIABLE, "1").strip() or "1")
+    except ValueError:
+        wanted = 1
+    return wanted > 1 and _cores() > 1

@@ -177,9 +177,10 @@ def test_proofs_that_differ_are_not_joined(monkeypatch):
 
 @pytest.fixture
 def two_cores(monkeypatch):
-    """Every round takes the two-process route, as on a machine with two cores."""
+    """Every round takes the two-process route, as asked for on a machine with two cores."""
     monkeypatch.setattr(tracks, "PARALLEL_APPLICANTS", 0)
     monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setenv("MATCHER_PROCESSES", "2")
 
 
 def test_two_processes_give_the_same_solution(monkeypatch, two_cores):
@@ -228,8 +229,11 @@ def test_a_second_process_that_fails_is_replaced_by_this_one(monkeypatch, two_co
     assert verify(inst, died).ok
 
 
-def test_a_second_process_beside_other_threads_but_not_when_switched_off(monkeypatch):
+def test_a_second_process_only_when_asked_beside_other_threads_too(monkeypatch):
     monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.delenv("MATCHER_PROCESSES", raising=False)
+    assert not tracks._parallel_allowed()  # the default: one process
+    monkeypatch.setenv("MATCHER_PROCESSES", "2")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
@@ -238,8 +242,8 @@ def test_a_second_process_beside_other_threads_but_not_when_switched_off(monkeyp
     finally:
         stop.set()
         other.join()
-    monkeypatch.setenv("MATCHER_PROCESSES", "1")  # the operator's switch
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")
     assert not tracks._parallel_allowed()
+    monkeypatch.setenv("MATCHER_PROCESSES", "2")
     monkeypatch.setattr(tracks, "_cores", lambda: 1)
-    monkeypatch.delenv("MATCHER_PROCESSES")
     assert not tracks._parallel_allowed()
