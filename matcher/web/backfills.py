@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import api
 from matcher.web.app import Context
-from matcher.web.decide import TRAINEES, decided_by, key_of, lookup
+from matcher.web.decide import TRAINEES, decided_by, key_of, lookup, shown
 from matcher.web.store import now
 
 SEPARATORS = re.compile(r"[\n\r,，;；、]+")
@@ -50,6 +50,16 @@ def withdrawn_keys(rows: list[dict[str, str]], text: str) -> tuple[list[str], li
         elif key_of(row) not in keys:
             keys.append(key_of(row))
     return keys, problems
+
+
+def echo(rows: list[dict[str, str]], text: str) -> str:
+    """The withdrawn as typed, for the form again: found ones as ``file:row``, IDs masked."""
+    out = []
+    for ref in (r.strip() for r in SEPARATORS.split(text)):
+        if ref:
+            row, _problem = lookup(rows, ref)
+            out.append(key_of(row) if row is not None else shown(ref))
+    return "\n".join(out)
 
 
 def register(app: FastAPI, ctx: Context) -> None:
@@ -84,7 +94,9 @@ def register(app: FastAPI, ctx: Context) -> None:
                 problems.append(f"一次最多 {MAX_WITHDRAWN} 名退出者")
         if problems:
             return backfill_view(
-                ctx, request, round_id, 400, messages=problems, withdrawn=text, reason=reason,
+                ctx, request, round_id, 400, messages=problems, reason=reason,
+                withdrawn=echo(runner.placements(runner.get(int(chosen))) if chosen in published
+                               else [], text),
                 chosen=chosen,
             )  # fmt: skip
         run = runner.get(published[chosen]["id"])

@@ -126,7 +126,8 @@ def register(app: FastAPI, ctx: Context) -> None:
             except (api.DecisionError, api.PipelineError, api.InputError) as exc:
                 problem = api.scrub(str(exc))
         if problem is not None or row is None:
-            return decide_view(ctx, request, round_id, 400, message=problem, applicant=applicant)
+            typed = key_of(row) if row is not None else shown(applicant)
+            return decide_view(ctx, request, round_id, 400, message=problem, applicant=typed)
         decision_id = ws.store.execute(
             "INSERT INTO decisions (round_id, kind, applicant, host, reason, who, at, base_run)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -73,7 +73,8 @@ def _corrected(folder: Path) -> Path:
     sheet = book.worksheets[0]
     header = next(r for r in range(1, 6) if sheet.cell(r, 1).value == "序号")
     column = next(
-        c for c in range(1, sheet.max_column + 1)
+        c
+        for c in range(1, sheet.max_column + 1)
         if "调剂" in str(sheet.cell(header, c).value or "")
     )
     assert str(sheet.cell(8, column).value) == "看情况"
