@@ -82,6 +82,9 @@ def test_an_override_keeps_every_row_records_its_reason_and_shows_whom_it_displa
     book = client.get(f"/runs/{second}/files/placements.xlsx")
     sheets = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
     assert "人工调整记录" in sheets
+    for run_id, noted in ((first, False), (second, True)):  # explain says what it explains
+        text = client.get(f"/runs/{run_id}/explain", params={"q": _key(person)}).text
+        assert ("explain-note" in text) is noted
     compare = client.get("/compare", params={"a": first, "b": second}).text
     assert "人工调整及其影响" in compare and "培养单位书面同意接收" in compare
 
