@@ -110,6 +110,7 @@ __all__ = [
     "change_reason",
     "check_backfill_output",
     "check_output",
+    "check_overrides",
     "compare",
     "explain",
     "find",
@@ -449,6 +450,20 @@ def solve_with_overrides(round_: Round, overrides: Iterable[Override]) -> RunRes
     from matcher.overrides import solve_overrides
 
     return solve_overrides(round_, overrides)
+
+
+def check_overrides(round_: Round, overrides: Iterable[Override]) -> list[str]:
+    """The applicant keys of `overrides`, in order, once they are checked against `round_`.
+
+    Raises `DecisionError` (unknown person or host, a host of the other track, someone
+    invalid or ineligible, two overrides for one person) without solving; a ``fix``
+    without a host is checked when solved (it needs the run without overrides).
+    """
+    from matcher.overrides import decided
+
+    items = list(overrides)
+    named = [o for o in items if not (o.kind == "fix" and o.host is None)]
+    return list(decided(round_, named))
 
 
 def centre_export(round_: Round, path: Path | str) -> Path:

@@ -123,10 +123,12 @@ def create_app(
             return ctx.problem(request, 404, "PAGE_NOT_FOUND", "没有这个页面；请从首页进入")
         return ctx.problem(request, exc.status_code, "REQUEST_REFUSED", "请求无法处理")
 
-    from matcher.web import pages, results
+    from matcher.web import backfills, decide, pages, results
 
     pages.register(app, ctx)
     results.register(app, ctx)
+    decide.register(app, ctx)
+    backfills.register(app, ctx)
     return app
 
 

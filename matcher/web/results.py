@@ -1,4 +1,4 @@
-"""Pages of runs: start a run, its progress and result, downloads, explain, decide, compare.
+"""Pages of runs: start a run, its progress and result, downloads, explain, compare.
 
 Every page shows ID and phone numbers masked (`api.mask_id`, `api.mask_phone`, reasons
 through `api.scrub`); only the explain page, when asked for one applicant's full row
@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from matcher import api
 from matcher.web import security
 from matcher.web.app import Context
+from matcher.web.decide import decision_label, find_rows
 from matcher.web.runs import RunError
 from matcher.web.store import now
 
@@ -107,12 +108,16 @@ def register(app: FastAPI, ctx: Context) -> None:
         rows = runner.placements(run)
         unplaced = [masked(r) for r in rows if r["status"] not in ("placed", "adjusted")]
         decisions = runner.decisions(run["inputs"]["decisions"])
+        for d in decisions:
+            d["label"] = decision_label(d)
+        manifest = runner.manifest(run)
         return ctx.render(
             request, "run.html", round=round_, run=run, summary=summary, unplaced=unplaced,
             outputs=runner.outputs(run), labels=STATUS_LABELS,
             nested=[n for n in runner.outputs(run) if "/" in n], decisions=decisions,
             regions=_flat(summary.get("regions", {})), tracks=summary.get("tracks", {}),
             rank=summary.get("rank", {}), funding=summary.get("funding", {}).get("total", {}),
+            overrides=overrides_view(manifest), backfill=backfill_view(ctx, run, manifest),
         )  # fmt: skip
 
     @app.get("/runs/{run_id}/status", response_class=HTMLResponse)
@@ -152,7 +157,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             return run
         round_ = ws.round(run["round_id"])
         q = q.strip()[:100]
-        found = _find(runner.placements(run), q) if q and run["state"] == "done" else []
+        found = find_rows(runner.placements(run), q) if q and run["state"] == "done" else []
         text, person = "", None
         if len(found) == 1:
             row = found[0]
@@ -178,49 +183,6 @@ def register(app: FastAPI, ctx: Context) -> None:
             return run
         if run["state"] == "done" and not run["published"]:
             ws.store.execute("UPDATE runs SET published = ? WHERE id = ?", (now(), run_id))
-        return RedirectResponse(f"/runs/{run_id}", status_code=303)
-
-    @app.get("/rounds/{round_id}/decide", response_class=HTMLResponse)
-    async def decide_page(request: Request, round_id: int, applicant: str = "") -> Response:
-        return _decide_view(ctx, request, round_id, applicant=applicant.strip()[:200])
-
-    @app.post("/rounds/{round_id}/decisions")
-    async def decide(request: Request, round_id: int) -> Response:
-        form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
-        kind = str(form.get("kind", ""))
-        applicant = str(form.get("applicant", "")).strip()
-        host = str(form.get("host", "")).strip() or None
-        reason = str(form.get("reason", "")).strip()[:500]
-        base = [r for r in runner.runs(round_id) if r["state"] == "done"]
-        problem = None
-        if kind not in ("exclude", "pin"):
-            problem = "请选择决定的种类：不予安排 或 指定培养单位"
-        elif not applicant:
-            problem = "请给出申请人（身份证号，或“文件名:行号”）"
-        elif kind == "pin" and not host:
-            problem = "指定培养单位时请填写培养单位名称"
-        elif not reason:
-            problem = "每个决定都要写明理由（将记入决定记录和结果文件）"
-        elif not base:
-            problem = "还没有完成的运行：请先在“运行”页运行一次"
-        if problem is None:
-            problem = _check_override(
-                runner.round_of(runner.get(base[0]["id"])), kind, applicant, host
-            )
-        if problem is not None:
-            return _decide_view(ctx, request, round_id, 400, message=problem)
-        key = api.find(runner.round_of(runner.get(base[0]["id"])), applicant) or applicant
-        decision = ws.store.execute(
-            "INSERT INTO decisions (round_id, kind, applicant, host, reason, who, at, base_run)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (round_id, kind, key, host if kind == "pin" else None, reason,
-             ctx.who(request, str(form.get("who", ""))), now(), base[0]["id"]),
-        )  # fmt: skip
-        run_id = runner.start(round_id, ctx.who(request, str(form.get("who", ""))),
-                              note=f"决定 #{decision}")  # fmt: skip
-        ws.store.execute("UPDATE decisions SET run_id = ? WHERE id = ?", (run_id, decision))
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
@@ -249,7 +211,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             view["why"] = api.scrub(api.change_reason(row))
             decision = decided.get(str(view["key_a"])) or decided.get(str(view["key_b"]))
             if decision is not None:
-                what = "不予安排" if decision["kind"] == "exclude" else f"指定到{decision['host']}"
+                what = decision_label(decision)
                 view["why"] = f"决定 #{decision['id']}：{what}（{api.scrub(decision['reason'])}）"
             for side in ("a", "b"):
                 status = str(view[f"status_{side}"])
@@ -260,10 +222,51 @@ def register(app: FastAPI, ctx: Context) -> None:
             for r in result.by_region.to_dict("records")
             if r.get("gained") or r.get("lost") or r.get("delta")
         ]
+        overrides = [
+            {k: ("" if _missing(v) else api.scrub(str(v))) for k, v in r.items()}
+            for r in result.overrides.to_dict("records")
+        ]
         return ctx.render(
             request, "compare.html", round=ws.round(run_b["round_id"]), a=run_a, b=run_b,
             changed=changed, counts=result.counts, labels=api.CHANGE_LABELS, regions=regions,
+            overrides=overrides,
         )  # fmt: skip
+
+
+def overrides_view(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's overrides for a page: each with whom it displaced (IDs masked)."""
+    out = []
+    for entry in manifest.get("overrides", []):
+        view: dict[str, Any] = {
+            k: api.scrub(str(v or "")) for k, v in entry.items() if k != "displaced"
+        }
+        view["displaced"] = [
+            {k: api.scrub(str(v or "")) for k, v in person.items()}
+            for person in entry.get("displaced", [])
+        ]
+        out.append(view)
+    return out
+
+
+def backfill_view(ctx: Context, run: dict[str, Any], manifest: dict[str, Any]) -> Any:
+    """A 补录 run's round, record, 补录名单 and 退出名单 for its page (None for other runs)."""
+    if "backfill" not in run["inputs"]:
+        return None
+    runner = ctx.runner
+    record = ctx.workspace.store.one(
+        "SELECT b.*, r.number AS published_number FROM backfills b"
+        " JOIN runs r ON r.id = b.published_run WHERE b.run_id = ?",
+        (run["id"],),
+    )
+    if record is not None:
+        record["reason"] = api.scrub(record["reason"])
+    return {
+        "round": manifest.get("backfill", {}).get("round", ""),
+        "record": record,
+        "gained": [masked(r) for r in runner.placements(run, "backfill.csv")],
+        "withdrawn": [masked(r) for r in runner.placements(run, "withdrawn.csv")],
+        "files": [n for n in runner.outputs(run) if n.startswith(("backfill", "withdrawn"))],
+    }
 
 
 def _flat(regions: dict[str, dict[str, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -280,52 +283,3 @@ def _missing(value: Any) -> bool:
         return bool(value != value) or value is None or str(value) == "<NA>"
     except (TypeError, ValueError):
         return True
-
-
-def _find(rows: list[dict[str, str]], q: str) -> list[dict[str, str]]:
-    """Rows named by ``file:row``, 身份证号 or 姓名 (exact), in that order of preference."""
-    for match in (
-        lambda r: f"{r['source_file']}:{r['source_row']}" == q,
-        lambda r: (r.get("id_number") or "").upper() == q.upper(),
-        lambda r: r.get("name") == q,
-    ):
-        found = [r for r in rows if match(r)]
-        if found:
-            return found
-    return []
-
-
-def _check_override(round_: api.Round, kind: str, applicant: str, host: str | None) -> str | None:
-    """The Chinese message when an override cannot apply to `round_`, else None."""
-    try:
-        if kind == "exclude":
-            api.without_applicants(round_, [applicant])
-        else:
-            api.with_pins(round_, {applicant: host or ""})
-    except api.OverrideError as exc:
-        return api.scrub(str(exc))
-    return None
-
-
-def _decide_view(
-    ctx: Context, request: Request, round_id: int, status: int = 200, **extra: Any
-) -> Response:
-    ws, runner = ctx.workspace, ctx.runner
-    row = ws.round(round_id)
-    if row is None:
-        return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
-    decisions = ws.store.all(
-        "SELECT d.*, r.number AS run_number, b.number AS base_number FROM decisions d"
-        " LEFT JOIN runs r ON r.id = d.run_id LEFT JOIN runs b ON b.id = d.base_run"
-        " WHERE d.round_id = ? ORDER BY d.id DESC",
-        (round_id,),
-    )
-    for d in decisions:
-        d["reason"] = api.scrub(d["reason"])
-        d["applicant"] = api.scrub(d["applicant"])
-    runs = [r for r in runner.runs(round_id) if r["state"] == "done"]
-    hosts = sorted({h.name for h in ws.hosts_catalogue(row).hosts}) if runs else []
-    return ctx.render(
-        request, "decide.html", status, round=row, decisions=decisions, runs=runs, hosts=hosts,
-        **extra,
-    )  # fmt: skip

@@ -1,9 +1,13 @@
 """Runs of a round: started from a page, done on one background thread, kept for good.
 
-A run reads the round's active files with its settings, applies every decision of the
-round so far (`api.without_applicants` for an exclusion, `api.with_pins` for a pin), solves
-and verifies (`api.solve`) and writes ``matcher run``'s outputs into its own folder
-(`api.write`, published whole). What it used is recorded in the run's ``inputs`` (file
+A run reads the round's active files with its settings, solves and verifies with every
+decision of the round so far as an override with its reason and who decided
+(`api.solve_with_overrides`: place, fix, exclude; every input row stays in the outputs and
+the manifest records whom each override displaced), and writes ``matcher run``'s outputs
+into its own folder (`api.write`, published whole). A 补录 run (`Runner.start_backfill`)
+reads a published run's folder (only reads it) and writes `api.backfill`'s outputs into
+its own folder, from the published run's own input files; a 补录 run is itself a run that
+a further 补录 can start from. What it used is recorded in the run's ``inputs`` (file
 paths, quota and host tables, settings, decision ids), so a run can be explained and
 compared later, after files were replaced. A run's folder is never written again: a
 decision makes a new run. Runs left unfinished by a stop of the server are marked failed
@@ -25,6 +29,7 @@ from matcher.web.store import now
 from matcher.web.workspace import Workspace
 
 STEPS = ("读取并校验输入文件，应用决定", "匹配并独立核验", "写出结果文件")
+BACKFILL_STEPS = ("读取已发布结果和输入文件", "补录匹配并独立核验", "写出补录结果文件")
 
 
 class RunError(Exception):
@@ -68,6 +73,20 @@ class Runner:
             "seed": round_["seed"],
             "decisions": [d["id"] for d in decisions],
         }
+        return self._queue(round_id, who, note, inputs)
+
+    def start_backfill(
+        self, published: dict[str, Any], withdrawn: list[str], who: str, note: str = ""
+    ) -> int:
+        """Queue a 补录 on the finished run `published` (its inputs; `withdrawn`: file:row keys)."""
+        inputs = {
+            **published["inputs"],
+            "backfill": {"published": published["id"], "withdrawn": list(withdrawn)},
+        }
+        return self._queue(published["round_id"], who, note, inputs)
+
+    def _queue(self, round_id: int, who: str, note: str, inputs: dict[str, Any]) -> int:
+        store = self.workspace.store
         with self._lock, store.transaction() as db:
             number = db.execute(
                 "SELECT coalesce(max(number), 0) + 1 FROM runs WHERE round_id = ?", (round_id,)
@@ -99,13 +118,23 @@ class Runner:
         store = self.workspace.store
         run = self.get(run_id)
         try:
-            self._step(run_id, STEPS[0])
-            round_ = self.round_of(run)
-            self._step(run_id, STEPS[1])
-            result = api.solve(round_)
-            self._step(run_id, STEPS[2])
-            api.write(result, self.workspace.root / run["folder"])
-        except (api.PipelineError, api.OverrideError, api.InputError) as exc:
+            if "backfill" in run["inputs"]:
+                self._backfill(run)
+            else:
+                self._step(run_id, STEPS[0])
+                round_ = self.round_of(run)
+                overrides = overrides_of(self.decisions(run["inputs"]["decisions"]))
+                self._step(run_id, STEPS[1])
+                if overrides:
+                    result = api.solve_with_overrides(round_, overrides)
+                else:
+                    result = api.solve(round_)
+                self._step(run_id, STEPS[2])
+                api.write(result, self.workspace.root / run["folder"])
+        except (
+            api.PipelineError, api.OverrideError, api.InputError, api.DecisionError,
+            api.FixedError, api.BackfillError,
+        ) as exc:  # fmt: skip
             store.execute(
                 "UPDATE runs SET state = 'failed', error = ?, finished = ? WHERE id = ?",
                 (api.scrub(str(exc)), now(), run_id),
@@ -122,6 +151,20 @@ class Runner:
             "UPDATE runs SET state = 'done', step = '', finished = ? WHERE id = ?",
             (now(), run_id),
         )
+
+    def _backfill(self, run: dict[str, Any]) -> None:
+        """Do the 补录 of `run`: read its published run's folder, write into its own."""
+        inputs, root = run["inputs"], self.workspace.root
+        self._step(run["id"], BACKFILL_STEPS[0])
+        published = api.read_published(self.folder(self.get(inputs["backfill"]["published"])))
+        self._step(run["id"], BACKFILL_STEPS[1])
+        done = api.backfill(
+            published, inputs["backfill"]["withdrawn"],
+            applicants=[root / f for f in inputs["files"]],
+            hosts=inputs["hosts"], quotas=inputs["quotas"],
+        )  # fmt: skip
+        self._step(run["id"], BACKFILL_STEPS[2])
+        api.write_backfill(done, published, root / run["folder"])
 
     # ------------------------------------------------------------ reading runs
 
@@ -149,7 +192,7 @@ class Runner:
         )
 
     def round_of(self, run: dict[str, Any]) -> api.Round:
-        """The round exactly as `run` used it: its files, tables, settings and decisions."""
+        """The round as `run` read it: its files, tables and settings (decisions aside)."""
         inputs = run["inputs"]
         root = self.workspace.root
         rules = api.Rules(reference_date=date.fromisoformat(inputs["reference_date"]))
@@ -161,7 +204,7 @@ class Runner:
             rules=rules,
             policy=policy,
         )
-        return apply_decisions(round_, self.decisions(inputs["decisions"]))
+        return round_
 
     def folder(self, run: dict[str, Any]) -> Path:
         """The run's output folder."""
@@ -179,19 +222,28 @@ class Runner:
         data = json.loads((self.folder(run) / "result.json").read_text(encoding="utf-8"))
         return dict(data["summary"])
 
-    def placements(self, run: dict[str, Any]) -> list[dict[str, str]]:
-        """placements.csv of a finished run, one dict per row (full values: mask to show)."""
-        with (self.folder(run) / "placements.csv").open(encoding="utf-8-sig", newline="") as f:
+    def manifest(self, run: dict[str, Any]) -> dict[str, Any]:
+        """result.json's ``manifest`` of a finished run (overrides, 补录)."""
+        data = json.loads((self.folder(run) / "result.json").read_text(encoding="utf-8"))
+        return dict(data["manifest"])
+
+    def placements(self, run: dict[str, Any], name: str = "placements.csv") -> list[dict[str, str]]:
+        """A CSV of a finished run (placements.csv, backfill.csv…), one dict per row.
+
+        Full values: mask them to show them. No file (a run that is no 补录): no rows.
+        """
+        path = self.folder(run) / name
+        if not path.is_file():
+            return []
+        with path.open(encoding="utf-8-sig", newline="") as f:
             return list(csv.DictReader(f))
 
 
-def apply_decisions(round_: api.Round, decisions: list[dict[str, Any]]) -> api.Round:
-    """`round_` with the decisions applied in order (exclusions, then pins)."""
-    excluded = [d["applicant"] for d in decisions if d["kind"] == "exclude"]
-    pins = {d["applicant"]: d["host"] for d in decisions if d["kind"] == "pin"}
-    pins = {ref: host for ref, host in pins.items() if ref not in excluded}
-    if excluded:
-        round_ = api.without_applicants(round_, excluded)
-    if pins:
-        round_ = api.with_pins(round_, pins)
-    return round_
+def overrides_of(decisions: list[dict[str, Any]]) -> list[api.Override]:
+    """The decisions (rows of the ``decisions`` table) as the library's overrides."""
+    out = []
+    for d in decisions:
+        host = d["host"] or None
+        out.append(api.Override(kind=d["kind"], applicant=d["applicant"], host=host,
+                                reason=d["reason"], decided_by=d["who"]))  # fmt: skip
+    return out

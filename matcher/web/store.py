@@ -92,6 +92,37 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE files ADD COLUMN removed TEXT;
     ALTER TABLE files ADD COLUMN removed_by TEXT
     """,
+    # 3: decisions are the library's overrides (place, fix, exclude; a pin became place),
+    # and a 补录 after withdrawals is recorded with its published run, who, when and why
+    """
+    CREATE TABLE decisions_v3 (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        kind TEXT NOT NULL CHECK (kind IN ('exclude', 'place', 'fix')),
+        applicant TEXT NOT NULL,
+        host TEXT,
+        reason TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,
+        base_run INTEGER REFERENCES runs(id),
+        run_id INTEGER REFERENCES runs(id)
+    );
+    INSERT INTO decisions_v3 SELECT id, round_id,
+        CASE kind WHEN 'pin' THEN 'place' ELSE kind END,
+        applicant, host, reason, who, at, base_run, run_id FROM decisions;
+    DROP TABLE decisions;
+    ALTER TABLE decisions_v3 RENAME TO decisions;
+    CREATE TABLE backfills (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        published_run INTEGER NOT NULL REFERENCES runs(id),
+        withdrawn TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        who TEXT NOT NULL,
+        at TEXT NOT NULL,
+        run_id INTEGER REFERENCES runs(id)
+    )
+    """,
 )
 
 

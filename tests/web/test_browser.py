@@ -1,14 +1,18 @@
 """A whole round in a real browser: Playwright driving Debian's Chromium.
 
 Upload the sample files, see a file's problems, replace it with a corrected one, run,
-download the workbook and read it, decide, compare two runs. Screenshots go to
+download the workbook and read it, decide (an override with its reason), publish, compare
+two runs, 补录 after a withdrawal and download its list. Screenshots go to
 ``out/screenshots/`` (test artefacts). Skipped only when chromium is absent, and never
 when CI is set.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import os
+import re
 import shutil
 import socket
 import threading
@@ -73,7 +77,8 @@ def _corrected(folder: Path) -> Path:
     sheet = book.worksheets[0]
     header = next(r for r in range(1, 6) if sheet.cell(r, 1).value == "序号")
     column = next(
-        c for c in range(1, sheet.max_column + 1)
+        c
+        for c in range(1, sheet.max_column + 1)
         if "调剂" in str(sheet.cell(header, c).value or "")
     )
     assert str(sheet.cell(8, column).value) == "看情况"
@@ -159,7 +164,7 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         person = api.placements(api.solve(api.load()))
         placed_row = person[person["status"] == "placed"].iloc[0]
         page.get_by_role("link", name="④ 决定与对比").click()
-        page.get_by_label("申请人（身份证号，或“文件名:行号”）").fill(
+        page.get_by_label("申请人（姓名、身份证号，或“文件名:行号”）").fill(
             f"{placed_row['source_file']}:{placed_row['source_row']}"
         )
         page.get_by_label("理由").fill("本人书面申请放弃")
@@ -167,12 +172,40 @@ def test_a_whole_round_in_the_browser(server: str, tmp_path: Path):
         page.screenshot(path=SHOTS / "6-decide.png", full_page=True)
         page.get_by_role("button", name="记录决定并重新运行").click()
         expect(page.get_by_role("heading", name="第2次运行的结果")).to_be_visible()
-        expect(page.get_by_text("本人书面申请放弃")).to_be_visible()
+        expect(page.locator("#overrides")).to_contain_text("本人书面申请放弃")
+        expect(page.locator("#overrides")).to_contain_text("王科员")
+        page.screenshot(path=SHOTS / "7-override.png", full_page=True)
+        second = page.url
+        table = page.request.get(second + "/files/placements.csv").text()
+        rows = list(csv.DictReader(io.StringIO(table.lstrip("\ufeff"))))
+        excluded = f"{placed_row['source_file']}:{placed_row['source_row']}"
+        assert any(f"{r['source_file']}:{r['source_row']}" == excluded for r in rows)
+        page.get_by_role("button", name=re.compile("发布此次运行")).click()
+        expect(page.get_by_text("已发布")).to_be_visible()
 
         # compare the two runs
         page.get_by_role("link", name="④ 决定与对比").click()
         page.get_by_role("button", name="对比").click()
         expect(page.locator("#changed")).to_contain_text(str(placed_row["name"]))
         page.screenshot(path=SHOTS / "4-compare.png", full_page=True)
+
+        # 补录: one placed trainee of the published second run withdraws
+        leaving = next(r for r in rows if r["status"] == "placed" and r["track"] == "区内")
+        page.get_by_role("link", name="⑤ 补录").click()
+        page.get_by_label(re.compile("^退出者")).fill(
+            f"{leaving['source_file']}:{leaving['source_row']}"
+        )
+        page.get_by_label("理由").fill("本人放弃培养")
+        page.get_by_label("经办人").fill("王科员")
+        page.get_by_role("button", name="补录", exact=True).click()
+        expect(page.get_by_role("heading", name="第3次运行的结果")).to_be_visible()
+        expect(page.locator("#backfill")).to_contain_text("补录名单")
+        expect(page.locator("#backfill")).to_contain_text(leaving["name"])  # 退出名单
+        page.screenshot(path=SHOTS / "8-backfill.png", full_page=True)
+        with page.expect_download() as info:
+            page.locator("#backfill").get_by_role("link", name="backfill.xlsx").click()
+        listing = tmp_path / "backfill.xlsx"
+        info.value.save_as(listing)
+        assert "补录名单" in openpyxl.load_workbook(listing, read_only=True).sheetnames
         browser.close()
     assert not problems, problems  # no script error, no CSP violation

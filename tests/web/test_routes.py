@@ -281,8 +281,15 @@ def test_a_decision_makes_a_new_run_and_leaves_the_old_one(client, sample):
     assert decision["who"] == "王科员" and decision["reason"] == "本人放弃"
     assert decision["run_id"] == second and decision["base_run"] == first
     assert decision["at"]
-    new_rows = runner.placements(runner.get(second))
-    assert key not in {f"{r['source_file']}:{r['source_row']}" for r in new_rows}
+    new_rows = {f"{r['source_file']}:{r['source_row']}": r for r in runner.placements(
+        runner.get(second))}  # fmt: skip
+    assert len(new_rows) == len(rows)  # every input row stays in the outputs
+    assert new_rows[key]["status"] == "unmatched"
+    assert new_rows[key]["reason_code"] == "OVERRIDE_EXCLUDE"
+    manifest = runner.manifest(runner.get(second))
+    (entry,) = manifest["overrides"]
+    assert entry["reason"] == "本人放弃" and entry["decided_by"] == "王科员"
+    assert entry["key"] == key and entry["kind"] == "exclude"
     compare = client.get("/compare", params={"a": first, "b": second}).text
     assert placed["name"] in compare and not ID.search(compare)
     assert "决定 #" in compare and "本人放弃" in compare  # why they left: the decision
@@ -290,7 +297,7 @@ def test_a_decision_makes_a_new_run_and_leaves_the_old_one(client, sample):
     other = "内蒙古大学" if placed["track"] == "区外" else "中国农业大学"
     pin = client.post(
         f"/rounds/{round_id}/decisions",
-        data={"csrf": csrf_of(client), "kind": "pin", "applicant": key, "host": other,
+        data={"csrf": csrf_of(client), "kind": "place", "applicant": key, "host": other,
               "reason": "试"},
     )  # fmt: skip
     assert pin.status_code == 400
@@ -307,7 +314,7 @@ def test_a_pin_places_the_applicant_at_the_host(client, sample):
     host = person["choice_1"]
     response = client.post(
         f"/rounds/{round_id}/decisions",
-        data={"csrf": csrf_of(client), "kind": "pin", "applicant": key, "host": host,
+        data={"csrf": csrf_of(client), "kind": "place", "applicant": key, "host": host,
               "reason": "培养单位已同意接收"},
     )  # fmt: skip
     second = int(str(response.url).rsplit("/", 1)[1])

@@ -58,3 +58,23 @@ def test_a_write_is_on_disk_when_it_returns(tmp_path: Path):
     store.execute("INSERT INTO users (name, hash) VALUES ('a', 'h')")
     other = sqlite3.connect(path)  # another connection sees it without any close
     assert other.execute("SELECT name FROM users").fetchall() == [("a",)]
+
+
+def test_an_old_pin_decision_becomes_a_place_override(tmp_path: Path, monkeypatch):
+    path = tmp_path / "db.sqlite3"
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS[:2])
+    old = Store(path)
+    old.execute(
+        "INSERT INTO rounds (name, year, reference_date, created) VALUES ('r', 2023, "
+        "'2023-03-20', 'now')"
+    )
+    old.execute(
+        "INSERT INTO decisions (round_id, kind, applicant, host, reason, who, at)"
+        " VALUES (1, 'pin', 'a.xlsx:5', '内蒙古大学', '同意接收', '王', 'now')"
+    )
+    old.close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", MIGRATIONS)
+    new = Store(path)
+    (row,) = new.all("SELECT kind, host, reason FROM decisions")
+    assert row == {"kind": "place", "host": "内蒙古大学", "reason": "同意接收"}
+    assert new.all("SELECT * FROM backfills") == []
