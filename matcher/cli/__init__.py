@@ -1,0 +1,24 @@
+"""The command line: thin wrappers over the library, exceptions turned into messages.
+
+One module per group of commands (`round`: validate, run, explain, compare; `after`:
+settle, forms, letters, backfill, centre; `serve`), all on the one Typer `app` of
+`common`. Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong
+usage, or the output cannot be written; 3 no solution or verification failed.
+"""
+
+from __future__ import annotations
+
+# The commands register on `app` when their module is imported; a round's come first in --help.
+from matcher.cli import round  # noqa: F401
+
+# isort: split
+from matcher.cli import after, serve  # noqa: F401
+from matcher.cli.common import _override_policy, app, exit_on_terminate, spread_applicants
+
+__all__ = ["_override_policy", "app", "exit_on_terminate", "main", "spread_applicants"]
+
+
+def main() -> None:
+    """Entry point of the `matcher` console script."""
+    exit_on_terminate()
+    app()
