@@ -58,7 +58,7 @@ class Change:
 
     def apply(self, round_: Round) -> Round:
         """`round_` with this change (via `matcher.scenario`), for an independent re-solve."""
-        from matcher.scenario import move_quota, with_capacity, with_quota
+        from matcher.changes import move_quota, with_capacity, with_quota
 
         if self.kind == "host":
             return with_capacity(round_, self.host, add=1)

@@ -25,6 +25,17 @@ import pandas as pd
 from matcher.advisor import Suggestion, advice_frame, advise
 from matcher.backfill import Backfill, BackfillError, Published, read_published
 from matcher.centre import CentreError, centre_mode
+from matcher.changes import (
+    OverrideError,
+    move_quota,
+    unused_places,
+    with_capacity,
+    with_pins,
+    with_policy,
+    with_quota,
+    with_rules,
+    without_applicants,
+)
 from matcher.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
 from matcher.decided import Decisions, scenario_decisions, solve_decided
 from matcher.fixed import FixedError
@@ -52,20 +63,7 @@ from matcher.report.write import OutputExistsError, check_run_output, write_outp
 from matcher.result import RunResult
 from matcher.rundir import RunFolder
 from matcher.rundir import read_run as _read_run
-from matcher.scenario import (
-    OverrideError,
-    Scenario,
-    build_round,
-    load_scenario,
-    move_quota,
-    unused_places,
-    with_capacity,
-    with_pins,
-    with_policy,
-    with_quota,
-    with_rules,
-    without_applicants,
-)
+from matcher.scenario import Scenario, build_round, load_scenario
 from matcher.settle import Settlement
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 

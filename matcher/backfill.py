@@ -162,7 +162,7 @@ def _check_inputs(published: Published, round_: Round) -> None:
 
 
 def _published_tables(round_: Round, summary: dict[str, Any]) -> Round:
-    from matcher.scenario import OverrideError, with_capacity, with_quota
+    from matcher.changes import OverrideError, with_capacity, with_quota
 
     try:
         for name, figures in summary.get("hosts", {}).items():

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from matcher.advisor import Change, advice_frame, advise
+from matcher.changes import with_quota
 from matcher.load import load_round
 from matcher.model import Round, Status, Track
 from matcher.pipeline import solve_round
-from matcher.scenario import with_quota
 from tests.test_scenario import tiny_round
 
 TRAINEE = (Status.PLACED, Status.ADJUSTED)

@@ -8,6 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from matcher.changes import (
+    OverrideError,
+    move_quota,
+    with_capacity,
+    with_pins,
+    with_quota,
+    without_applicants,
+)
 from matcher.load import load_round
 from matcher.model import (
     STAGES,
@@ -25,19 +33,7 @@ from matcher.model import (
 from matcher.paths import data_dir
 from matcher.pipeline import solve_round
 from matcher.rules import age_on
-from matcher.scenario import (
-    OverrideError,
-    ScenarioError,
-    build_round,
-    key_line,
-    load_scenario,
-    move_quota,
-    run_scenario,
-    with_capacity,
-    with_pins,
-    with_quota,
-    without_applicants,
-)
+from matcher.scenario import ScenarioError, build_round, key_line, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -142,7 +142,8 @@ def _scenario_round(
     reference_date: str | None,
 ) -> Round:
     """The round of a scenario file; input options given beside it replace its base."""
-    from matcher.scenario import OverrideError, ScenarioError, build_round, with_rules
+    from matcher.changes import OverrideError, with_rules
+    from matcher.scenario import ScenarioError, build_round
 
     try:
         base = None
@@ -162,7 +163,7 @@ def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> 
 
     The rest of the scenario's policy (adjustment, order of the objective stages) is kept.
     """
-    from matcher.scenario import OverrideError, with_policy
+    from matcher.changes import OverrideError, with_policy
 
     if mechanism is None and seed is None:
         return round_

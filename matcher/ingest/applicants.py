@@ -6,7 +6,7 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -24,7 +24,6 @@ from matcher.ingest.cells import (
     parse_id,
     parse_phone,
     parse_score,
-    parse_track,
     parse_yesno,
 )
 from matcher.ingest.context import context_of, line_text
@@ -39,7 +38,14 @@ from matcher.ingest.formulas import (
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.ids import id_birth
 from matcher.ingest.problems import Problem, error, warning
-from matcher.ingest.regions import employer_problem, region_of
+from matcher.ingest.regions import employer_problem
+from matcher.ingest.rowfields import (
+    adjustment_of,
+    choices_of,
+    id_month,
+    region_of_row,
+    track_of_row,
+)
 from matcher.ingest.tables import Sheet, TableError, control_issues, read_sheets
 from matcher.ingest.text import (
     cell_text,
@@ -50,7 +56,7 @@ from matcher.ingest.text import (
 )
 from matcher.ingest.vocab import Vocabulary
 from matcher.memory import gc_paused
-from matcher.model import Applicant, Issue, Severity, Track
+from matcher.model import Applicant, Issue, Severity
 
 CHOICE_KEYS = ("choice_1", "choice_2", "choice_3")
 REQUIRED: tuple[str, ...] = (
@@ -104,8 +110,6 @@ _SHARED_FIELDS = (
     "unit_type",
     "prearranged",
 )
-Getter = Callable[[str], object]
-Adder = Callable[[tuple[str, Problem]], None]
 
 
 def read_applicants(
@@ -375,9 +379,7 @@ class _SheetReader:
             ethnicity = group or ethnicity
 
         id_cell = get("id_number")
-        written, written_exact, problem = parse_day(
-            get("birth"), self.reference, _id_month(id_cell)
-        )
+        written, written_exact, problem = parse_day(get("birth"), self.reference, id_month(id_cell))
         if problem:
             add(("birth", problem))
         id_number, id_problems = parse_id(id_cell, gender, written, self.reference)
@@ -432,12 +434,12 @@ class _SheetReader:
         if problem:
             add(("phone", problem))
 
-        choices = self._choices(get, add)
+        choices = choices_of(get, add)
         if not choices or optional_text(get("choice_1")) is None:
             missing.append("choice_1")
-        accepts = self._adjustment(get("accepts_adjustment"), add)
-        unit, region = self._region(get("region"), add)
-        track = self._track(get("track"), add)
+        accepts = adjustment_of("accepts_adjustment" in self.col, get("accepts_adjustment"), add)
+        unit, region = region_of_row(get("region"), self.context, add)
+        track = track_of_row(get("track"), self.context, add)
         employer = optional_text(get("employer"))
         problem = employer_problem(employer, region)
         if problem:
@@ -519,119 +521,3 @@ class _SheetReader:
         where = "该列为空" if key in self.col else "表中没有该列"
         message = f"必填项“{label(key)}”未填写（{where}），请补充"
         return error("REQUIRED_MISSING", message).issue(self.file, number, self.column(key))
-
-    def _choices(self, get: Getter, add: Adder) -> tuple[str, ...]:
-        choices: list[str] = []
-        seen: dict[str, int] = {}
-        for rank in (1, 2, 3):
-            key = f"choice_{rank}"
-            text = optional_text(get(key))
-            if text is None:
-                continue
-            same = clean_name(text).lower()
-            if same in seen:
-                add(
-                    (
-                        key,
-                        warning(
-                            "CHOICE_REPEATED",
-                            (
-                                f"拟选培养单位{rank}“{shorten(text)}”与拟选培养单位{seen[same]}相同，"
-                                "已忽略；请填写不同的培养单位或留空"
-                            ),
-                        ),
-                    )
-                )
-                continue
-            seen[same] = rank
-            choices.append(text)
-        return tuple(choices)
-
-    def _adjustment(self, value: object, add: Adder) -> bool:
-        if "accepts_adjustment" not in self.col:
-            return False
-        accepts, problem = parse_yesno(value)
-        if problem is not None:
-            add(("accepts_adjustment", problem))
-        elif accepts is None:
-            message = "是否接受调剂未填写，按“否”（不接受调剂）处理；请填写“是”或“否”"
-            add(("accepts_adjustment", warning("ADJUSTMENT_UNANSWERED", message)))
-        return bool(accepts)
-
-    def _region(self, value: object, add: Adder) -> tuple[str | None, str | None]:
-        text = clean_text(cell_text(value))
-        if text:
-            region = region_of(text)
-            if region is None:
-                add(
-                    (
-                        "region",
-                        error(
-                            "REGION_UNKNOWN",
-                            (
-                                f"选派地区“{shorten(text)}”不是附件1中的盟市或区直，"
-                                "请填写如“兴安盟”“满洲里市”“区直”"
-                            ),
-                        ),
-                    )
-                )
-            return text, region
-        unit, region = self.context.unit, self.context.region
-        if region is None:
-            where = (
-                f"填表单位“{shorten(unit)}”无法对应到盟市"
-                if unit
-                else "没有选派地区列，也没有“填表单位：…”行"
-            )
-            add(
-                (
-                    "region",
-                    error(
-                        "REGION_UNKNOWN",
-                        (
-                            f"无法确定选派地区（{where}），"
-                            "请增加“选派地区”列或在表头上方填写“填表单位：XX盟人社局”"
-                        ),
-                    ),
-                )
-            )
-        return unit, region
-
-    def _track(self, value: object, add: Adder) -> Track | None:
-        text = clean_text(cell_text(value))
-        if text:
-            track = parse_track(text)
-            if track is None:
-                add(
-                    (
-                        "track",
-                        error(
-                            "TRACK_UNKNOWN",
-                            (f"培养方式“{shorten(text)}”无法识别，请填写“区外培养”或“区内培养”"),
-                        ),
-                    )
-                )
-            return track
-        if self.context.track is None:
-            add(
-                (
-                    "track",
-                    error(
-                        "TRACK_UNKNOWN",
-                        (
-                            "无法确定培养方式（区外/区内）：请增加“培养方式”列，或在标题、工作表名或文件名中"
-                            "注明“区外培养”或“区内培养”"
-                        ),
-                    ),
-                )
-            )
-        return self.context.track
-
-
-def _id_month(value: object) -> int | None:
-    """Birth month of an 18-character ID text (a hint for an ambiguous 1985.1), or None."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) == 18 and text[10:12].isdigit():
-            return int(text[10:12])
-    return None

@@ -12,6 +12,7 @@ codes and row numbers are the row reader's own.
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable
 from datetime import date
@@ -34,6 +35,7 @@ from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.formulas import is_formula_text
 from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
+from matcher.ingest.rowfields import adjustment_of, choices_of, region_of_row, track_of_row
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.model import Applicant
 
@@ -227,13 +229,16 @@ def read_rows(
 
         return run
 
-    out["accepts_adjustment"] = take("accepts_adjustment", with_problems(reader._adjustment))
+    present = "accepts_adjustment" in reader.col
+    out["accepts_adjustment"] = take(
+        "accepts_adjustment", with_problems(functools.partial(adjustment_of, present))
+    )
 
     def region(c: object) -> tuple[Any, bool]:
         if not clean_text(cell_text(c)):
             return (None, None), False  # the 填表单位 line decides: row by row
         found: list[Any] = []
-        value = reader._region(c, found.append)
+        value = region_of_row(c, reader.context, found.append)
         return value, not found
 
     out["sending_unit"], out["region"] = parts("region", region, 2)
@@ -242,7 +247,7 @@ def read_rows(
         if not clean_text(cell_text(c)):
             return None, False
         found: list[Any] = []
-        value = reader._track(c, found.append)
+        value = track_of_row(c, reader.context, found.append)
         return value, not found
 
     out["track"] = take("track", track)
@@ -311,7 +316,7 @@ def _choices(
     for u, row in enumerate(first.tolist()):
         triple = {k: c.uniques[c.codes[row]] for k, c in zip(keys, columns, strict=True)}
         found: list[Any] = []
-        choices = reader._choices(triple.__getitem__, found.append)
+        choices = choices_of(triple.__getitem__, found.append)
         values[u] = choices
         fine[u] = (
             not found
