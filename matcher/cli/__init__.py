@@ -8,17 +8,25 @@ usage, or the output cannot be written; 3 no solution or verification failed.
 
 from __future__ import annotations
 
+import os
+
 # The commands register on `app` when their module is imported; a round's come first in --help.
 from matcher.cli import round  # noqa: F401
 
 # isort: split
 from matcher.cli import after, serve  # noqa: F401
 from matcher.cli.common import _override_policy, app, exit_on_terminate, spread_applicants
+from matcher.solve.tracks import PROCESSES_VARIABLE
 
 __all__ = ["_override_policy", "app", "exit_on_terminate", "main", "spread_applicants"]
 
 
 def main() -> None:
-    """Entry point of the `matcher` console script."""
+    """Entry point of the `matcher` console script.
+
+    The command may solve a large round's larger track in a second process (its entry point
+    is guarded, as a spawned interpreter needs): `MATCHER_PROCESSES=2` unless set.
+    """
     exit_on_terminate()
+    os.environ.setdefault(PROCESSES_VARIABLE, "2")
     app()
