@@ -37,3 +37,32 @@ EXTRA_COLUMNS: tuple[str, ...] = (
 )
 
 ALL_COLUMNS: tuple[str, ...] = OFFICIAL_COLUMNS + EXTRA_COLUMNS
+
+#: The English snake_case alias of each column (the contract accepts either header).
+ENGLISH: dict[str, str] = {
+    "序号": "seq",
+    "姓名": "name",
+    "性别": "gender",
+    "民族": "ethnicity",
+    "出生年月": "birth",
+    "工作单位": "employer",
+    "参加工作时间": "work_start",
+    "从事专业": "profession",
+    "学历及毕业年限": "education",
+    "职称": "title",
+    "联系方式(手机号码)": "phone",
+    "拟选培养单位1": "choice_1",
+    "拟选培养单位2": "choice_2",
+    "拟选培养单位3": "choice_3",
+    "是否接受调剂": "accepts_adjustment",
+    "身份证号": "id_number",
+    "选派地区": "region",
+    "培养方式": "track",
+    "是否基层": "grassroots",
+    "单位性质": "unit_type",
+    "审核评分": "score",
+    "预先接收单位": "prearranged",
+    "健康状况": "health",
+    "是否参加过特培学习": "prior_participation",
+    "备注": "remark",
+}

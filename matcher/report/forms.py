@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.forms import OFFICIAL_COLUMNS
+from matcher.forms import ENGLISH, OFFICIAL_COLUMNS
 from matcher.ingest.regions import REGIONS
 from matcher.report.naming import safe_filename
 from matcher.report.printed import PrintBook, PrintColumn
@@ -57,24 +57,9 @@ _WIDTHS = {
     "拟选培养单位1": 18,
     "拟选培养单位2": 18,
 }
-_KEYS = {
-    "序号": "seq",
-    "姓名": "name",
-    "性别": "gender",
-    "民族": "ethnicity",
-    "出生年月": "birth",
-    "工作单位": "employer",
-    "参加工作时间": "work_start",
-    "从事专业": "profession",
-    "学历及毕业年限": "education",
-    "职称": "title",
-    "联系方式(手机号码)": "phone",
-    "拟选培养单位1": "choice_1",
-    "拟选培养单位2": "choice_2",
-}
 _CENTRED = {"序号", "性别", "民族", "出生年月", "参加工作时间"}
 FORM_COLUMNS = [
-    *(PrintColumn(h, _KEYS[h], _WIDTHS[h], centre=h in _CENTRED) for h in OFFICIAL_COLUMNS),
+    *(PrintColumn(h, ENGLISH[h], _WIDTHS[h], centre=h in _CENTRED) for h in OFFICIAL_COLUMNS),
     PrintColumn("培养单位", "host", 18),
     PrintColumn("录取方式", "admission", 9),
 ]
