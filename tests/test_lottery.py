@@ -62,3 +62,27 @@ def test_the_priority_order_is_priority_then_score_then_draw() -> None:
     assert set(ranking[1:3]) == {2, 4}  # the two 90s, by their draws
     assert ranking[1:3] == sorted([2, 4], key=lambda i: int(drawn[i]))
     assert ranking[3:] == [0, 3]  # then 50, then no score
+
+
+def test_the_draw_and_position_are_shown_in_the_outputs(sample, tmp_path) -> None:
+    import csv
+
+    import openpyxl
+
+    from matcher.pipeline import solve_round
+    from matcher.report.write import write_outputs
+
+    out = tmp_path / "out"
+    write_outputs(solve_round(sample), out)
+    with open(out / "placements.csv", encoding="utf-8-sig") as handle:
+        rows = {r["id_number"]: r for r in csv.DictReader(handle) if r["status"] == "placed"}
+    sheet = openpyxl.load_workbook(out / "placements.xlsx", read_only=True)["区外培养"]
+    values = list(sheet.iter_rows(values_only=True))
+    header = list(values[0])
+    shown = [dict(zip(header, v, strict=True)) for v in values[1:]]
+    compared = [row for row in shown if row["身份证号"] in rows]
+    assert len(compared) >= 30  # the 区外 trainees placed at a choice
+    for row in compared:
+        placed = rows[row["身份证号"]]
+        assert row["抽签签号"] == placed["draw"] and len(placed["draw"]) == 16
+        assert str(row["优先序"]) == placed["priority_position"]

@@ -95,6 +95,8 @@ UNMATCHED_COLUMNS = [
     "choice_2",
     "choice_3",
     "accepts_adjustment",
+    "priority_position",
+    "draw",
     "field",
 ]
 ADJUSTMENT_COLUMNS = [

@@ -180,6 +180,8 @@ TRACK_COLUMNS = [
     _field("身份证号", "id_number", "id"),
     Column("预先接收", _prearranged, "text", _prearrangeds),
     _field("备注", "remark"),
+    _field("优先序", "priority_position"),
+    _field("抽签签号", "draw"),
     CONFIRMED,
 ]
 _SOURCE = [_field("来源文件", "source_file"), _field("行号", "source_row")]
@@ -197,6 +199,8 @@ UNMATCHED_COLUMNS = [
     _field("拟选培养单位2", "choice_2"),
     _field("拟选培养单位3", "choice_3"),
     _field("是否接受调剂", "accepts_adjustment"),
+    _field("优先序", "priority_position"),
+    _field("抽签签号", "draw"),
     *_SOURCE,
 ]
 ADJUSTMENT_COLUMNS = [

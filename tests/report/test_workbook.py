@@ -58,8 +58,13 @@ def test_track_sheets_have_official_columns_and_trainees(book, summary):
             "身份证号",
             "预先接收",
             "备注",
+            "优先序",
+            "抽签签号",
             "是否确认",
         ]
+        # each trainee's 优先序 and draw as in placements.csv (contract: the lottery shown)
+        assert all(r["优先序"] is None or isinstance(r["优先序"], int) for r in rows)
+        assert all(len(r["抽签签号"]) == 16 and int(r["抽签签号"], 16) >= 0 for r in rows)
         # the sample's pre-arrangements come from the 预先接收单位 column, and say so
         shown |= {r["预先接收"] for r in rows if r["预先接收"]}
         figures = summary["tracks"][track]
