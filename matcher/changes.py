@@ -152,7 +152,7 @@ def with_policy(
     """`round_` with the mechanism, seed, adjustment or order of the objective stages changed.
 
     Raises `OverrideError` for an unknown mechanism, an order that is not one of `STAGES`
-    with priority_order last, or an order other than the contract's with a mechanism that
+    (see `check_objective`), or an order other than the contract's with a mechanism that
     does not support it.
     """
     from matcher.solve import get, known

@@ -206,7 +206,7 @@ def verify(
     Raises
     ------
     ObjectiveOrderError
-        `objective` is not an order of `STAGES` with priority_order last (a wrong
+        `objective` is not a valid order of the stages (`check_objective`; a wrong
         argument, not a wrong solution).
     """
     order = check_objective(objective)

@@ -187,7 +187,7 @@ def solve(
     UnknownMechanismError
         Unknown mechanism name.
     ObjectiveOrderError
-        `objective` is not an order of `STAGES` with priority_order last.
+        `objective` is not a valid order of the stages (`check_objective`).
     UnsupportedInstanceError
         The instance has pre-arranged applicants, adjustment is asked for, or the
         objective stages are in another order than the contract's, and the mechanism

@@ -86,7 +86,7 @@ def solve_cpsat(
     Raises
     ------
     ObjectiveOrderError
-        `objective` is not an order of `STAGES` with priority_order last.
+        `objective` is not a valid order of the stages (`check_objective`).
     """
     order = check_objective(objective)
     inst = instance

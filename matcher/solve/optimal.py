@@ -9,13 +9,16 @@ their values and the node potentials that prove it.
 How (docs/engine.md, "Staged solve and the certificate"): each track's network is solved
 on its own (`matcher.solve.tracks`: the canonical network falls apart by track; the
 largest track in a second process on a large round) and the proofs are joined. On one
-network: one OR-Tools solve with a weighted sum of all the stages (heuristic weights),
+network, phase by phase (a two-phase order: the choices with the adjustment arcs closed,
+then adjustment with the choice arcs fixed; docs/engine.md, "Two phases"): one OR-Tools
+solve with a weighted sum of the phase's stages (heuristic weights),
 then the stages are certified in turn on the face the earlier ones leave, a pair of 0/-1
 stages at a time with lexicographically safe weights: shortest-path potentials of the
 residual graph for those costs, which exist exactly when the flow is optimal for them.
 The first stage that fails (the weights were not large enough for this instance) and the
 stages after it are solved the exact staged way (`solve_staged`): one OR-Tools solve per
-pair.
+pair. Last, the adjustments are handed out to the fitting hosts canonically
+(`canonical_adjustment`: catalogue order, a fixed tie-break), on the final face.
 It never raises on solver trouble: a non-optimal OR-Tools status, an over-committed
 pre-arrangement or a negative residual cycle give a Solution with status `error` or
 `infeasible` and a message.
@@ -325,7 +328,8 @@ def solve_optimal(
 
     Steps: check the order (`check_objective`); each track's network on its own
     (`solve_by_track`), and on each: build the network (adjustment nodes split by choices
-    when the order needs it); one min-cost flow with `combined_weights` of all the stages;
+    when the order needs it); per phase, one min-cost flow with `combined_weights` of its
+    stages;
     then certify the stages on the shrinking face (`_combined`: by the pairs of
     `solve_groups` with `proof_weights`, a failed pair stage by stage). From the first
     stage whose certificate fails, `_staged` solves the rest exactly. The flow is decoded
@@ -334,7 +338,7 @@ def solve_optimal(
     Raises
     ------
     ObjectiveOrderError
-        `objective` is not an order of `STAGES` with priority_order last.
+        `objective` is not a valid order of the stages (`check_objective`).
     """
     return _solve(instance, adjustment, check_objective(objective), fast=True)
 
@@ -352,7 +356,7 @@ def solve_staged(
     Raises
     ------
     ObjectiveOrderError
-        `objective` is not an order of `STAGES` with priority_order last.
+        `objective` is not a valid order of the stages (`check_objective`).
     """
     return _solve(instance, adjustment, check_objective(objective), fast=False)
 
