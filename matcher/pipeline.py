@@ -37,7 +37,7 @@ def solve_round(round_: Round) -> RunResult:
     violated constraint or a wrong optimality claim.
     """
     encoding, solution, checked = _solve_checked(round_)
-    compared = alternatives(round_, encoding, solution)
+    compared = alternatives(round_, encoding, solution, int(checked.checks["justified_envy"]))
     with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
         outcomes = _outcomes(round_, encoding, solution)
     del encoding
@@ -70,8 +70,11 @@ def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
     return encoding, solution, checked
 
 
-def figures(instance: Instance, solution: Solution) -> dict[str, int]:
-    """Placed (at a choice or by adjustment), at the first choice, adjusted, justified envy."""
+def figures(instance: Instance, solution: Solution, envy: int | None = None) -> dict[str, int]:
+    """Placed (at a choice or by adjustment), at the first choice, adjusted, justified envy.
+
+    `envy`, when the verifier has counted it already, is taken as it is.
+    """
     rank = solution.rank
     at_choice = ((rank >= 1) & (rank <= 3)) | (rank == PREARRANGED)
     adjusted = rank == ADJUSTED
@@ -79,11 +82,15 @@ def figures(instance: Instance, solution: Solution) -> dict[str, int]:
         "placed": int((at_choice | adjusted).sum()),
         "first_choice": int((rank == 1).sum()),
         "adjusted": int(adjusted.sum()),
-        "justified_envy": count_justified_envy(instance, solution.host, rank),
+        "justified_envy": (
+            count_justified_envy(instance, solution.host, rank) if envy is None else envy
+        ),
     }
 
 
-def alternatives(round_: Round, encoding: Encoding, solution: Solution) -> dict[str, Any]:
+def alternatives(
+    round_: Round, encoding: Encoding, solution: Solution, envy: int | None = None
+) -> dict[str, Any]:
     """The round's figures under its policy and under `stable` (平行志愿), for the report.
 
     A joint policy is also compared with the two-phase default: `gave_up` counts the
@@ -93,7 +100,7 @@ def alternatives(round_: Round, encoding: Encoding, solution: Solution) -> dict[
     """
     instance = encoding.instance
     policy = round_.policy
-    out: dict[str, Any] = {"policy": figures(instance, solution)}
+    out: dict[str, Any] = {"policy": figures(instance, solution, envy)}
     if policy.mechanism is not Mechanism.STABLE:
         stable = solve(instance, Mechanism.STABLE, adjustment=policy.adjustment)
         if stable.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
