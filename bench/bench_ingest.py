@@ -16,7 +16,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from matcher.load import load_round
+from matcher.ingest.load import load_round
 from matcher.sample import write_large_round
 
 

@@ -23,10 +23,10 @@ worker, i.e. the peak over all its in-process steps), median of `--repeat` runs 
 3 below 1,000,000 and 1 from there):
 
 - load: `load_round([csv], hosts, quotas)` (read, validate, cross-file checks);
-- encode: `matcher.encode.encode(round)`;
-- solve: `matcher.solve.solve(instance, mechanism)` for `stable` and `optimal`;
-- verify: `matcher.verify.verify` on that answer (certificate included for optimal);
-- reasons + outcomes: `matcher.pipeline._outcomes` (unplaced reasons, one Outcome each);
+- encode: `matcher.engine.encode.encode(round)`;
+- solve: `matcher.engine.solve.solve(instance, mechanism)` for `stable` and `optimal`;
+- verify: `matcher.engine.verify.verify` on that answer (certificate included for optimal);
+- reasons + outcomes: `matcher.engine.pipeline._outcomes` (unplaced reasons, one Outcome each);
 - write: `write_outputs(result, tmpdir, force=True)` (every output file);
 - end to end: `matcher run -a CSV --hosts --quotas --out DIR --force --quiet` as a
   subprocess, `--mechanism stable` and `optimal`; its wall time, its peak RSS (`run MB`:
@@ -70,7 +70,7 @@ SHAPES = ("today", "many-hosts")
 
 def write_scaled_tables(n: int, folder: Path) -> tuple[Path, Path]:
     """hosts.csv and quotas.csv in `folder`: the bundled tables scaled to `n` applicants."""
-    from matcher.load import default_hosts, default_quotas
+    from matcher.ingest.load import default_hosts, default_quotas
 
     with default_hosts().open(encoding="utf-8-sig", newline="") as handle:
         hosts = list(csv.DictReader(handle))
@@ -217,14 +217,14 @@ def run_steps(
     n: int, folder: Path, repeat: int, mechanisms: list[str], reference: bool
 ) -> dict[str, Any]:
     """Time the in-process steps at one size; a JSON-able record."""
-    from matcher.encode import encode
-    from matcher.load import load_round
+    from matcher.engine.encode import encode
+    from matcher.engine.pipeline import _outcomes, manifest
+    from matcher.engine.result import RunResult, SolverReport
+    from matcher.engine.solve import solve
+    from matcher.engine.verify import verify
+    from matcher.ingest.load import load_round
     from matcher.model import Mechanism, Policy
-    from matcher.pipeline import _outcomes, manifest
     from matcher.report.write import write_outputs
-    from matcher.result import RunResult, SolverReport
-    from matcher.solve import solve
-    from matcher.verify import verify
 
     applicants, hosts, quotas = make_round(n, 1, folder)
     rec: dict[str, Any] = {"n": n, "repeat": repeat, "steps": {}}

@@ -10,10 +10,10 @@ Zipf-like host popularity, binding quotas, half accepting adjustment). Each size
 its own subprocess so the peak RSS (ru_maxrss at the end of the worker) is per size.
 
 Measured per size: the median wall time of `solve(instance, mechanism)` over the repeats
-(default 3 below 1,000,000 applicants, 1 from there), the time of `matcher.verify.verify`
+(default 3 below 1,000,000 applicants, 1 from there), the time of `matcher.engine.verify.verify`
 on each answer (certificate included for `optimal`), and the reference point: one bare
 OR-Tools `SimpleMinCostFlow` solve of the SAME canonical network (built once with
-`matcher.solve.network.build_network`, bounds [0, cap]) with one weighted objective, the
+`matcher.engine.solve.network.build_network`, bounds [0, cap]) with one weighted objective, the
 `--bare-stage` costs alone (default `priority_order`: -w_i*(5-r) on choice arcs, -w_i on
 adjustment arcs). The bare time is add_arcs + supplies + solve; network building is shown
 apart. `optimal` and the bare solve are timed by turns (one of each, `repeat` times), so
@@ -76,9 +76,9 @@ def bare_solve(net: Any, cost: np.ndarray) -> tuple[bool, int]:
 
 def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: str) -> dict:
     """Time everything at one size in this process; a JSON-able record."""
-    from matcher.solve import solve
-    from matcher.solve.network import build_network, stage_costs
-    from matcher.verify import verify
+    from matcher.engine.solve import solve
+    from matcher.engine.solve.network import build_network, stage_costs
+    from matcher.engine.verify import verify
 
     start = time.perf_counter()
     instance = _generator()(n, seed)
@@ -124,8 +124,8 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     if "optimal" in mechanisms:
         # the same answer on one core (no second process), and the staged method alone
         # (the engine before the fast path), when asked or below a million
-        from matcher.solve import optimal as optimal_module
-        from matcher.solve import tracks
+        from matcher.engine.solve import optimal as optimal_module
+        from matcher.engine.solve import tracks
 
         before, tracks.PARALLEL_APPLICANTS = tracks.PARALLEL_APPLICANTS, 2**62
         try:
@@ -158,14 +158,14 @@ def _cpu_seconds() -> float:
 def profile_optimal(n: int, seed: int, top: int) -> None:
     """Profile one `optimal` solve: time per part, then cProfile's top functions.
 
-    The breakdown wraps module-level helpers of `matcher.solve.optimal` for the duration
+    The breakdown wraps module-level helpers of `matcher.engine.solve.optimal` for the duration
     of the run (no source is changed): `build_network`, `stage_cost_table`,
     `min_cost_flow_within` (model + OR-Tools solve), `residual_potentials` (the
     certificate), `decode_flow`; the rest of `solve_optimal` is weights, bound restriction,
     values and joining the tracks. Both tracks are solved in this process (no second
     process), so the parts add up to the CPU time of a solve, not to its wall time.
     """
-    from matcher.solve import optimal, tracks
+    from matcher.engine.solve import optimal, tracks
 
     tracks.PARALLEL_APPLICANTS = 2**62
 

@@ -37,8 +37,8 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="also cell by cell (xlsxwriter)")
     args = parser.parse_args()
 
-    from matcher.load import load_round
-    from matcher.pipeline import solve_round
+    from matcher.engine.pipeline import solve_round
+    from matcher.ingest.load import load_round
     from matcher.report import workbook
     from matcher.report.data import prepare
     from matcher.report.workbook import notices_book, placements_book

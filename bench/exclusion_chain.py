@@ -15,10 +15,10 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from matcher.load import load_round
+from matcher.engine.pipeline import solve_round
+from matcher.ingest.load import load_round
 from matcher.model import Status
-from matcher.pipeline import solve_round
-from matcher.scenario import with_policy, without_applicants
+from matcher.whatif.scenario import with_policy, without_applicants
 
 PLACED = (Status.PLACED, Status.ADJUSTED)
 

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from matcher.forms import OFFICIAL_COLUMNS  # noqa: E402
 from matcher.ingest.absent import ASSUMED_WHEN_ABSENT  # noqa: E402
 from matcher.ingest.headers import label  # noqa: E402
-from matcher.load import load_round  # noqa: E402
+from matcher.ingest.load import load_round  # noqa: E402
 from tests.ingest.test_applicants import DEFECTS  # noqa: E402
 from tests.ingest.util import HEADER, good_row, make_id, write_form  # noqa: E402
 

@@ -1,7 +1,7 @@
 """The notebook-facing API: load a round or scenario, change it, solve, look, compare.
 
 Everything here is a thin name over the library; the frames are the report's own
-(`matcher.report.tables`), so a notebook shows the figures the department's files show.
+(`matcher.report.frames`), so a notebook shows the figures the department's files show.
 
 Example::
 
@@ -22,24 +22,16 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.advisor import Suggestion, advice_frame, advise
-from matcher.backfill import Backfill, BackfillError, Published, read_published
-from matcher.centre import CentreError, centre_mode
-from matcher.changes import (
-    OverrideError,
-    move_quota,
-    unused_places,
-    with_capacity,
-    with_pins,
-    with_policy,
-    with_quota,
-    with_rules,
-    without_applicants,
-)
-from matcher.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
-from matcher.decided import Decisions, scenario_decisions, solve_decided
-from matcher.fixed import FixedError
-from matcher.load import InputError, default_hosts, default_quotas, load_round
+from matcher.after.backfill import Backfill, BackfillError, Published, read_published
+from matcher.after.centre import CentreError, centre_mode
+from matcher.after.decided import Decisions, scenario_decisions, solve_decided
+from matcher.after.fixed import FixedError
+from matcher.after.rundir import RunFolder
+from matcher.after.rundir import read_run as _read_run
+from matcher.after.settle import Settlement
+from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
+from matcher.engine.result import RunResult
+from matcher.ingest.load import InputError, default_hosts, default_quotas, load_round
 from matcher.model import (
     HostCatalogue,
     Issue,
@@ -51,21 +43,29 @@ from matcher.model import (
     Severity,
     Track,
 )
-from matcher.overrides import DecisionError, Override
 from matcher.paths import data_dir, sample_round_dir
-from matcher.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
-from matcher.report import tables
+from matcher.report import frames
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.publish import publish
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
-from matcher.result import RunResult
-from matcher.rundir import RunFolder
-from matcher.rundir import read_run as _read_run
-from matcher.scenario import Scenario, build_round, load_scenario
-from matcher.settle import Settlement
-from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
+from matcher.whatif.advisor import Suggestion, advice_frame, advise
+from matcher.whatif.changes import (
+    OverrideError,
+    move_quota,
+    unused_places,
+    with_capacity,
+    with_pins,
+    with_policy,
+    with_quota,
+    with_rules,
+    without_applicants,
+)
+from matcher.whatif.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
+from matcher.whatif.overrides import DecisionError, Override
+from matcher.whatif.scenario import Scenario, build_round, load_scenario
+from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
     "CHANGE_LABELS",
@@ -198,18 +198,18 @@ def scenario(path: Path | str, base: Round | None = None) -> Round:
 
 
 def solve(round_: Round) -> RunResult:
-    """Place, verify and explain: `matcher.pipeline.solve_round`."""
+    """Place, verify and explain: `matcher.engine.pipeline.solve_round`."""
     return solve_round(round_)
 
 
 def placements(result: RunResult) -> pd.DataFrame:
     """One row per applicant row (placements.csv's columns)."""
-    return tables.placements_frame(result)
+    return frames.placements_frame(result)
 
 
 def unmatched(result: RunResult) -> pd.DataFrame:
     """Everyone not placed, with reason and remedy (unmatched.csv)."""
-    return tables.unmatched_frame(tables.placements_frame(result))
+    return frames.unmatched_frame(frames.placements_frame(result))
 
 
 def summary(result: RunResult) -> dict[str, Any]:
@@ -219,17 +219,17 @@ def summary(result: RunResult) -> dict[str, Any]:
 
 def per_region(result: RunResult) -> pd.DataFrame:
     """Per region × track against quota."""
-    return tables.regions_frame(summarize(result))
+    return frames.regions_frame(summarize(result))
 
 
 def per_host(result: RunResult) -> pd.DataFrame:
     """Per host against capacity."""
-    return tables.hosts_frame(summarize(result))
+    return frames.hosts_frame(summarize(result))
 
 
 def funding(result: RunResult) -> pd.DataFrame:
     """The year's funding: total, per track, per region, per host (the workbook's table)."""
-    return tables.funding_table(summarize(result))
+    return frames.funding_table(summarize(result))
 
 
 def funding_by_trainee(result: RunResult) -> pd.DataFrame:
@@ -265,13 +265,13 @@ def settle(
     *,
     force: bool = False,
 ) -> Settlement:
-    """The year-end settlement of a run from a file of months trained (`matcher.settle`).
+    """The year-end settlement of a run from a file of months trained (`matcher.after.settle`).
 
     With `out`, also writes settlement.xlsx and settlement.csv there (never into the run
-    folder). Raises `matcher.settle.SettleError` listing every problem of the file.
+    folder). Raises `matcher.after.settle.SettleError` listing every problem of the file.
     """
+    from matcher.after.settle import settle as settle_run
     from matcher.report.settlement import settlement_files
-    from matcher.settle import settle as settle_run
 
     folder = _run(run)
     settlement = settle_run(folder, Path(months_file))
@@ -342,7 +342,7 @@ def letters(
 def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "immediate")) -> Any:
     """One sweep row per mechanism on `round_`, solved in this process.
 
-    Columns: `matcher.sweep.ROW_COLUMNS` (placed, first-choice rate, priority placed,
+    Columns: `matcher.whatif.sweep.ROW_COLUMNS` (placed, first-choice rate, priority placed,
     justified envy, funding …).
     """
     variants = [Variant(name=name, mechanism=name) for name in names]
@@ -360,7 +360,7 @@ def run_inputs(
     Where a default is used (no applicants, hosts or quotas given), the bundled data
     folder is among them. A scenario that cannot be read adds only its own path.
     """
-    from matcher.scenario import ScenarioError, base_paths
+    from matcher.whatif.scenario import ScenarioError, base_paths
 
     paths = [Path(p) for p in applicants or ()]
     paths += [Path(p) for p in (hosts, quotas) if p is not None]
@@ -406,13 +406,13 @@ def backfill(
     hosts: Path | str | None = None,
     quotas: Path | str | None = None,
 ) -> Backfill:
-    """补录 on a published run folder: nobody published moves (`matcher.backfill`).
+    """补录 on a published run folder: nobody published moves (`matcher.after.backfill`).
 
     `withdrawn`: 身份证号, ``file:row`` or files listing them. The inputs (default: the
     bundled sample round) must be the published run's, checked by SHA-256.
     """
-    from matcher.backfill import backfill as run_backfill
-    from matcher.backfill import published_round, withdrawn_refs
+    from matcher.after.backfill import backfill as run_backfill
+    from matcher.after.backfill import published_round, withdrawn_refs
 
     source = published if isinstance(published, Published) else read_published(published)
     files = [Path(p) for p in applicants] if applicants is not None else None
@@ -424,7 +424,7 @@ def backfill(
 
 def check_backfill_output(out: Path | str, published: Published) -> None:
     """Raise `BackfillError` when `out` is the published folder or inside it."""
-    from matcher.backfill import check_output
+    from matcher.after.backfill import check_output
 
     check_output(Path(out), published)
 
@@ -433,7 +433,7 @@ def write_backfill(
     done: Backfill, published: Published, out: Path | str, *, force: bool = False
 ) -> list[Path]:
     """Write a 补录's full output set and its lists into `out` (never into `published`)."""
-    from matcher.backfill import backfill_files, check_output
+    from matcher.after.backfill import backfill_files, check_output
 
     check_output(Path(out), published)
     return write_outputs(done.result, Path(out), force=force, extra=backfill_files(done))
@@ -443,9 +443,9 @@ def solve_with_overrides(round_: Round, overrides: Iterable[Override]) -> RunRes
     """Solve with decisions by hand (`Override`: place, fix, exclude; reason and who decided).
 
     The manifest records each override with who it displaced against the run without it
-    (`matcher.overrides.solve_overrides`).
+    (`matcher.whatif.overrides.solve_overrides`).
     """
-    from matcher.overrides import solve_overrides
+    from matcher.whatif.overrides import solve_overrides
 
     return solve_overrides(round_, overrides)
 
@@ -457,7 +457,7 @@ def check_overrides(round_: Round, overrides: Iterable[Override]) -> list[str]:
     invalid or ineligible, two overrides for one person) without solving; a ``fix``
     without a host is checked when solved (it needs the run without overrides).
     """
-    from matcher.overrides import decided
+    from matcher.whatif.overrides import decided
 
     items = list(overrides)
     named = [o for o in items if not (o.kind == "fix" and o.host is None)]
@@ -466,7 +466,7 @@ def check_overrides(round_: Round, overrides: Iterable[Override]) -> list[str]:
 
 def centre_export(round_: Round, path: Path | str) -> Path:
     """Write the workbook for 留学人员和专家服务中心 (approved 区外 applicants, proposals)."""
-    from matcher.centre import export_book
+    from matcher.after.centre import export_book
 
     result = solve_round(centre_mode(round_))
     target = Path(path)
@@ -478,7 +478,7 @@ def centre_import(
     round_: Round, answer: Path | str, overrides: Iterable[Override] = ()
 ) -> RunResult:
     """Solve `round_` with the centre's answer fixed (raises `CentreError` with every row)."""
-    from matcher.centre import solve_centre
+    from matcher.after.centre import solve_centre
 
     return solve_centre(round_, Path(answer), list(overrides))
 

@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
 from functools import cached_property
-from pathlib import Path
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -351,7 +350,7 @@ def check_objective(order: Sequence[str] | str) -> tuple[str, ...]:
 class Policy(Frozen):
     """How a round is solved: mechanism, seed, adjustment, order of the objective stages.
 
-    `seed` keys the lottery (each applicant's draw, `matcher.lottery`); `adjustment` runs
+    `seed` keys the lottery (each applicant's draw, `matcher.engine.lottery`); `adjustment` runs
     调剂. `objective` is a valid order of the stages (`check_objective`), or a preset name:
     ``"two-phase"`` (the default, `STAGES`: choices decided first, adjustment on what they
     leave) or ``"joint"`` (the former policy, `JOINT_STAGES`). Only mechanisms that
@@ -439,7 +438,7 @@ class Round(Frozen):
     """A placement round: everything a solve needs, read and checked.
 
     `issues` holds every problem found (row-level ones are also on their applicant's
-    `problems`). Build with `matcher.load.load_round(...)` or `Round.from_frames`.
+    `problems`). Build with `matcher.ingest.load.load_round(...)` or `Round.from_frames`.
     """
 
     year: int = 2023
@@ -455,18 +454,3 @@ class Round(Frozen):
     def hosts(self) -> tuple[Host, ...]:
         """The hosts of the catalogue."""
         return self.catalogue.hosts
-
-    @classmethod
-    def from_files(
-        cls,
-        applicants: list[Path] | None = None,
-        hosts: Path | None = None,
-        quotas: Path | None = None,
-        *,
-        rules: Rules | None = None,
-        policy: Policy | None = None,
-    ) -> Round:
-        """Read and check a round from the department's files (see `matcher.load`)."""
-        from matcher.load import load_round
-
-        return load_round(applicants, hosts, quotas, rules=rules, policy=policy)

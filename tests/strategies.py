@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from matcher.solve.base import Instance
+from matcher.engine.solve.base import Instance
 
 N_FIELDS = 4
 
@@ -224,7 +224,7 @@ def greedy_solution(instance: Instance, adjustment: bool = True) -> tuple[np.nda
 
     Returns (host, rank) arrays; used to exercise the verifier without any mechanism.
     """
-    from matcher.solve.base import ADJUSTED, PREARRANGED
+    from matcher.engine.solve.base import ADJUSTED, PREARRANGED
 
     n = instance.n
     host = np.full(n, -1, dtype=np.int32)
@@ -306,6 +306,7 @@ def result_rows(draw: st.DrawFn, max_rows: int = 30) -> list[RowSpec]:
 
 def build_result(rows: list[RowSpec]):  # type: ignore[no-untyped-def]
     """A `RunResult` with one applicant per row (the hosts of each track in a catalogue)."""
+    from matcher.engine.result import Outcome, RunResult, SolverReport
     from matcher.model import (
         Applicant,
         Host,
@@ -315,7 +316,6 @@ def build_result(rows: list[RowSpec]):  # type: ignore[no-untyped-def]
         Status,
         Track,
     )
-    from matcher.result import Outcome, RunResult, SolverReport
 
     tracks = (Track.OUT, Track.IN)
     hosts = tuple(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.advisor import Change, advice_frame, advise
-from matcher.changes import with_quota
-from matcher.load import load_round
+from matcher.engine.pipeline import solve_round
+from matcher.ingest.load import load_round
 from matcher.model import Round, Status, Track
-from matcher.pipeline import solve_round
+from matcher.whatif.advisor import Change, advice_frame, advise
+from matcher.whatif.changes import with_quota
 from tests.test_scenario import tiny_round
 
 TRAINEE = (Status.PLACED, Status.ADJUSTED)

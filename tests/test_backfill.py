@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import api
-from matcher.backfill import (
+from matcher.after.backfill import (
     WITHDRAWN,
     BackfillError,
     backfill,
@@ -20,7 +20,7 @@ from matcher.backfill import (
     published_round,
     read_published,
 )
-from matcher.fixed import TRAINEES
+from matcher.after.fixed import TRAINEES
 from matcher.model import Status, Track
 from matcher.paths import sample_round_dir
 from tests.strategies import CI
@@ -229,7 +229,7 @@ def test_the_published_capacities_and_quotas_carry_over(sample: api.RunResult) -
 
 
 def test_decisions_of_the_published_run_stay_decided(sample: api.RunResult) -> None:
-    from matcher.overrides import Override
+    from matcher.whatif.overrides import Override
 
     placed = _trainees(sample)
     excluded = Override(kind="exclude", applicant=placed[1], reason="材料不实", decided_by="专技处")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher import api
-from matcher.centre import (
+from matcher.after.centre import (
     ANSWER_HOST,
     ANSWER_VERDICT,
     CENTRE_DECLINED,
@@ -18,8 +18,8 @@ from matcher.centre import (
     read_answer,
     solve_centre,
 )
-from matcher.fixed import TRAINEES
-from matcher.ingest.tables import read_sheets
+from matcher.after.fixed import TRAINEES
+from matcher.ingest.sheets import read_sheets
 from matcher.model import Status, Track
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from matcher.compare import CompareError, compare, match_rows
+from matcher.engine.pipeline import solve_round
+from matcher.engine.result import Outcome, RunResult
 from matcher.model import Status, Track
-from matcher.pipeline import solve_round
 from matcher.report.funding import trainee_cost
 from matcher.report.write import write_outputs
-from matcher.result import Outcome, RunResult
+from matcher.whatif.compare import CompareError, compare, match_rows
 from tests.test_scenario import tiny_round
 
 TRAINEE = (Status.PLACED, Status.ADJUSTED)
@@ -187,7 +187,7 @@ def test_cli_compare(tmp_path):
 
 
 def test_why_names_the_reason_of_the_run_without_a_place():
-    from matcher.compare import why
+    from matcher.whatif.compare import why
 
     lost = {"change": "lost", "reason_a": "", "reason_b": "赤峰市区外名额（2个）已用完"}
     gained = {"change": "gained", "reason_a": "志愿单位已满", "reason_b": ""}

@@ -9,7 +9,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from matcher.encode import FIELDS, decode, encode, outcome_status
+from matcher.engine.encode import FIELDS, decode, encode, outcome_status
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED
 from matcher.model import (
     Applicant,
     Host,
@@ -24,8 +26,6 @@ from matcher.model import (
     TitleGrade,
     Track,
 )
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED
 
 HOSTS = (
     Host(name="北京大学", track=Track.OUT, capacity=2, fields=("教育", "法律"), aliases=("北大",)),

@@ -7,12 +7,12 @@ import dataclasses
 import numpy as np
 import pytest
 
-import matcher.explain as explain_mod
-from matcher.encode import Encoding, Exclusion
-from matcher.explain import explain, reasons, render_explanation
+import matcher.engine.explain as explain_mod
+from matcher.engine.encode import Encoding, Exclusion
+from matcher.engine.explain import explain, reasons, render_explanation
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import UNPLACED, Instance
 from matcher.model import HostCatalogue, QuotaTable, Reason, Round, Status, Track
-from matcher.solve import solve
-from matcher.solve.base import UNPLACED, Instance
 from tests.strategies import (
     N_FIELDS,
     ApplicantSpec,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.load import InputError, applicant_entries, load_round
+from matcher.ingest.load import InputError, applicant_entries, load_round
 from tests.ingest.util import good_row, write_form
 
 

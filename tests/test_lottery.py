@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.encode import encode
-from matcher.load import load_round
-from matcher.lottery import draw, draw_text, draws, identity, priority_order
+from matcher.engine.encode import encode
+from matcher.engine.lottery import draw, draw_text, draws, identity, priority_order
+from matcher.ingest.load import load_round
 from tests.strategies import CI
 
 
@@ -69,7 +69,7 @@ def test_the_draw_and_position_are_shown_in_the_outputs(sample, tmp_path) -> Non
 
     import openpyxl
 
-    from matcher.pipeline import solve_round
+    from matcher.engine.pipeline import solve_round
     from matcher.report.write import write_outputs
 
     out = tmp_path / "out"

@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
 from matcher import api
-from matcher.fixed import TRAINEES
+from matcher.after.fixed import TRAINEES
 from matcher.model import Status
-from matcher.overrides import DecisionError, Override
+from matcher.whatif.overrides import DecisionError, Override
 from tests.strategies import CI
 
 
@@ -143,7 +143,7 @@ def test_impossible_overrides_are_refused_with_the_person(plain: api.RunResult) 
         for o in plain.outcomes
         if o.status is Status.UNMATCHED and people[o.key].track is full.track
     ][:2]
-    from matcher.fixed import FixedError
+    from matcher.after.fixed import FixedError
 
     with pytest.raises(FixedError, match="超出接收名额"):
         api.solve_with_overrides(

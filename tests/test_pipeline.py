@@ -6,11 +6,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import matcher.pipeline as pipeline
-from matcher.load import load_round
+import matcher.engine.pipeline as pipeline
+from matcher.engine.pipeline import PipelineError, solve_round
+from matcher.engine.rules import eligibility
+from matcher.ingest.load import load_round
 from matcher.model import Policy, Status
-from matcher.pipeline import PipelineError, solve_round
-from matcher.rules import eligibility
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
 
 
 def test_trusted_outcomes_equal_model_construct():
-    from matcher.result import Outcome, outcome_row, trusted_outcomes
+    from matcher.engine.result import Outcome, outcome_row, trusted_outcomes
 
     given = ("key", "status", "reason_code", "reason", "remedy")
     (fast,) = trusted_outcomes(

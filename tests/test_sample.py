@@ -17,9 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
+from matcher.engine.rules import eligibility
 from matcher.model import Applicant, Education, HostCatalogue, Rules, TitleGrade, Track
 from matcher.paths import data_dir, sample_round_dir
-from matcher.rules import eligibility
 from matcher.sample import (
     COLUMNS,
     build_sample_round,
@@ -32,7 +32,7 @@ from matcher.sample import (
 )
 from matcher.sample.idcard import check_digit, gender_of, is_valid, make_id, make_ids
 from matcher.sample.large import ENGLISH
-from matcher.sample.tables import write_table_workbooks
+from matcher.sample.reference import write_table_workbooks
 
 FIELDS = {
     "教育",

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from matcher.changes import (
-    OverrideError,
-    move_quota,
-    with_capacity,
-    with_pins,
-    with_quota,
-    without_applicants,
-)
-from matcher.load import load_round
+from matcher.engine.pipeline import solve_round
+from matcher.engine.rules import age_on
+from matcher.ingest.load import load_round
 from matcher.model import (
     STAGES,
     Applicant,
@@ -31,9 +25,21 @@ from matcher.model import (
     Track,
 )
 from matcher.paths import data_dir
-from matcher.pipeline import solve_round
-from matcher.rules import age_on
-from matcher.scenario import ScenarioError, build_round, key_line, load_scenario, run_scenario
+from matcher.whatif.changes import (
+    OverrideError,
+    move_quota,
+    with_capacity,
+    with_pins,
+    with_quota,
+    without_applicants,
+)
+from matcher.whatif.scenario import (
+    ScenarioError,
+    build_round,
+    key_line,
+    load_scenario,
+    run_scenario,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -378,7 +384,7 @@ def test_priority_first_places_at_least_as_many_priority_applicants_at_a_choice(
     assert b["priority_placed_at_choice"] >= a["priority_placed_at_choice"]
     assert b["placed_at_choice"] <= a["placed_at_choice"]
     # the claimed values agree with the outcomes: priority applicants placed at a choice
-    from matcher.rules import is_priority
+    from matcher.engine.rules import is_priority
 
     def priority_at_choice(result):
         return sum(

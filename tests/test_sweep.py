@@ -7,13 +7,13 @@ import importlib.util
 import numpy as np
 import pytest
 
-from matcher.changes import with_capacity, with_pins, with_policy, with_quota
-from matcher.encode import encode
-from matcher.load import load_round
+from matcher.engine.encode import encode
+from matcher.engine.pipeline import solve_round
+from matcher.ingest.load import load_round
 from matcher.model import Round, Status
-from matcher.pipeline import solve_round
 from matcher.report.summary import summarize
-from matcher.sweep import (
+from matcher.whatif.changes import with_capacity, with_pins, with_policy, with_quota
+from matcher.whatif.sweep import (
     ROW_COLUMNS,
     ArrayBase,
     SweepError,

@@ -1,5 +1,5 @@
+from matcher.ingest.validate import check_round
 from matcher.model import Applicant, Host, HostCatalogue, Quota, QuotaTable, Track
-from matcher.validate import check_round
 
 CATALOGUE = HostCatalogue(
     hosts=(

@@ -8,12 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from matcher.model import JOINT_STAGES
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
-from matcher.solve.cpsat import solve_cpsat
-from matcher.solve.optimal import solve_staged
-from matcher.verify import (
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, PREARRANGED, STAGES, Instance, Solution, SolveStatus
+from matcher.engine.solve.cpsat import solve_cpsat
+from matcher.engine.solve.optimal import solve_staged
+from matcher.engine.verify import (
     Verification,
     VerificationError,
     build_network,
@@ -21,6 +20,7 @@ from matcher.verify import (
     stage_values,
     verify,
 )
+from matcher.model import JOINT_STAGES
 from tests.strategies import (
     CI,
     ApplicantSpec,

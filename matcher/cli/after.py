@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from matcher.after.rundir import RunFolder
 from matcher.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -31,7 +32,6 @@ from matcher.cli.common import (
     app,
     err,
 )
-from matcher.rundir import RunFolder
 
 RunDir = Annotated[Path, typer.Argument(help="matcher run 的输出文件夹（只读取，不写入）")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")]
@@ -57,7 +57,7 @@ def _out_dir(run_dir: Path, out: Path | None, suffix: str) -> Path:
 
 
 def _read(run_dir: Path) -> RunFolder:
-    from matcher.rundir import RunFolderError, read_run
+    from matcher.after.rundir import RunFolderError, read_run
 
     try:
         return read_run(run_dir)
@@ -102,8 +102,8 @@ def settle(
     written).
     Example: matcher settle out/2023 --months 培训月数.xlsx --out out/2023-结算
     """
+    from matcher.after.settle import SettleError
     from matcher.api import settle as settle_run
-    from matcher.settle import SettleError
 
     folder = _read(run_dir)
     if not months.is_file():
@@ -306,8 +306,8 @@ def centre_import(
     outputs are written; the exit status is 1 when the input files have errors, as for run.
     Example: matcher centre import 中心答复.xlsx -a submissions/ --out results/2023
     """
-    from matcher.decided import Decisions
-    from matcher.pipeline import PipelineError
+    from matcher.after.decided import Decisions
+    from matcher.engine.pipeline import PipelineError
     from matcher.report.write import OutputExistsError, write_outputs
 
     if not answer.is_file():

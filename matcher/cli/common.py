@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matcher.load import APPLICANT_SUFFIXES, InputError, load_round
+from matcher.ingest.load import APPLICANT_SUFFIXES, InputError, load_round
 from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
 
 app = typer.Typer(
@@ -142,8 +142,8 @@ def _scenario_round(
     reference_date: str | None,
 ) -> Round:
     """The round of a scenario file; input options given beside it replace its base."""
-    from matcher.changes import OverrideError, with_rules
-    from matcher.scenario import ScenarioError, build_round
+    from matcher.whatif.changes import OverrideError, with_rules
+    from matcher.whatif.scenario import ScenarioError, build_round
 
     try:
         base = None
@@ -163,7 +163,7 @@ def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> 
 
     The rest of the scenario's policy (adjustment, order of the objective stages) is kept.
     """
-    from matcher.changes import OverrideError, with_policy
+    from matcher.whatif.changes import OverrideError, with_policy
 
     if mechanism is None and seed is None:
         return round_
@@ -234,10 +234,10 @@ def _issue_tables(out: Console, issues: Sequence[Issue]) -> None:
 
 def _solve(round_: Round, decisions: Any) -> Any:
     """Solve with the scenario's decisions; their errors become messages and exit codes."""
-    from matcher.centre import CentreError
-    from matcher.decided import solve_decided
-    from matcher.fixed import FixedError
-    from matcher.overrides import DecisionError
+    from matcher.after.centre import CentreError
+    from matcher.after.decided import solve_decided
+    from matcher.after.fixed import FixedError
+    from matcher.whatif.overrides import DecisionError
 
     try:
         return solve_decided(round_, decisions)

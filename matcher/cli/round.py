@@ -110,7 +110,7 @@ def run(
     Example: matcher run scenarios/2023-neimenggu-plus2.toml --out results/plus2
     """
     from matcher import api
-    from matcher.pipeline import PipelineError
+    from matcher.engine.pipeline import PipelineError
     from matcher.report.publish import OutputError
 
     inputs = api.run_inputs(scenario, applicants, hosts, quotas)
@@ -132,7 +132,7 @@ def run(
             round_ = _scenario_round(scenario, applicants, hosts, quotas, reference_date)
             round_ = _override_policy(round_, mechanism, seed)
             if decisions.centre is not None:
-                from matcher.centre import centre_mode
+                from matcher.after.centre import centre_mode
 
                 round_ = centre_mode(round_)  # a 区外 choice unknown to the catalogue: a warning
     has_errors = _has_errors(round_)
@@ -161,8 +161,8 @@ def run(
 
 def _decisions(scenario: Path | None) -> Any:
     """The overrides, centre answer and 补录 of a scenario file (none without one)."""
-    from matcher.decided import Decisions, scenario_decisions
-    from matcher.scenario import ScenarioError
+    from matcher.after.decided import Decisions, scenario_decisions
+    from matcher.whatif.scenario import ScenarioError
 
     if scenario is None:
         return Decisions()
@@ -187,7 +187,7 @@ def explain(
 
     Example: matcher explain 附件3-赤峰市-区外培养学员汇总表.xlsx:5
     """
-    from matcher.pipeline import PipelineError, explain_applicant, find_applicant
+    from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant
 
     round_ = _load(applicants, hosts, quotas, _rules(reference_date), _policy(mechanism, seed))
     key = find_applicant(round_, applicant)
@@ -218,11 +218,11 @@ def compare(
 
     Example: matcher compare scenarios/2023-baseline.toml scenarios/2023-stable.toml --out cmp
     """
-    from matcher.compare import CompareError, check_comparison_output
-    from matcher.compare import compare as compare_runs
-    from matcher.pipeline import PipelineError
+    from matcher.engine.pipeline import PipelineError
     from matcher.report.publish import OutputError
-    from matcher.scenario import ScenarioError
+    from matcher.whatif.compare import CompareError, check_comparison_output
+    from matcher.whatif.compare import compare as compare_runs
+    from matcher.whatif.scenario import ScenarioError
 
     if out is not None:
         try:

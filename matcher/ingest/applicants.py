@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.ingest import fast
+from matcher.ingest import columns
 from matcher.ingest.absent import absent_column_notices
 from matcher.ingest.cells import (
     parse_day,
@@ -46,7 +46,7 @@ from matcher.ingest.rowfields import (
     region_of_row,
     track_of_row,
 )
-from matcher.ingest.tables import Sheet, TableError, control_issues, read_sheets
+from matcher.ingest.sheets import Sheet, TableError, control_issues, read_sheets
 from matcher.ingest.text import (
     cell_text,
     clean_name,
@@ -231,16 +231,16 @@ class _SheetReader:
         """Every applicant row of the sheet, in order; updates `issues`.
 
         A sheet read column by column (a large plain CSV) has its clean rows read by
-        `matcher.ingest.fast` and every other row by the row loop, with the same result
+        `matcher.ingest.columns` and every other row by the row loop, with the same result
         as reading every row by the loop.
         """
         rows = self.sheet.rows
-        columns = self.sheet.columns
+        by_column = self.sheet.columns
         start = self.header.data_start
-        if columns is None or not fast.usable(self) or start >= len(rows):
+        if by_column is None or not columns.usable(self) or start >= len(rows):
             return [person for _, person in self._read(range(start, len(rows)))]
-        candidates = fast.fast_candidates(self, columns, start)
-        ok, clean = fast.read_rows(self, columns, candidates)
+        candidates = columns.fast_candidates(self, by_column, start)
+        ok, clean = columns.read_rows(self, by_column, candidates)
         quick = candidates[ok]
         del candidates, ok
         rest = np.ones(len(rows) - start, dtype=bool)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from matcher.ingest.tables import Sheet
+from matcher.ingest.sheets import Sheet
 from matcher.ingest.text import cell_text, clean_name, header_key
 
 _ANNOTATION = re.compile(r"\([^()]*\)")

@@ -11,7 +11,7 @@ birth month of a valid ID number for 出生年月), in which case October is tak
 
 Precision (`parse_day`): a date is exact when its day is written; a year-month is day 1
 and not exact, and so is a date cell on the 1st (what Excel stores for a typed month).
-The rules give a not-exact date the benefit of the doubt (`matcher.rules`).
+The rules give a not-exact date the benefit of the doubt (`matcher.engine.rules`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from matcher.ingest.problems import Problem, error
-from matcher.ingest.tables import TableError, read_csv_rows
+from matcher.ingest.sheets import TableError, read_csv_rows
 from matcher.ingest.text import clean_name, shorten
 from matcher.paths import data_dir
 
@@ -30,7 +30,7 @@ def ethnic_groups(folder: Path | None = None) -> dict[str, str]:
     """Every accepted form (full names and short forms) → the full name of its group.
 
     Raises `EthnicityTableError` when the table cannot be read, lacks 民族/简称, or gives
-    one form to two groups (`matcher.load.load_round` turns it into an `InputError`).
+    one form to two groups (`matcher.ingest.load.load_round` turns it into an `InputError`).
     """
     try:
         rows = read_csv_rows((folder or data_dir()) / "ethnicities.csv")

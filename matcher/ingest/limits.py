@@ -28,7 +28,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeTree
 
-from matcher.ingest.tables import TableError
+from matcher.ingest.sheets import TableError
 
 MIB = 1 << 20
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from matcher.ingest.problems import Problem, warning
-from matcher.ingest.tables import TableError, read_csv_rows
+from matcher.ingest.sheets import TableError, read_csv_rows
 from matcher.ingest.text import clean_name, clean_text, shorten
 from matcher.paths import data_dir
 

@@ -8,15 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.report import tables
+from matcher.engine.result import RunResult
+from matcher.report import frames
 from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.summary import summarize
-from matcher.result import RunResult
 
 
 @dataclass(frozen=True)
 class ReportData:
-    """The summary dict and every table of a run (see `matcher.report.tables`)."""
+    """The summary dict and every table of a run (see `matcher.report.frames`)."""
 
     result: RunResult
     summary: dict[str, Any]
@@ -41,19 +41,19 @@ class ReportData:
 
 
 def prepare(result: RunResult, months: int = DEFAULT_MONTHS) -> ReportData:
-    """Compute the summary and all tables of `result` (raises `tables.ReportError`)."""
+    """Compute the summary and all tables of `result` (raises `frames.ReportError`)."""
     summary = summarize(result, months)
-    placements = tables.placements_frame(result)
+    placements = frames.placements_frame(result)
     return ReportData(
         result=result,
         summary=summary,
         placements=placements,
-        trainees=tables.trainees_frame(placements),
-        unmatched=tables.unmatched_frame(placements),
-        adjustments=tables.adjustments_frame(result, placements),
-        ineligible=tables.ineligible_frame(placements),
-        problems=tables.problems_frame(result),
-        regions=tables.regions_frame(summary),
-        hosts=tables.hosts_frame(summary),
-        funding=tables.funding_table(summary),
+        trainees=frames.trainees_frame(placements),
+        unmatched=frames.unmatched_frame(placements),
+        adjustments=frames.adjustments_frame(result, placements),
+        ineligible=frames.ineligible_frame(placements),
+        problems=frames.problems_frame(result),
+        regions=frames.regions_frame(summary),
+        hosts=frames.hosts_frame(summary),
+        funding=frames.funding_table(summary),
     )

@@ -1,7 +1,7 @@
 """The decisions made around a solve, as the report shows them: overrides and what they cost.
 
 Contract: `override_rows(manifest)` gives one row per override of ``manifest["overrides"]``
-(written by `matcher.overrides.solve_overrides`) with the people it displaced as text;
+(written by `matcher.whatif.overrides.solve_overrides`) with the people it displaced as text;
 `override_sheet(manifest)` the 人工调整记录 sheet's columns and rows (none without
 overrides); `overrides_html(manifest)` the report's section ("" without overrides). IDs
 are the manifest's masked ones.

@@ -23,8 +23,8 @@ from typing import Any
 
 import pandas as pd
 
+from matcher.engine.result import RunResult
 from matcher.model import Status, Track
-from matcher.result import RunResult
 
 DEFAULT_MONTHS = 12
 ITEMS = ("tuition_lodging", "management", "living", "total")

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from matcher.result import RunResult
+from matcher.engine.result import RunResult
 
 
 def jsonable(value: Any) -> Any:

@@ -30,12 +30,12 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
+from matcher.after.rundir import RunFolder
 from matcher.model import HostCatalogue
 from matcher.paths import data_dir
 from matcher.report.forms import TRACK_TITLES, form_rows, unit_of
 from matcher.report.naming import safe_filename
 from matcher.report.printed import PrintBook, PrintColumn
-from matcher.rundir import RunFolder
 
 MISSING = "另行通知"
 LETTERS = "报到通知"

@@ -15,10 +15,10 @@ import pandas as pd
 
 from matcher.report.data import ReportData
 from matcher.report.decisions import overrides_html
+from matcher.report.frames import STATUS_LABELS
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.policy_text import policy_lines
 from matcher.report.svg import Series, bar_chart, fill_chart
-from matcher.report.tables import STATUS_LABELS
 from matcher.report.xlsx import clean
 
 FONT_STACK = (

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from matcher.engine.result import RunResult
 from matcher.model import Mechanism
-from matcher.result import RunResult
 
 _FIGURES = (
     ("placed", "录取（含调剂）"),

@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from matcher.after.settle import PAYEE_COLUMNS, PAYEE_HEADERS, TRAINEE_HEADERS, Settlement
 from matcher.report.csvout import csv_bytes
 from matcher.report.printed import PrintBook, PrintColumn
-from matcher.settle import PAYEE_COLUMNS, PAYEE_HEADERS, TRAINEE_HEADERS, Settlement
 
 _TRAINEE_WIDTHS = {
     "name": 9,

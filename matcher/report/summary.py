@@ -10,10 +10,10 @@ from collections import Counter
 from operator import attrgetter
 from typing import Any
 
+from matcher.engine.result import RunResult
 from matcher.model import Status, Track
+from matcher.report.frames import GROUP_KEYS, UNKNOWN, all_issues, matched
 from matcher.report.funding import DEFAULT_MONTHS, funding_summary
-from matcher.report.tables import GROUP_KEYS, UNKNOWN, all_issues, matched
-from matcher.result import RunResult
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 

@@ -20,14 +20,14 @@ from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
 from matcher.report.data import ReportData
 from matcher.report.decisions import OVERRIDE_SHEET, override_sheet
-from matcher.report.notices import NoticeTable, notice_tables
-from matcher.report.policy_text import policy_lines
-from matcher.report.tables import (
+from matcher.report.frames import (
     ADJUSTED_LABEL,
     PREARRANGED_LABEL,
     RANK_LABELS,
     STATUS_LABELS,
 )
+from matcher.report.notices import NoticeTable, notice_tables
+from matcher.report.policy_text import policy_lines
 from matcher.report.xlsx import (
     EXCEL_MAX_DATA_ROWS,
     LARGE_BOOK_ROWS,

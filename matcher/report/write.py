@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
 
+from matcher.engine.result import RunResult
 from matcher.memory import gc_paused
 from matcher.report.csvout import write_csv
 from matcher.report.data import ReportData, prepare
@@ -31,7 +32,6 @@ from matcher.report.parquet import write_parquet
 from matcher.report.publish import OutputError, OutputExistsError, Publication, check_output
 from matcher.report.spool import Spool
 from matcher.report.workbook import notices_book, placements_book
-from matcher.result import RunResult
 
 DIR_MODE = 0o700
 RUN = "run"
@@ -145,7 +145,7 @@ def write_outputs(
     in the folder is kept. Files get mode 0o600, folders 0o700; the last path is the
     marker. An `OSError` on the way becomes an `OutputError` that names the folder and
     says what to do (nothing is changed then). Raises
-    `matcher.report.tables.ReportError` when the outcomes do not match the applicants
+    `matcher.report.frames.ReportError` when the outcomes do not match the applicants
     (nothing is written then).
     `extra` gives more files of the set (e.g. a 补录's lists) from the same `ReportData`;
     they are published with the rest.

@@ -12,7 +12,7 @@ Regenerate the bundled sample with ``python -m matcher.sample --out data/sample-
 from matcher.sample.defects import Defect, SampleRound, build_sample_round, plant_defects
 from matcher.sample.large import write_large_round
 from matcher.sample.people import COLUMNS, generate_applicants
-from matcher.sample.tables import load_hosts, load_quotas, write_table_workbooks
+from matcher.sample.reference import load_hosts, load_quotas, write_table_workbooks
 from matcher.sample.workbooks import WrittenRound, write_region_workbooks
 
 __all__ = [

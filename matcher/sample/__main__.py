@@ -15,7 +15,7 @@ from pathlib import Path
 
 from matcher.sample.defects import build_sample_round
 from matcher.sample.large import write_large_round
-from matcher.sample.tables import write_table_workbooks
+from matcher.sample.reference import write_table_workbooks
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import pandas as pd
 from matcher.model import HostCatalogue, Track
 from matcher.sample.idcard import make_id
 from matcher.sample.people import ThinGroup, generate_applicants
-from matcher.sample.tables import load_hosts, load_quotas
+from matcher.sample.reference import load_hosts, load_quotas
 from matcher.sample.workbooks import WrittenRound, write_region_workbooks
 
 SAMPLE_SIZE = 200

@@ -19,7 +19,7 @@ from matcher.model import HostCatalogue, QuotaTable, Track
 from matcher.sample import vocab
 from matcher.sample.idcard import make_ids
 from matcher.sample.people import COLUMNS, REFERENCE_DATE
-from matcher.sample.tables import load_hosts, load_quotas
+from matcher.sample.reference import load_hosts, load_quotas
 
 StrArray = npt.NDArray[np.str_]
 IntArray = npt.NDArray[np.int64]

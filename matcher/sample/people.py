@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher.engine.rules import age_on, years_between
 from matcher.forms import ALL_COLUMNS
 from matcher.model import HostCatalogue, QuotaTable, Track
-from matcher.rules import age_on, years_between
 from matcher.sample import vocab
 from matcher.sample.idcard import make_id
-from matcher.sample.tables import load_hosts, load_quotas
+from matcher.sample.reference import load_hosts, load_quotas
 
 COLUMNS: tuple[str, ...] = ALL_COLUMNS
 REFERENCE_DATE = date(2023, 3, 20)

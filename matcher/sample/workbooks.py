@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.sample import vocab
-from matcher.sample.tables import FIXED_CREATED
+from matcher.sample.reference import FIXED_CREATED
 
 YEAR = 2023
 TITLE = f"{YEAR}年度“内蒙古少数民族地区专业技术人才特培计划”学员汇总表"

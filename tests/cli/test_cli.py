@@ -117,8 +117,8 @@ def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
     from pathlib import Path
 
     from matcher.cli import _override_policy
-    from matcher.load import load_round
-    from matcher.scenario import build_round
+    from matcher.ingest.load import load_round
+    from matcher.whatif.scenario import build_round
 
     path = Path(__file__).resolve().parents[2] / "scenarios" / "2023-priority-first.toml"
     round_ = build_round(path, load_round())
@@ -138,16 +138,16 @@ def test_run_says_each_step_and_its_time_and_leaves_the_solver_alone(tmp_path, m
     import re
     import threading
 
-    import matcher.pipeline
+    import matcher.engine.pipeline
 
     threads_while_solving = []
-    solve_round = matcher.pipeline.solve_round
+    solve_round = matcher.engine.pipeline.solve_round
 
     def watched(round_):
         threads_while_solving.append(threading.active_count())
         return solve_round(round_)
 
-    monkeypatch.setattr(matcher.pipeline, "solve_round", watched)
+    monkeypatch.setattr(matcher.engine.pipeline, "solve_round", watched)
     done = runner.invoke(app, ["run", "--out", str(tmp_path / "a")])
     assert done.exit_code == 1  # the sample's documented defects
     steps = re.findall(r"^(\S+)…\n  用时 (\d+(?:\.\d+)?) 秒$", done.stderr, flags=re.M)
@@ -182,7 +182,10 @@ def test_several_paths_after_one_applicants_flag_as_a_glob_gives_them(tmp_path):
     assert one_flag.exit_code == repeated.exit_code == 1  # 区直's table has a HOST_UNKNOWN
     assert json.loads(one_flag.stdout) == json.loads(repeated.stdout)
     assert {i["file"] for i in json.loads(one_flag.stdout)} == {
-        "阿拉善盟区外汇总表.xlsx", "阿拉善盟区内汇总表.xlsx", "区直区外汇总表.xlsx"}
+        "阿拉善盟区外汇总表.xlsx",
+        "阿拉善盟区内汇总表.xlsx",
+        "区直区外汇总表.xlsx",
+    }
     table = runner.invoke(app, ["validate", "-a", *files, str(folder)])
     assert "（3 个申报文件）" in table.stdout
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from matcher.ingest import fast, tables
+from matcher.ingest import columns, sheets
 from matcher.ingest.applicants import read_applicants
-from matcher.ingest.tables import read_csv_columns, read_csv_rows, read_sheets
+from matcher.ingest.sheets import read_csv_columns, read_csv_rows, read_sheets
 from matcher.ingest.vocab import load_vocabulary
 from matcher.model import Applicant
 from matcher.sample import write_large_round
@@ -72,9 +72,9 @@ def clean_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _read(path: Path, by_column: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[list, list]:
     with monkeypatch.context() as patch:
-        patch.setattr(tables, "COLUMN_READ_BYTES", 0)
+        patch.setattr(sheets, "COLUMN_READ_BYTES", 0)
         if not by_column:
-            patch.setattr(fast, "usable", lambda reader: False)
+            patch.setattr(columns, "usable", lambda reader: False)
         return read_applicants(path, load_vocabulary(), REFERENCE)
 
 
@@ -119,17 +119,17 @@ def test_blank_lines_and_bom_read_like_the_row_reader(tmp_path: Path) -> None:
 
 
 def test_clean_rows_are_read_by_column(clean_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tables, "COLUMN_READ_BYTES", 0)
+    monkeypatch.setattr(sheets, "COLUMN_READ_BYTES", 0)
     assert read_sheets(clean_csv)[0].columns is not None
     made: list[int] = []
-    real = fast.read_rows
+    real = columns.read_rows
 
     def counted(*args: object) -> object:
         ok, people = real(*args)  # type: ignore[arg-type]
         made.append(len(people))
         return ok, people
 
-    monkeypatch.setattr(fast, "read_rows", counted)
+    monkeypatch.setattr(columns, "read_rows", counted)
     people, _ = read_applicants(clean_csv, load_vocabulary(), REFERENCE)
     assert made == [len(people)] and len(people) == 1500
 
@@ -174,7 +174,7 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
         genders.append(rng.choice(["男", "女", None]))
         births.append(rng.choice([None, born, date(born.year, 1, 1), date(born.year, 3, 1)]))
     ok = np.ones(len(cells), dtype=bool)
-    values, born_of = fast._ids(
+    values, born_of = columns._ids(
         np.array(cells, dtype=object),
         np.array(genders, dtype=object),
         np.array(births, dtype=object),

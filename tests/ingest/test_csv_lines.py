@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from matcher.ingest.tables import read_csv_rows
+from matcher.ingest.sheets import read_csv_rows
 
 
 @pytest.mark.parametrize(

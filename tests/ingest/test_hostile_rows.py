@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.ingest import read_applicants
-from matcher.ingest.tables import CONTROL, read_csv_columns, read_sheets
+from matcher.ingest.sheets import CONTROL, read_csv_columns, read_sheets
 from tests.ingest.util import HEADER, REFERENCE, good_row, vocab, write_form
 
 SETTINGS = settings(

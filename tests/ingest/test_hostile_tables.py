@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from matcher.encode import encode
+from matcher.engine.encode import encode
 from matcher.ingest import read_hosts, read_quotas
 from matcher.ingest.catalogue import MAX_PLACES
-from matcher.load import load_round
+from matcher.ingest.load import load_round
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSTS = ROOT / "data" / "hosts-2023.csv"

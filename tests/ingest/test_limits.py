@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from matcher.ingest import read_applicants, read_hosts, read_quotas
 from matcher.ingest.limits import MIB, Limits, check_workbook, column_letters, column_number
-from matcher.ingest.tables import TableError
+from matcher.ingest.sheets import TableError
 from tests.ingest.util import HEADER, REFERENCE, good_row, vocab, write_form
 
 HEAD = (
@@ -216,8 +216,10 @@ def test_a_directory_that_lies_about_a_parts_size(tmp_path: Path) -> None:
     path = with_sheet_xml(blank(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", body)
     data = bytearray(path.read_bytes())
     name = b"xl/worksheets/sheet1.xml"
-    for signature, length_at, size_at, name_at in ((b"PK\x03\x04", 26, 22, 30),
-                                                   (b"PK\x01\x02", 28, 24, 46)):
+    for signature, length_at, size_at, name_at in (
+        (b"PK\x03\x04", 26, 22, 30),
+        (b"PK\x01\x02", 28, 24, 46),
+    ):
         at = data.find(signature)
         while at >= 0:
             length = struct.unpack_from("<H", data, at + length_at)[0]

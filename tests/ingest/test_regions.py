@@ -7,42 +7,45 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matcher.ingest.regions import REGIONS, region_of, region_units, sending_region, unit_region
-from matcher.ingest.tables import read_csv_rows
+from matcher.ingest.sheets import read_csv_rows
 from matcher.paths import data_dir
 from tests.ingest.util import FAST
 
 
-@pytest.mark.parametrize(("text", "region"), [
-    ("兴安盟人力资源和社会保障局", "兴安盟"),
-    ("呼伦贝尔", "呼伦贝尔市"),
-    ("满洲里市人社局", "呼伦贝尔市"),
-    ("满洲里市人力资源和社会保障局", "呼伦贝尔市"),
-    ("二连浩特市", "锡林郭勒盟"),
-    ("自治区直属单位", "区直"),
-    ("区直", "区直"),
-    ("区 直", "区直"),
-    ("内蒙古大学", "区直"),
-    ("自治区农牧厅", "区直"),
-    ("内蒙古自治区兴安盟人社局", "兴安盟"),
-    ("包 头 市", "包头市"),
-    ("呼伦贝尔市 (含满洲里市)", "呼伦贝尔市"),
-    ("锡林郭勒盟（含二连浩特市）", "锡林郭勒盟"),
-    ("科尔沁右翼前旗人社局", "兴安盟"),
-    ("通辽市科尔沁区", "通辽市"),
-    ("阿 拉 善 盟", "阿拉善盟"),
-    ("北京市", None),
-    ("", None),
-    ("赤峰学院", "区直"),
-    ("赤峰学院人事处", "区直"),
-    ("呼伦贝尔学院", "区直"),
-    ("集宁师范学院", "区直"),
-    ("包头医学院第一附属医院", "区直"),
-    ("内蒙古科技大学包头医学院", "区直"),
-    ("鄂尔多斯应用技术学院", "区直"),
-    ("河套学院", "区直"),
-    ("赤峰市人力资源和社会保障局", "赤峰市"),
-    ("赤峰市第二中学", "赤峰市"),
-])
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("兴安盟人力资源和社会保障局", "兴安盟"),
+        ("呼伦贝尔", "呼伦贝尔市"),
+        ("满洲里市人社局", "呼伦贝尔市"),
+        ("满洲里市人力资源和社会保障局", "呼伦贝尔市"),
+        ("二连浩特市", "锡林郭勒盟"),
+        ("自治区直属单位", "区直"),
+        ("区直", "区直"),
+        ("区 直", "区直"),
+        ("内蒙古大学", "区直"),
+        ("自治区农牧厅", "区直"),
+        ("内蒙古自治区兴安盟人社局", "兴安盟"),
+        ("包 头 市", "包头市"),
+        ("呼伦贝尔市 (含满洲里市)", "呼伦贝尔市"),
+        ("锡林郭勒盟（含二连浩特市）", "锡林郭勒盟"),
+        ("科尔沁右翼前旗人社局", "兴安盟"),
+        ("通辽市科尔沁区", "通辽市"),
+        ("阿 拉 善 盟", "阿拉善盟"),
+        ("北京市", None),
+        ("", None),
+        ("赤峰学院", "区直"),
+        ("赤峰学院人事处", "区直"),
+        ("呼伦贝尔学院", "区直"),
+        ("集宁师范学院", "区直"),
+        ("包头医学院第一附属医院", "区直"),
+        ("内蒙古科技大学包头医学院", "区直"),
+        ("鄂尔多斯应用技术学院", "区直"),
+        ("河套学院", "区直"),
+        ("赤峰市人力资源和社会保障局", "赤峰市"),
+        ("赤峰市第二中学", "赤峰市"),
+    ],
+)
 def test_region_of(text: str, region: str | None) -> None:
     assert region_of(text) == region
 
@@ -66,8 +69,11 @@ def test_the_units_table_is_region_level_units_with_valid_regions() -> None:
 
 
 @FAST
-@given(st.sampled_from(sorted(region_units())),
-       st.sampled_from(["", "人事处", "（盖章）", "附属医院"]), st.sampled_from(REGIONS[:-1]))
+@given(
+    st.sampled_from(sorted(region_units())),
+    st.sampled_from(["", "人事处", "（盖章）", "附属医院"]),
+    st.sampled_from(REGIONS[:-1]),
+)
 def test_a_unit_of_the_table_decides_whatever_place_it_names(
     unit: tuple[str, str], suffix: str, city: str
 ) -> None:

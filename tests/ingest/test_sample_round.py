@@ -11,7 +11,7 @@ from matcher.model import Track
 from matcher.paths import data_dir, sample_round_dir
 from tests.ingest.util import sample_column_notices
 
-# Codes found while reading one row; the rest of DEFECTS.md is cross-file (matcher.validate).
+# Codes found while reading one row; the rest of DEFECTS.md is cross-file (matcher.ingest.validate).
 ROW_CODES = {
     "ID_CHECKSUM",
     "ID_EXCEL_MANGLED",

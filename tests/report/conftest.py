@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from matcher.engine.result import Outcome, RunResult, SolverReport
 from matcher.model import (
     Applicant,
     Education,
@@ -23,7 +24,6 @@ from matcher.model import (
     TitleGrade,
     Track,
 )
-from matcher.result import Outcome, RunResult, SolverReport
 
 HOSTILE = '=HYPERLINK("http://x","y")'
 HOSTILE_UNMATCHED = "@SUM(1+1)"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher.engine.result import Outcome
 from matcher.model import Applicant, Issue, Severity, Status
 from matcher.report.summary import summarize
 from matcher.report.write import write_outputs
-from matcher.result import Outcome
 from tests.report.conftest import build_result
 
 ROOT = Path(__file__).resolve().parents[2]

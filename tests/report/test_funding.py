@@ -90,7 +90,7 @@ def test_payee_totals_add_up_to_the_budget(rows, months):
 
 
 def test_funding_sheet_has_a_row_per_payee_and_hosts_paid_tuition_only(result):
-    from matcher.report.tables import funding_table
+    from matcher.report.frames import funding_table
 
     table = funding_table({"funding": funding_summary(result), "hosts": {}})
     payees = table[table["scope"] == "收款方"]

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from matcher.report.tables import ReportError
+from matcher.report.frames import ReportError
 from matcher.report.write import OutputError, OutputExistsError, write_outputs
 from tests.report.conftest import HOSTILE, build_result
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.model import ALL_STAGES
-from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
-from matcher.solve.network import (
+from matcher.engine.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
+from matcher.engine.solve.network import (
     ADJUST_HOST,
     CHOICE,
     GROUP_APPLICANT,
@@ -19,6 +18,7 @@ from matcher.solve.network import (
     build_network,
     stage_costs,
 )
+from matcher.model import ALL_STAGES
 
 
 def assert_feasible(inst: Instance, sol: Solution, adjustment: bool = True) -> None:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 from hypothesis import strategies as st
 
-from matcher.solve.base import Instance
+from matcher.engine.solve.base import Instance
 from tests.strategies import instances
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.solve.base import Instance
+from matcher.engine.solve.base import Instance
 
 
 def random_instance(

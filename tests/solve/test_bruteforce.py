@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, STAGES, Instance, SolveStatus
+from matcher.engine.solve.cpsat import solve_cpsat
+from matcher.engine.verify import verify
 from matcher.model import ADJUSTMENT_COUNTS, ALL_STAGES, CHOICE_COUNTS, JOINT_STAGES, phases
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, STAGES, Instance, SolveStatus
-from matcher.solve.cpsat import solve_cpsat
-from matcher.verify import verify
 from tests.strategies import CI, instances
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.solve import solve
-from matcher.solve.base import STAGES, SolveStatus
-from matcher.solve.cpsat import solve_cpsat
-from matcher.verify import verify
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import STAGES, SolveStatus
+from matcher.engine.solve.cpsat import solve_cpsat
+from matcher.engine.verify import verify
 from tests.strategies import random_instance
 
 
@@ -39,7 +39,7 @@ def test_cpsat_time_limit_reports_non_optimal() -> None:
 
 
 def test_registered_by_name() -> None:
-    from matcher.solve import known
+    from matcher.engine.solve import known
 
     assert "cpsat" in known()
     inst = random_instance(8, 60, n_hosts=6, n_groups=4)

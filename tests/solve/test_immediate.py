@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given
 
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, UNPLACED, SolveStatus
-from matcher.solve.immediate import solve_immediate
-from matcher.solve.stable import solve_stable
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, UNPLACED, SolveStatus
+from matcher.engine.solve.immediate import solve_immediate
+from matcher.engine.solve.stable import solve_stable
 from tests.solve.checks import assert_feasible, make_instance, recount, reference_sequential
 from tests.solve.gaps import gappy_instances
 from tests.solve.instances import random_instance
@@ -76,7 +76,7 @@ def test_small_chunks_give_the_same_answer(monkeypatch):
     # Many chunks and fill events inside chunks: the vectorised pass must still equal
     # the one-by-one reference.
     inst = random_instance(3000, 11, prearranged=0.01)
-    monkeypatch.setattr("matcher.solve.sequential.CHUNK", 37)
+    monkeypatch.setattr("matcher.engine.solve.sequential.CHUNK", 37)
     sol = solve_immediate(inst)
     host, rank = reference_sequential(inst, rounds=True)
     assert np.array_equal(sol.host, host) and np.array_equal(sol.rank, rank)

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from ortools.graph.python import min_cost_flow
 
-from matcher.solve.mcf import min_cost_flow_within
-from matcher.solve.network import build_network, stage_costs
-from matcher.solve.optimal import solve_staged
+from matcher.engine.solve.mcf import min_cost_flow_within
+from matcher.engine.solve.network import build_network, stage_costs
+from matcher.engine.solve.optimal import solve_staged
 from tests.solve.instances import random_instance
 
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 
+from matcher.engine.solve import optimal, solve
+from matcher.engine.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
+from matcher.engine.solve.network import build_network
+from matcher.engine.solve.optimal import solve_optimal, solve_staged
+from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from matcher.solve import optimal, solve
-from matcher.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, SolveStatus
-from matcher.solve.network import build_network
-from matcher.solve.optimal import solve_optimal, solve_staged
-from matcher.verify import verify
 from tests.solve.checks import (
     assert_certificate,
     assert_feasible,

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, UNPLACED, Instance
+from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, UNPLACED, Instance
-from matcher.verify import verify
 from tests.solve.instances import random_instance
 from tests.strategies import CI, ApplicantSpec, GroupSpec, HostSpec, build_instance, instances
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from matcher.engine.solve import potentials
+from matcher.engine.solve.mcf import min_cost_flow_within
+from matcher.engine.solve.network import build_network, stage_costs
+from matcher.engine.solve.potentials import residual_potentials
 from matcher.model import JOINT_STAGES as STAGES  # one phase: the whole network
-from matcher.solve import potentials
-from matcher.solve.mcf import min_cost_flow_within
-from matcher.solve.network import build_network, stage_costs
-from matcher.solve.potentials import residual_potentials
 from tests.solve.instances import random_instance
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.model import Mechanism
-from matcher.solve import (
+from matcher.engine.solve import (
     REGISTRY,
     MechanismSpec,
     Supports,
@@ -16,7 +15,8 @@ from matcher.solve import (
     register,
     solve,
 )
-from matcher.solve.base import Solution, SolveStatus
+from matcher.engine.solve.base import Solution, SolveStatus
+from matcher.model import Mechanism
 from tests.solve.checks import make_instance
 
 
@@ -35,7 +35,7 @@ def test_unknown_name_lists_known_ones():
 
 
 def test_register_and_declared_support_checked(monkeypatch):
-    monkeypatch.setattr("matcher.solve.REGISTRY", dict(REGISTRY))
+    monkeypatch.setattr("matcher.engine.solve.REGISTRY", dict(REGISTRY))
     calls = []
 
     def run(inst, adjustment):
@@ -75,11 +75,11 @@ def test_declared_support_for_the_order_of_the_stages():
 
 @pytest.mark.parametrize("mechanism", ["stable", "immediate"])
 def test_another_order_is_refused_before_any_work(mechanism, monkeypatch):
-    from matcher.solve.base import STAGES
+    from matcher.engine.solve.base import STAGES
 
     calls = []
     monkeypatch.setattr(
-        f"matcher.solve.{mechanism}.solve_{mechanism}", lambda *args: calls.append(args)
+        f"matcher.engine.solve.{mechanism}.solve_{mechanism}", lambda *args: calls.append(args)
     )
     inst = make_instance([[0]], [1])
     with pytest.raises(UnsupportedInstanceError) as err:
@@ -99,7 +99,7 @@ def test_a_malformed_order_is_refused_by_name(mechanism):
 
 
 def test_a_registered_mechanism_does_not_support_the_order_unless_it_says_so(monkeypatch):
-    monkeypatch.setattr("matcher.solve.REGISTRY", dict(REGISTRY))
+    monkeypatch.setattr("matcher.engine.solve.REGISTRY", dict(REGISTRY))
     seen = []
 
     def run(inst, adjustment, objective):

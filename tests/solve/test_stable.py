@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import given
 from matching.games import HospitalResident
 
-from matcher.solve import solve
-from matcher.solve.base import ADJUSTED, UNPLACED, SolveStatus
-from matcher.solve.stable import solve_stable
+from matcher.engine.solve import solve
+from matcher.engine.solve.base import ADJUSTED, UNPLACED, SolveStatus
+from matcher.engine.solve.stable import solve_stable
 from tests.solve.checks import assert_feasible, make_instance, recount, reference_sequential
 from tests.solve.gaps import gappy_instances
 from tests.solve.instances import random_instance
@@ -129,7 +129,7 @@ def test_small_chunks_give_the_same_answer(monkeypatch):
     # Many chunks and fill events inside chunks: the vectorised pass must still equal
     # the one-by-one reference.
     inst = random_instance(3000, 11, prearranged=0.01)
-    monkeypatch.setattr("matcher.solve.sequential.CHUNK", 37)
+    monkeypatch.setattr("matcher.engine.solve.sequential.CHUNK", 37)
     sol = solve_stable(inst)
     host, rank = reference_sequential(inst, rounds=False)
     assert np.array_equal(sol.host, host) and np.array_equal(sol.rank, rank)

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from matcher.engine.solve import optimal, tracks
+from matcher.engine.solve.base import STAGES, SolveStatus
+from matcher.engine.solve.optimal import solve_optimal
+from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from matcher.solve import optimal, tracks
-from matcher.solve.base import STAGES, SolveStatus
-from matcher.solve.optimal import solve_optimal
-from matcher.verify import verify
 from tests.solve.checks import assert_certificate, assert_feasible, recount
 from tests.solve.gaps import gappy_instances
 from tests.solve.instances import random_instance
