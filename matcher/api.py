@@ -25,9 +25,6 @@ import pandas as pd
 from matcher.after.backfill import Backfill, BackfillError, Published, read_published
 from matcher.after.centre import CentreError, centre_mode
 from matcher.after.decided import Decisions, scenario_decisions, solve_decided
-from matcher.after.fixed import FixedError
-from matcher.after.rundir import RunFolder
-from matcher.after.rundir import read_run as _read_run
 from matcher.after.settle import Settlement
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
@@ -48,6 +45,8 @@ from matcher.report import frames
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.publish import publish
+from matcher.report.rundir import RunFolder
+from matcher.report.rundir import read_run as _read_run
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
 from matcher.whatif.advisor import Suggestion, advice_frame, advise
@@ -63,6 +62,7 @@ from matcher.whatif.changes import (
     without_applicants,
 )
 from matcher.whatif.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
+from matcher.whatif.fixed import FixedError
 from matcher.whatif.overrides import DecisionError, Override
 from matcher.whatif.scenario import Scenario, build_round, load_scenario
 from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
@@ -271,7 +271,7 @@ def settle(
     folder). Raises `matcher.after.settle.SettleError` listing every problem of the file.
     """
     from matcher.after.settle import settle as settle_run
-    from matcher.report.settlement import settlement_files
+    from matcher.after.settlement_book import settlement_files
 
     folder = _run(run)
     settlement = settle_run(folder, Path(months_file))

@@ -20,9 +20,9 @@ from matcher.after.backfill import (
     published_round,
     read_published,
 )
-from matcher.after.fixed import TRAINEES
 from matcher.model import Status, Track
 from matcher.paths import sample_round_dir
+from matcher.whatif.fixed import TRAINEES
 from tests.strategies import CI
 
 

@@ -18,9 +18,9 @@ from matcher.after.centre import (
     read_answer,
     solve_centre,
 )
-from matcher.after.fixed import TRAINEES
 from matcher.ingest.sheets import read_sheets
 from matcher.model import Status, Track
+from matcher.whatif.fixed import TRAINEES
 
 
 @pytest.fixture(scope="module")

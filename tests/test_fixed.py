@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import api
-from matcher.after.fixed import TRAINEES, FixedError, remainder, solve_fixed
 from matcher.engine.result import Outcome
 from matcher.model import Status
+from matcher.whatif.fixed import TRAINEES, FixedError, remainder, solve_fixed
 from tests.strategies import CI
 
 

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from python_calamine import CalamineWorkbook
 
 from matcher import api
-from matcher.after.fixed import TRAINEES
 from matcher.model import Status
+from matcher.whatif.fixed import TRAINEES
 from matcher.whatif.overrides import DecisionError, Override
 from tests.strategies import CI
 
@@ -143,7 +143,7 @@ def test_impossible_overrides_are_refused_with_the_person(plain: api.RunResult) 
         for o in plain.outcomes
         if o.status is Status.UNMATCHED and people[o.key].track is full.track
     ][:2]
-    from matcher.after.fixed import FixedError
+    from matcher.whatif.fixed import FixedError
 
     with pytest.raises(FixedError, match="超出接收名额"):
         api.solve_with_overrides(

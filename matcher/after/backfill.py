@@ -6,7 +6,7 @@ names (each file's SHA-256 must match, else `BackfillError`) with the published 
 policy, capacities and quotas; `backfill(round_, published, withdrawn)` keeps every
 published placement exactly, frees the places of the withdrawn (and their region's quota
 place) and gives them to applicants not yet placed, by the round's policy, verified like
-any run (`matcher.after.fixed.solve_fixed`). Its folder is itself a published run: a third
+any run (`matcher.whatif.fixed.solve_fixed`). Its folder is itself a published run: a third
 round reads it the same way (the withdrawn of every earlier round stay withdrawn).
 """
 
@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.after.fixed import KEPT_CODES, TRAINEES, who
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Policy, Round, Rules, Status, Track
+from matcher.whatif.fixed import KEPT_CODES, TRAINEES, who
 
 WITHDRAWN = "WITHDRAWN"
 GAINED_COLUMNS = [
@@ -33,15 +32,6 @@ GAINED_COLUMNS = [
     "choice_rank", "host", "reason_before",
 ]  # fmt: skip
 WITHDRAWN_COLUMNS = ["source_file", "source_row", "name", "id_number", "region", "track", "host"]
-
-
-class BackfillSpec(BaseModel):
-    """A scenario's ``[backfill]``: the published run folder and who withdrew."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    published: str
-    withdrawn: list[str] = Field(min_length=1)
 
 
 class BackfillError(ValueError):
@@ -264,12 +254,12 @@ def backfill(round_: Round, published: Published, withdrawn: Iterable[str]) -> B
 
     `withdrawn`: 身份证号 or ``file:row`` of people placed in the published run. Raises
     `BackfillError` for a reference that names nobody, someone not placed in the published
-    run, or someone who withdrew in an earlier round; `matcher.after.fixed.FixedError` or
+    run, or someone who withdrew in an earlier round; `matcher.whatif.fixed.FixedError` or
     `matcher.engine.pipeline.PipelineError` when the round cannot be solved.
     """
-    from matcher.after.fixed import solve_fixed
     from matcher.engine.pipeline import find_applicant
     from matcher.report.frames import placements_frame
+    from matcher.whatif.fixed import solve_fixed
 
     before = published_outcomes(round_, published)
     refs = list(withdrawn)

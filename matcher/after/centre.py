@@ -21,11 +21,9 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
-from matcher.after.fixed import TRAINEES
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Issue, Round, Severity, Status, Track
+from matcher.whatif.fixed import TRAINEES
 
 CENTRE = "人力资源社会保障部留学人员和专家服务中心"
 CENTRE_PLACED, CENTRE_DECLINED = "CENTRE", "CENTRE_DECLINED"
@@ -48,14 +46,6 @@ _ALIASES = {
     "host": (ANSWER_HOST, "培养单位", "host"),
     "verdict": (ANSWER_VERDICT, "是否接收", "verdict"),
 }
-
-
-class CentreSpec(BaseModel):
-    """A scenario's ``[centre]``: the centre's answer file (path relative to the scenario)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    answer: str
 
 
 class CentreError(ValueError):

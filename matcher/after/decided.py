@@ -75,7 +75,7 @@ def solve_decided(round_: Round, decisions: Decisions) -> RunResult:
     """Solve `round_` with the centre's answer and the overrides decided.
 
     Raises `matcher.after.centre.CentreError`, `matcher.whatif.overrides.DecisionError`,
-    `matcher.after.fixed.FixedError` or `matcher.engine.pipeline.PipelineError`.
+    `matcher.whatif.fixed.FixedError` or `matcher.engine.pipeline.PipelineError`.
     """
     from matcher.after.centre import solve_centre
     from matcher.engine.pipeline import solve_round

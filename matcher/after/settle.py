@@ -1,6 +1,6 @@
 """The year-end settlement (年终结算): each trainee's living allowance and the totals per payee.
 
-Contract: `settle(run, months_file)` takes a published run folder (`matcher.after.rundir`) and a
+Contract: `settle(run, months_file)` takes a published run folder (`matcher.report.rundir`) and a
 table of months actually trained — columns 姓名 and/or 身份证号, and 培训月数 (also
 实际培训月数, 月数, months) holding a whole number 0–12, or 未结业 / 未通过 (no allowance:
 the notice pays it only after passing). It returns a `Settlement`, or raises
@@ -25,12 +25,12 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.after.rundir import RunFolder
 from matcher.ingest.catalogue import find_columns
 from matcher.ingest.sheets import TableError, read_sheets
 from matcher.ingest.text import cell_text, clean_name, is_blank, shorten
 from matcher.model import Issue, Severity
 from matcher.report.funding import PAYEES, notice_rates
+from matcher.report.rundir import RunFolder
 
 MONTHS_COLUMNS: dict[str, tuple[str, ...]] = {
     "months": ("培训月数", "实际培训月数", "月数", "培训时间", "months"),

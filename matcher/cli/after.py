@@ -12,7 +12,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from matcher.after.rundir import RunFolder
 from matcher.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -32,6 +31,7 @@ from matcher.cli.common import (
     app,
     err,
 )
+from matcher.report.rundir import RunFolder
 
 RunDir = Annotated[Path, typer.Argument(help="matcher run 的输出文件夹（只读取，不写入）")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")]
@@ -57,7 +57,7 @@ def _out_dir(run_dir: Path, out: Path | None, suffix: str) -> Path:
 
 
 def _read(run_dir: Path) -> RunFolder:
-    from matcher.after.rundir import RunFolderError, read_run
+    from matcher.report.rundir import RunFolderError, read_run
 
     try:
         return read_run(run_dir)

@@ -236,7 +236,7 @@ def _solve(round_: Round, decisions: Any) -> Any:
     """Solve with the scenario's decisions; their errors become messages and exit codes."""
     from matcher.after.centre import CentreError
     from matcher.after.decided import solve_decided
-    from matcher.after.fixed import FixedError
+    from matcher.whatif.fixed import FixedError
     from matcher.whatif.overrides import DecisionError
 
     try:

@@ -23,11 +23,11 @@ from typing import Any
 
 import pandas as pd
 
-from matcher.after.rundir import TRAINEE_STATUSES, RunFolder
 from matcher.forms import ENGLISH, OFFICIAL_COLUMNS
 from matcher.ingest.regions import REGIONS
 from matcher.report.naming import safe_filename
 from matcher.report.printed import PrintBook, PrintColumn
+from matcher.report.rundir import TRAINEE_STATUSES, RunFolder
 
 DEPARTMENT = "内蒙古自治区人力资源和社会保障厅"
 TRACK_TITLES = {"区外": "区外培养", "区内": "区内培养"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +54,23 @@ PARAGRAPHS: tuple[tuple[str, str], ...] = (
     ("{{ 发文日期 }}", "right"),
 )
 #: The fields a letter fills (the template may use any of them, and no others).
+#: The date every zip entry carries, so the same letters give the same bytes.
+FIXED_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def fixed_zip(data: bytes) -> bytes:
+    """`data` (a zip) re-written with every entry dated 1980-01-01: same content, same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, FIXED_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o600 << 16
+            target.writestr(info, source.read(item.filename))
+    return out.getvalue()
+
+
 FIELDS = (
     "序号",
     "姓名",
@@ -111,8 +129,6 @@ def build_template() -> bytes:
         _font(paragraph.add_run(text), FONT, 14)
     buffer = io.BytesIO()
     document.save(buffer)
-    from matcher.report.letters import fixed_zip  # a zip with fixed entry dates
-
     return fixed_zip(buffer.getvalue())
 
 

@@ -30,17 +30,17 @@ from typing import Any
 import jinja2
 from docxtpl import DocxTemplate
 
-from matcher.after.rundir import RunFolder
 from matcher.model import HostCatalogue
 from matcher.paths import data_dir
 from matcher.report.forms import TRACK_TITLES, form_rows, unit_of
+from matcher.report.letter_template import FIELDS, fixed_zip
 from matcher.report.naming import safe_filename
 from matcher.report.printed import PrintBook, PrintColumn
+from matcher.report.rundir import RunFolder
 
 MISSING = "另行通知"
 LETTERS = "报到通知"
 LISTS = "报到名单"
-FIXED_DATE = (1980, 1, 1, 0, 0, 0)
 CONTACTS = {
     "报到时间": "report_time",
     "报到地址": "report_address",
@@ -70,19 +70,6 @@ def default_template() -> Path:
     return data_dir() / "templates" / "报到通知.docx"
 
 
-def fixed_zip(data: bytes) -> bytes:
-    """`data` (a zip) re-written with every entry dated 1980-01-01: same content, same bytes."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, FIXED_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(item.filename))
-    return out.getvalue()
-
-
 @dataclass(frozen=True)
 class Template:
     """A letter template's bytes and the fields it uses."""
@@ -93,8 +80,6 @@ class Template:
     @classmethod
     def read(cls, path: Path) -> Template:
         """Read and check a .docx template; raise `LetterError` in Chinese when unfit."""
-        from matcher.report.letter_template import FIELDS
-
         try:
             data = Path(path).read_bytes()
             fields = DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()

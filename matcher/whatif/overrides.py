@@ -4,7 +4,7 @@ Contract: an `Override` names an applicant (``file:row`` or 身份证号), what 
 (``place`` at a host, ``fix`` at a host or where the run without overrides puts them,
 ``exclude``), the reason and who decided; both are required. `solve_overrides(round_,
 overrides)` solves the round with every override as a decided outcome
-(`matcher.after.fixed.solve_fixed`), then solves it once without each override (the others
+(`matcher.whatif.fixed.solve_fixed`), then solves it once without each override (the others
 kept) and records in the manifest, for each override, who lost or changed a place because
 of it: exactly the difference of the two runs, the overridden person aside. An override
 is shown as 人工调整 (reason code ``OVERRIDE_PLACE``/``OVERRIDE_FIX``/``OVERRIDE_EXCLUDE``),
@@ -18,9 +18,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from matcher.after.fixed import TRAINEES, solve_fixed, who
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Round, Status
+from matcher.whatif.fixed import TRAINEES, solve_fixed, who
 
 KINDS = {"place": "人工安排", "fix": "固定录取", "exclude": "不予安排"}
 CODES = {"place": "OVERRIDE_PLACE", "fix": "OVERRIDE_FIX", "exclude": "OVERRIDE_EXCLUDE"}
@@ -176,7 +176,7 @@ def solve_overrides(
 
     `fixed`: other outcomes decided before (the centre's answer), kept in every run.
     Solves 1 + len(overrides) runs (one more when a ``fix`` names no host). Raises
-    `DecisionError`, `matcher.after.fixed.FixedError` or `matcher.engine.pipeline.PipelineError`.
+    `DecisionError`, `matcher.whatif.fixed.FixedError` or `matcher.engine.pipeline.PipelineError`.
     """
     items = list(overrides)
     others = dict(fixed or {})

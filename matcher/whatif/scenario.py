@@ -24,8 +24,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from matcher.after.backfill import BackfillSpec
-from matcher.after.centre import CentreSpec
 from matcher.engine.result import RunResult
 from matcher.model import (
     Mechanism,
@@ -46,6 +44,23 @@ from matcher.whatif.changes import (
 from matcher.whatif.overrides import Override
 
 KeyPath = tuple[str | int, ...]
+
+
+class CentreSpec(BaseModel):
+    """A scenario's ``[centre]``: the centre's answer file (path relative to the scenario)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer: str
+
+
+class BackfillSpec(BaseModel):
+    """A scenario's ``[backfill]``: the published run folder and who withdrew."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    published: str
+    withdrawn: list[str] = Field(min_length=1)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from hypothesis import given, settings
 
-from matcher.after.rundir import read_run
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.report.forms import forms_files, package_counts, packages
+from matcher.report.rundir import read_run
 from tests.report.test_settlement import _run_of
 from tests.strategies import CI, build_result, result_rows
 

@@ -12,7 +12,6 @@ import xlsxwriter
 from docx import Document
 from hypothesis import given, settings
 
-from matcher.after.rundir import read_run
 from matcher.api import letters as letters_api
 from matcher.ingest.hosts import read_hosts
 from matcher.model import HostCatalogue
@@ -25,6 +24,7 @@ from matcher.report.letters import (
     letters_files,
     missing_contacts,
 )
+from matcher.report.rundir import read_run
 from tests.report.conftest import HOSTS
 from tests.strategies import CI, build_result, result_rows
 

@@ -11,14 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher.after.rundir import RunFolder, read_run
 from matcher.after.settle import SettleError, parse_months, settle
+from matcher.after.settlement_book import settlement_files
 from matcher.api import settle as settle_api
 from matcher.report.csvout import csv_bytes
 from matcher.report.frames import placements_frame
 from matcher.report.funding import CENTRE
 from matcher.report.publish import MARKER, OutputError, whole_set_problem
-from matcher.report.settlement import settlement_files
+from matcher.report.rundir import RunFolder, read_run
 from matcher.report.summary import summarize
 from tests.strategies import CI, build_result, result_rows
 
