@@ -15,10 +15,10 @@ from matcher.cli import round  # noqa: F401
 
 # isort: split
 from matcher.cli import after, serve  # noqa: F401
-from matcher.cli.common import _override_policy, app, exit_on_terminate, spread_applicants
+from matcher.cli.common import app, exit_on_terminate, override_policy, spread_applicants
 from matcher.engine.solve.tracks import PROCESSES_VARIABLE
 
-__all__ = ["_override_policy", "app", "exit_on_terminate", "main", "spread_applicants"]
+__all__ = ["app", "exit_on_terminate", "main", "override_policy", "spread_applicants"]
 
 
 def main() -> None:

@@ -21,15 +21,15 @@ from matcher.cli.common import (
     Hosts,
     Quotas,
     RefDate,
-    _backfill,
-    _has_errors,
-    _issue_tables,
-    _load,
-    _output_failed,
-    _rules,
-    _solve,
     app,
+    backfill_round,
     err,
+    has_errors,
+    issue_tables,
+    load_inputs,
+    output_failed,
+    rules_of,
+    solve_with_decisions,
 )
 from matcher.report.rundir import RunFolder
 
@@ -74,7 +74,7 @@ def _publishing() -> Iterator[None]:
     try:
         yield
     except OutputError as exc:
-        _output_failed(exc)
+        output_failed(exc)
     except OSError as exc:
         err.print(f"[red]无法写出[/red]：{escape(exc.strerror or type(exc).__name__)}")
         raise typer.Exit(EXIT_USAGE) from None
@@ -114,7 +114,7 @@ def settle(
         with _publishing():
             result = settle_run(folder, months, target, force=force)
     except SettleError as exc:
-        _issue_tables(Console(), exc.issues)
+        issue_tables(Console(), exc.issues)
         err.print(f"[red]结算表有 {len(exc.issues)} 个错误，未写出结算结果[/red]")
         raise typer.Exit(EXIT_INPUT) from None
     console = Console()
@@ -244,7 +244,7 @@ def backfill(
     """
     console = Console(stderr=True, quiet=quiet)
     inputs = (applicants, hosts, quotas)
-    _backfill(console, published, withdrawn, inputs, out, force)
+    backfill_round(console, published, withdrawn, inputs, out, force)
 
 
 centre_app = typer.Typer(
@@ -277,7 +277,7 @@ def centre_export(
     if out.exists() and not force:
         err.print(f"[red]文件已存在[/red]：{escape(str(out))}（加 --force 覆盖）")
         raise typer.Exit(EXIT_USAGE)
-    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    round_ = load_inputs(applicants, hosts, quotas, rules_of(reference_date))
     try:
         api.centre_export(round_, out)
     except api.PipelineError as exc:
@@ -313,9 +313,9 @@ def centre_import(
     if not answer.is_file():
         err.print(f"[red]找不到文件[/red]：{escape(str(answer))}")
         raise typer.Exit(EXIT_USAGE)
-    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    round_ = load_inputs(applicants, hosts, quotas, rules_of(reference_date))
     try:
-        result = _solve(round_, Decisions(centre=answer))
+        result = solve_with_decisions(round_, Decisions(centre=answer))
         paths = write_outputs(result, out, force=force)
     except PipelineError as exc:
         err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
@@ -329,4 +329,4 @@ def centre_import(
         f"结果 {len(paths)} 个文件写入 {out}",
         highlight=False,
     )
-    raise typer.Exit(EXIT_INPUT if _has_errors(result.round) else EXIT_OK)
+    raise typer.Exit(EXIT_INPUT if has_errors(result.round) else EXIT_OK)

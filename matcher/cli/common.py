@@ -82,7 +82,7 @@ def _applicant_path(token: str) -> bool:
     return path.suffix.lower() in APPLICANT_SUFFIXES or path.is_dir()
 
 
-class _SpreadCommand(typer.core.TyperCommand):
+class SpreadCommand(typer.core.TyperCommand):
     """A command whose ``--applicants`` takes several paths after one flag."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # a click Context
@@ -101,7 +101,8 @@ MechanismOpt = Annotated[
 Seed = Annotated[int, typer.Option("--seed", help="同分抽签的随机种子（记录在 manifest 中）")]
 
 
-def _rules(reference_date: str | None) -> Rules:
+def rules_of(reference_date: str | None) -> Rules:
+    """The notice's rules, on `reference_date` (YYYY-MM-DD) when given; exit 2 when malformed."""
     if reference_date is None:
         return Rules()
     try:
@@ -111,7 +112,8 @@ def _rules(reference_date: str | None) -> Rules:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _policy(mechanism: str, seed: int) -> Policy:
+def policy_of(mechanism: str, seed: int) -> Policy:
+    """The policy of `--mechanism` and `--seed`; exit 2 naming the known mechanisms."""
     try:
         return Policy(mechanism=Mechanism(mechanism), seed=seed)
     except ValueError:
@@ -120,13 +122,14 @@ def _policy(mechanism: str, seed: int) -> Policy:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _load(
+def load_inputs(
     applicants: list[Path] | None,
     hosts: Path | None,
     quotas: Path | None,
     rules: Rules,
     policy: Policy | None = None,
 ) -> Round:
+    """The checked round of the given files (the sample round's for those not given)."""
     try:
         return load_round(applicants, hosts, quotas, rules=rules, policy=policy)
     except InputError as exc:
@@ -134,7 +137,7 @@ def _load(
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _scenario_round(
+def scenario_round(
     scenario: Path,
     applicants: list[Path] | None,
     hosts: Path | None,
@@ -148,17 +151,17 @@ def _scenario_round(
     try:
         base = None
         if applicants or hosts or quotas:
-            base = _load(applicants, hosts, quotas, Rules())
+            base = load_inputs(applicants, hosts, quotas, Rules())
         round_ = build_round(scenario, base)
         if reference_date is not None:
-            round_ = with_rules(round_, reference_date=_rules(reference_date).reference_date)
+            round_ = with_rules(round_, reference_date=rules_of(reference_date).reference_date)
         return round_
     except (ScenarioError, OverrideError) as exc:
         err.print(f"[red]场景文件有误[/red]：{escape(str(exc))}", highlight=False)
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> Round:
+def override_policy(round_: Round, mechanism: str | None, seed: int | None) -> Round:
     """`round_` with the mechanism and seed given on the command line, if any.
 
     The rest of the scenario's policy (adjustment, order of the objective stages) is kept.
@@ -174,18 +177,19 @@ def _override_policy(round_: Round, mechanism: str | None, seed: int | None) -> 
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _output_failed(exc: Exception) -> NoReturn:
+def output_failed(exc: Exception) -> NoReturn:
     """Say why the output folder cannot take the results (an `OutputError`); exit 2."""
     err.print(f"[red]无法写出结果[/red]：{escape(str(exc))}", highlight=False)
     raise typer.Exit(EXIT_USAGE) from None
 
 
-def _has_errors(round_: Round) -> bool:
+def has_errors(round_: Round) -> bool:
+    """Whether any input issue of `round_` is an error."""
     return any(i.severity is Severity.ERROR for i in round_.issues)
 
 
 @contextmanager
-def _step(console: Console, what: str) -> Iterator[None]:
+def step(console: Console, what: str) -> Iterator[None]:
     """Say what the run starts doing, then how long it took (stderr; none with --quiet).
 
     Plain lines rather than an animated status: a batch log keeps them, and an animation
@@ -214,7 +218,7 @@ def exit_on_terminate() -> None:
     signal.signal(signal.SIGTERM, terminate)
 
 
-def _issue_tables(out: Console, issues: Sequence[Issue]) -> None:
+def issue_tables(out: Console, issues: Sequence[Issue]) -> None:
     """Every issue, one table per file (so the file name is said once)."""
     by_file: dict[str, list[Issue]] = {}
     for issue in issues:
@@ -232,7 +236,7 @@ def _issue_tables(out: Console, issues: Sequence[Issue]) -> None:
         out.print(table)
 
 
-def _solve(round_: Round, decisions: Any) -> Any:
+def solve_with_decisions(round_: Round, decisions: Any) -> Any:
     """Solve with the scenario's decisions; their errors become messages and exit codes."""
     from matcher.after.centre import CentreError
     from matcher.after.decided import solve_decided
@@ -259,7 +263,7 @@ def _print_problems(issues: Any, title: str) -> None:
     err.print(table)
 
 
-def _backfill(
+def backfill_round(
     console: Console,
     published: Path,
     withdrawn: list[str],
@@ -267,18 +271,19 @@ def _backfill(
     out: Path,
     force: bool,
 ) -> None:
+    """`matcher backfill`: a 补录 on the published run `published` after `withdrawn`."""
     from matcher import api
 
     applicants, hosts, quotas = inputs or (None, None, None)
     try:
-        with _step(console, "读取已发布结果并核对输入文件"):
+        with step(console, "读取已发布结果并核对输入文件"):
             source = api.read_published(published)
             api.check_backfill_output(out, source)
-        with _step(console, "补录匹配并独立核验"):
+        with step(console, "补录匹配并独立核验"):
             done = api.backfill(
                 source, withdrawn, applicants=applicants, hosts=hosts, quotas=quotas
             )
-        with _step(console, "写出补录结果"):
+        with step(console, "写出补录结果"):
             paths = api.write_backfill(done, source, out, force=force)
     except api.BackfillError as exc:
         err.print(f"[red]无法补录[/red]：{escape(str(exc))}", highlight=False)

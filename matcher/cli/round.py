@@ -22,25 +22,25 @@ from matcher.cli.common import (
     Quotas,
     RefDate,
     Seed,
-    _backfill,
-    _has_errors,
-    _issue_tables,
-    _load,
-    _output_failed,
-    _override_policy,
-    _policy,
-    _rules,
-    _scenario_round,
-    _solve,
-    _SpreadCommand,
-    _step,
+    SpreadCommand,
     app,
+    backfill_round,
     err,
+    has_errors,
+    issue_tables,
+    load_inputs,
+    output_failed,
+    override_policy,
+    policy_of,
+    rules_of,
+    scenario_round,
+    solve_with_decisions,
+    step,
 )
 from matcher.model import Round, Severity
 
 
-@app.command(cls=_SpreadCommand)
+@app.command(cls=SpreadCommand)
 def validate(
     applicants: Applicants = None,
     hosts: Hosts = None,
@@ -53,13 +53,13 @@ def validate(
     Example: matcher validate -a 附件3-赤峰市-区外.xlsx --json
     Example: matcher validate -a 报送/*.xlsx 区直/   (several files and folders after one -a)
     """
-    round_ = _load(applicants, hosts, quotas, _rules(reference_date))
+    round_ = load_inputs(applicants, hosts, quotas, rules_of(reference_date))
     if as_json:
         rows = [i.model_dump(mode="json") for i in round_.issues]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
         _print_issues(round_)
-    raise typer.Exit(EXIT_INPUT if _has_errors(round_) else EXIT_OK)
+    raise typer.Exit(EXIT_INPUT if has_errors(round_) else EXIT_OK)
 
 
 def _print_issues(round_: Round) -> None:
@@ -67,7 +67,7 @@ def _print_issues(round_: Round) -> None:
     out = Console()
     errors = sum(i.severity is Severity.ERROR for i in round_.issues)
     warnings = len(round_.issues) - errors
-    _issue_tables(out, round_.issues)
+    issue_tables(out, round_.issues)
     invalid = sum(a.invalid for a in round_.applicants)
     files = sum(f.role == "applicants" for f in round_.inputs)
     out.print(
@@ -76,7 +76,7 @@ def _print_issues(round_: Round) -> None:
     )
 
 
-@app.command(cls=_SpreadCommand)
+@app.command(cls=SpreadCommand)
 def run(
     scenario: Annotated[
         Path | None, typer.Argument(help="场景文件（.toml，见 docs/whatif.md）；不给则用输入选项")
@@ -117,46 +117,46 @@ def run(
     try:
         api.check_output(out, force=force, inputs=inputs)
     except OutputError as exc:
-        _output_failed(exc)
+        output_failed(exc)
     console = Console(stderr=True, quiet=quiet)
     decisions = _decisions(scenario)
     if decisions.published is not None:  # a 补录 keeps the published run's settings
         given = (applicants, hosts, quotas) if applicants or hosts or quotas else decisions.base
-        _backfill(console, decisions.published, list(decisions.withdrawn), given, out, force)
+        backfill_round(console, decisions.published, list(decisions.withdrawn), given, out, force)
         return
-    with _step(console, "读取并校验输入文件"):
+    with step(console, "读取并校验输入文件"):
         if scenario is None:
-            policy = _policy(mechanism or "optimal", 2023 if seed is None else seed)
-            round_ = _load(applicants, hosts, quotas, _rules(reference_date), policy)
+            policy = policy_of(mechanism or "optimal", 2023 if seed is None else seed)
+            round_ = load_inputs(applicants, hosts, quotas, rules_of(reference_date), policy)
         else:
-            round_ = _scenario_round(scenario, applicants, hosts, quotas, reference_date)
-            round_ = _override_policy(round_, mechanism, seed)
+            round_ = scenario_round(scenario, applicants, hosts, quotas, reference_date)
+            round_ = override_policy(round_, mechanism, seed)
             if decisions.centre is not None:
                 from matcher.after.centre import centre_mode
 
                 round_ = centre_mode(round_)  # a 区外 choice unknown to the catalogue: a warning
-    has_errors = _has_errors(round_)
-    if has_errors and strict:
+    erroneous = has_errors(round_)
+    if erroneous and strict:
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
-        with _step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
-            result = _solve(round_, decisions)
-        with _step(console, "写出结果文件"):
+        with step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
+            result = solve_with_decisions(round_, decisions)
+        with step(console, "写出结果文件"):
             paths = api.write(result, out, force=force, months=months, inputs=inputs)
     except PipelineError as exc:
         err.print(f"[red]匹配失败[/red]：{escape(str(exc))}")
         raise typer.Exit(EXIT_SOLVE) from None
     except OutputError as exc:
-        _output_failed(exc)
+        output_failed(exc)
     counts: dict[str, int] = {}
     for o in result.outcomes:
         counts[o.status.value] = counts.get(o.status.value, 0) + 1
     tally = "，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "没有申请人"
     console.print(f"完成：{tally}；结果 {len(paths)} 个文件写入 {out}")
-    if has_errors:
+    if erroneous:
         console.print("[yellow]输入有错误，相关申请人已标为 invalid；见 matcher validate[/yellow]")
-    raise typer.Exit(EXIT_INPUT if has_errors else EXIT_OK)
+    raise typer.Exit(EXIT_INPUT if erroneous else EXIT_OK)
 
 
 def _decisions(scenario: Path | None) -> Any:
@@ -173,7 +173,7 @@ def _decisions(scenario: Path | None) -> Any:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-@app.command(cls=_SpreadCommand)
+@app.command(cls=SpreadCommand)
 def explain(
     applicant: Annotated[str, typer.Argument(help="身份证号，或 文件名:行号")],
     applicants: Applicants = None,
@@ -189,7 +189,9 @@ def explain(
     """
     from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant
 
-    round_ = _load(applicants, hosts, quotas, _rules(reference_date), _policy(mechanism, seed))
+    round_ = load_inputs(
+        applicants, hosts, quotas, rules_of(reference_date), policy_of(mechanism, seed)
+    )
     key = find_applicant(round_, applicant)
     if key is None:
         err.print("找不到该申请人：请给出身份证号，或“文件名:行号”（行号同 Excel 显示）")
@@ -228,7 +230,7 @@ def compare(
         try:
             check_comparison_output(out, force=force, inputs=(a, b))
         except OutputError as exc:
-            _output_failed(exc)
+            output_failed(exc)
     try:
         result = compare_runs(a, b)
     except (CompareError, ScenarioError) as exc:
@@ -244,5 +246,5 @@ def compare(
         try:
             result.write(out, force=force, inputs=(a, b))
         except OutputError as exc:
-            _output_failed(exc)
+            output_failed(exc)
         console.print(f"对比表已写入 {out}")

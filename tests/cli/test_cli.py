@@ -116,7 +116,7 @@ def test_months_set_the_living_allowance(tmp_path):
 def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
     from pathlib import Path
 
-    from matcher.cli import _override_policy
+    from matcher.cli import override_policy
     from matcher.ingest.load import load_round
     from matcher.whatif.scenario import build_round
 
@@ -124,7 +124,7 @@ def test_options_beside_a_scenario_keep_its_order_of_the_stages(tmp_path):
     round_ = build_round(path, load_round())
     assert round_.policy.objective[0] == "priority_placed_at_choice"
     for mechanism, seed in ((None, 7), ("cpsat", None)):
-        changed = _override_policy(round_, mechanism, seed).policy
+        changed = override_policy(round_, mechanism, seed).policy
         assert changed.objective == round_.policy.objective
         assert changed.adjustment == round_.policy.adjustment
     done = runner.invoke(

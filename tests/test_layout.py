@@ -1,0 +1,159 @@
+"""The layout holds: packages import only downwards, no import cycles, no private names.
+
+The order is the README's (## Layout). Imports are read from the source with `ast`, the
+lazy ones inside functions included, so a cycle cannot hide behind a local import.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1] / "matcher"
+
+#: Bottom to top: a module may import from its own layer and the layers below it.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("model", "forms", "paths", "memory", "__init__"),
+    ("ingest",),
+    ("engine",),
+    ("report",),
+    ("whatif",),
+    ("after",),
+    ("api",),
+    ("cli", "web", "__main__"),
+)
+#: Beside the pipeline: the generator uses the rules to write files for the readers.
+SIDE = {"sample": 2}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[str, list[str]]]:
+    """(module imported, names taken from it) for every import of `path`, lazy ones too."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = _module_name(path)
+    if path.name != "__init__.py":
+        package = package.rpartition(".")[0]
+    found: list[tuple[str, list[str]]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, []) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.append((target, [alias.name for alias in node.names]))
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in ROOT.rglob("*.py")}
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    for name, path in modules.items():
+        for target, names in _imports(path):
+            if not target.startswith("matcher"):
+                continue
+            for taken in names:
+                if f"{target}.{taken}" in modules:  # `from matcher.x import module`
+                    edges[name].add(f"{target}.{taken}")
+            while target not in modules and "." in target:
+                target = target.rpartition(".")[0]
+            if target in modules and target != name:
+                edges[name].add(target)
+    return edges
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[1] if "." in module else "__init__"
+    if top in SIDE:
+        return SIDE[top]
+    for level, names in enumerate(LAYERS):
+        if top in names:
+            return level
+    raise AssertionError(f"{module}: not in a layer of tests/test_layout.py (add it there)")
+
+
+def test_packages_import_only_downwards() -> None:
+    upward = [
+        f"{source} → {target}"
+        for source, targets in _graph().items()
+        for target in targets
+        if target.startswith("matcher.")
+        and _layer(target) > _layer(source)
+        and target.split(".")[1] not in SIDE
+    ]
+    assert not upward, "imports that climb the layout:\n" + "\n".join(sorted(upward))
+
+
+def test_sample_is_imported_only_by_the_front_door_and_the_loader() -> None:
+    users = {
+        source
+        for source, targets in _graph().items()
+        for target in targets
+        if target.startswith("matcher.sample") and not source.startswith("matcher.sample")
+    }
+    assert users <= {"matcher.api", "matcher.ingest.load", "matcher.cli.common"}, users
+
+
+def _cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle among `edges`, or None (iterative depth-first search)."""
+    state: dict[str, int] = {}
+    for start in sorted(edges):
+        if state.get(start):
+            continue
+        stack = [(start, iter(sorted(edges[start])))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+                path.pop()
+            elif state.get(child) == 1:
+                return [*path[path.index(child) :], child]
+            elif not state.get(child):
+                state[child] = 1
+                path.append(child)
+                stack.append((child, iter(sorted(edges.get(child, ())))))
+    return None
+
+
+def test_no_import_cycles_between_modules() -> None:
+    edges = {
+        name: {t for t in targets if not name.startswith(t + ".")}  # a package's own face
+        for name, targets in _graph().items()
+    }
+    cycle = _cycle(edges)
+    assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+def test_cycle_finder_finds_a_cycle() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_private_names_across_modules() -> None:
+    taken = [
+        f"{_module_name(path)} takes {target}.{name}"
+        for path in ROOT.rglob("*.py")
+        for target, names in _imports(path)
+        for name in names
+        if name.startswith("_") and not name.startswith("__")
+    ]
+    assert not taken, "\n".join(sorted(taken))
+
+
+@pytest.mark.parametrize("path", sorted(ROOT.rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_modules_stay_small(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").count("\n")
+    assert lines <= 600, f"{path.name}: {lines} lines; split it by what it owns"
