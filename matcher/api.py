@@ -25,10 +25,17 @@ import pandas as pd
 from matcher.after.backfill import Backfill, BackfillError, Published, read_published
 from matcher.after.centre import CentreError, centre_mode
 from matcher.after.decided import Decisions, scenario_decisions, solve_decided
-from matcher.after.settle import Settlement
+from matcher.after.settle import SettleError, Settlement
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
-from matcher.ingest.load import InputError, default_hosts, default_quotas, load_round
+from matcher.engine.solve.tracks import PROCESSES_VARIABLE
+from matcher.ingest.load import (
+    APPLICANT_SUFFIXES,
+    InputError,
+    default_hosts,
+    default_quotas,
+    load_round,
+)
 from matcher.model import (
     HostCatalogue,
     Issue,
@@ -42,10 +49,12 @@ from matcher.model import (
 )
 from matcher.paths import data_dir, sample_round_dir
 from matcher.report import frames
+from matcher.report.forms import package_counts
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
+from matcher.report.letters import LetterError
 from matcher.report.mask import mask_id, mask_phone, scrub
-from matcher.report.publish import publish
-from matcher.report.rundir import RunFolder
+from matcher.report.publish import OutputError, publish
+from matcher.report.rundir import RunFolder, RunFolderError
 from matcher.report.rundir import read_run as _read_run
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
@@ -61,14 +70,23 @@ from matcher.whatif.changes import (
     with_rules,
     without_applicants,
 )
-from matcher.whatif.compare import CHANGE_LABELS, CompareError, Comparison, compare, why
+from matcher.whatif.compare import (
+    CHANGE_LABELS,
+    CompareError,
+    Comparison,
+    check_comparison_output,
+    compare,
+    why,
+)
 from matcher.whatif.fixed import FixedError
 from matcher.whatif.overrides import DecisionError, Override
-from matcher.whatif.scenario import Scenario, build_round, load_scenario
+from matcher.whatif.scenario import Scenario, ScenarioError, build_round, load_scenario
 from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
+    "APPLICANT_SUFFIXES",
     "CHANGE_LABELS",
+    "PROCESSES_VARIABLE",
     "Backfill",
     "BackfillError",
     "CentreError",
@@ -80,7 +98,9 @@ __all__ = [
     "HostCatalogue",
     "InputError",
     "Issue",
+    "LetterError",
     "Mechanism",
+    "OutputError",
     "OutputExistsError",
     "Override",
     "OverrideError",
@@ -90,8 +110,12 @@ __all__ = [
     "QuotaTable",
     "Round",
     "Rules",
+    "RunFolder",
+    "RunFolderError",
     "RunResult",
     "Scenario",
+    "ScenarioError",
+    "SettleError",
     "Severity",
     "Suggestion",
     "Track",
@@ -99,6 +123,7 @@ __all__ = [
     "advice_frame",
     "advise",
     "backfill",
+    "build_round",
     "bundled_hosts",
     "bundled_quotas",
     "capacity_variants",
@@ -107,23 +132,28 @@ __all__ = [
     "centre_mode",
     "change_reason",
     "check_backfill_output",
+    "check_comparison_output",
     "check_output",
     "check_overrides",
     "compare",
     "explain",
+    "explain_applicant",
     "find",
+    "find_applicant",
     "funding",
     "funding_by_payee",
     "funding_by_trainee",
     "grid",
     "letters",
     "load",
+    "load_round",
     "load_scenario",
     "mask_id",
     "mask_phone",
     "mechanisms",
     "move_quota",
     "official_forms",
+    "package_counts",
     "per_host",
     "per_region",
     "placements",
@@ -154,6 +184,7 @@ __all__ = [
     "without_applicants",
     "write",
     "write_backfill",
+    "write_outputs",
 ]
 
 

@@ -7,6 +7,7 @@ lazy ones inside functions included, so a cycle cannot hide behind a local impor
 from __future__ import annotations
 
 import ast
+import json
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,13 @@ def _module_name(path: Path) -> str:
 
 def _imports(path: Path) -> list[tuple[str, list[str]]]:
     """(module imported, names taken from it) for every import of `path`, lazy ones too."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
     package = _module_name(path)
     if path.name != "__init__.py":
         package = package.rpartition(".")[0]
+    return _imports_of(ast.parse(path.read_text(encoding="utf-8")), package)
+
+
+def _imports_of(tree: ast.AST, package: str) -> list[tuple[str, list[str]]]:
     found: list[tuple[str, list[str]]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -157,3 +161,25 @@ def test_no_private_names_across_modules() -> None:
 def test_modules_stay_small(path: Path) -> None:
     lines = path.read_text(encoding="utf-8").count("\n")
     assert lines <= 600, f"{path.name}: {lines} lines; split it by what it owns"
+
+
+def test_the_cli_and_the_workbench_go_through_the_front_door() -> None:
+    around = [
+        f"{source} → {target}"
+        for source, targets in _graph().items()
+        if source.startswith(("matcher.cli", "matcher.web"))
+        for target in targets
+        if not target.startswith(("matcher.api", "matcher.cli", "matcher.web"))
+        and target != "matcher"
+    ]
+    assert not around, "imports that go around matcher.api:\n" + "\n".join(sorted(around))
+
+
+def test_the_notebooks_go_through_the_front_door() -> None:
+    notebooks = sorted((ROOT.parent / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        taken = {target for target, _ in _imports_of(ast.parse(code), "") if "matcher" in target}
+        assert taken <= {"matcher", "matcher.api"}, f"{path.name}: {taken}"

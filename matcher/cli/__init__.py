@@ -14,9 +14,9 @@ import os
 from matcher.cli import round  # noqa: F401
 
 # isort: split
+from matcher.api import PROCESSES_VARIABLE
 from matcher.cli import after, serve  # noqa: F401
 from matcher.cli.common import app, exit_on_terminate, override_policy, spread_applicants
-from matcher.engine.solve.tracks import PROCESSES_VARIABLE
 
 __all__ = ["app", "exit_on_terminate", "main", "override_policy", "spread_applicants"]
 

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from matcher.api import RunFolder
 from matcher.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -31,7 +32,6 @@ from matcher.cli.common import (
     rules_of,
     solve_with_decisions,
 )
-from matcher.report.rundir import RunFolder
 
 RunDir = Annotated[Path, typer.Argument(help="matcher run 的输出文件夹（只读取，不写入）")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")]
@@ -57,7 +57,7 @@ def _out_dir(run_dir: Path, out: Path | None, suffix: str) -> Path:
 
 
 def _read(run_dir: Path) -> RunFolder:
-    from matcher.report.rundir import RunFolderError, read_run
+    from matcher.api import RunFolderError, read_run
 
     try:
         return read_run(run_dir)
@@ -69,7 +69,7 @@ def _read(run_dir: Path) -> RunFolder:
 @contextmanager
 def _publishing() -> Iterator[None]:
     """Turn an unwritable output folder into a message and exit status 2."""
-    from matcher.report.publish import OutputError
+    from matcher.api import OutputError
 
     try:
         yield
@@ -102,7 +102,7 @@ def settle(
     written).
     Example: matcher settle out/2023 --months 培训月数.xlsx --out out/2023-结算
     """
-    from matcher.after.settle import SettleError
+    from matcher.api import SettleError
     from matcher.api import settle as settle_run
 
     folder = _read(run_dir)
@@ -151,8 +151,7 @@ def forms(
     header repeated on every page) and 回执/<选派单位>.xlsx (录取名单, 未录取名单, 需更正).
     Example: matcher forms out/2023 --date 2023-07-01
     """
-    from matcher.api import official_forms
-    from matcher.report.forms import package_counts
+    from matcher.api import official_forms, package_counts
 
     folder = _read(run_dir)
     day = _day(filled_on, "--date")
@@ -194,8 +193,8 @@ def letters(
     A separate command (not part of `run`), so a large round's run never waits for letters.
     Example: matcher letters out/2023 --hosts 培养单位目录.xlsx --date 2023-07-01
     """
+    from matcher.api import LetterError
     from matcher.api import letters as write_letters
-    from matcher.report.letters import LetterError
 
     folder = _read(run_dir)
     day = _day(issued, "--date")
@@ -306,9 +305,7 @@ def centre_import(
     outputs are written; the exit status is 1 when the input files have errors, as for run.
     Example: matcher centre import 中心答复.xlsx -a submissions/ --out results/2023
     """
-    from matcher.after.decided import Decisions
-    from matcher.engine.pipeline import PipelineError
-    from matcher.report.write import OutputExistsError, write_outputs
+    from matcher.api import Decisions, OutputExistsError, PipelineError, write_outputs
 
     if not answer.is_file():
         err.print(f"[red]找不到文件[/red]：{escape(str(answer))}")

@@ -19,8 +19,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from matcher.ingest.load import APPLICANT_SUFFIXES, InputError, load_round
-from matcher.model import Issue, Mechanism, Policy, Round, Rules, Severity
+from matcher.api import (
+    APPLICANT_SUFFIXES,
+    InputError,
+    Issue,
+    Mechanism,
+    Policy,
+    Round,
+    Rules,
+    Severity,
+    load_round,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -145,8 +154,7 @@ def scenario_round(
     reference_date: str | None,
 ) -> Round:
     """The round of a scenario file; input options given beside it replace its base."""
-    from matcher.whatif.changes import OverrideError, with_rules
-    from matcher.whatif.scenario import ScenarioError, build_round
+    from matcher.api import OverrideError, ScenarioError, build_round, with_rules
 
     try:
         base = None
@@ -166,7 +174,7 @@ def override_policy(round_: Round, mechanism: str | None, seed: int | None) -> R
 
     The rest of the scenario's policy (adjustment, order of the objective stages) is kept.
     """
-    from matcher.whatif.changes import OverrideError, with_policy
+    from matcher.api import OverrideError, with_policy
 
     if mechanism is None and seed is None:
         return round_
@@ -238,10 +246,7 @@ def issue_tables(out: Console, issues: Sequence[Issue]) -> None:
 
 def solve_with_decisions(round_: Round, decisions: Any) -> Any:
     """Solve with the scenario's decisions; their errors become messages and exit codes."""
-    from matcher.after.centre import CentreError
-    from matcher.after.decided import solve_decided
-    from matcher.whatif.fixed import FixedError
-    from matcher.whatif.overrides import DecisionError
+    from matcher.api import CentreError, DecisionError, FixedError, solve_decided
 
     try:
         return solve_decided(round_, decisions)

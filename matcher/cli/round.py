@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from matcher.api import Round, Severity
 from matcher.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -37,7 +38,6 @@ from matcher.cli.common import (
     solve_with_decisions,
     step,
 )
-from matcher.model import Round, Severity
 
 
 @app.command(cls=SpreadCommand)
@@ -110,8 +110,7 @@ def run(
     Example: matcher run scenarios/2023-neimenggu-plus2.toml --out results/plus2
     """
     from matcher import api
-    from matcher.engine.pipeline import PipelineError
-    from matcher.report.publish import OutputError
+    from matcher.api import OutputError, PipelineError
 
     inputs = api.run_inputs(scenario, applicants, hosts, quotas)
     try:
@@ -132,7 +131,7 @@ def run(
             round_ = scenario_round(scenario, applicants, hosts, quotas, reference_date)
             round_ = override_policy(round_, mechanism, seed)
             if decisions.centre is not None:
-                from matcher.after.centre import centre_mode
+                from matcher.api import centre_mode
 
                 round_ = centre_mode(round_)  # a 区外 choice unknown to the catalogue: a warning
     erroneous = has_errors(round_)
@@ -161,8 +160,7 @@ def run(
 
 def _decisions(scenario: Path | None) -> Any:
     """The overrides, centre answer and 补录 of a scenario file (none without one)."""
-    from matcher.after.decided import Decisions, scenario_decisions
-    from matcher.whatif.scenario import ScenarioError
+    from matcher.api import Decisions, ScenarioError, scenario_decisions
 
     if scenario is None:
         return Decisions()
@@ -187,7 +185,7 @@ def explain(
 
     Example: matcher explain 附件3-赤峰市-区外培养学员汇总表.xlsx:5
     """
-    from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant
+    from matcher.api import PipelineError, explain_applicant, find_applicant
 
     round_ = load_inputs(
         applicants, hosts, quotas, rules_of(reference_date), policy_of(mechanism, seed)
@@ -220,11 +218,14 @@ def compare(
 
     Example: matcher compare scenarios/2023-baseline.toml scenarios/2023-stable.toml --out cmp
     """
-    from matcher.engine.pipeline import PipelineError
-    from matcher.report.publish import OutputError
-    from matcher.whatif.compare import CompareError, check_comparison_output
-    from matcher.whatif.compare import compare as compare_runs
-    from matcher.whatif.scenario import ScenarioError
+    from matcher.api import (
+        CompareError,
+        OutputError,
+        PipelineError,
+        ScenarioError,
+        check_comparison_output,
+    )
+    from matcher.api import compare as compare_runs
 
     if out is not None:
         try:
