@@ -18,7 +18,7 @@ from matcher import api
 from matcher.web import security
 from matcher.web.app import Context
 from matcher.web.decide import decision_label, find_rows
-from matcher.web.runs import RunError
+from matcher.web.runs import RunError, overrides_of
 from matcher.web.store import now
 
 STATUS_LABELS = {
@@ -145,9 +145,13 @@ def register(app: FastAPI, ctx: Context) -> None:
             row = found[0]
             key = f"{row['source_file']}:{row['source_row']}"
             person = readable(row if full else masked(row))
+            decided = overrides_of(runner.decisions(run["inputs"]["decisions"]))
             try:
-                text = api.scrub(api.explain(runner.round_of(run), key) or "")
-            except (api.PipelineError, api.OverrideError, api.InputError) as exc:
+                text = api.scrub(api.explain(runner.round_of(run), key, decided) or "")
+            except (
+                api.PipelineError, api.OverrideError, api.InputError, api.DecisionError,
+                api.FixedError,
+            ) as exc:  # fmt: skip
                 text = api.scrub(str(exc))
         return ctx.render(
             request, "explain.html", round=round_, run=run, q=q, text=text, person=person,
