@@ -40,6 +40,8 @@ def _inside(path: Path) -> bool:
 def test_no_tracked_file_climbs_out_of_the_repository():
     wrong = []
     for path in _tracked():
+        if path == Path(__file__).resolve():
+            continue  # this file holds examples of what the patterns catch
         text = path.read_text(encoding="utf-8", errors="replace")
         wrong += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in OUTSIDE.finditer(text)]
         wrong += [
@@ -75,3 +77,18 @@ def test_the_checks_catch_a_pointer_outside():
     assert LINK.findall("[a](docs/contract.md) [b](https://x.org) [c](#top)") == [
         "docs/contract.md"
     ]
+
+
+def test_the_contract_page_names_what_the_code_writes():
+    from matcher.model import Issue, Status
+    from matcher.report.tables import PLACEMENT_COLUMNS
+
+    text = (ROOT / "docs" / "contract.md").read_text(encoding="utf-8")
+    first = re.search(r"Its first columns, in this order: `([^`]+)`", text)
+    assert first, "docs/contract.md lists placements.csv's first columns"
+    listed = [c.strip() for c in first.group(1).split(",")]
+    assert PLACEMENT_COLUMNS[: len(listed)] == listed
+    for status in Status:
+        assert f"`{status.value}`" in text
+    keys = text[text.index("validate --json") :].split("\n\n", 1)[0]
+    assert set(re.findall(r"`(\w+)`", keys)) >= set(Issue.model_fields)
