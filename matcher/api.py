@@ -551,13 +551,20 @@ def find(round_: Round, ref: str) -> str | None:
     return find_applicant(round_, ref)
 
 
-def explain(round_: Round, ref: str) -> str | None:
+def explain(round_: Round, ref: str, overrides: Iterable[Override] = ()) -> str | None:
     """`matcher explain` for one applicant (身份证号 or ``file:row``); None when not found.
 
-    Solves and verifies the round (raises `PipelineError` when that fails).
+    Solves and verifies the round (raises `PipelineError` when that fails), with
+    `overrides` decided as `solve_with_overrides` decides them (raises `DecisionError`),
+    so the account is of the very run those overrides make.
     """
+    from matcher.whatif.overrides import explain_overridden
+
     key = find_applicant(round_, ref)
-    return None if key is None else explain_applicant(round_, key)
+    if key is None:
+        return None
+    items = list(overrides)
+    return explain_overridden(round_, key, items) if items else explain_applicant(round_, key)
 
 
 def change_reason(row: Any) -> str:

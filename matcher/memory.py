@@ -13,7 +13,7 @@ def gc_paused() -> Iterator[None]:
 
     With a large round in memory every full collection rescans all its applicants and
     outcomes; building a million outcomes or rendering a million rows would trigger many
-    (about a third of the rendering time at 100,000 applicants). Restored afterwards.
+    (a large share of the rendering time). Restored afterwards.
     """
     enabled = gc.isenabled()
     gc.disable()

@@ -225,7 +225,7 @@ class Mechanism(StrEnum):
 
 
 #: The objective stages of the default policy (``two-phase``), in the contract's strict
-#: order (../shared/CONTRACT.md, "The default policy"). Phase 1, the choices: the four
+#: order (docs/contract.md, "The default policy"). Phase 1, the choices: the four
 #: counts, then `choice_order` (who holds the choice places, by the priority order);
 #: phase 2, adjustment on what phase 1 leaves: two counts, then `adjustment_order`.
 #: `Policy.objective` may reorder the counts within their phase.

@@ -220,3 +220,38 @@ def test_fix_without_a_host_keeps_the_place_the_run_gives(plain: api.RunResult) 
         api.solve_with_overrides(
             plain.round, [Override(kind="fix", applicant=waiting, reason="x", decided_by="y")]
         )
+
+
+STATUS_WORDS = {Status.PLACED: "已录取", Status.ADJUSTED: "调剂录取", Status.UNMATCHED: "未录取"}
+
+
+def test_explain_tells_each_outcome_of_the_run_with_the_overrides(plain: api.RunResult) -> None:
+    round_ = plain.round
+    people = {a.key: a for a in round_.applicants}
+    placed = next(o for o in plain.outcomes if o.status is Status.PLACED)
+    waiting = next(
+        o for o in plain.outcomes if o.status is Status.UNMATCHED and people[o.key].choices
+    )
+    overrides = [
+        Override(kind="exclude", applicant=placed.key, reason="本人放弃", decided_by="专技处"),
+        Override(
+            kind="place", applicant=waiting.key, host=people[waiting.key].choices[0],
+            reason="单位书面同意接收", decided_by="处长",
+        ),
+    ]  # fmt: skip
+    result = api.solve_with_overrides(round_, overrides)
+    before = {o.key: o for o in plain.outcomes}
+    moved = [
+        o for o in result.outcomes
+        if o.key not in (placed.key, waiting.key)
+        and (o.status, o.host) != (before[o.key].status, before[o.key].host)
+    ]  # fmt: skip
+    assert moved  # the two decisions move someone else: the case the explanation must follow
+    for key, why in ((placed.key, "本人放弃"), (waiting.key, "单位书面同意接收")):
+        text = api.explain(round_, key, overrides) or ""
+        assert "人工调整" in text.splitlines()[0] and why in text
+    for o in moved:
+        head = (api.explain(round_, o.key, overrides) or "").splitlines()[0]
+        assert STATUS_WORDS[o.status] in head and (o.host or "") in head
+        plain_head = (api.explain(round_, o.key) or "").splitlines()[0]
+        assert plain_head != head  # the run without the overrides tells another outcome

@@ -2,7 +2,7 @@
 
 One module per group of commands (`round`: validate, run, explain, compare; `after`:
 settle, forms, letters, backfill, centre; `serve`), all on the one Typer `app` of
-`common`. Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong
+`common`. Exit status (docs/contract.md): 0 success; 1 the input has errors; 2 wrong
 usage, or the output cannot be written; 3 no solution or verification failed.
 """
 

@@ -1,6 +1,6 @@
 """What every command shares: the Typer app, the input options, loading, messages.
 
-Exit status (../shared/CONTRACT.md): 0 success; 1 the input has errors; 2 wrong usage,
+Exit status (docs/contract.md): 0 success; 1 the input has errors; 2 wrong usage,
 or the output cannot be written; 3 no solution or verification failed.
 """
 

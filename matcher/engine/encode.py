@@ -100,7 +100,7 @@ def _encode(round: Round) -> Encoding:
             excluded[every_key[i]] = why
     keys = tuple(map(every_key.__getitem__, at))
     # Each member fact is read once, in a C-level pass over the members (reading a
-    # field of a million objects costs about 0.1 s, whatever is done with it next).
+    # field of every object is a cost of its own at scale, whatever is done with it next).
     tracks: list[Track | None] = list(map(read["track"].__getitem__, at))
     regions: list[str | None] = list(map(read["region"].__getitem__, at))
     del judged, read

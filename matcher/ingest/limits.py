@@ -1,9 +1,10 @@
 """Size limits of a workbook, checked before any reader gets it (`check_workbook`).
 
 A native reader allocates a sheet's whole rectangle, from A1 to its last cell, before it
-reads a value: one cell at XFD1048576 asks for 549 GB and aborts the process, one at
-XFD12000 takes over 4 GB; a 7 MB workbook may inflate to gigabytes of XML. So an .xlsx
-(.xlsm) is checked first, cheaply and in constant memory:
+reads a value: one stray cell far from A1 can ask for more memory than the machine has
+and abort the process, and a small workbook may inflate to far more XML than it holds
+(bench/README.md has the figures). So an .xlsx (.xlsm) is checked first, cheaply and in
+constant memory:
 
 1. the zip directory: the declared inflated size of each part, of all parts, and the
    ratio of inflated to compressed size;
@@ -35,7 +36,7 @@ MIB = 1 << 20
 
 @dataclass(frozen=True)
 class Limits:
-    """The limits of a workbook (defaults: Excel's own grid, about 450 MB of reader memory)."""
+    """The limits of a workbook (defaults: Excel's own grid, a bounded reader memory)."""
 
     #: Excel's grid: 1,048,576 rows × 16,384 columns (XFD).
     max_rows: int = 1_048_576
@@ -48,7 +49,7 @@ class Limits:
     #: Inflated ÷ compressed size of a part larger than `ratio_from_bytes`.
     max_ratio: int = 200
     ratio_from_bytes: int = 16 * MIB
-    #: Bytes of a CSV file (read whole: a million applicants are about 300 MB).
+    #: Bytes of a CSV file (read whole; a million applicants' file stays well below it).
     max_csv_bytes: int = 1024 * MIB
 
 
@@ -103,8 +104,8 @@ def check_csv(path: Path, limits: Limits = LIMITS) -> None:
 def check_workbook(path: Path, limits: Limits = LIMITS) -> None:
     """Raise `TableError` (FILE_TOO_LARGE) when an .xlsx/.xlsm/.xls workbook passes a limit.
 
-    An .xls (at most 65,536 × 256 cells by its format, yet calamine takes 1.2 GB for one
-    cell at IV65536) is measured by xlrd, which keeps only the cells there are.
+    An .xls (at most 65,536 × 256 cells by its format, yet calamine allocates them all for
+    one far cell) is measured by xlrd, which keeps only the cells there are.
     """
     suffix = path.suffix.lower()
     if suffix == ".xls":

@@ -107,29 +107,47 @@ def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message
 
 
 def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
+    """One DUPLICATE_PERSON per row whose 身份证号 another row has too, ID by ID.
+
+    Rows are grouped by ID number (linear in the rows); each message names at most
+    `NAMED_OTHERS` of the other rows and counts the rest, so a thousand copies of one ID
+    cost a thousand short messages, not a million places.
+    """
     ids = list(map(attrgetter("id_number"), applicants))
     twice = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
-    rows: dict[str, list[Applicant]] = defaultdict(list)
+    rows: dict[str, list[int]] = defaultdict(list)
     for at in np.flatnonzero(twice).tolist():
         number = ids[at]
         if number and len(number) == 18:
-            rows[number].append(applicants[at])
-    issues = []
+            rows[number].append(at)
+    flagged: list[tuple[int, str]] = []
     for same in rows.values():
         if len(same) < 2:
             continue
-        for a in same:
-            others = "、".join(f"{b.source_file}第{b.source_row}行" for b in same if b is not a)
-            issues.append(
-                _row_issue(
-                    a,
-                    "身份证号",
-                    "DUPLICATE_PERSON",
-                    Severity.ERROR,
-                    f"{a.name}的身份证号与{others}相同：同一人重复申报，请只保留一条",
-                )
-            )
-    return issues
+        places = [_place(applicants[at]) for at in same[: NAMED_OTHERS + 1]]
+        for n, at in enumerate(same):
+            named = [p for k, p in enumerate(places) if k != n][:NAMED_OTHERS]
+            more = len(same) - 1 - len(named)
+            others = "、".join(named) + (f"等共{len(same) - 1}行" if more else "")
+            flagged.append((at, others))
+    return [
+        _row_issue(
+            applicants[at],
+            "身份证号",
+            "DUPLICATE_PERSON",
+            Severity.ERROR,
+            f"{applicants[at].name}的身份证号与{others}相同：同一人重复申报，请只保留一条",
+        )
+        for at, others in flagged
+    ]
+
+
+#: How many of the other rows with the same 身份证号 a DUPLICATE_PERSON message names.
+NAMED_OTHERS = 5
+
+
+def _place(a: Applicant) -> str:
+    return f"{a.source_file}第{a.source_row}行"
 
 
 def _suggester(catalogue: HostCatalogue):  # type: ignore[no-untyped-def]

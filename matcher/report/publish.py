@@ -1,6 +1,6 @@
 """Publish a set of output files whole, and say clearly when a folder cannot take it.
 
-Contract (../shared/CONTRACT.md, "Outputs of run"): a run killed at any moment leaves the
+Contract (docs/contract.md, "Outputs of run"): a run killed at any moment leaves the
 previous set or the new one, never a mix, and no temporary file beside the outputs.
 
 An output folder ``P/N`` gets a new set in these steps (`Publication`):

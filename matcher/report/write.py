@@ -1,6 +1,6 @@
 """Write every output of `matcher run` into an output folder, as one whole set, privately.
 
-Files (see ../shared/CONTRACT.md "Outputs of run"): placements.csv, unmatched.csv,
+Files (see docs/contract.md "Outputs of run"): placements.csv, unmatched.csv,
 placements.parquet, unmatched.parquet, placements.xlsx, notices.xlsx, notices/按培养单位.csv,
 notices/按选派地区.csv (and, while there are few, notices/按培养单位/<host>.csv and
 notices/按选派地区/<region>.csv), result.json, report.html, and the marker

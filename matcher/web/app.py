@@ -34,6 +34,18 @@ PUBLIC = ("/login", "/static/")
 Next = Callable[[Request], Awaitable[Response]]
 
 
+class PageProblem(Exception):
+    """A request that ends on the problem page: an HTTP status, a stable code, a message.
+
+    Raised by the lookups every page starts with (`Context.round`, `Context.run`,
+    `Context.form`); the application turns it into `Context.problem`'s page.
+    """
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+
+
 class Context:
     """What the pages share: the workspace, the runner, the templates, the settings."""
 
@@ -68,18 +80,31 @@ class Context:
             return str(session["user"])
         return (typed or "").strip()[:64] or "本机用户"
 
-    async def form(self, request: Request) -> FormData | HTMLResponse:
-        """The POSTed form, or the 403 page when its CSRF token is not the session's."""
+    async def form(self, request: Request) -> FormData:
+        """The POSTed form; `PageProblem` (403) when its CSRF token is not the session's."""
         form = await request.form(max_files=MAX_FILES, max_fields=2000)
         sent = form.get("csrf")
         if not security.csrf_ok(request.state.session, sent if isinstance(sent, str) else None):
-            return self.problem(
-                request,
+            raise PageProblem(
                 403,
                 "CSRF_REFUSED",
                 "表单已过期或不是从本系统页面提交的，已拒绝；请刷新页面后重新提交",
             )
         return form
+
+    def round(self, round_id: int) -> dict[str, Any]:
+        """The round `round_id`; `PageProblem` (404 ROUND_NOT_FOUND) when there is none."""
+        row = self.workspace.round(round_id)
+        if row is None:
+            raise PageProblem(404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+        return row
+
+    def run(self, run_id: int) -> dict[str, Any]:
+        """The run `run_id`; `PageProblem` (404 RUN_NOT_FOUND) when there is none."""
+        try:
+            return self.runner.get(run_id)
+        except KeyError:
+            raise PageProblem(404, "RUN_NOT_FOUND", "没有这次运行，请从“运行”页选择") from None
 
 
 def when(stamp: str | None) -> str:
@@ -112,6 +137,10 @@ def create_app(
         for name, value in security.HEADERS.items():
             response.headers.setdefault(name, value)
         return response
+
+    @app.exception_handler(PageProblem)
+    async def problem(request: Request, exc: PageProblem) -> Response:
+        return ctx.problem(request, exc.status, exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def bad_address(request: Request, exc: RequestValidationError) -> Response:

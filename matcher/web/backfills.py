@@ -73,8 +73,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.post("/rounds/{round_id}/backfills")
     async def backfill(request: Request, round_id: int) -> Response:
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         text = str(form.get("withdrawn", ""))[:20000]
         reason = str(form.get("reason", "")).strip()[:500]
         chosen = str(form.get("run", ""))
@@ -121,9 +119,7 @@ def backfill_view(
     ctx: Context, request: Request, round_id: int, status: int = 200, **extra: Any
 ) -> Response:
     """The 补录 page: the form, and every 补录 of the round so far."""
-    row = ctx.workspace.round(round_id)
-    if row is None:
-        return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+    row = ctx.round(round_id)
     records = ctx.workspace.store.all(
         "SELECT b.*, p.number AS published_number, r.number AS run_number, r.state AS state"
         " FROM backfills b JOIN runs p ON p.id = b.published_run"

@@ -84,8 +84,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.post("/rounds/{round_id}/decisions")
     async def decide(request: Request, round_id: int) -> Response:
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         kind = str(form.get("kind", ""))
         applicant = str(form.get("applicant", "")).strip()[:200]
         host = str(form.get("host", "")).strip()[:200] or None
@@ -154,9 +152,7 @@ def decide_view(
 ) -> Response:
     """The Decide page (the form, the decisions so far, the form to compare two runs)."""
     ws, runner = ctx.workspace, ctx.runner
-    row = ws.round(round_id)
-    if row is None:
-        return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+    row = ctx.round(round_id)
     decisions = _decisions(ctx, round_id)
     for d in decisions:
         d["reason"] = api.scrub(d["reason"])

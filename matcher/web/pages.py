@@ -34,12 +34,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     """Add the pages of this module to `app`."""
     ws = ctx.workspace
 
-    def round_or_404(request: Request, round_id: int) -> dict[str, Any] | HTMLResponse:
-        row = ws.round(round_id)
-        if row is None:
-            return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
-        return row
-
     @app.get("/", response_class=HTMLResponse)
     async def home(request: Request) -> Response:
         return ctx.render(request, "home.html", rounds=ws.rounds(), today=date.today())
@@ -47,8 +41,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.post("/rounds")
     async def new_round(request: Request) -> Response:
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         try:
             year = int(str(form.get("year", "")))
             reference = date.fromisoformat(str(form.get("reference_date", "")))
@@ -62,19 +54,13 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/rounds/{round_id}", response_class=HTMLResponse)
     async def round_page(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         return _round_view(ctx, request, row)
 
     @app.post("/rounds/{round_id}/settings")
     async def settings(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         try:
             year = int(str(form.get("year", "")))
             reference = date.fromisoformat(str(form.get("reference_date", "")))
@@ -100,12 +86,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/rounds/{round_id}/quotas")
     async def quotas(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        ctx.round(round_id)
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         regions = form.getlist("region")
         outs, ins = form.getlist("out"), form.getlist("in")
         rows = [
@@ -119,12 +101,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/rounds/{round_id}/hosts")
     async def hosts(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         upload = form.get("file")
         if form.get("bundled") or not isinstance(upload, UploadFile):
             ws.update_round(round_id, hosts_file=None)
@@ -137,19 +115,13 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/rounds/{round_id}/files", response_class=HTMLResponse)
     async def files_page(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         return _files_view(ctx, request, row)
 
     @app.post("/rounds/{round_id}/files")
     async def upload(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         refused: list[UploadRefused] = []
         stored = 0
         for item in form.getlist("files"):
@@ -168,12 +140,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/rounds/{round_id}/files/{file_id}/replace")
     async def replace(request: Request, round_id: int, file_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
+        row = ctx.round(round_id)
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         item = form.get("file")
         if not isinstance(item, UploadFile) or not item.filename:
             return _files_view(ctx, request, row, 400, message="请选择用来替换的文件")
@@ -187,12 +155,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/rounds/{round_id}/files/{file_id}/remove")
     async def remove(request: Request, round_id: int, file_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
-        form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
+        ctx.round(round_id)
+        await ctx.form(request)
         try:
             ws.remove_file(round_id, file_id, ctx.who(request))
         except KeyError:
@@ -201,12 +165,8 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/rounds/{round_id}/sample")
     async def sample(request: Request, round_id: int) -> Response:
-        row = round_or_404(request, round_id)
-        if isinstance(row, Response):
-            return row
-        form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
+        ctx.round(round_id)
+        await ctx.form(request)
         for path in api.sample_files():
             with path.open("rb") as handle:
                 ws.add_file(round_id, path.name, handle, ctx.who(request))
@@ -219,8 +179,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.post("/login")
     async def login(request: Request) -> Response:
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         ok, message = security.login(
             ws.store, str(form.get("name", "")), str(form.get("password", ""))
         )
@@ -236,9 +194,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/logout")
     async def logout(request: Request) -> Response:
-        form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
+        await ctx.form(request)
         security.end_session(ws.store, request.state.session["token"])
         response = RedirectResponse("/login" if ctx.require_login else "/", status_code=303)
         response.delete_cookie(security.COOKIE, path="/")

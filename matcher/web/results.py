@@ -18,7 +18,7 @@ from matcher import api
 from matcher.web import security
 from matcher.web.app import Context
 from matcher.web.decide import decision_label, find_rows
-from matcher.web.runs import RunError
+from matcher.web.runs import RunError, overrides_of
 from matcher.web.store import now
 
 STATUS_LABELS = {
@@ -69,17 +69,9 @@ def register(app: FastAPI, ctx: Context) -> None:
     """Add the pages of this module to `app`."""
     ws, runner = ctx.workspace, ctx.runner
 
-    def run_or_404(request: Request, run_id: int) -> dict[str, Any] | Response:
-        try:
-            return runner.get(run_id)
-        except KeyError:
-            return ctx.problem(request, 404, "RUN_NOT_FOUND", "没有这次运行，请从“运行”页选择")
-
     @app.get("/rounds/{round_id}/runs", response_class=HTMLResponse)
     async def runs_page(request: Request, round_id: int) -> Response:
-        row = ws.round(round_id)
-        if row is None:
-            return ctx.problem(request, 404, "ROUND_NOT_FOUND", "没有这个轮次，请从首页选择")
+        row = ctx.round(round_id)
         return ctx.render(
             request, "runs.html", round=row, runs=runner.runs(round_id),
             files=len(ws.active_files(round_id)),
@@ -88,8 +80,6 @@ def register(app: FastAPI, ctx: Context) -> None:
     @app.post("/rounds/{round_id}/runs")
     async def start(request: Request, round_id: int) -> Response:
         form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
         try:
             run_id = runner.start(round_id, ctx.who(request), str(form.get("note") or "")[:200])
         except RunError as exc:
@@ -98,9 +88,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     async def run_page(request: Request, run_id: int) -> Response:
-        run = run_or_404(request, run_id)
-        if isinstance(run, Response):
-            return run
+        run = ctx.run(run_id)
         round_ = ws.round(run["round_id"])
         if run["state"] != "done":
             return ctx.render(request, "progress.html", round=round_, run=run)
@@ -122,9 +110,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/runs/{run_id}/status", response_class=HTMLResponse)
     async def status(request: Request, run_id: int) -> Response:
-        run = run_or_404(request, run_id)
-        if isinstance(run, Response):
-            return run
+        run = ctx.run(run_id)
         response = ctx.render(request, "status.html", run=run)
         if run["state"] == "done":
             response.headers["HX-Redirect"] = f"/runs/{run_id}"
@@ -132,9 +118,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/runs/{run_id}/files/{name:path}")
     async def download(request: Request, run_id: int, name: str) -> Response:
-        run = run_or_404(request, run_id)
-        if isinstance(run, Response):
-            return run
+        run = ctx.run(run_id)
         if name not in runner.outputs(run):
             return ctx.problem(
                 request, 404, "OUTPUT_NOT_FOUND", "此次运行没有这个文件；请从结果页的列表下载"
@@ -152,9 +136,7 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.get("/runs/{run_id}/explain", response_class=HTMLResponse)
     async def explain(request: Request, run_id: int, q: str = "", full: int = 0) -> Response:
-        run = run_or_404(request, run_id)
-        if isinstance(run, Response):
-            return run
+        run = ctx.run(run_id)
         round_ = ws.round(run["round_id"])
         q = q.strip()[:100]
         found = find_rows(runner.placements(run), q) if q and run["state"] == "done" else []
@@ -163,9 +145,13 @@ def register(app: FastAPI, ctx: Context) -> None:
             row = found[0]
             key = f"{row['source_file']}:{row['source_row']}"
             person = readable(row if full else masked(row))
+            decided = overrides_of(runner.decisions(run["inputs"]["decisions"]))
             try:
-                text = api.scrub(api.explain(runner.round_of(run), key) or "")
-            except (api.PipelineError, api.OverrideError, api.InputError) as exc:
+                text = api.scrub(api.explain(runner.round_of(run), key, decided) or "")
+            except (
+                api.PipelineError, api.OverrideError, api.InputError, api.DecisionError,
+                api.FixedError,
+            ) as exc:  # fmt: skip
                 text = api.scrub(str(exc))
         return ctx.render(
             request, "explain.html", round=round_, run=run, q=q, text=text, person=person,
@@ -175,23 +161,15 @@ def register(app: FastAPI, ctx: Context) -> None:
 
     @app.post("/runs/{run_id}/publish")
     async def publish(request: Request, run_id: int) -> Response:
-        form = await ctx.form(request)
-        if isinstance(form, Response):
-            return form
-        run = run_or_404(request, run_id)
-        if isinstance(run, Response):
-            return run
+        await ctx.form(request)
+        run = ctx.run(run_id)
         if run["state"] == "done" and not run["published"]:
             ws.store.execute("UPDATE runs SET published = ? WHERE id = ?", (now(), run_id))
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
     @app.get("/compare", response_class=HTMLResponse)
     async def compare(request: Request, a: int, b: int) -> Response:
-        run_a, run_b = run_or_404(request, a), run_or_404(request, b)
-        for run in (run_a, run_b):
-            if isinstance(run, Response):
-                return run
-        assert isinstance(run_a, dict) and isinstance(run_b, dict)
+        run_a, run_b = ctx.run(a), ctx.run(b)
         if run_a["state"] != "done" or run_b["state"] != "done":
             return ctx.problem(request, 400, "RUN_NOT_DONE", "只能比较已完成的运行")
         result = api.compare(

@@ -6,7 +6,8 @@ Contract: an `Override` names an applicant (``file:row`` or 身份证号), what 
 overrides)` solves the round with every override as a decided outcome
 (`matcher.whatif.fixed.solve_fixed`), then solves it once without each override (the others
 kept) and records in the manifest, for each override, who lost or changed a place because
-of it: exactly the difference of the two runs, the overridden person aside. An override
+of it: exactly the difference of the two runs, the overridden person aside.
+`explain_overridden(round_, key, overrides)` explains one applicant of that same run. An override
 is shown as 人工调整 (reason code ``OVERRIDE_PLACE``/``OVERRIDE_FIX``/``OVERRIDE_EXCLUDE``),
 never as 预先接收.
 """
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Round, Status
-from matcher.whatif.fixed import TRAINEES, solve_fixed, who
+from matcher.whatif.fixed import REST_NOTE, TRAINEES, remainder, solve_fixed, who
 
 KINDS = {"place": "人工安排", "fix": "固定录取", "exclude": "不予安排"}
 CODES = {"place": "OVERRIDE_PLACE", "fix": "OVERRIDE_FIX", "exclude": "OVERRIDE_EXCLUDE"}
@@ -109,6 +110,38 @@ def decided(
     return out
 
 
+def decided_around(
+    round_: Round, overrides: Sequence[Override], fixed: dict[str, Outcome] | None = None
+) -> dict[str, Outcome]:
+    """`decided`, with the run that a ``fix`` without a host keeps solved around `fixed`."""
+    base = None
+    if any(o.kind == "fix" and o.host is None for o in overrides):
+        base = solve_fixed(round_, dict(fixed or {}))
+    return decided(round_, overrides, base)
+
+
+def explain_overridden(round_: Round, key: str, overrides: Iterable[Override]) -> str:
+    """`matcher explain` of applicant `key` in the run `solve_overrides` makes.
+
+    An overridden applicant: the decision, its reason and who decided. Anyone else: the
+    account of the solve that placed them, the one `solve_fixed` makes around the decided
+    outcomes (their places taken out first, which the text then says).
+    """
+    from matcher.engine.pipeline import explain_applicant
+
+    outcomes = decided_around(round_, list(overrides))
+    outcome = outcomes.get(key)
+    if outcome is not None:
+        person = next(a for a in round_.applicants if a.key == key)
+        where = f"，{_label(outcome)}" if outcome.status in TRAINEES else "，未录取"
+        why = f"{outcome.reason}（{outcome.reason_code}）"
+        return f"{person.name}（{key}）：人工调整{where}\n  原因：{why}"
+    text = explain_applicant(remainder(round_, outcomes), key)
+    if any(o.status in TRAINEES for o in outcomes.values()):
+        text += f"\n  {REST_NOTE}"
+    return text
+
+
 def _label(outcome: Outcome) -> str:
     if outcome.status in TRAINEES:
         return f"{outcome.host}（{'调剂' if outcome.status is Status.ADJUSTED else '志愿'}）"
@@ -180,10 +213,7 @@ def solve_overrides(
     """
     items = list(overrides)
     others = dict(fixed or {})
-    base = None
-    if any(o.kind == "fix" and o.host is None for o in items):
-        base = solve_fixed(round_, others)
-    outcomes = decided(round_, items, base)
+    outcomes = decided_around(round_, items, others)
     clash = set(outcomes) & set(others)
     if clash:
         raise DecisionError(f"{who(round_, min(clash))} 的结果已由留学人员和专家服务中心确定")

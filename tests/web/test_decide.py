@@ -39,6 +39,14 @@ def _rows(client: TestClient, run_id: int) -> dict[str, dict[str, str]]:
     return {_key(r): r for r in runner.placements(runner.get(run_id))}
 
 
+def _explained(client: TestClient, run_id: int, key: str) -> list[str]:
+    """The lines of the explain page's account of one applicant."""
+    page = client.get(f"/runs/{run_id}/explain", params={"q": key}).text
+    found = re.search(r'<pre class="explain">(.*?)</pre>', page, re.S)
+    assert found, page
+    return found.group(1).splitlines()
+
+
 def _new_run(response) -> int:
     assert response.status_code == 200, response.text
     return int(str(response.url).rsplit("/", 1)[1])
@@ -82,9 +90,16 @@ def test_an_override_keeps_every_row_records_its_reason_and_shows_whom_it_displa
     book = client.get(f"/runs/{second}/files/placements.xlsx")
     sheets = openpyxl.load_workbook(io.BytesIO(book.content), read_only=True).sheetnames
     assert "人工调整记录" in sheets
-    for run_id, noted in ((first, False), (second, True)):  # explain says what it explains
+    for run_id, decided in ((first, False), (second, True)):  # explain says what it explains
         text = client.get(f"/runs/{run_id}/explain", params={"q": _key(person)}).text
-        assert ("explain-note" in text) is noted
+        assert "explain-note" not in text and ("explain-decided" in text) is decided
+    told = _explained(client, second, _key(person))
+    assert "人工调整" in told[0] and "培养单位书面同意接收" in "\n".join(told)
+    words = {"placed": "已录取", "adjusted": "调剂录取", "unmatched": "未录取"}
+    for d in entry["displaced"]:  # explain follows the run's overrides, as its files do
+        row = after[d["key"]]
+        assert words[row["status"]] in _explained(client, second, d["key"])[0]
+        assert words[before[d["key"]]["status"]] in _explained(client, first, d["key"])[0]
     compare = client.get("/compare", params={"a": first, "b": second}).text
     assert "人工调整及其影响" in compare and "培养单位书面同意接收" in compare
 

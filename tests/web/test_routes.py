@@ -426,3 +426,27 @@ def test_a_file_sent_by_mistake_is_taken_out_and_kept(client, sample):
     assert again.status_code == 404 and "FILE_NOT_FOUND" in again.text
     upload(client, round_id, [sample[0]])  # sent again: in the round again
     assert len(ws.active_files(round_id)) == 3
+
+
+@pytest.mark.parametrize(
+    ("path", "code"),
+    [
+        ("/rounds/999", "ROUND_NOT_FOUND"),
+        ("/rounds/999/files", "ROUND_NOT_FOUND"),
+        ("/rounds/999/runs", "ROUND_NOT_FOUND"),
+        ("/rounds/999/decide", "ROUND_NOT_FOUND"),
+        ("/rounds/999/backfill", "ROUND_NOT_FOUND"),
+        ("/runs/999", "RUN_NOT_FOUND"),
+        ("/runs/999/explain", "RUN_NOT_FOUND"),
+        ("/compare?a=998&b=999", "RUN_NOT_FOUND"),
+    ],
+)
+def test_a_round_or_run_that_is_not_there_is_a_404_page(client: TestClient, path: str, code: str):
+    response = client.get(path)
+    assert response.status_code == 404 and code in response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"  # the guard still ran
+
+
+def test_a_post_to_a_missing_round_with_a_good_token_is_a_404_page(client: TestClient):
+    response = client.post("/rounds/999/settings", data={"csrf": csrf_of(client)})
+    assert response.status_code == 404 and "ROUND_NOT_FOUND" in response.text

@@ -40,7 +40,7 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 
 #: From this many free applicants, the tracks are solved apart (below, two networks and
-#: two proofs cost more than one: 4.1 against 3.0 ms at 200 applicants, even at 3,000).
+#: two proofs cost more than one; bench/README.md).
 SPLIT_APPLICANTS = 3_000
 #: From this many free applicants, the largest track is solved in a second process (below,
 #: starting a fresh interpreter costs more than it saves; bench/bench_solve.py).
