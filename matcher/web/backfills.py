@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import api
-from matcher.web.app import Context
+from matcher.web.context import Context
 from matcher.web.decide import TRAINEES, decided_by, key_of, lookup, shown
 from matcher.web.store import now
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from matcher import api
-from matcher.web.app import Context
+from matcher.web.context import Context
 from matcher.web.runs import overrides_of
 from matcher.web.store import now
 

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from matcher import api
 from matcher.web import security
-from matcher.web.app import Context, set_cookie
+from matcher.web.context import Context, set_cookie
 from matcher.web.uploads import UploadRefused
 from matcher.web.workspace import TRACKS
 

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from matcher import api
 from matcher.web import security
-from matcher.web.app import Context
+from matcher.web.context import Context
 from matcher.web.decide import decision_label, find_rows
 from matcher.web.runs import RunError, overrides_of
 from matcher.web.store import now
