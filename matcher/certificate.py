@@ -213,10 +213,14 @@ class Layout:
         else:
             node_rows = rows
         h = int(np.asarray(inst.host_cap).size)
-        fits = np.asarray(inst.host_fields, dtype=bool).reshape(h, -1)
+        fits = np.asarray(inst.host_fields, dtype=bool)
+        if fits.ndim != 2:  # a round without hosts may come with a flat empty table
+            fits = fits.reshape(h, -1) if h else np.zeros((0, 0), dtype=bool)
         host_track = np.asarray(inst.host_track, dtype=np.int64)
         nodes, hosts_of = [], []
         for q, row in enumerate(node_rows.tolist()):
+            if row[1] >= fits.shape[1]:
+                continue
             ok = fits[:, row[1]] & (host_track == row[0])
             for c in row[2:]:
                 if c >= 0:

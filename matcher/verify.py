@@ -357,8 +357,8 @@ def _check_ranks(ck: _Checker, inst: Arrays, hs: I64, rk: I64, adjustment: bool)
         f"预先接收未兑现（行 {_examples(bad)}）",
         "a pre-arranged host was not honoured",
     )
-    safe = np.where(placed, hs, 0)
-    bad = placed & (inst.host_track[safe] != inst.track)
+    bad = np.zeros(n, dtype=bool)
+    bad[placed] = np.asarray(inst.host_track)[hs[placed]] != np.asarray(inst.track)[placed]
     ck.check(
         "track",
         not bad.any(),

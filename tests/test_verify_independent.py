@@ -182,3 +182,25 @@ def test_weights_that_do_not_fall_along_the_order_are_refused() -> None:
         assert v.failures  # named, never a traceback
     shifted = dataclasses.replace(inst, weight=w + 1000)  # still falling: accepted
     assert verify(shifted, solve(shifted, "optimal")).ok
+
+
+def test_a_round_without_hosts_is_verified() -> None:
+    # nobody can be placed; the certificate still replays (bad input never a traceback)
+    one = np.zeros(1, dtype=np.int32)
+    inst = Instance(
+        choices=np.full((1, 3), -1, dtype=np.int32),
+        group=one,
+        group_cap=one + 1,
+        host_cap=np.zeros(0, dtype=np.int32),
+        host_track=np.zeros(0, dtype=np.int32),
+        track=one,
+        field=one,
+        host_fields=np.zeros((0, 1), dtype=bool),
+        priority=np.ones(1, dtype=bool),
+        accepts=np.ones(1, dtype=bool),
+        order=one,
+        prearranged=one - 1,
+    )
+    sol = solve(inst, "optimal")
+    v = verify(inst, sol)
+    assert v.ok and v.checks["certificate"] is True and v.objective["adjusted"] == 0
