@@ -1,30 +1,81 @@
-"""The optimality certificate of `optimal`: the canonical network rebuilt independently.
+"""The optimality certificate of `optimal`, checked from docs/engine.md alone.
 
-Contract: `build_network(instance, adjustment, by_choices)` is the network of
-docs/engine.md (nodes S, groups, free applicants, hosts, adjustment nodes sorted by
-(track, field) — or by (track, field, choices) when split —, T; arc kinds 1–7), written
-from the document without any solver code; `arc_flows` derives the arc flows of an
-assignment; `check_certificate` checks that the proof's solves name the stages of the asked
-order, then per solve the safety of its stage weights, bounds, conservation, complementary
-slackness and the stage values in that order, restricting bounds between solves. Used by
-`matcher.engine.verify`.
+Contract: `check_certificate` replays a proof's solves on the canonical network of
+docs/engine.md, rebuilt here from the instance's arrays and the policy without any solver
+code: `Layout` numbers the nodes as the document lists them; the arcs are never put in one
+list but kept as seven blocks, one per arc kind, each with its own shape (the choice arcs
+an m × 3 table, the adjustment-to-host arcs a sorted (node, host) list, the others one
+entry per group, applicant or host), with their own bounds, flows and reduced costs;
+`Block` holds one kind. Stage costs come from the document's table (`STAGE_TABLE`), the
+tie-break weights from `tie_weights` (the instance's `weight` column, else n − order),
+the two phases from the asked order (`phases_of`). Rank codes are the contract's.
+Used by `matcher.engine.verify`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.engine.solve.base import ADJUSTED, STAGES, UNPLACED, Instance
-from matcher.model import phases
-
 I64 = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
 
-__all__ = ["Network", "arc_flows", "build_network", "check_certificate", "stage_costs"]
+#: Rank codes of an answer (`Solution.rank`) besides the choice ranks 1, 2, 3.
+UNPLACED, ADJUSTED, PREARRANGED = -1, 0, 4
+
+#: |costs|, potentials and weighted costs stay below this, so int64 never wraps.
+LIMIT = 2**61
+
+__all__ = [
+    "ADJUSTED",
+    "PREARRANGED",
+    "UNPLACED",
+    "Arrays",
+    "Layout",
+    "check_certificate",
+    "phases_of",
+    "stage_costs",
+    "tie_weights",
+]
+
+
+class Arrays(Protocol):
+    """What the verifier reads of an instance: its arrays (an `Instance` has them)."""
+
+    @property
+    def choices(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def group(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def group_cap(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def host_cap(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def host_track(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def track(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def field(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def host_fields(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def priority(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def accepts(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def order(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def prearranged(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def weight(self) -> npt.NDArray[Any] | None: ...  # noqa: D102
+    @property
+    def n(self) -> int: ...  # noqa: D102
+    @property
+    def n_hosts(self) -> int: ...  # noqa: D102
 
 
 class Checker(Protocol):
@@ -37,380 +88,415 @@ class Checker(Protocol):
         ...
 
 
-def weights(instance: Instance) -> I64:
-    """The priority-order weight w_i of each applicant (`Instance.weights`)."""
-    return instance.weights()
+def tie_weights(inst: Arrays) -> I64:
+    """w_i of the tie-break stages: the instance's `weight` column, or n − order[i]."""
+    if inst.weight is not None:
+        return np.asarray(inst.weight, dtype=np.int64)
+    order = np.asarray(inst.order, dtype=np.int64)
+    return order.size - order
+
+
+def phases_of(order: Sequence[str]) -> list[list[str]]:
+    """The phases of an order: up to and including choice_order, then the rest.
+
+    docs/engine.md, "Two phases": an order with choice_order is two-phase (the choices,
+    then adjustment); a joint order (priority_order last) is one phase.
+    """
+    names = list(order)
+    if "choice_order" not in names:
+        return [names]
+    cut = names.index("choice_order") + 1
+    return [names[:cut], names[cut:]]
+
+
+ChoiceCost = Callable[[I64, I64, I64], "I64 | int"]
+AdjustCost = Callable[[I64, I64], "I64 | int"]
+
+#: docs/engine.md, "Stage costs", column by column: per stage, the cost of a choice arc
+#: as a function of (p_i, w_i, r) and of an adjustment arc of (p_i, w_i); None is 0.
+STAGE_TABLE: dict[str, tuple[ChoiceCost | None, AdjustCost | None]] = {
+    "placed_at_choice": (lambda p, w, r: -1, None),
+    "priority_placed_at_choice": (lambda p, w, r: -p, None),
+    "first_choice": (lambda p, w, r: -(r == 1).astype(np.int64), None),
+    "second_choice": (lambda p, w, r: -(r == 2).astype(np.int64), None),
+    "choice_order": (lambda p, w, r: -w * (5 - r), None),
+    "adjusted": (None, lambda p, w: -1),
+    "priority_adjusted": (None, lambda p, w: -p),
+    "adjustment_order": (None, lambda p, w: -w),
+    "priority_order": (lambda p, w, r: -w * (5 - r), lambda p, w: -w),
+}
+
+
+def stage_costs(stage: str, p: I64, w: I64) -> tuple[I64, I64]:
+    """One stage's costs for free applicants with priorities p and weights w.
+
+    Returns the choice arcs' costs (m × 3, by rank 1–3) and the adjustment arcs' (m).
+    """
+    on_choice, on_adjust = STAGE_TABLE[stage]
+    ranks = np.array([[1, 2, 3]], dtype=np.int64)
+    c3 = np.zeros((p.size, 3), dtype=np.int64)
+    c4 = np.zeros(p.size, dtype=np.int64)
+    if on_choice is not None:
+        c3[:] = on_choice(p[:, None], w[:, None], ranks)
+    if on_adjust is not None:
+        c4[:] = on_adjust(p, w)
+    return c3, c4
 
 
 @dataclass(frozen=True)
-class Network:
-    """The canonical min-cost-flow network of an instance (docs/engine.md).
+class Layout:
+    """The nodes of docs/engine.md, "Nodes, in this order", for one instance and order.
 
-    Arc arrays are parallel: `tail`, `head`, `cap`; `kind` 1–7 as in the doc; for arcs
-    of kinds 3 and 4, `who` is the applicant and `rank` the choice rank (1–3) or
-    `ADJUSTED`; elsewhere both are -1. `supply` is per node.
+    S is 0, group k is 1 + k, the j-th free applicant `app0` + j, host h `host0` + h,
+    adjustment node q `adj0` + q, T last (`sink`). `adj_of[j]` is the adjustment node of
+    the j-th free applicant (-1 when it has none); the arcs of kind 5 are (`arc_node`,
+    `arc_host`), sorted by node then host.
     """
 
-    n_nodes: int
-    tail: I64
-    head: I64
-    cap: I64
-    kind: I64
-    who: I64
-    rank: I64
-    supply: I64
-    free: I64  # applicant index of each free-applicant node
-    adj_pairs: I64  # (track, field) of each adjustment node, shape (a, 2)
-    adj_choices: I64  # hosts each adjustment node skips (its choice set), (a, 3), -1 padded
-    first_host_node: int
-    first_adj_node: int
+    free: I64
+    groups: int
+    hosts: int
+    adj_of: I64
+    arc_node: I64
+    arc_host: I64
+    n_adj: int
+
+    @property
+    def app0(self) -> int:
+        """Node of the first free applicant."""
+        return 1 + self.groups
+
+    @property
+    def host0(self) -> int:
+        """Node of host 0."""
+        return self.app0 + self.free.size
+
+    @property
+    def adj0(self) -> int:
+        """Node of the first adjustment node."""
+        return self.host0 + self.hosts
+
+    @property
+    def sink(self) -> int:
+        """Node T."""
+        return self.adj0 + self.n_adj
+
+    @classmethod
+    def of(cls, inst: Arrays, by_choices: bool) -> Layout:
+        """Number the nodes; with `by_choices` split adjustment nodes by choice set.
+
+        An adjustment node per distinct row (track, field) — or (track, field, sorted
+        choices) — of the free applicants who accept adjustment with a known field, rows
+        sorted lexicographically; its arcs go to the hosts of that track training that
+        field (minus the row's choices when split).
+        """
+        pre = np.asarray(inst.prearranged)
+        free = np.flatnonzero(pre < 0).astype(np.int64)
+        fld = np.asarray(inst.field, dtype=np.int64)[free]
+        willing = np.asarray(inst.accepts, dtype=bool)[free] & (fld >= 0)
+        cols = [np.asarray(inst.track, dtype=np.int64)[free], fld]
+        chosen = np.sort(_choices(inst)[free], axis=1)
+        if by_choices:
+            cols += [chosen[:, k] for k in range(3)]
+        rows = np.stack(cols, axis=1)[willing]
+        adj_of = np.full(free.size, -1, dtype=np.int64)
+        if rows.shape[0]:
+            order = np.lexsort(rows.T[::-1])
+            ranked = rows[order]
+            starts = np.ones(ranked.shape[0], dtype=bool)
+            starts[1:] = (ranked[1:] != ranked[:-1]).any(axis=1)
+            ids = np.cumsum(starts) - 1
+            node_rows = ranked[starts]
+            at = np.empty_like(ids)
+            at[order] = ids
+            adj_of[np.flatnonzero(willing)] = at
+        else:
+            node_rows = rows
+        h = int(np.asarray(inst.host_cap).size)
+        fits = np.asarray(inst.host_fields, dtype=bool)
+        if fits.ndim != 2:  # a round without hosts may come with a flat empty table
+            fits = fits.reshape(h, -1) if h else np.zeros((0, 0), dtype=bool)
+        host_track = np.asarray(inst.host_track, dtype=np.int64)
+        nodes, hosts_of = [], []
+        for q, row in enumerate(node_rows.tolist()):
+            if row[1] >= fits.shape[1]:
+                continue
+            ok = fits[:, row[1]] & (host_track == row[0])
+            for c in row[2:]:
+                if c >= 0:
+                    ok[c] = False
+            js = np.flatnonzero(ok)
+            nodes.append(np.full(js.size, q, dtype=np.int64))
+            hosts_of.append(js.astype(np.int64))
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(
+            free,
+            int(np.asarray(inst.group_cap).size),
+            h,
+            adj_of,
+            np.concatenate(nodes) if nodes else empty,
+            np.concatenate(hosts_of) if hosts_of else empty,
+            int(node_rows.shape[0]),
+        )
 
 
-def split_by_choices(objective: Sequence[str]) -> bool:
-    """Whether the order puts adjusted or priority_adjusted before placed_at_choice.
-
-    Then the adjustment nodes are split by the applicants' choice sets (docs/engine.md).
-    """
-    names = list(objective)
-    cut = names.index("placed_at_choice")
-    return "adjusted" in names[:cut] or "priority_adjusted" in names[:cut]
+def _choices(inst: Arrays) -> I64:
+    n = int(np.asarray(inst.group).size)
+    return np.asarray(inst.choices, dtype=np.int64).reshape(n, 3)
 
 
-def build_network(instance: Instance, adjustment: bool = True, by_choices: bool = False) -> Network:
-    """Rebuild the canonical network of docs/engine.md from an instance.
+@dataclass
+class Block:
+    """One arc kind: its flows and bounds, parallel arrays of the block's own shape."""
 
-    Steps: fix the pre-arranged (remaining capacities and quotas), number the nodes
-    S, groups, free applicants, hosts, adjustment nodes (sorted by track, field, and with
-    `by_choices` by the sorted choice hosts), T; then list the arcs of kinds 1–7 in
-    order (with `by_choices`, an adjustment node has no arc to a host of its choices).
-    """
-    inst = instance
-    g, h = int(inst.group_cap.shape[0]), inst.n_hosts
-    pre = inst.prearranged.astype(np.int64)
-    fixed = pre >= 0
-    free = np.flatnonzero(~fixed).astype(np.int64)
-    nf = int(free.size)
-    cap_r = inst.host_cap.astype(np.int64) - np.bincount(pre[fixed], minlength=h)
-    quota_r = inst.group_cap.astype(np.int64) - np.bincount(inst.group[fixed], minlength=g)
-    fld = inst.field.astype(np.int64)
-    n_fields = int(inst.host_fields.shape[1])
-    willing = inst.accepts.astype(bool)[free] & (fld[free] >= 0)
-    pair_code = inst.track.astype(np.int64)[free] * max(n_fields, 1) + fld[free]
-    chosen = np.sort(inst.choices.astype(np.int64).reshape(inst.n, 3)[free], axis=1)
-    if by_choices:
-        for k in range(3):
-            pair_code = pair_code * (h + 1) + chosen[:, k] + 1
-    codes, first = np.unique(pair_code[willing], return_index=True)
-    base = max(n_fields, 1) * ((h + 1) ** 3 if by_choices else 1)
-    adj_pairs = np.stack([codes // base, (codes % base) // (base // max(n_fields, 1))], axis=1)
-    adj_choices = (
-        chosen[willing][first] if by_choices else np.full((codes.size, 3), -1, dtype=np.int64)
-    )
-    a = int(codes.size)
-    s_node, first_app = 0, 1 + g
-    first_host = first_app + nf
-    first_adj = first_host + h
-    t_node = first_adj + a
-    app_node = first_app + np.arange(nf, dtype=np.int64)
-    parts: list[tuple[I64, I64, I64, int, I64, I64]] = []
+    flow: I64
+    lo: I64
+    hi: I64
 
-    def add(
-        tail: I64, head: I64, cap: I64, kind: int, who: I64 | None = None, rank: I64 | None = None
+    def within(self) -> bool:
+        """Every flow inside its bounds."""
+        return bool(((self.flow >= self.lo) & (self.flow <= self.hi)).all())
+
+    def slack(self, rc: I64) -> bool:
+        """Complementary slackness: rc > 0 only at lo, rc < 0 only at hi."""
+        return not (((rc > 0) & (self.flow != self.lo)) | ((rc < 0) & (self.flow != self.hi))).any()
+
+    def restrict(self, rc: I64) -> None:
+        """Keep the optimal face: rc > 0 fixes the arc at lo, rc < 0 at hi."""
+        self.hi = np.where(rc > 0, self.lo, self.hi)
+        self.lo = np.where(rc < 0, self.hi, self.lo)
+
+
+class _Replay:
+    """The network's seven blocks for one assignment, replayed entry by entry."""
+
+    def __init__(
+        self, inst: Arrays, hs: I64, rk: I64, lay: Layout, adjustment: bool, two: bool
     ) -> None:
-        neg = np.full(tail.size, -1, dtype=np.int64)
-        parts.append(
-            (tail, head, cap, kind, neg if who is None else who, neg if rank is None else rank)
-        )
+        self.lay = lay
+        f = lay.free
+        m, g, h = f.size, lay.groups, lay.hosts
+        self.group = np.asarray(inst.group, dtype=np.int64)[f]
+        self.choice = _choices(inst)[f]
+        self.p = np.asarray(inst.priority, dtype=np.int64)[f]
+        self.w = tie_weights(inst)[f]
+        pre = np.asarray(inst.prearranged, dtype=np.int64)
+        taken = pre[pre >= 0]
+        self.cap = np.asarray(inst.host_cap, dtype=np.int64) - np.bincount(taken, minlength=h)
+        quota = np.asarray(inst.group_cap, dtype=np.int64)
+        quota = quota - np.bincount(np.asarray(inst.group)[pre >= 0], minlength=g)
+        host, rank = hs[f], rk[f]
+        exists = self.choice >= 0
+        self.open4 = (lay.adj_of >= 0) & adjustment
+        # who each placement is carried by: a choice arc, or an adjustment arc then kind 5
+        by_choice = exists & (rank[:, None] == np.arange(1, 4)) & (self.choice == host[:, None])
+        want5 = self.open4 & (rank == ADJUSTED) & (host >= 0)
+        key = lay.arc_node * h + lay.arc_host  # sorted: by node, then host
+        wanted = lay.adj_of * h + host
+        pos = np.minimum(np.searchsorted(key, wanted), max(key.size - 1, 0))
+        by_adj = want5 & (key[pos] == wanted) if key.size else np.zeros(m, dtype=bool)
+        self.missing = int(((host >= 0) & ~by_choice.any(axis=1) & ~by_adj).sum())
+        f5 = np.bincount(pos[by_adj], minlength=key.size).astype(np.int64)
+        self.whole = self._flows(by_choice, by_adj, f5, host)
+        no = np.zeros_like(by_adj)
+        self.first = self._flows(by_choice, no, np.zeros_like(f5), host) if two else self.whole
+        one = np.ones(m, dtype=np.int64)
+        self.caps = {
+            1: quota,
+            2: one,
+            3: exists.astype(np.int64),
+            4: self.open4.astype(np.int64),
+            5: self.cap[lay.arc_host],
+            6: self.cap,
+            7: np.array([m], dtype=np.int64),
+        }
+        start = self.first
+        self.blocks = {k: Block(start[k], np.zeros_like(c), c.copy()) for k, c in self.caps.items()}
+        if two:  # phase 1: the adjustment arcs closed
+            for k in (4, 5):
+                self.blocks[k].hi = np.zeros_like(self.caps[k])
 
-    grp = np.arange(g, dtype=np.int64)
-    add(np.zeros(g, np.int64), 1 + grp, quota_r, 1)
-    add(1 + inst.group.astype(np.int64)[free], app_node, np.ones(nf, np.int64), 2, free)
-    choices = inst.choices.astype(np.int64)[free]
-    for r in range(3):
-        has = choices[:, r] >= 0
-        add(
-            app_node[has],
-            first_host + choices[has, r],
-            np.ones(int(has.sum()), np.int64),
-            3,
-            free[has],
-            np.full(int(has.sum()), r + 1, np.int64),
-        )
-    if adjustment:
-        node_of = first_adj + np.searchsorted(codes, pair_code[willing])
-        k = int(willing.sum())
-        add(
-            app_node[willing],
-            node_of,
-            np.ones(k, np.int64),
-            4,
-            free[willing],
-            np.full(k, ADJUSTED, np.int64),
-        )
-    if a:
-        trains = inst.host_fields[:, adj_pairs[:, 1]].T  # (a, h)
-        trains = trains & (inst.host_track[None, :] == adj_pairs[:, 0:1])
-        for k in range(3):
-            skip = adj_choices[:, k] >= 0
-            trains[np.flatnonzero(skip), adj_choices[skip, k]] = False
-        ai, hj = np.nonzero(trains)
-        add(first_adj + ai.astype(np.int64), first_host + hj.astype(np.int64), cap_r[hj], 5)
-    hosts = np.arange(h, dtype=np.int64)
-    add(first_host + hosts, np.full(h, t_node, np.int64), cap_r, 6)
-    add(np.array([s_node], np.int64), np.array([t_node], np.int64), np.array([nf], np.int64), 7)
-    cat = [np.concatenate([p[i] for p in parts]).astype(np.int64) for i in (0, 1, 2, 4, 5)]
-    kind = np.concatenate([np.full(p[0].size, p[3], np.int64) for p in parts])
-    supply = np.zeros(t_node + 1, dtype=np.int64)
-    supply[s_node], supply[t_node] = nf, -nf
-    return Network(
-        t_node + 1,
-        cat[0],
-        cat[1],
-        cat[2],
-        kind,
-        cat[3],
-        cat[4],
-        supply,
-        free,
-        adj_pairs,
-        adj_choices,
-        first_host,
-        first_adj,
-    )
+    def _flows(self, f3: Bools, f4: Bools, f5: I64, host: I64) -> dict[int, I64]:
+        lay = self.lay
+        placed = f3.any(axis=1) | f4
+        into = np.bincount(host[f3.any(axis=1)], minlength=lay.hosts).astype(np.int64)
+        into += np.bincount(lay.arc_host, weights=f5, minlength=lay.hosts).astype(np.int64)
+        f1 = np.bincount(self.group[placed], minlength=lay.groups).astype(np.int64)
+        return {
+            1: f1,
+            2: placed.astype(np.int64),
+            3: f3.astype(np.int64),
+            4: f4.astype(np.int64),
+            5: f5,
+            6: into,
+            7: np.array([lay.free.size - int(f1.sum())], dtype=np.int64),
+        }
 
+    def adjustment_phase(self) -> None:
+        """docs/engine.md step 2: choice arcs fixed at their flow, the rest [0, cap]."""
+        for k, c in self.caps.items():
+            flow = self.whole[k]
+            self.blocks[k] = (
+                Block(flow, flow.copy(), flow.copy())
+                if k == 3
+                else Block(flow, np.zeros_like(c), c.copy())
+            )
 
-def stage_costs(net: Network, instance: Instance, stage: str) -> I64:
-    """Arc costs of one stage (minimised), per the table of docs/engine.md."""
-    cost = np.zeros(net.tail.size, dtype=np.int64)
-    choice = net.kind == 3
-    adj = net.kind == 4
-    who = net.who
-    prio = instance.priority.astype(np.int64)
-    r = net.rank
-    if stage == "placed_at_choice":
-        cost[choice] = -1
-    elif stage == "priority_placed_at_choice":
-        cost[choice] = -prio[who[choice]]
-    elif stage == "first_choice":
-        cost[choice & (r == 1)] = -1
-    elif stage == "second_choice":
-        cost[choice & (r == 2)] = -1
-    elif stage == "adjusted":
-        cost[adj] = -1
-    elif stage == "priority_adjusted":
-        cost[adj] = -prio[who[adj]]
-    elif stage in ("choice_order", "adjustment_order", "priority_order"):
-        w = weights(instance)
-        if stage != "adjustment_order":  # choice_order, or both in priority_order
-            cost[choice] = -w[who[choice]] * (5 - r[choice])
-        if stage != "choice_order":
-            cost[adj] = -w[who[adj]]
-    else:
-        raise ValueError(f"unknown stage {stage!r}")
-    return cost
+    def reduced(self, pi: I64, c3: I64, c4: I64) -> dict[int, I64]:
+        """Reduced costs rc = cost + pi[tail] − pi[head] of every block (absent arcs: 0)."""
+        lay = self.lay
+        app = pi[lay.app0 : lay.app0 + lay.free.size]
+        host = pi[lay.host0 : lay.host0 + lay.hosts]
+        s, t = pi[0], pi[lay.sink]
+        grp = pi[1 : 1 + lay.groups]
+        # absent arcs look up a node that exists (their rc is then set to 0)
+        to_host = pi[lay.host0 + np.maximum(self.choice, 0)]
+        rc3 = np.where(self.choice >= 0, c3 + app[:, None] - to_host, 0)
+        to_adj = pi[lay.adj0 + np.maximum(lay.adj_of, 0)]
+        rc4 = np.where(self.open4, c4 + app - to_adj, 0)
+        adj = pi[lay.adj0 : lay.adj0 + lay.n_adj]
+        return {
+            1: s - grp,
+            2: grp[self.group] - app,
+            3: rc3,
+            4: rc4,
+            5: adj[lay.arc_node] - host[lay.arc_host],
+            6: host - t,
+            7: np.array([s - t], dtype=np.int64),
+        }
 
+    def spread(self, c3: I64, c4: I64) -> int:
+        """R = Σ |c|·(hi − lo): how much a stage can vary on the current bounds."""
+        b3, b4 = self.blocks[3], self.blocks[4]
+        r3 = int((np.abs(c3) * (b3.hi - b3.lo)).sum())
+        return r3 + int((np.abs(c4) * (b4.hi - b4.lo)).sum())
 
-def arc_flows(net: Network, instance: Instance, hs: I64, rk: I64) -> tuple[I64, int]:
-    """Arc flows of an assignment; also the number of placements with no arc to carry them.
-
-    Choice arcs from the rank codes, adjustment arcs from `ADJUSTED`, adjustment-to-host
-    arcs from the adjusted applicants' hosts, the rest by conservation.
-    """
-    flow = np.zeros(net.tail.size, dtype=np.int64)
-    n_app = instance.n
-    kind = net.kind
-    # kind 3 and 4: one arc per (applicant, rank)
-    k34 = np.flatnonzero((kind == 3) | (kind == 4))
-    flow[k34] = (rk[net.who[k34]] == net.rank[k34]).astype(np.int64)
-    carried = np.zeros(n_app, dtype=bool)
-    carried[net.who[k34][flow[k34] == 1]] = True
-    # kind 5: adjustment node -> host, from adjusted applicants' hosts
-    k5 = np.flatnonzero(kind == 5)
-    k4 = k34[kind[k34] == 4]
-    adj_node_of = np.full(n_app, -1, dtype=np.int64)
-    adj_node_of[net.who[k4]] = net.head[k4]
-    moved = np.flatnonzero((rk == ADJUSTED) & (adj_node_of >= 0) & (hs >= 0))
-    missing = 0
-    if k5.size and moved.size:
-        big = np.int64(net.n_nodes)
-        arc_key = net.tail[k5] * big + net.head[k5]
-        order = np.argsort(arc_key)
-        want = adj_node_of[moved] * big + net.first_host_node + hs[moved]
-        pos = np.searchsorted(arc_key[order], want)
-        pos = np.clip(pos, 0, k5.size - 1)
-        hit = arc_key[order][pos] == want
-        np.add.at(flow, k5[order[pos[hit]]], 1)
-        missing += int((~hit).sum())
-        carried[moved[~hit]] = False
-    elif moved.size:
-        missing += int(moved.size)
-        carried[moved] = False
-    free_mask = instance.prearranged < 0
-    missing += int((free_mask & (hs >= 0) & ~carried).sum())
-    # kind 2: group -> applicant carries the applicant's outflow
-    out_of = np.bincount(net.tail, weights=flow, minlength=net.n_nodes).astype(np.int64)
-    into = np.bincount(net.head, weights=flow, minlength=net.n_nodes).astype(np.int64)
-    k2 = np.flatnonzero(kind == 2)
-    flow[k2] = out_of[net.head[k2]]
-    # kind 6: host -> T carries the host's inflow
-    k6 = np.flatnonzero(kind == 6)
-    flow[k6] = into[net.tail[k6]]
-    # kind 1: S -> group carries the group's outflow
-    out_of = np.bincount(net.tail, weights=flow, minlength=net.n_nodes).astype(np.int64)
-    k1 = np.flatnonzero(kind == 1)
-    flow[k1] = out_of[net.head[k1]]
-    k7 = np.flatnonzero(kind == 7)
-    flow[k7] = net.supply[0] - flow[k1].sum()
-    return flow, missing
+    def cost_of(self, c3: I64, c4: I64) -> int:
+        """The stage's total cost of the current flow."""
+        return int((c3 * self.blocks[3].flow).sum()) + int((c4 * self.blocks[4].flow).sum())
 
 
-def _entry_names(spec: Any) -> list[str]:
-    """The stage names of one proof entry (one solve), as strings; [] when malformed."""
+def _names(spec: Any) -> list[str]:
     names = spec.get("names") if isinstance(spec, Mapping) else None
-    if not isinstance(names, list | tuple):
-        return []
-    return [str(name) for name in names]
+    return [str(x) for x in names] if isinstance(names, list | tuple) else []
 
 
-def _entry_ints(spec: Mapping[str, Any], key: str, k: int) -> list[int] | None:
-    """`spec[key]` as k integers, or None when missing or malformed."""
+def _ints(spec: Mapping[str, Any], key: str, k: int) -> list[int] | None:
+    """`spec[key]` as exactly k integers, or None."""
     raw = spec.get(key)
     if not isinstance(raw, list | tuple) or len(raw) != k:
         return None
     try:
         out = [int(x) for x in raw]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    if any(out[i] != raw[i] for i in range(k)):
-        return None
-    return out
+    return out if all(o == x for o, x in zip(out, raw, strict=True)) else None
 
 
 def check_certificate(
     ck: Checker,
-    instance: Instance,
+    inst: Arrays,
     hs: I64,
     rk: I64,
-    stages: list[Any],
+    entries: list[Any],
     objective: Mapping[str, int],
     fixed_part: Mapping[str, int],
     adjustment: bool,
-    order: Sequence[str] = STAGES,
+    order: Sequence[str],
 ) -> None:
-    """Check the solve-by-solve certificate; record results through `ck.check`.
+    """Replay the proof's solves (docs/engine.md, "Staged solve and the certificate").
 
-    Each proof entry is one solve: `names` (one or more stages), `weights` (one integer
-    per stage), `values` (one per stage) and `potentials`. Steps: the entries' names, read
-    one after the other, must be exactly `order` (the asked order of stages); rebuild the
-    network (split adjustment nodes when the order needs them); derive arc flows from the
-    assignment; check conservation; then for each entry in order: its weights are
-    lexicographically safe on the current bounds (the last weight >= 1, and each weight
-    exceeds the sum over the later stages of weight * R, R = sum of |cost| * (hi - lo), an
-    upper bound of how much that stage's total can vary within the bounds); bounds,
-    complementary slackness with the entry's potentials for the weighted cost, and each
-    stage's value; then restrict the bounds to the optimal face (rc > 0: hi := lo;
-    rc < 0: lo := hi). `fixed_part` is the pre-arranged applicants' share of each stage.
-
-    A two-phase order (docs/engine.md, "Two phases") is checked in two parts: the choice
-    stages against the assignment's choice placements alone (the adjusted counted as
-    unplaced), on the network with the adjustment arcs (kinds 4 and 5) closed; then the
-    adjustment stages against the whole assignment, with the choice arcs fixed at their
-    flow and every other arc back to [0, capacity].
+    Steps: the entries' names read one after the other are `order`, no entry straddling
+    the two phases; build the layout (adjustment nodes split by choices when adjusted or
+    priority_adjusted comes before placed_at_choice); derive the blocks' flows from the
+    assignment (phase 1 with the adjusted counted unplaced); every placement carried by an
+    arc; then per entry: safe weights on the current bounds, bounds, complementary
+    slackness with the entry's potentials, each stage's value (`fixed_part` is the
+    pre-arranged applicants' share), and restrict the bounds to the optimal face.
     """
     ck.checks["certificate"] = False
-    asked = [str(name) for name in order]
-    groups = [_entry_names(s) for s in stages]
-    names = [name for group in groups for name in group]
+    asked = [str(x) for x in order]
+    groups = [_names(s) for s in entries]
+    names = [x for grp in groups for x in grp]
+    steps = phases_of(asked)
+    phase = {x: i for i, step in enumerate(steps) for x in step}
     if not ck.check(
         "certificate_stages",
-        names == asked and all(groups),
+        names == asked and all(groups) and all(len({phase[x] for x in grp}) == 1 for grp in groups),
         f"证明的阶段顺序不符：证明为{names}，应为{asked}",
         f"certificate stages {names} != the asked order {asked}",
     ):
         return
-    net = build_network(instance, adjustment, split_by_choices(asked))
-    steps = phases(asked)
-    whole, missing = arc_flows(net, instance, hs, rk)
-    flow = whole
-    if len(steps) > 1:
-        by_choice = np.where(rk == ADJUSTED, UNPLACED, rk)
-        flow, _ = arc_flows(net, instance, np.where(rk == ADJUSTED, -1, hs), by_choice)
-    balance = (
-        np.bincount(net.tail, weights=whole, minlength=net.n_nodes)
-        - np.bincount(net.head, weights=whole, minlength=net.n_nodes)
-    ).astype(np.int64)
-    ok = missing == 0 and bool((balance == net.supply).all())
+    cut = asked.index("placed_at_choice")
+    by_choices = bool({"adjusted", "priority_adjusted"} & set(asked[:cut]))
+    lay = Layout.of(inst, by_choices)
+    play = _Replay(inst, hs, rk, lay, adjustment, len(steps) > 1)
     if not ck.check(
         "certificate_conservation",
-        ok,
-        f"网络流量不守恒（{missing}个录取无对应弧）",
-        f"flow conservation fails ({missing} placements without an arc)",
+        play.missing == 0,
+        f"网络流量不守恒（{play.missing}个录取无对应弧）",
+        f"flow conservation fails ({play.missing} placements without an arc)",
     ):
         return
-    lo = np.zeros(net.tail.size, dtype=np.int64)
-    hi = net.cap.copy()
-    choice = net.kind == 3
-    if len(steps) > 1:
-        hi[(net.kind == 4) | (net.kind == 5)] = 0
-    second = set(steps[-1]) if len(steps) > 1 else set()
-    for group, spec in zip(groups, stages, strict=True):
-        label = "+".join(group)
-        if second and group[0] in second:  # the adjustment phase begins
-            second = set()
-            flow = whole
-            lo = np.where(choice, flow, 0)
-            hi = np.where(choice, flow, net.cap)
+    n_nodes = lay.sink + 1
+    in_phase = 0
+    for grp, spec in zip(groups, entries, strict=True):
+        label = "+".join(grp)
+        if phase[grp[0]] != in_phase:
+            in_phase = phase[grp[0]]
+            play.adjustment_phase()
         check = f"certificate_{label}"
         pi = np.asarray(spec["potentials"])
         if not ck.check(
             check,
-            pi.shape == (net.n_nodes,) and np.issubdtype(pi.dtype, np.integer),
+            pi.shape == (n_nodes,)
+            and np.issubdtype(pi.dtype, np.integer)
+            and bool((np.abs(pi.astype(np.int64)) < LIMIT).all()),
             f"阶段{label}的势长度不符",
-            f"stage {label}: potentials must be {net.n_nodes} integers, got {pi.shape} {pi.dtype}",
+            f"stage {label}: potentials must be {n_nodes} integers, got {pi.shape} {pi.dtype}",
         ):
             return
         pi = pi.astype(np.int64)
-        k = len(group)
-        wts = _entry_ints(spec, "weights", k)
-        claimed = _entry_ints(spec, "values", k)
+        wts, claimed = _ints(spec, "weights", len(grp)), _ints(spec, "values", len(grp))
         if (
             not ck.check(
                 check,
                 wts is not None and claimed is not None,
                 f"阶段{label}的权重或目标值格式不符",
-                f"stage {label}: weights and values must be {k} integers each",
+                f"stage {label}: weights and values must be {len(grp)} integers each",
             )
             or wts is None
             or claimed is None
         ):
             return
-        costs = [stage_costs(net, instance, stage) for stage in group]
-        open_ = hi - lo
-        spread = [int((np.abs(c) * open_).sum()) for c in costs]
-        later = [
-            sum(w * r for w, r in zip(wts[i + 1 :], spread[i + 1 :], strict=True)) for i in range(k)
-        ]
-        safe = wts[-1] >= 1 and all(wts[i] > later[i] for i in range(k - 1))
+        costs = [stage_costs(x, play.p, play.w) for x in grp]
+        spread = [play.spread(c3, c4) for c3, c4 in costs]
+        safe = wts[-1] >= 1 and all(
+            wts[i] > sum(w * r for w, r in zip(wts[i + 1 :], spread[i + 1 :], strict=True))
+            for i in range(len(grp) - 1)
+        )
+        top = sum(
+            w * max(int(np.abs(c3).max(initial=0)), int(np.abs(c4).max(initial=0)))
+            for w, (c3, c4) in zip(wts, costs, strict=True)
+        )
         if not ck.check(
             "certificate_weights",
-            safe,
+            safe and top < LIMIT,
             f"阶段{label}的合并权重不安全：权重{wts}，后续阶段的变化上界{spread[1:]}",
             f"stage {label}: unsafe weights {wts} (later stages can vary by {spread[1:]})",
         ):
             return
-        cost = np.zeros(net.tail.size, dtype=np.int64)
-        for w, c in zip(wts, costs, strict=True):
-            cost += np.int64(w) * c
-        within = bool(((flow >= lo) & (flow <= hi)).all())
-        rc = cost + pi[net.tail] - pi[net.head]
-        slack = bool((~((rc > 0) & (flow != lo)) & ~((rc < 0) & (flow != hi))).all())
-        values = [
-            -int((c * flow).sum()) + fixed_part[stage]
-            for stage, c in zip(group, costs, strict=True)
-        ]
-        val_ok = all(
-            v == objective[stage] and v == c
-            for stage, v, c in zip(group, values, claimed, strict=True)
+        c3 = np.zeros_like(costs[0][0])
+        c4 = np.zeros_like(costs[0][1])
+        for w, (a, b) in zip(wts, costs, strict=True):
+            c3 += np.int64(w) * a
+            c4 += np.int64(w) * b
+        rc = play.reduced(pi, c3, c4)
+        within = all(b.within() for b in play.blocks.values())
+        slack = all(play.blocks[k].slack(rc[k]) for k in play.blocks)
+        values = [-play.cost_of(a, b) + fixed_part[x] for x, (a, b) in zip(grp, costs, strict=True)]
+        val_ok = values == claimed and all(
+            v == objective[x] for x, v in zip(grp, values, strict=True)
         )
         if not ck.check(
             check,
@@ -420,6 +506,6 @@ def check_certificate(
             f"complementary slackness {slack}, values {values} vs claim {claimed})",
         ):
             return
-        hi = np.where(rc > 0, lo, hi)
-        lo = np.where(rc < 0, hi, lo)
+        for k, block in play.blocks.items():
+            block.restrict(rc[k])
     ck.checks["certificate"] = True

@@ -1,28 +1,34 @@
 """Independent verification of a mechanism's answer, recomputed from the arrays alone.
 
-`verify(instance, solution, objective=...)` re-checks every claim of a `Solution` without
-any solver code: shapes, rank codes, pre-arrangements, capacities, quotas, adjustment
-rules, waste, the objective of every stage of `STAGES`, and, when the proof carries stage
-potentials, the lexicographic min-cost-flow certificate on the canonical network of
-docs/engine.md, rebuilt here from the `Instance` and replayed solve by solve in the asked
-order of the stages (merged solves' weights re-checked for lexicographic safety).
-Justified envy under the priority order is counted (it is reported, not a failure: the
-default policy places more people before it respects priority). Everything is vectorised;
-a million applicants take a few seconds.
+`verify(instance, solution, objective=...)` re-checks every claim of a `Solution` from the
+instance's arrays, the policy (adjustment on or off, the order of the stages) and
+docs/engine.md, importing no solver code (a test reads the imports): shapes, rank codes,
+pre-arrangements, capacities, quotas, adjustment rules, waste, the tie-break weights, the
+value of every stage, and, when the proof carries stage potentials, the lexicographic
+min-cost-flow certificate replayed solve by solve in the asked order (`matcher.engine.certificate`,
+which rebuilds the network its own way). Justified envy under the priority order is
+counted (it is reported, not a failure: the default policy places more people before it
+respects priority). docs/engine.md, "The verifier", says how this differs from the solver.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.engine.certificate import Network, build_network, check_certificate, weights
-from matcher.engine.solve.base import ADJUSTED, PREARRANGED, STAGES, UNPLACED, Instance, Solution
-from matcher.model import ALL_STAGES, check_objective
+from matcher.engine.certificate import (
+    ADJUSTED,
+    PREARRANGED,
+    UNPLACED,
+    Arrays,
+    check_certificate,
+    tie_weights,
+)
+from matcher.model import ALL_STAGES, STAGES, check_objective
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -31,14 +37,26 @@ Bools = npt.NDArray[np.bool_]
 FLOW_METHOD = "lexicographic min-cost flow"
 
 __all__ = [
-    "Network",
+    "Answer",
     "Verification",
     "VerificationError",
-    "build_network",
     "count_justified_envy",
     "stage_values",
     "verify",
 ]
+
+
+class Answer(Protocol):
+    """What the verifier reads of a mechanism's answer (a `Solution` has it)."""
+
+    @property
+    def host(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def rank(self) -> npt.NDArray[Any]: ...  # noqa: D102
+    @property
+    def objective(self) -> Mapping[str, Any]: ...  # noqa: D102
+    @property
+    def proof(self) -> Any: ...  # noqa: D102
 
 
 @dataclass(frozen=True)
@@ -72,40 +90,44 @@ def _examples(mask: Bools, limit: int = 5) -> str:
     return ", ".join(str(int(i)) for i in idx) + more
 
 
-def stage_values(instance: Instance, rank: npt.ArrayLike) -> dict[str, int]:
+def stage_values(instance: Arrays, rank: npt.ArrayLike) -> dict[str, int]:
     """Value of every stage of `ALL_STAGES` for an assignment given by its rank codes.
 
-    Ranks 1–3 count as placed at that choice, `ADJUSTED` as adjusted, `PREARRANGED`
-    and `UNPLACED` in no stage. choice_order is the sum of w_i·(5 − r) over choice
-    placements, adjustment_order the sum of w_i over adjustments, priority_order both,
-    with w_i = n − order[i] (docs/engine.md).
+    Counted by rank class (docs/engine.md, "Stage costs" and the stage value paragraph):
+    for each choice rank r = 1, 2, 3 the number placed there, how many of them have
+    priority and the sum of their weights w_i; likewise for `ADJUSTED`. `PREARRANGED` and
+    `UNPLACED` count in no stage. choice_order = Σ_r (5 − r)·(weights at r),
+    adjustment_order = weights adjusted, priority_order both.
     """
     r = np.asarray(rank, dtype=np.int64)
-    prio = instance.priority.astype(bool)
-    at_choice = (r >= 1) & (r <= 3)
-    adjusted = r == ADJUSTED
-    w = weights(instance)
-    by_choice = int(np.where(at_choice, w * (5 - r), 0).sum())
-    by_adjustment = int(np.where(adjusted, w, 0).sum())
+    prio = np.asarray(instance.priority, dtype=bool)
+    w = tie_weights(instance)
+    heads, prios, mass = {}, {}, {}
+    for code in (1, 2, 3, ADJUSTED):
+        at = r == code
+        heads[code] = int(np.count_nonzero(at))
+        prios[code] = int(np.count_nonzero(at & prio))
+        mass[code] = int(w[at].sum())
+    by_choice = sum((5 - code) * mass[code] for code in (1, 2, 3))
     return {
-        "placed_at_choice": int(at_choice.sum()),
-        "priority_placed_at_choice": int((at_choice & prio).sum()),
-        "first_choice": int((r == 1).sum()),
-        "second_choice": int((r == 2).sum()),
-        "adjusted": int(adjusted.sum()),
-        "priority_adjusted": int((adjusted & prio).sum()),
+        "placed_at_choice": heads[1] + heads[2] + heads[3],
+        "priority_placed_at_choice": prios[1] + prios[2] + prios[3],
+        "first_choice": heads[1],
+        "second_choice": heads[2],
+        "adjusted": heads[ADJUSTED],
+        "priority_adjusted": prios[ADJUSTED],
         "choice_order": by_choice,
-        "adjustment_order": by_adjustment,
-        "priority_order": by_choice + by_adjustment,
+        "adjustment_order": mass[ADJUSTED],
+        "priority_order": by_choice + mass[ADJUSTED],
     }
 
 
-def _outcome_rank(instance: Instance, rank: I64) -> I64:
+def _outcome_rank(instance: Arrays, rank: I64) -> I64:
     """Rank of each outcome for comparisons with choices: 1–3, else 4 (below all)."""
     return np.where((rank >= 1) & (rank <= 3), rank, 4)
 
 
-def count_justified_envy(instance: Instance, host: npt.ArrayLike, rank: npt.ArrayLike) -> int:
+def count_justified_envy(instance: Arrays, host: npt.ArrayLike, rank: npt.ArrayLike) -> int:
     """Count pairs (i, j) where i has justified envy of j, in O(n log n).
 
     i envies j at host h = host[j] when h is a choice of i ranked above i's outcome
@@ -176,8 +198,8 @@ class _Checker:
 
 
 def verify(
-    instance: Instance,
-    solution: Solution,
+    instance: Arrays,
+    solution: Answer,
     *,
     adjustment: bool = True,
     objective: Sequence[str] = STAGES,
@@ -238,6 +260,8 @@ def verify(
         "host index out of range",
     ):
         return ck.result({}, 0)
+    if not _check_weights(ck, instance):
+        return ck.result({}, 0)
     _check_ranks(ck, instance, hs, rk, adjustment)
     _check_limits(ck, instance, hs)
     _check_waste(ck, instance, hs, rk, adjustment, order)
@@ -265,7 +289,31 @@ def verify(
     return ck.result(values, envy)
 
 
-def _check_ranks(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: bool) -> None:
+def _check_weights(ck: _Checker, inst: Arrays) -> bool:
+    """The priority order is a permutation and the weights fall strictly along it.
+
+    docs/engine.md, "Stage costs": w_i decreases along the order (n − order[i], or the
+    instance's `weight` column), so the tie-break stages favour earlier applicants.
+    """
+    n = inst.n
+    order = np.asarray(inst.order, dtype=np.int64)
+    ok = order.shape == (n,) and np.array_equal(np.sort(order), np.arange(n))
+    if ok:
+        w = tie_weights(inst)
+        ok = w.shape == (n,)
+        if ok and n:
+            by_order = np.empty_like(w)
+            by_order[order] = w
+            ok = bool((by_order[-1] >= 1) and (np.diff(by_order) < 0).all())
+    return ck.check(
+        "weights",
+        ok,
+        "优先序或权重无效：权重须沿优先序严格递减",
+        "the priority order must be a permutation and the weights strictly decrease along it",
+    )
+
+
+def _check_ranks(ck: _Checker, inst: Arrays, hs: I64, rk: I64, adjustment: bool) -> None:
     n = inst.n
     rows = np.arange(n)
     choices = inst.choices.astype(np.int64)
@@ -309,8 +357,8 @@ def _check_ranks(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: boo
         f"预先接收未兑现（行 {_examples(bad)}）",
         "a pre-arranged host was not honoured",
     )
-    safe = np.where(placed, hs, 0)
-    bad = placed & (inst.host_track[safe] != inst.track)
+    bad = np.zeros(n, dtype=bool)
+    bad[placed] = np.asarray(inst.host_track)[hs[placed]] != np.asarray(inst.track)[placed]
     ck.check(
         "track",
         not bad.any(),
@@ -360,14 +408,14 @@ def _check_ranks(ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: boo
     )
 
 
-def _fill(inst: Instance, hs: I64) -> tuple[I64, I64]:
+def _fill(inst: Arrays, hs: I64) -> tuple[I64, I64]:
     placed = hs >= 0
     host_used = np.bincount(hs[placed], minlength=inst.n_hosts).astype(np.int64)
     group_used = np.bincount(inst.group[placed], minlength=inst.group_cap.shape[0])
     return host_used, group_used.astype(np.int64)
 
 
-def _check_limits(ck: _Checker, inst: Instance, hs: I64) -> None:
+def _check_limits(ck: _Checker, inst: Arrays, hs: I64) -> None:
     host_used, group_used = _fill(inst, hs)
     over = host_used > inst.host_cap
     ck.check(
@@ -385,7 +433,7 @@ def _check_limits(ck: _Checker, inst: Instance, hs: I64) -> None:
     )
 
 
-def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Bools:
+def _move_improves(inst: Arrays, rk: I64, r: int, order: Sequence[str]) -> Bools:
     """Whether moving each applicant to its choice r (1–3) improves it in `order`.
 
     The move's stage deltas are read in `order`: the first non-zero one decides.
@@ -394,7 +442,7 @@ def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Boo
     adjusted before placed_at_choice, leaving an adjusted applicant there is not waste.
     """
     prio = inst.priority.astype(np.int64)
-    w = weights(inst)
+    w = tie_weights(inst)
     at_choice = ((rk >= 1) & (rk <= 3)).astype(np.int64)
     adjusted = (rk == ADJUSTED).astype(np.int64)
     held = np.where(at_choice == 1, w * (5 - rk), 0)
@@ -419,7 +467,7 @@ def _move_improves(inst: Instance, rk: I64, r: int, order: Sequence[str]) -> Boo
 
 
 def _check_waste(
-    ck: _Checker, inst: Instance, hs: I64, rk: I64, adjustment: bool, order: Sequence[str]
+    ck: _Checker, inst: Arrays, hs: I64, rk: I64, adjustment: bool, order: Sequence[str]
 ) -> None:
     host_used, group_used = _fill(inst, hs)
     host_room = host_used < inst.host_cap
