@@ -50,6 +50,7 @@ from matcher.model import (
     Rules,
     Severity,
     Track,
+    check_mechanism,
 )
 from matcher.overrides import DecisionError, Override
 from matcher.paths import data_dir, sample_round_dir
@@ -65,6 +66,7 @@ from matcher.rundir import RunFolder
 from matcher.rundir import read_run as _read_run
 from matcher.scenario import Scenario, build_round, load_scenario
 from matcher.settle import Settlement
+from matcher.solve import MechanismSpec, Supports, get, known, register
 from matcher.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
@@ -81,6 +83,7 @@ __all__ = [
     "InputError",
     "Issue",
     "Mechanism",
+    "MechanismSpec",
     "OutputExistsError",
     "Override",
     "OverrideError",
@@ -94,6 +97,7 @@ __all__ = [
     "Scenario",
     "Severity",
     "Suggestion",
+    "Supports",
     "Track",
     "Variant",
     "advice_frame",
@@ -107,6 +111,7 @@ __all__ = [
     "centre_mode",
     "change_reason",
     "check_backfill_output",
+    "check_mechanism",
     "check_output",
     "check_overrides",
     "compare",
@@ -131,6 +136,8 @@ __all__ = [
     "read_published",
     "read_quotas",
     "read_run",
+    "register_mechanism",
+    "registered_mechanisms",
     "run_inputs",
     "sample_files",
     "scenario",
@@ -195,6 +202,24 @@ def to_confirm(round_: Round) -> pd.DataFrame:
 def scenario(path: Path | str, base: Round | None = None) -> Round:
     """The round of a scenario file (its base files, or `base`, with its overrides)."""
     return build_round(path, base)
+
+
+def register_mechanism(spec: MechanismSpec, *, replace: bool = False) -> None:
+    """Add a mechanism (`matcher.solve.register`): selectable by name from then on.
+
+    Its name is accepted by `Policy`, `with_policy`, a scenario's ``[policy]``, the CLI's
+    ``--mechanism`` and the web page's select; its answers are verified like the
+    built-ins'. Example::
+
+        api.register_mechanism(api.MechanismSpec("mine", run, api.Supports(True, True, False)))
+        api.solve(api.with_policy(api.load(), mechanism="mine"))
+    """
+    register(spec, replace=replace)
+
+
+def registered_mechanisms() -> dict[str, str]:
+    """Each registered mechanism's name and its one line of description, built-ins first."""
+    return {name: get(name).description for name in known()}
 
 
 def solve(round_: Round) -> RunResult:

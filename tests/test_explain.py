@@ -11,6 +11,7 @@ import matcher.explain as explain_mod
 from matcher.encode import Encoding, Exclusion
 from matcher.explain import explain, reasons, render_explanation
 from matcher.model import HostCatalogue, QuotaTable, Reason, Round, Status, Track
+from matcher.pipeline import resolver
 from matcher.solve import solve
 from matcher.solve.base import UNPLACED, Instance
 from tests.strategies import (
@@ -56,7 +57,8 @@ Why = dict[str, tuple[str, str, str]]
 def _run(inst: Instance, adjustment: bool = True) -> tuple[Encoding, Why]:
     enc = _encoding(inst)
     sol = solve(inst, "optimal", adjustment=adjustment)
-    return enc, reasons(enc, sol, names=NAMES, adjustment=adjustment)
+    resolve = resolver("optimal", adjustment=adjustment)
+    return enc, reasons(enc, sol, names=NAMES, adjustment=adjustment, resolve=resolve)
 
 
 def test_quota_full_names_the_last_placed() -> None:
@@ -140,7 +142,7 @@ def test_every_unplaced_row_has_a_true_reason(seed: int) -> None:
     inst = random_instance(seed, 300, n_hosts=10, n_groups=6, n_fields=N_FIELDS)
     enc = _encoding(inst)
     sol = solve(inst, "optimal")
-    why = reasons(enc, sol)
+    why = reasons(enc, sol, resolve=resolver("optimal"))
     unplaced = {enc.keys[i] for i in np.flatnonzero(sol.rank == UNPLACED)}
     assert set(why) == unplaced
     known = {
@@ -174,12 +176,12 @@ def test_explain_and_render() -> None:
     excluded = {"bad": Exclusion(Status.INELIGIBLE, (age,))}
     enc = _encoding(inst, excluded)
     sol = solve(inst, "optimal")
-    e = explain(enc, sol, "k1", names=NAMES)
+    e = explain(enc, sol, "k1", names=NAMES, resolve=resolver("optimal"))
     assert e is not None and e.status == "unmatched" and e.reason_code == "QUOTA_FULL"
     assert e.quota == 1 and e.quota_used == 1 and e.choices[0].filled == 1
     assert e.choices[0].last_position == 1 and e.position == 2
     round_ = Round(applicants=(), catalogue=HostCatalogue(hosts=()), quotas=QuotaTable(quotas=()))
-    text = render_explanation(round_, enc, sol, "k1", names=NAMES)
+    text = render_explanation(round_, enc, sol, "k1", names=NAMES, resolve=resolver("optimal"))
     assert "李四" in text and "QUOTA_FULL" in text and "名额增加1个" in text
     placed = render_explanation(round_, enc, sol, "k0", names=NAMES)
     assert "已录取" in placed and "H0" in placed

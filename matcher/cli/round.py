@@ -16,6 +16,7 @@ from matcher.cli.common import (
     EXIT_OK,
     EXIT_SOLVE,
     EXIT_USAGE,
+    MECHANISM_HELP,
     Applicants,
     Hosts,
     MechanismOpt,
@@ -36,6 +37,7 @@ from matcher.cli.common import (
     _step,
     app,
     err,
+    mechanism_name,
 )
 from matcher.model import Round, Severity
 
@@ -88,7 +90,7 @@ def run(
     mechanism: Annotated[
         str | None,
         typer.Option(
-            "--mechanism", help="匹配机制：optimal|stable|immediate|cpsat（默认 optimal）"
+            "--mechanism", parser=mechanism_name, help=MECHANISM_HELP + "（默认 optimal）"
         ),
     ] = None,
     seed: Annotated[
@@ -140,7 +142,7 @@ def run(
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
-        with _step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
+        with _step(console, f"匹配（{round_.policy.mechanism}）并独立核验"):
             result = _solve(round_, decisions)
         with _step(console, "写出结果文件"):
             paths = api.write(result, out, force=force, months=months, inputs=inputs)

@@ -58,7 +58,7 @@ def _rules(mechanism: str, joint: bool) -> list[str]:
 def policy_lines(result: RunResult) -> list[str]:
     """The lines of the module docstring for `result`."""
     policy = result.round.policy
-    lines = _rules(policy.mechanism.value, policy.joint)
+    lines = _rules(policy.mechanism, policy.joint)
     seed = policy.seed
     lines += [
         "优先序：先为基层或非公领域的优先对象，再按审核评分从高到低，最后按抽签签号从小到大。"
