@@ -22,6 +22,7 @@ from matcher.cli import app
 from matcher.encode import encode
 from matcher.model import MECHANISM_NAMES, Policy
 from matcher.pipeline import RejectedSolutionError, resolver
+from matcher.report.policy_text import policy_lines
 from matcher.scenario import ScenarioError, build_round
 from matcher.solve import solve
 from matcher.solve.base import Instance, Solution
@@ -105,6 +106,8 @@ def test_api_solves_with_the_registered_mechanism_and_verifies_it(toy, sample) -
     )
     row = api.mechanisms(round_, names=[toy]).iloc[0]
     assert row["mechanism"] == "toy" and bool(row["verified"]) is True
+    rules = policy_lines(result)[0]  # the 说明 sheet says which rules placed the round
+    assert "toy" in rules and "reverse serial dictatorship" in rules and "optimal" not in rules
 
 
 def test_a_scenario_selects_it_and_an_unknown_name_lists_the_registered_ones(

@@ -14,6 +14,7 @@ from typing import Any
 
 from matcher.model import Mechanism
 from matcher.result import RunResult
+from matcher.solve import get
 
 _FIGURES = (
     ("placed", "录取（含调剂）"),
@@ -34,6 +35,11 @@ def _rules(mechanism: str, joint: bool) -> list[str]:
         return [
             "录取规则（immediate，顺序志愿）：先按第一志愿录取，名额不足时按优先序；再依次处理第二、"
             "第三志愿，已录取者不再变动；最后为同意调剂且专业对口者安排剩余名额。"
+        ]
+    if mechanism not in (Mechanism.OPTIMAL.value, Mechanism.CPSAT.value):
+        return [
+            f"录取规则（{mechanism}，另行注册的匹配机制）：{get(mechanism).description}。"
+            "其结果与内置机制一样经独立核验（接收名额、地区名额、调剂条件、无空余名额浪费、目标值）。"
         ]
     if joint:
         return [
