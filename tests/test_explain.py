@@ -70,6 +70,12 @@ def test_quota_full_names_the_last_placed() -> None:
     assert remedy == "若赤峰市区外名额增加1个即可录取"
 
 
+def test_without_a_resolver_a_remedy_is_stated_not_solved() -> None:
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(score=2), _app(score=1)])
+    why = reasons(_encoding(inst), solve(inst, "optimal"), names=NAMES)
+    assert why["k1"][0] == "QUOTA_FULL" and why["k1"][2] == "若赤峰市区外名额增加1个，可能录取"
+
+
 def test_choices_full_when_adjustment_is_off() -> None:
     inst = build_instance(
         [HostSpec(0, 1, F0), HostSpec(0, 1, F0)],
