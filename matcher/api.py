@@ -28,6 +28,7 @@ from matcher.after.decided import Decisions, scenario_decisions, solve_decided
 from matcher.after.settle import SettleError, Settlement
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
+from matcher.engine.solve import MechanismSpec, Supports, get, known, register
 from matcher.engine.solve.tracks import PROCESSES_VARIABLE
 from matcher.ingest.load import (
     APPLICANT_SUFFIXES,
@@ -37,6 +38,7 @@ from matcher.ingest.load import (
     load_round,
 )
 from matcher.model import (
+    MECHANISM_NAMES,
     HostCatalogue,
     Issue,
     Mechanism,
@@ -46,6 +48,8 @@ from matcher.model import (
     Rules,
     Severity,
     Track,
+    UnknownMechanismError,
+    check_mechanism,
 )
 from matcher.paths import data_dir, sample_round_dir
 from matcher.report import frames
@@ -84,108 +88,26 @@ from matcher.whatif.scenario import Scenario, ScenarioError, build_round, load_s
 from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
-    "APPLICANT_SUFFIXES",
-    "CHANGE_LABELS",
-    "PROCESSES_VARIABLE",
-    "Backfill",
-    "BackfillError",
-    "CentreError",
-    "CompareError",
-    "Comparison",
-    "DecisionError",
-    "Decisions",
-    "FixedError",
-    "HostCatalogue",
-    "InputError",
-    "Issue",
-    "LetterError",
-    "Mechanism",
-    "OutputError",
-    "OutputExistsError",
-    "Override",
-    "OverrideError",
-    "PipelineError",
-    "Policy",
-    "Published",
-    "QuotaTable",
-    "Round",
-    "Rules",
-    "RunFolder",
-    "RunFolderError",
-    "RunResult",
-    "Scenario",
-    "ScenarioError",
-    "SettleError",
-    "Severity",
-    "Suggestion",
-    "Track",
-    "Variant",
-    "advice_frame",
-    "advise",
-    "backfill",
-    "build_round",
-    "bundled_hosts",
-    "bundled_quotas",
-    "capacity_variants",
-    "centre_export",
-    "centre_import",
-    "centre_mode",
-    "change_reason",
-    "check_backfill_output",
-    "check_comparison_output",
-    "check_output",
-    "check_overrides",
-    "compare",
-    "explain",
-    "explain_applicant",
-    "find",
-    "find_applicant",
-    "funding",
-    "funding_by_payee",
-    "funding_by_trainee",
-    "grid",
-    "letters",
-    "load",
-    "load_round",
-    "load_scenario",
-    "mask_id",
-    "mask_phone",
-    "mechanisms",
-    "move_quota",
-    "official_forms",
-    "package_counts",
-    "per_host",
-    "per_region",
-    "placements",
-    "read_hosts",
-    "read_published",
-    "read_quotas",
-    "read_run",
-    "run_inputs",
-    "sample_files",
-    "scenario",
-    "scenario_decisions",
-    "scrub",
-    "seed_variants",
-    "settle",
-    "solve",
-    "solve_decided",
-    "solve_with_overrides",
-    "summary",
-    "sweep",
-    "to_confirm",
-    "unmatched",
-    "unused_places",
-    "with_capacity",
-    "with_pins",
-    "with_policy",
-    "with_quota",
-    "with_rules",
-    "without_applicants",
-    "write",
-    "write_backfill",
-    "write_outputs",
-]
+    "APPLICANT_SUFFIXES", "CHANGE_LABELS", "MECHANISM_NAMES", "PROCESSES_VARIABLE", "Backfill",
+    "BackfillError", "CentreError", "CompareError", "Comparison", "DecisionError", "Decisions",
+    "FixedError", "HostCatalogue", "InputError", "Issue", "LetterError", "Mechanism",
+    "MechanismSpec", "OutputError", "OutputExistsError", "Override", "OverrideError",
+    "PipelineError", "Policy", "Published", "QuotaTable", "Round", "Rules", "RunFolder",
+    "RunFolderError", "RunResult", "Scenario", "ScenarioError", "SettleError", "Severity",
+    "Suggestion", "Supports", "Track", "UnknownMechanismError", "Variant", "advice_frame",
+    "advise", "backfill", "build_round", "bundled_hosts", "bundled_quotas", "capacity_variants",
+    "centre_export", "centre_import", "centre_mode", "change_reason", "check_backfill_output",
+    "check_comparison_output", "check_mechanism", "check_output", "check_overrides", "compare",
+    "explain", "explain_applicant", "find", "find_applicant", "funding", "funding_by_payee",
+    "funding_by_trainee", "grid", "letters", "load", "load_round", "load_scenario", "mask_id",
+    "mask_phone", "mechanisms", "move_quota", "official_forms", "package_counts", "per_host",
+    "per_region", "placements", "read_hosts", "read_published", "read_quotas", "read_run",
+    "register_mechanism", "registered_mechanisms", "run_inputs", "sample_files", "scenario",
+    "scenario_decisions", "scrub", "seed_variants", "settle", "solve", "solve_decided",
+    "solve_with_overrides", "summary", "sweep", "to_confirm", "unmatched", "unused_places",
+    "with_capacity", "with_pins", "with_policy", "with_quota", "with_rules",
+    "without_applicants", "write", "write_backfill", "write_outputs"
+]  # fmt: skip
 
 
 def load(
@@ -226,6 +148,24 @@ def to_confirm(round_: Round) -> pd.DataFrame:
 def scenario(path: Path | str, base: Round | None = None) -> Round:
     """The round of a scenario file (its base files, or `base`, with its overrides)."""
     return build_round(path, base)
+
+
+def register_mechanism(spec: MechanismSpec, *, replace: bool = False) -> None:
+    """Add a mechanism (`matcher.engine.solve.register`): selectable by name from then on.
+
+    Its name is accepted by `Policy`, `with_policy`, a scenario's ``[policy]``, the CLI's
+    ``--mechanism`` and the web page's select; its answers are verified like the
+    built-ins'. Example::
+
+        api.register_mechanism(api.MechanismSpec("mine", run, api.Supports(True, True, False)))
+        api.solve(api.with_policy(api.load(), mechanism="mine"))
+    """
+    register(spec, replace=replace)
+
+
+def registered_mechanisms() -> dict[str, str]:
+    """Each registered mechanism's name and its one line of description, built-ins first."""
+    return {name: get(name).description for name in known()}
 
 
 def solve(round_: Round) -> RunResult:

@@ -216,12 +216,49 @@ class Rules(Frozen):
 
 
 class Mechanism(StrEnum):
-    """Known placement mechanisms (the solver registry is keyed by these)."""
+    """The built-in placement mechanisms; `matcher.engine.solve.register` adds others by name."""
 
     OPTIMAL = "optimal"
     STABLE = "stable"
     IMMEDIATE = "immediate"
     CPSAT = "cpsat"
+
+
+#: The names of the registered mechanisms, in registration order: the built-ins, then
+#: each name `matcher.engine.solve.register` adds (it is the only writer). A `Policy` accepts
+#: exactly these; the runners are `matcher.engine.solve`'s. The names live here so that a policy
+#: is checked where it is made, without the model importing the solvers.
+MECHANISM_NAMES: list[str] = [m.value for m in Mechanism]
+
+
+class UnknownMechanismError(ValueError):
+    """No mechanism of that name is registered; the message lists the registered ones."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        self.name = name
+        self.known = tuple(known)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        names = ", ".join(self.known)
+        return (
+            f"未知的匹配机制 {self.name!r}；可用：{names} / unknown mechanism {self.name!r}; "
+            f"registered mechanisms: {names}"
+        )
+
+
+def check_mechanism(name: Any) -> str:
+    """`name` as a plain string when it names a registered mechanism (`MECHANISM_NAMES`).
+
+    Raises
+    ------
+    UnknownMechanismError
+        Any other value; the message lists the registered names.
+    """
+    text = name.value if isinstance(name, Mechanism) else name
+    if not isinstance(text, str) or text not in MECHANISM_NAMES:
+        raise UnknownMechanismError(str(text), MECHANISM_NAMES)
+    return text
 
 
 #: The objective stages of the default policy (``two-phase``), in the contract's strict
@@ -355,12 +392,19 @@ class Policy(Frozen):
     ``"two-phase"`` (the default, `STAGES`: choices decided first, adjustment on what they
     leave) or ``"joint"`` (the former policy, `JOINT_STAGES`). Only mechanisms that
     declare `objective_order` support an order other than the default (`optimal`, `cpsat`).
+    `mechanism` is the name of any registered mechanism (`check_mechanism`: a built-in
+    `Mechanism` or a name added by `matcher.engine.solve.register`), kept as a plain string.
     """
 
-    mechanism: Mechanism = Mechanism.OPTIMAL
+    mechanism: str = Mechanism.OPTIMAL.value
     seed: int = 2023
     adjustment: bool = True
     objective: tuple[str, ...] = STAGES
+
+    @field_validator("mechanism", mode="before")
+    @classmethod
+    def _mechanism_is_registered(cls, value: Any) -> str:
+        return check_mechanism(value)
 
     @field_validator("objective", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ import pytest
 import matcher.engine.explain as explain_mod
 from matcher.engine.encode import Encoding, Exclusion
 from matcher.engine.explain import explain, reasons, render_explanation
+from matcher.engine.pipeline import resolver
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import UNPLACED, Instance
 from matcher.model import HostCatalogue, QuotaTable, Reason, Round, Status, Track
@@ -56,7 +57,8 @@ Why = dict[str, tuple[str, str, str]]
 def _run(inst: Instance, adjustment: bool = True) -> tuple[Encoding, Why]:
     enc = _encoding(inst)
     sol = solve(inst, "optimal", adjustment=adjustment)
-    return enc, reasons(enc, sol, names=NAMES, adjustment=adjustment)
+    resolve = resolver("optimal", adjustment=adjustment)
+    return enc, reasons(enc, sol, names=NAMES, adjustment=adjustment, resolve=resolve)
 
 
 def test_quota_full_names_the_last_placed() -> None:
@@ -66,6 +68,12 @@ def test_quota_full_names_the_last_placed() -> None:
     assert code == "QUOTA_FULL"
     assert "已录取1人" in reason and "张三" in reason
     assert remedy == "若赤峰市区外名额增加1个即可录取"
+
+
+def test_without_a_resolver_a_remedy_is_stated_not_solved() -> None:
+    inst = build_instance([HostSpec(0, 2, F0)], [GroupSpec(0, 1)], [_app(score=2), _app(score=1)])
+    why = reasons(_encoding(inst), solve(inst, "optimal"), names=NAMES)
+    assert why["k1"][0] == "QUOTA_FULL" and why["k1"][2] == "若赤峰市区外名额增加1个，可能录取"
 
 
 def test_choices_full_when_adjustment_is_off() -> None:
@@ -140,7 +148,7 @@ def test_every_unplaced_row_has_a_true_reason(seed: int) -> None:
     inst = random_instance(seed, 300, n_hosts=10, n_groups=6, n_fields=N_FIELDS)
     enc = _encoding(inst)
     sol = solve(inst, "optimal")
-    why = reasons(enc, sol)
+    why = reasons(enc, sol, resolve=resolver("optimal"))
     unplaced = {enc.keys[i] for i in np.flatnonzero(sol.rank == UNPLACED)}
     assert set(why) == unplaced
     known = {
@@ -174,12 +182,12 @@ def test_explain_and_render() -> None:
     excluded = {"bad": Exclusion(Status.INELIGIBLE, (age,))}
     enc = _encoding(inst, excluded)
     sol = solve(inst, "optimal")
-    e = explain(enc, sol, "k1", names=NAMES)
+    e = explain(enc, sol, "k1", names=NAMES, resolve=resolver("optimal"))
     assert e is not None and e.status == "unmatched" and e.reason_code == "QUOTA_FULL"
     assert e.quota == 1 and e.quota_used == 1 and e.choices[0].filled == 1
     assert e.choices[0].last_position == 1 and e.position == 2
     round_ = Round(applicants=(), catalogue=HostCatalogue(hosts=()), quotas=QuotaTable(quotas=()))
-    text = render_explanation(round_, enc, sol, "k1", names=NAMES)
+    text = render_explanation(round_, enc, sol, "k1", names=NAMES, resolve=resolver("optimal"))
     assert "李四" in text and "QUOTA_FULL" in text and "名额增加1个" in text
     placed = render_explanation(round_, enc, sol, "k0", names=NAMES)
     assert "已录取" in placed and "H0" in placed

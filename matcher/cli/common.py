@@ -21,13 +21,15 @@ from rich.table import Table
 
 from matcher.api import (
     APPLICANT_SUFFIXES,
+    MECHANISM_NAMES,
     InputError,
     Issue,
-    Mechanism,
     Policy,
     Round,
     Rules,
     Severity,
+    UnknownMechanismError,
+    check_mechanism,
     load_round,
 )
 
@@ -104,8 +106,21 @@ Quotas = Annotated[Path | None, typer.Option("--quotas", help="名额分配表�
 RefDate = Annotated[
     str | None, typer.Option("--reference-date", help="计算年龄与工作年限的基准日 YYYY-MM-DD")
 ]
+#: The help of --mechanism: every mechanism registered when the CLI is loaded.
+MECHANISM_HELP = "匹配机制（已注册的机制）：" + "|".join(MECHANISM_NAMES)
+
+
+def mechanism_name(value: str) -> str:
+    """The --mechanism value when it is registered; else a usage error listing the names."""
+    try:
+        return check_mechanism(value)
+    except UnknownMechanismError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+#: --mechanism: a registered name, checked when the options are parsed (exit status 2).
 MechanismOpt = Annotated[
-    str, typer.Option("--mechanism", help="匹配机制：optimal|stable|immediate|cpsat")
+    str, typer.Option("--mechanism", parser=mechanism_name, help=MECHANISM_HELP)
 ]
 Seed = Annotated[int, typer.Option("--seed", help="同分抽签的随机种子（记录在 manifest 中）")]
 
@@ -122,13 +137,8 @@ def rules_of(reference_date: str | None) -> Rules:
 
 
 def policy_of(mechanism: str, seed: int) -> Policy:
-    """The policy of `--mechanism` and `--seed`; exit 2 naming the known mechanisms."""
-    try:
-        return Policy(mechanism=Mechanism(mechanism), seed=seed)
-    except ValueError:
-        known = ", ".join(m.value for m in Mechanism)
-        err.print(f"未知的匹配机制 {mechanism!r}；可用：{known}")
-        raise typer.Exit(EXIT_USAGE) from None
+    """The policy of the command line (`mechanism` is checked by `MechanismOpt`)."""
+    return Policy(mechanism=mechanism, seed=seed)
 
 
 def load_inputs(

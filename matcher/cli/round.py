@@ -17,6 +17,7 @@ from matcher.cli.common import (
     EXIT_OK,
     EXIT_SOLVE,
     EXIT_USAGE,
+    MECHANISM_HELP,
     Applicants,
     Hosts,
     MechanismOpt,
@@ -30,6 +31,7 @@ from matcher.cli.common import (
     has_errors,
     issue_tables,
     load_inputs,
+    mechanism_name,
     output_failed,
     override_policy,
     policy_of,
@@ -88,7 +90,7 @@ def run(
     mechanism: Annotated[
         str | None,
         typer.Option(
-            "--mechanism", help="匹配机制：optimal|stable|immediate|cpsat（默认 optimal）"
+            "--mechanism", parser=mechanism_name, help=MECHANISM_HELP + "（默认 optimal）"
         ),
     ] = None,
     seed: Annotated[
@@ -139,7 +141,7 @@ def run(
         _print_issues(round_)
         raise typer.Exit(EXIT_INPUT)
     try:
-        with step(console, f"匹配（{round_.policy.mechanism.value}）并独立核验"):
+        with step(console, f"匹配（{round_.policy.mechanism}）并独立核验"):
             result = solve_with_decisions(round_, decisions)
         with step(console, "写出结果文件"):
             paths = api.write(result, out, force=force, months=months, inputs=inputs)

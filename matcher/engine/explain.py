@@ -5,8 +5,9 @@ unplaced, `(reason_code, reason_zh, remedy_zh)`; codes are QUOTA_FULL, CHOICES_F
 DECLINED_ADJUSTMENT, NO_FIELD_HOST, FIELD_UNKNOWN, NO_VALID_CHOICE (and OTHER when a
 non-optimal mechanism left a place it could have used). A remedy is checked by re-solving
 with one more place (cached per changed host or group, so at most hosts + groups solves)
-when the instance is small; otherwise the structural remedy is stated. `explain(...)` is
-the structured account of one applicant and `render_explanation(...)` its terminal text.
+when the instance is small and the caller gives `resolve`, the round's own verified solve
+(`matcher.engine.pipeline.resolver`); otherwise the structural remedy is stated. `explain(...)`
+is the structured account of one applicant and `render_explanation(...)` its terminal text.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ import numpy as np
 from matcher.engine.encode import Encoding
 from matcher.engine.lottery import draw_text, identity
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
-from matcher.model import STAGES, Mechanism, Round
+from matcher.model import Round
 
-__all__ = ["ChoiceInfo", "Explanation", "explain", "reasons", "render_explanation"]
+__all__ = ["ChoiceInfo", "Explanation", "Resolve", "explain", "reasons", "render_explanation"]
+
+#: The round's solve on a changed instance, verified: the answer, or None where the
+#: mechanism gives none (`matcher.engine.pipeline.resolver` makes one from a policy).
+Resolve = Callable[[Instance], Solution | None]
 
 #: Re-solve to check a remedy only up to this many applicants.
 RESOLVE_LIMIT = 3000
@@ -73,14 +78,12 @@ class _Context:
         encoding: Encoding,
         solution: Solution,
         names: Mapping[str, str],
-        mechanism: Mechanism | str,
         adjustment: bool,
-        objective: tuple[str, ...] = STAGES,
+        resolve: Resolve | None,
     ) -> None:
         inst = encoding.instance
         self.enc, self.inst, self.sol = encoding, inst, solution
-        self.names, self.mechanism, self.adjustment = names, mechanism, adjustment
-        self.objective = objective
+        self.names, self.adjustment, self.resolve = names, adjustment, resolve
         host = np.asarray(solution.host)
         placed = host >= 0
         self.host_used = np.bincount(host[placed], minlength=inst.n_hosts)
@@ -156,33 +159,28 @@ class _Context:
 
     def placed_if(self, i: int, what: str, index: int) -> bool | None:
         """Would row i be placed with one more place at host/group `index`? None: unknown."""
-        if self.inst.n > RESOLVE_LIMIT:
+        resolve = self.resolve
+        if resolve is None or self.inst.n > RESOLVE_LIMIT:
             return None
         key = (what, index)
         if key not in self._cache:
-            self._cache[key] = self._resolve(what, index)
+            self._cache[key] = _one_more(resolve, self.inst, what, index)
         rank = self._cache[key]
         return None if rank is None else bool(rank[i] != UNPLACED)
 
-    def _resolve(self, what: str, index: int) -> np.ndarray | None:
-        from matcher.engine.solve import solve
 
-        inst: Instance = self.inst
-        if what == "host":
-            cap = inst.host_cap.copy()
-            cap[index] += 1
-            changed = dataclasses.replace(inst, host_cap=cap)
-        else:
-            quota = inst.group_cap.copy()
-            quota[index] += 1
-            changed = dataclasses.replace(inst, group_cap=quota)
-        try:
-            answer = solve(
-                changed, self.mechanism, adjustment=self.adjustment, objective=self.objective
-            )
-        except Exception:  # a remedy is a hint: fall back to the structural statement
-            return None
-        return np.asarray(answer.rank)
+def _one_more(resolve: Resolve, inst: Instance, what: str, index: int) -> np.ndarray | None:
+    """Ranks when host (or group) `index` has one more place; None without an answer."""
+    if what == "host":
+        cap = inst.host_cap.copy()
+        cap[index] += 1
+        changed = dataclasses.replace(inst, host_cap=cap)
+    else:
+        quota = inst.group_cap.copy()
+        quota[index] += 1
+        changed = dataclasses.replace(inst, group_cap=quota)
+    answer = resolve(changed)  # verified; a rejected answer raises
+    return None if answer is None else np.asarray(answer.rank)
 
 
 def _choice_text(ctx: _Context, i: int) -> str:
@@ -298,9 +296,8 @@ def reasons(
     solution: Solution,
     *,
     names: Mapping[str, str] | None = None,
-    mechanism: Mechanism | str = Mechanism.OPTIMAL,
     adjustment: bool = True,
-    objective: tuple[str, ...] = STAGES,
+    resolve: Resolve | None = None,
 ) -> dict[str, tuple[str, str, str]]:
     """Reason code, reason and remedy (Chinese) for every unplaced instance row.
 
@@ -310,16 +307,15 @@ def reasons(
         The round's arrays and the (verified) answer.
     names
         Applicant key → name, to name the lowest-priority person placed in a full group.
-    mechanism, adjustment, objective
-        How the round was solved; remedies are checked by re-solving the same way.
+    adjustment
+        Whether the round was solved with adjustment (调剂).
+    resolve
+        The round's verified solve of a changed instance (`matcher.engine.pipeline.resolver`):
+        with it, a remedy of a small round is checked by re-solving; without it, the
+        structural remedy is stated.
     """
     rows, why = reasons_by_row(
-        encoding,
-        solution,
-        names=names,
-        mechanism=mechanism,
-        adjustment=adjustment,
-        objective=objective,
+        encoding, solution, names=names, adjustment=adjustment, resolve=resolve
     )
     keys = encoding.keys
     return dict(zip(map(keys.__getitem__, rows), why, strict=True))
@@ -331,9 +327,8 @@ def reasons_by_row(
     *,
     names: Mapping[str, str] | None = None,
     name_of_row: Callable[[int], str] | None = None,
-    mechanism: Mechanism | str = Mechanism.OPTIMAL,
     adjustment: bool = True,
-    objective: tuple[str, ...] = STAGES,
+    resolve: Resolve | None = None,
 ) -> tuple[list[int], list[tuple[str, str, str]]]:
     """`reasons` by instance row: the unplaced rows (ascending) and the reason of each.
 
@@ -341,7 +336,7 @@ def reasons_by_row(
     its key in `names`): a caller that knows the rows names the few people it needs
     without a table of every key.
     """
-    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
+    ctx = _Context(encoding, solution, names or {}, adjustment, resolve)
     if name_of_row is not None:
         ctx.row_name = name_of_row
     unplaced = np.flatnonzero(np.asarray(solution.rank) == UNPLACED)
@@ -386,15 +381,17 @@ def explain(
     key: str,
     *,
     names: Mapping[str, str] | None = None,
-    mechanism: Mechanism | str = Mechanism.OPTIMAL,
     adjustment: bool = True,
-    objective: tuple[str, ...] = STAGES,
+    resolve: Resolve | None = None,
 ) -> Explanation | None:
-    """Describe instance row `key` in full (None when it is not in the instance)."""
+    """Describe instance row `key` in full (None when it is not in the instance).
+
+    `adjustment` and `resolve` as for `reasons`.
+    """
     if key not in encoding.keys:
         return None
     i = encoding.keys.index(key)
-    ctx = _Context(encoding, solution, names or {}, mechanism, adjustment, objective)
+    ctx = _Context(encoding, solution, names or {}, adjustment, resolve)
     inst = encoding.instance
     rank = int(solution.rank[i])
     host = int(solution.host[i])
@@ -467,12 +464,12 @@ def render_explanation(
     key: str,
     *,
     names: Mapping[str, str] | None = None,
-    mechanism: Mechanism | str | None = None,
-    adjustment: bool | None = None,
+    resolve: Resolve | None = None,
 ) -> str:
-    """Plain text for the terminal about one applicant (any input row of the round)."""
-    mech = mechanism if mechanism is not None else round_.policy.mechanism
-    adj = adjustment if adjustment is not None else round_.policy.adjustment
+    """Plain text for the terminal about one applicant (any input row of the round).
+
+    The round's policy says whether adjustment ran; `resolve` as for `reasons`.
+    """
     who = (names or {}).get(key) or key
     if key in encoding.excluded:
         ex = encoding.excluded[key]
@@ -484,9 +481,8 @@ def render_explanation(
         solution,
         key,
         names=names,
-        mechanism=mech,
-        adjustment=adj,
-        objective=round_.policy.objective,
+        adjustment=round_.policy.adjustment,
+        resolve=resolve,
     )
     if e is None:
         return f"{key}：本轮无此申请人"

@@ -1,18 +1,23 @@
 """Solve a checked round end to end: encode, solve, verify, explain, assemble outcomes.
 
-The verifier runs after every solve; a failed check raises `PipelineError` and nothing
-is returned to be published.
+`solve_verified(instance, mechanism, ...)` is the one solve path of the library: it runs a
+registered mechanism and checks its answer with the independent verifier (constraints,
+objective, and the optimality certificate where there is one). Every answer the library
+uses goes through it: the run's own (`solve_round`, `solve_encoded`), the comparison
+figures, the re-solves behind a reason's remedy (`resolver`), scenarios, the advisor.
+A mechanism without an answer raises `NoSolutionError`, a rejected answer
+`RejectedSolutionError` (both `PipelineError`); nothing rejected is returned.
 """
 
 from __future__ import annotations
 
 import platform
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from itertools import repeat
 from operator import attrgetter, setitem
-from typing import Any
+from typing import Any, NamedTuple
 
 from matcher import __version__
 from matcher.engine.encode import Encoding, encode
@@ -30,11 +35,98 @@ from matcher.engine.solve.base import (
 )
 from matcher.engine.verify import Verification, count_justified_envy, verify
 from matcher.memory import gc_paused
-from matcher.model import Mechanism, Round, Severity, Status
+from matcher.model import STAGES, Mechanism, Policy, Round, Severity, Status
 
 
 class PipelineError(Exception):
     """The round could not be solved, or the verifier rejected the solution."""
+
+
+class NoSolutionError(PipelineError):
+    """The mechanism gave no answer: it does not support the instance, or it failed."""
+
+
+class RejectedSolutionError(PipelineError):
+    """The independent verifier rejected a mechanism's answer; `verification` says why."""
+
+    def __init__(self, mechanism: str, verification: Verification) -> None:
+        self.mechanism = mechanism
+        self.verification = verification
+        super().__init__(
+            f"独立核验未通过（匹配机制 {mechanism}）：" + "；".join(verification.failures)
+        )
+
+
+class Verified(NamedTuple):
+    """A mechanism's answer and the verifier's report on it (`ok` by construction)."""
+
+    solution: Solution
+    verification: Verification
+
+
+def solve_verified(
+    instance: Instance,
+    mechanism: str,
+    *,
+    adjustment: bool = True,
+    objective: Sequence[str] = STAGES,
+) -> Verified:
+    """Run the registered `mechanism` on `instance` and verify its answer.
+
+    The verifier (`matcher.engine.verify.verify`) re-checks every constraint and objective claim
+    from the arrays, and replays the optimality certificate when the answer carries one.
+
+    Raises
+    ------
+    NoSolutionError
+        The mechanism does not support the instance (pre-arrangements, adjustment or the
+        order of the stages), or its status is neither optimal nor feasible.
+    RejectedSolutionError
+        The verifier found a violated constraint or a wrong claim (each one named).
+    """
+    try:
+        solution = solve(instance, mechanism, adjustment=adjustment, objective=objective)
+    except UnsupportedInstanceError as exc:
+        raise NoSolutionError(str(exc)) from None
+    if solution.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        raise NoSolutionError(f"求解状态 {solution.status.value}：{solution.message}")
+    checked = verify(instance, solution, adjustment=adjustment, objective=objective)
+    if not checked.ok:
+        raise RejectedSolutionError(str(mechanism), checked)
+    return Verified(solution, checked)
+
+
+def resolver(
+    mechanism: str, *, adjustment: bool = True, objective: Sequence[str] = STAGES
+) -> Callable[[Instance], Solution | None]:
+    """Re-solve a changed instance the same way, verified (`matcher.engine.explain`'s remedies).
+
+    The function returns None where the mechanism gives no answer (a remedy is then
+    stated structurally); a rejected answer raises `RejectedSolutionError`.
+    """
+
+    def resolve(instance: Instance) -> Solution | None:
+        try:
+            return solve_verified(
+                instance, mechanism, adjustment=adjustment, objective=objective
+            ).solution
+        except NoSolutionError:
+            return None
+
+    return resolve
+
+
+def solve_encoded(round_: Round) -> tuple[Encoding, Verified]:
+    """Encode `round_` and solve it with its policy, verified (`solve_verified`)."""
+    encoding = encode(round_)
+    policy = round_.policy
+    verified = solve_verified(
+        encoding.instance,
+        policy.mechanism,
+        adjustment=policy.adjustment,
+        objective=policy.objective,
+    )
+    return encoding, verified
 
 
 def solve_round(round_: Round) -> RunResult:
@@ -43,13 +135,13 @@ def solve_round(round_: Round) -> RunResult:
     Raises `PipelineError` when the mechanism fails or the independent verifier finds a
     violated constraint or a wrong optimality claim.
     """
-    encoding, solution, checked = _solve_checked(round_)
+    encoding, (solution, checked) = solve_encoded(round_)
     compared = alternatives(round_, encoding, solution, int(checked.checks["justified_envy"]))
     with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
         outcomes = _outcomes(round_, encoding, solution)
     del encoding
     report = SolverReport(
-        mechanism=round_.policy.mechanism.value,
+        mechanism=round_.policy.mechanism,
         status=solution.status.value,
         objective=dict(solution.objective),
         proof=dict(solution.proof),
@@ -58,23 +150,6 @@ def solve_round(round_: Round) -> RunResult:
         alternatives=compared,
     )
     return RunResult(round=round_, outcomes=outcomes, solver=report, manifest=manifest(round_))
-
-
-def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
-    encoding = encode(round_)
-    adjustment, order = round_.policy.adjustment, round_.policy.objective
-    try:
-        solution = solve(
-            encoding.instance, round_.policy.mechanism, adjustment=adjustment, objective=order
-        )
-    except UnsupportedInstanceError as exc:
-        raise PipelineError(str(exc)) from None
-    if solution.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-        raise PipelineError(f"求解状态 {solution.status.value}：{solution.message}")
-    checked = verify(encoding.instance, solution, adjustment=adjustment, objective=order)
-    if not checked.ok:
-        raise PipelineError("独立核验未通过：" + "；".join(checked.failures))
-    return encoding, solution, checked
 
 
 def figures(instance: Instance, solution: Solution, envy: int | None = None) -> dict[str, int]:
@@ -103,20 +178,28 @@ def alternatives(
     A joint policy is also compared with the two-phase default: `gave_up` counts the
     willing applicants (是否接受调剂 是) who hold a choice place under the default but not
     under the joint policy, having given it up to be adjusted (or to someone unwilling).
-    Mechanisms that fail are left out; nothing here changes the run's answer.
+    Each comparison is solved and verified (`solve_verified`); a mechanism without an
+    answer is left out, a rejected answer raises. Nothing here changes the run's answer.
     """
     instance = encoding.instance
     policy = round_.policy
     out: dict[str, Any] = {"policy": figures(instance, solution, envy)}
-    if policy.mechanism is not Mechanism.STABLE:
-        stable = solve(instance, Mechanism.STABLE, adjustment=policy.adjustment)
-        if stable.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-            out["stable"] = figures(instance, stable)
-    if policy.joint and policy.mechanism is Mechanism.OPTIMAL:
-        default = solve(instance, Mechanism.OPTIMAL, adjustment=policy.adjustment)
-        if default.status is SolveStatus.OPTIMAL:
-            out["two-phase"] = figures(instance, default)
-            held = (default.rank >= 1) & (default.rank <= 3)
+    if policy.mechanism != Mechanism.STABLE:
+        try:
+            stable = solve_verified(instance, Mechanism.STABLE, adjustment=policy.adjustment)
+        except NoSolutionError:
+            pass
+        else:
+            out["stable"] = figures(instance, stable.solution, stable.verification.justified_envy)
+    if policy.joint and policy.mechanism == Mechanism.OPTIMAL:
+        try:
+            default = solve_verified(instance, Mechanism.OPTIMAL, adjustment=policy.adjustment)
+        except NoSolutionError:
+            pass
+        else:
+            two_phase = default.solution
+            out["two-phase"] = figures(instance, two_phase, default.verification.justified_envy)
+            held = (two_phase.rank >= 1) & (two_phase.rank <= 3)
             kept = (solution.rank >= 1) & (solution.rank <= 3)
             out["gave_up"] = int((instance.accepts & held & ~kept).sum())
     return out
@@ -183,18 +266,16 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
             encoding,
             solution,
             name_of_row=lambda row: applicants[member_at[row]].name,
-            mechanism=policy.mechanism.value,
             adjustment=policy.adjustment,
-            objective=policy.objective,
+            resolve=_resolver(policy),
         )
     else:
         unplaced, why = reasons_by_row(
             encoding,
             solution,
             names=_Names(round_),
-            mechanism=policy.mechanism.value,
             adjustment=policy.adjustment,
-            objective=policy.objective,
+            resolve=_resolver(policy),
         )
     # The reason of each instance row (None when placed). With a key twice, a key's row
     # is its last instance row, whose reason is the one a key → reason dict would keep.
@@ -352,6 +433,12 @@ def find_applicant(round_: Round, ref: str) -> str | None:
 
 def explain_applicant(round_: Round, key: str) -> str:
     """A readable account of one applicant's outcome (solves and verifies the round)."""
-    encoding, solution, _checked = _solve_checked(round_)
+    encoding, (solution, _checked) = solve_encoded(round_)
     names = {a.key: a.name for a in round_.applicants}
-    return render_explanation(round_, encoding, solution, key, names=names)
+    return render_explanation(
+        round_, encoding, solution, key, names=names, resolve=_resolver(round_.policy)
+    )
+
+
+def _resolver(policy: Policy) -> Callable[[Instance], Solution | None]:
+    return resolver(policy.mechanism, adjustment=policy.adjustment, objective=policy.objective)

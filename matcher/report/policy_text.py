@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from matcher.engine.result import RunResult
+from matcher.engine.solve import get
 from matcher.model import Mechanism
 
 _FIGURES = (
@@ -34,6 +35,11 @@ def _rules(mechanism: str, joint: bool) -> list[str]:
         return [
             "录取规则（immediate，顺序志愿）：先按第一志愿录取，名额不足时按优先序；再依次处理第二、"
             "第三志愿，已录取者不再变动；最后为同意调剂且专业对口者安排剩余名额。"
+        ]
+    if mechanism not in (Mechanism.OPTIMAL.value, Mechanism.CPSAT.value):
+        return [
+            f"录取规则（{mechanism}，另行注册的匹配机制）：{get(mechanism).description}。"
+            "其结果与内置机制一样经独立核验（接收名额、地区名额、调剂条件、无空余名额浪费、目标值）。"
         ]
     if joint:
         return [
@@ -58,7 +64,7 @@ def _rules(mechanism: str, joint: bool) -> list[str]:
 def policy_lines(result: RunResult) -> list[str]:
     """The lines of the module docstring for `result`."""
     policy = result.round.policy
-    lines = _rules(policy.mechanism.value, policy.joint)
+    lines = _rules(policy.mechanism, policy.joint)
     seed = policy.seed
     lines += [
         "优先序：先为基层或非公领域的优先对象，再按审核评分从高到低，最后按抽签签号从小到大。"

@@ -20,7 +20,8 @@ from matcher.web.context import Context, set_cookie
 from matcher.web.uploads import UploadRefused
 from matcher.web.workspace import TRACKS
 
-MECHANISMS = {
+#: The clerk's words for the built-in mechanisms; a registered one shows its description.
+BUILTIN_TEXTS = {
     "optimal": "最优（默认）：先使按志愿录取人数最多，再照顾基层和非公领域，再使第一、第二志愿"
     "人数最多；之后才做调剂。回答“服从调剂”绝不会让任何人失去一个志愿。",
     "stable": "稳定匹配：按优先序（优先群体、审核评分、抽签）逐个录取，没有人会被优先序更低的人"
@@ -65,7 +66,7 @@ def register(app: FastAPI, ctx: Context) -> None:
             year = int(str(form.get("year", "")))
             reference = date.fromisoformat(str(form.get("reference_date", "")))
             seed = int(str(form.get("seed", "")))
-            mechanism = api.Mechanism(str(form.get("mechanism", ""))).value
+            mechanism = api.check_mechanism(str(form.get("mechanism", "")))
         except ValueError:
             return _round_view(
                 ctx,
@@ -218,7 +219,10 @@ def _round_view(
         total=total,
         sums=sums,
         tracks=TRACKS,
-        mechanisms=MECHANISMS,
+        mechanisms={
+            name: BUILTIN_TEXTS.get(name, text)
+            for name, text in api.registered_mechanisms().items()
+        },
         hosts_name=hosts_name,
         **extra,
     )

@@ -196,7 +196,7 @@ class Runner:
         inputs = run["inputs"]
         root = self.workspace.root
         rules = api.Rules(reference_date=date.fromisoformat(inputs["reference_date"]))
-        policy = api.Policy(mechanism=api.Mechanism(inputs["mechanism"]), seed=inputs["seed"])
+        policy = api.Policy(mechanism=inputs["mechanism"], seed=inputs["seed"])
         round_ = api.load(
             [root / f for f in inputs["files"]],
             Path(inputs["hosts"]),

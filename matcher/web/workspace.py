@@ -242,7 +242,7 @@ class Workspace:
     def settings(self, round_: dict[str, Any]) -> tuple[api.Rules, api.Policy]:
         """The rules and policy of a round's row."""
         rules = api.Rules(reference_date=date.fromisoformat(round_["reference_date"]))
-        policy = api.Policy(mechanism=api.Mechanism(round_["mechanism"]), seed=round_["seed"])
+        policy = api.Policy(mechanism=round_["mechanism"], seed=round_["seed"])
         return rules, policy
 
     def load(self, round_id: int) -> api.Round | None:

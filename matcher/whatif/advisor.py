@@ -4,8 +4,9 @@ Contract: `advise(round)` returns `Suggestion`s ranked by how many more trainees
 give (most first), then by size (one change before two), then by kind (moving an
 unused quota place costs nothing in total, then one more host place, then one more quota
 place), then by the funding they add. Each suggestion's figures come from re-solving the
-round with the change, on the arrays (`matcher.whatif.sweep.ArrayBase`), and the solution is
-checked by `matcher.engine.verify.verify`; suggestions that place nobody more are dropped.
+round with the change, on the arrays (`matcher.whatif.sweep.ArrayBase`), solved and verified by
+`matcher.engine.pipeline.solve_verified` (a rejected answer raises `RejectedSolutionError`);
+suggestions that place nobody more, or that the mechanism cannot solve, are dropped.
 
 Steps: solve the round; collect the unplaced (eligible, valid, not placed); candidate
 single changes are +1 place at a host an unplaced applicant could take (a choice, or a
@@ -23,9 +24,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from matcher.engine.solve import solve
+from matcher.engine.pipeline import NoSolutionError, solve_verified
 from matcher.engine.solve.base import UNPLACED, Instance, Solution
-from matcher.engine.verify import verify
 from matcher.model import Round, Track
 from matcher.report.funding import trainee_cost
 from matcher.whatif.sweep import ArrayBase, Variant
@@ -99,12 +99,12 @@ class _Advisor:
         self.base = ArrayBase(round_, check=True)
         self.round = round_
         inst = self.base.instance
-        self.mechanism = round_.policy.mechanism.value
+        self.mechanism = round_.policy.mechanism
         self.adjustment = round_.policy.adjustment
         self.order = round_.policy.objective
-        self.solution = solve(
+        self.solution = solve_verified(
             inst, self.mechanism, adjustment=self.adjustment, objective=self.order
-        )
+        ).solution
         self.trainee = self.solution.rank != UNPLACED
         self.used = np.bincount(inst.group[self.trainee], minlength=inst.group_cap.shape[0])
         self.cost = {t.value: trainee_cost(t)["total"] for t in Track}
@@ -144,7 +144,12 @@ class _Advisor:
             if group_cap[k] != inst.group_cap[k]
         )
         patched = self.base.patched(Variant("advice", capacity=caps, quota=quotas))
-        solution = solve(patched, self.mechanism, adjustment=self.adjustment, objective=self.order)
+        try:
+            solution, checked = solve_verified(
+                patched, self.mechanism, adjustment=self.adjustment, objective=self.order
+            )
+        except NoSolutionError:  # e.g. a move that leaves a pre-arrangement no place
+            return None
         trainee = solution.rank != UNPLACED
         gain = int(trainee.sum() - self.trainee.sum())
         if gain <= 0:
@@ -157,7 +162,7 @@ class _Advisor:
             newly_placed=tuple(keys[trainee & ~self.trainee].tolist()),
             displaced=tuple(keys[~trainee & self.trainee].tolist()),
             funding_delta=self._funding(patched, solution) - self._funding(inst, self.solution),
-            verified=verify(patched, solution, adjustment=self.adjustment, objective=self.order).ok,
+            verified=checked.ok,
         )
 
     def _funding(self, inst: Instance, solution: Solution) -> int:

@@ -17,13 +17,14 @@ from matcher.model import (
     STAGES,
     Host,
     HostCatalogue,
-    Mechanism,
     Policy,
     Quota,
     QuotaTable,
     Round,
     Rules,
     Track,
+    UnknownMechanismError,
+    check_mechanism,
     check_objective,
 )
 
@@ -95,18 +96,18 @@ def with_quota(
 
 
 def unused_places(round_: Round, region: str, track: Track | str) -> int:
-    """Places of `region` × `track` left unused when `round_` is solved (arrays only)."""
-    from matcher.engine.encode import encode
-    from matcher.engine.solve import solve
+    """Places of `region` × `track` left unused when `round_` is solved (arrays only).
+
+    The round is solved and verified (`matcher.engine.pipeline.solve_encoded`); a solve that
+    fails raises `OverrideError` with the pipeline's message.
+    """
+    from matcher.engine.pipeline import PipelineError, solve_encoded
 
     name, track = _region(round_, region), Track(track)
-    encoding = encode(round_)
-    solution = solve(
-        encoding.instance,
-        round_.policy.mechanism,
-        adjustment=round_.policy.adjustment,
-        objective=round_.policy.objective,
-    )
+    try:
+        encoding, (solution, _verification) = solve_encoded(round_)
+    except PipelineError as exc:
+        raise OverrideError(f"无法求出未用名额：{exc}") from None
     k = encoding.groups.index((name, track)) if (name, track) in encoding.groups else -1
     used = int(((encoding.instance.group == k) & (solution.host >= 0)).sum()) if k >= 0 else 0
     return round_.quotas.places(name, track) - used
@@ -144,13 +145,14 @@ def with_rules(round_: Round, **changes: Any) -> Round:
 def with_policy(
     round_: Round,
     *,
-    mechanism: Mechanism | str | None = None,
+    mechanism: str | None = None,
     seed: int | None = None,
     adjustment: bool | None = None,
     objective: Sequence[str] | None = None,
 ) -> Round:
     """`round_` with the mechanism, seed, adjustment or order of the objective stages changed.
 
+    `mechanism` is any registered name (`matcher.model.check_mechanism`).
     Raises `OverrideError` for an unknown mechanism, an order that is not one of `STAGES`
     (see `check_objective`), or an order other than the contract's with a mechanism that
     does not support it.
@@ -160,10 +162,9 @@ def with_policy(
     update: dict[str, Any] = {}
     if mechanism is not None:
         try:
-            update["mechanism"] = Mechanism(mechanism)
-        except ValueError:
-            names = ", ".join(m.value for m in Mechanism)
-            raise OverrideError(f"未知的匹配机制 {mechanism!r}；可用：{names}") from None
+            update["mechanism"] = check_mechanism(mechanism)
+        except UnknownMechanismError as exc:
+            raise OverrideError(str(exc)) from None
     if seed is not None:
         update["seed"] = int(seed)
     if adjustment is not None:

@@ -79,7 +79,7 @@ class RunTable:
         """The table of a `RunResult` (via `matcher.report.frames.placements_frame`)."""
         frame = placements_frame(result)
         policy = result.round.policy
-        label = label or f"{policy.mechanism.value}/seed {policy.seed}"
+        label = label or f"{policy.mechanism}/seed {policy.seed}"
         overrides = tuple(result.manifest.get("overrides", ()))
         return cls(label, _normalise(frame), overrides=overrides)
 

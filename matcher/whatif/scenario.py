@@ -26,10 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from matcher.engine.result import RunResult
 from matcher.model import (
-    Mechanism,
     Round,
     Rules,
     Track,
+    check_mechanism,
     check_objective,
 )
 from matcher.whatif.changes import (
@@ -102,15 +102,22 @@ class BaseSpec(_Spec):
 class PolicySpec(_Spec):
     """Mechanism, lottery seed, adjustment and order of the objective stages.
 
-    Unset keys keep the base's. ``objective`` is a valid order of the stages
+    Unset keys keep the base's. ``mechanism`` is the name of any registered mechanism
+    (`matcher.model.check_mechanism`: the built-ins and those `matcher.engine.solve.register`
+    added). ``objective`` is a valid order of the stages
     (`matcher.model.check_objective`: each phase's counts in any order, its tie-break
     last) or a preset name, ``"two-phase"`` (the default) or ``"joint"``.
     """
 
-    mechanism: Mechanism | None = None
+    mechanism: str | None = None
     seed: int | None = None
     adjustment: bool | None = None
     objective: tuple[str, ...] | None = None
+
+    @field_validator("mechanism", mode="before")
+    @classmethod
+    def _mechanism_is_registered(cls, value: Any) -> str | None:
+        return None if value is None else check_mechanism(value)
 
     @field_validator("objective", mode="before")
     @classmethod

@@ -32,7 +32,7 @@ from matcher.engine.lottery import draws, identity, priority_order
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, Instance, Solution
 from matcher.engine.verify import count_justified_envy, verify
-from matcher.model import Mechanism, Round, Track
+from matcher.model import MECHANISM_NAMES, Round, Track
 from matcher.report.funding import trainee_cost
 
 ROW_COLUMNS = [
@@ -190,12 +190,12 @@ class ArrayBase:
             encoding: Encoding = encode(round_)
             instance = encoding.instance
             policy = round_.policy
-            mechanism, seed = policy.mechanism.value, policy.seed
+            mechanism, seed = policy.mechanism, policy.seed
             excluded = len(encoding.excluded)
         else:
             instance = self.patched(variant)
             policy = self.round.policy
-            mechanism = variant.mechanism or policy.mechanism.value
+            mechanism = variant.mechanism or policy.mechanism
             seed = variant.seed if variant.seed is not None else policy.seed
             excluded = len(self.encoding.excluded)
         adjustment, objective = policy.adjustment, policy.objective
@@ -389,5 +389,5 @@ __all__ = [
 
 
 def mechanism_names() -> list[str]:
-    """Names of the built-in mechanisms (for a mechanisms grid)."""
-    return [m.value for m in Mechanism]
+    """Names of the registered mechanisms (for a mechanisms grid)."""
+    return list(MECHANISM_NAMES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from matcher.engine.solve import (
-    REGISTRY,
     MechanismSpec,
     Supports,
     UnknownMechanismError,
@@ -34,8 +33,8 @@ def test_unknown_name_lists_known_ones():
     assert "simplex" in str(err.value) and "optimal" in str(err.value)
 
 
-def test_register_and_declared_support_checked(monkeypatch):
-    monkeypatch.setattr("matcher.engine.solve.REGISTRY", dict(REGISTRY))
+@pytest.mark.usefixtures("isolated_registry")
+def test_register_and_declared_support_checked():
     calls = []
 
     def run(inst, adjustment):
@@ -98,8 +97,8 @@ def test_a_malformed_order_is_refused_by_name(mechanism):
         solve(make_instance([[0]], [1]), mechanism, objective=PRIORITY_FIRST[::-1])
 
 
-def test_a_registered_mechanism_does_not_support_the_order_unless_it_says_so(monkeypatch):
-    monkeypatch.setattr("matcher.engine.solve.REGISTRY", dict(REGISTRY))
+@pytest.mark.usefixtures("isolated_registry")
+def test_a_registered_mechanism_does_not_support_the_order_unless_it_says_so():
     seen = []
 
     def run(inst, adjustment, objective):

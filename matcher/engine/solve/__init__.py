@@ -8,6 +8,8 @@ ones; there is no fallback.
 
 Another mechanism is added with `register(MechanismSpec(name=..., run=..., supports=...))`
 (e.g. ``"cpsat"``), or by adding a line to `_BUILTIN` with a lazy runner like the ones below.
+A registered name is then selectable everywhere a mechanism is named: `Policy`, a scenario's
+``[policy]``, ``matcher run --mechanism``, the web page's select, `matcher.api`.
 """
 
 from __future__ import annotations
@@ -19,24 +21,12 @@ from typing import cast
 import numpy as np
 
 from matcher.engine.solve.base import STAGES, Instance, Solution
-from matcher.model import Mechanism, check_objective
+from matcher.model import MECHANISM_NAMES, Mechanism, UnknownMechanismError, check_objective
 
 #: `run(instance, adjustment)`: a mechanism with its own, fixed way of ranking answers.
 Runner = Callable[[Instance, bool], Solution]
 #: `run(instance, adjustment, objective)`: a mechanism that declares `objective_order`.
 OrderedRunner = Callable[[Instance, bool, tuple[str, ...]], Solution]
-
-
-class UnknownMechanismError(KeyError):
-    """No mechanism of that name is registered."""
-
-    def __init__(self, name: str, known: tuple[str, ...]) -> None:
-        super().__init__(name)
-        self.name = name
-        self.known = known
-
-    def __str__(self) -> str:
-        return f"unknown mechanism {self.name!r}; known mechanisms: {', '.join(self.known)}"
 
 
 class UnsupportedInstanceError(ValueError):
@@ -125,33 +115,30 @@ _BUILTIN: tuple[MechanismSpec, ...] = (
     ),
 )
 
-#: Registered mechanisms by name (filled with the built-ins on first use).
-REGISTRY: dict[str, MechanismSpec] = {}
-
-
-def _registry() -> dict[str, MechanismSpec]:
-    for spec in _BUILTIN:
-        REGISTRY.setdefault(spec.name, spec)
-    return REGISTRY
+#: Registered mechanisms by name, the built-ins first; `register` adds to it.
+REGISTRY: dict[str, MechanismSpec] = {spec.name: spec for spec in _BUILTIN}
 
 
 def register(spec: MechanismSpec, *, replace: bool = False) -> None:
-    """Add a mechanism to the registry under `spec.name`.
+    """Add a mechanism to the registry under `spec.name`; a `Policy` accepts it from then on.
 
     Raises
     ------
     ValueError
-        When the name is taken and `replace` is False.
+        When the name is empty or taken and `replace` is False.
     """
-    registry = _registry()
-    if spec.name in registry and not replace:
+    if not spec.name or spec.name != spec.name.strip():
+        raise ValueError(f"a mechanism's name is a word without surrounding spaces: {spec.name!r}")
+    if spec.name in REGISTRY and not replace:
         raise ValueError(f"mechanism {spec.name!r} is already registered")
-    registry[spec.name] = spec
+    REGISTRY[spec.name] = spec
+    if spec.name not in MECHANISM_NAMES:
+        MECHANISM_NAMES.append(spec.name)
 
 
 def known() -> tuple[str, ...]:
     """Names of the registered mechanisms, in registration order."""
-    return tuple(_registry())
+    return tuple(REGISTRY)
 
 
 def get(mechanism: Mechanism | str) -> MechanismSpec:
@@ -163,10 +150,9 @@ def get(mechanism: Mechanism | str) -> MechanismSpec:
         When no mechanism of that name is registered (the message lists the known ones).
     """
     name = mechanism.value if isinstance(mechanism, Mechanism) else str(mechanism)
-    registry = _registry()
-    if name not in registry:
-        raise UnknownMechanismError(name, tuple(registry))
-    return registry[name]
+    if name not in REGISTRY:
+        raise UnknownMechanismError(name, known())
+    return REGISTRY[name]
 
 
 def solve(
@@ -196,7 +182,7 @@ def solve(
     spec = get(mechanism)
     order = check_objective(objective)
     if order != STAGES and not spec.supports.objective_order:
-        able = [s.name for s in _registry().values() if s.supports.objective_order]
+        able = [s.name for s in REGISTRY.values() if s.supports.objective_order]
         raise UnsupportedInstanceError(
             f"mechanism {spec.name!r} does not support another order of the objective "
             f"stages (it ranks answers its own way); use one of: {', '.join(able)}"
