@@ -13,7 +13,7 @@ from matcher.engine.solve.network import build_network
 from matcher.engine.solve.optimal import solve_optimal, solve_staged
 from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from tests.solve.checks import (
+from tests.engine.solve.checks import (
     assert_certificate,
     assert_feasible,
     make_instance,
@@ -21,8 +21,8 @@ from tests.solve.checks import (
     proof_values,
     recount,
 )
-from tests.solve.gaps import gappy_instances
-from tests.solve.instances import random_instance
+from tests.engine.solve.gaps import gappy_instances
+from tests.engine.solve.instances import random_instance
 from tests.strategies import CI
 
 

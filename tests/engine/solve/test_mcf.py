@@ -9,7 +9,7 @@ from ortools.graph.python import min_cost_flow
 from matcher.engine.solve.mcf import min_cost_flow_within
 from matcher.engine.solve.network import build_network, stage_costs
 from matcher.engine.solve.optimal import solve_staged
-from tests.solve.instances import random_instance
+from tests.engine.solve.instances import random_instance
 
 
 def feasible(net, flow, lo, hi):

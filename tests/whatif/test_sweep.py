@@ -23,7 +23,7 @@ from matcher.whatif.sweep import (
     seed_variants,
     sweep,
 )
-from tests.test_scenario import FILE, tiny_round
+from tests.whatif.test_scenario import FILE, tiny_round
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, UNPLACED, SolveStatus
 from matcher.engine.solve.immediate import solve_immediate
 from matcher.engine.solve.stable import solve_stable
-from tests.solve.checks import assert_feasible, make_instance, recount, reference_sequential
-from tests.solve.gaps import gappy_instances
-from tests.solve.instances import random_instance
+from tests.engine.solve.checks import assert_feasible, make_instance, recount, reference_sequential
+from tests.engine.solve.gaps import gappy_instances
+from tests.engine.solve.instances import random_instance
 from tests.strategies import CI
 
 

@@ -17,9 +17,9 @@ from matcher.engine.solve.base import STAGES, SolveStatus
 from matcher.engine.solve.optimal import solve_optimal
 from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from tests.solve.checks import assert_certificate, assert_feasible, recount
-from tests.solve.gaps import gappy_instances
-from tests.solve.instances import random_instance
+from tests.engine.solve.checks import assert_certificate, assert_feasible, recount
+from tests.engine.solve.gaps import gappy_instances
+from tests.engine.solve.instances import random_instance
 from tests.strategies import CI
 
 

@@ -10,7 +10,7 @@ from matcher.engine.solve.mcf import min_cost_flow_within
 from matcher.engine.solve.network import build_network, stage_costs
 from matcher.engine.solve.potentials import residual_potentials
 from matcher.model import JOINT_STAGES as STAGES  # one phase: the whole network
-from tests.solve.instances import random_instance
+from tests.engine.solve.instances import random_instance
 
 
 def both(net, cost, flow, lo, hi):

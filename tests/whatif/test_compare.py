@@ -13,7 +13,7 @@ from matcher.model import Status, Track
 from matcher.report.funding import trainee_cost
 from matcher.report.write import write_outputs
 from matcher.whatif.compare import CompareError, compare, match_rows
-from tests.test_scenario import tiny_round
+from tests.whatif.test_scenario import tiny_round
 
 TRAINEE = (Status.PLACED, Status.ADJUSTED)
 
@@ -144,7 +144,7 @@ def test_bad_inputs_raise_compare_error(tmp_path):
 
 
 def test_scenario_files_can_be_compared():
-    root = Path(__file__).resolve().parent.parent / "scenarios"
+    root = Path(__file__).resolve().parents[2] / "scenarios"
     c = compare(root / "2023-baseline.toml", root / "2023-stable.toml")
     assert c.label_b == "平行志愿（stable）"
     moved = c.changed
@@ -167,7 +167,7 @@ def test_cli_compare(tmp_path):
 
     runner = CliRunner()
     assert "Example:" in runner.invoke(app, ["compare", "--help"]).output
-    root = Path(__file__).resolve().parent.parent / "scenarios"
+    root = Path(__file__).resolve().parents[2] / "scenarios"
     done = runner.invoke(
         app,
         [

@@ -18,7 +18,7 @@ from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, UNPLACED, Instance
 from matcher.engine.verify import verify
 from matcher.model import JOINT_STAGES
-from tests.solve.instances import random_instance
+from tests.engine.solve.instances import random_instance
 from tests.strategies import CI, ApplicantSpec, GroupSpec, HostSpec, build_instance, instances
 
 

@@ -41,7 +41,7 @@ from matcher.whatif.scenario import (
     run_scenario,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 FILE = "tiny.csv"
 

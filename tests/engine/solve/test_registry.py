@@ -16,7 +16,7 @@ from matcher.engine.solve import (
 )
 from matcher.engine.solve.base import Solution, SolveStatus
 from matcher.model import Mechanism
-from tests.solve.checks import make_instance
+from tests.engine.solve.checks import make_instance
 
 
 def test_builtins_by_enum_and_name():

@@ -9,7 +9,7 @@ from matcher.ingest.load import load_round
 from matcher.model import Round, Status, Track
 from matcher.whatif.advisor import Change, advice_frame, advise
 from matcher.whatif.changes import with_quota
-from tests.test_scenario import tiny_round
+from tests.whatif.test_scenario import tiny_round
 
 TRAINEE = (Status.PLACED, Status.ADJUSTED)
 
