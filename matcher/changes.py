@@ -97,10 +97,11 @@ def with_quota(
 def unused_places(round_: Round, region: str, track: Track | str) -> int:
     """Places of `region` × `track` left unused when `round_` is solved (arrays only)."""
     from matcher.encode import encode
+    from matcher.judge import judge
     from matcher.solve import solve
 
     name, track = _region(round_, region), Track(track)
-    encoding = encode(round_)
+    encoding = encode(round_, judge(round_))
     solution = solve(
         encoding.instance,
         round_.policy.mechanism,

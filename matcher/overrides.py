@@ -90,10 +90,10 @@ def decided(
     round_: Round, overrides: Sequence[Override], base: RunResult | None = None
 ) -> dict[str, Outcome]:
     """Applicant key → decided outcome of each override (raises `DecisionError`)."""
-    from matcher.encode import encode
+    from matcher.judge import judge
     from matcher.pipeline import find_applicant
 
-    excluded = encode(round_).excluded if any(o.kind != "exclude" for o in overrides) else {}
+    excluded = judge(round_).excluded if any(o.kind != "exclude" for o in overrides) else {}
     out: dict[str, Outcome] = {}
     for override in overrides:
         key = find_applicant(round_, override.applicant)

@@ -1,4 +1,4 @@
-"""Solve a checked round end to end: encode, solve, verify, explain, assemble outcomes.
+"""Solve a checked round end to end: judge, encode, solve, verify, explain, assemble outcomes.
 
 The verifier runs after every solve; a failed check raises `PipelineError` and nothing
 is returned to be published.
@@ -17,6 +17,7 @@ from typing import Any
 from matcher import __version__
 from matcher.encode import Encoding, encode
 from matcher.explain import reasons_by_row, render_explanation
+from matcher.judge import judge
 from matcher.memory import gc_paused
 from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
@@ -54,7 +55,7 @@ def solve_round(round_: Round) -> RunResult:
 
 
 def _solve_checked(round_: Round) -> tuple[Encoding, Solution, Verification]:
-    encoding = encode(round_)
+    encoding = encode(round_, judge(round_))
     adjustment, order = round_.policy.adjustment, round_.policy.objective
     try:
         solution = solve(

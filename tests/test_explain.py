@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import matcher.explain as explain_mod
-from matcher.encode import Encoding, Exclusion
+from matcher.encode import Encoding
 from matcher.explain import explain, reasons, render_explanation
+from matcher.judge import Exclusion
 from matcher.model import HostCatalogue, QuotaTable, Reason, Round, Status, Track
 from matcher.solve import solve
 from matcher.solve.base import UNPLACED, Instance
