@@ -6,6 +6,8 @@ import importlib.util
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.changes import with_capacity, with_pins, with_policy, with_quota
 from matcher.encode import encode
@@ -14,6 +16,7 @@ from matcher.load import load_round
 from matcher.model import Round, Status
 from matcher.pipeline import solve_round
 from matcher.report.summary import summarize
+from matcher.solve import solve
 from matcher.sweep import (
     ROW_COLUMNS,
     ArrayBase,
@@ -22,8 +25,10 @@ from matcher.sweep import (
     capacity_variants,
     grid,
     seed_variants,
+    summary_row,
     sweep,
 )
+from matcher.verify import verify
 from tests.test_scenario import FILE, tiny_round
 
 
@@ -141,3 +146,43 @@ def test_ray_gives_the_same_rows(sample):
         assert local.equals(remote)
     finally:
         ray.shutdown()
+
+
+@st.composite
+def tiny_variants(draw: st.DrawFn) -> Variant:
+    """A seed, capacities and quotas of the tiny round, within and beyond its places."""
+    caps = draw(st.lists(st.sampled_from(["甲大学", "乙医院", "丙大学"]), unique=True, max_size=3))
+    quotas = draw(st.lists(st.sampled_from(["呼和浩特市", "兴安盟"]), unique=True, max_size=2))
+    return Variant(
+        "v",
+        seed=draw(st.none() | st.integers(0, 10_000)),
+        mechanism=draw(st.sampled_from([None, "stable"])),
+        capacity=tuple((h, draw(st.integers(0, 3))) for h in caps),
+        quota=tuple(
+            (r, draw(st.sampled_from(["区内", "区外"])), draw(st.integers(0, 3))) for r in quotas
+        ),
+    )
+
+
+PINNED = with_pins(
+    tiny_round(), {f"{FILE}:2": "甲大学", f"{FILE}:3": "甲大学", f"{FILE}:8": "丙大学"}
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_variants())
+def test_a_sweep_row_equals_judging_encoding_and_solving_the_variant_in_full(variant):
+    base = ArrayBase(PINNED)
+    row, patched = base.run(variant), base.patched(variant)
+    changed = full_round(PINNED, variant)
+    encoding = encode(changed, judge(changed))
+    for name in patched.__dataclass_fields__:
+        assert np.array_equal(getattr(patched, name), getattr(encoding.instance, name)), name
+    policy = changed.policy
+    solution = solve(encoding.instance, policy.mechanism, adjustment=policy.adjustment)
+    assert verify(encoding.instance, solution, adjustment=policy.adjustment).ok
+    expected = summary_row(
+        "v", policy.seed, policy.mechanism.value, encoding.instance, solution,
+        len(encoding.excluded), True,
+    )  # fmt: skip
+    assert row == expected
