@@ -218,14 +218,17 @@ def _choices(round_: Round, members: list[Applicant], tracks: list[Track]) -> np
     at = {host.name: j for j, host in enumerate(round_.catalogue.hosts)}
     pairs = list(zip(map(_CHOICES, members), tracks, strict=True))
     number = {pair: u for u, pair in enumerate(dict.fromkeys(pairs))}
-    resolved = np.full((len(number), MAX_CHOICES), -1, dtype=np.int32)
-    for (written, track), u in number.items():
+    rows: list[list[int]] = []
+    for written, track in number:
+        row = [-1] * MAX_CHOICES
         for r, name in enumerate(written[:MAX_CHOICES]):
             host = round_.catalogue.resolve(name)
             if host is None or host.track is not track:
                 continue  # unknown, or a host of the other track
-            if at[host.name] not in resolved[u, :r]:  # a repeat keeps its first rank
-                resolved[u, r] = at[host.name]
+            if at[host.name] not in row:  # a repeat keeps its first rank
+                row[r] = at[host.name]
+        rows.append(row)
+    resolved = np.array(rows, dtype=np.int32).reshape(len(rows), MAX_CHOICES)
     choices = resolved[np.fromiter(map(number.__getitem__, pairs), np.int64, len(pairs))]
     return choices.reshape(len(pairs), MAX_CHOICES)
 
