@@ -40,7 +40,8 @@ class Encoding:
     `excluded` maps the key of every applicant not in the instance to its `Exclusion`;
     `prearranged_conflicts` lists the pre-arrangements not honoured (those applicants
     are ordinary applicants in the instance when valid and eligible). `draws` holds the
-    lottery draw of every applicant of the round, in input order (`matcher.lottery`).
+    lottery draw of every applicant of the round, in input order (`matcher.lottery`);
+    `notes` the judgement's notes of eligible rows by position (`Judgement.notes`).
     """
 
     instance: Instance
@@ -51,6 +52,7 @@ class Encoding:
     excluded: Mapping[str, Exclusion]
     prearranged_conflicts: tuple[PrearrangedConflict, ...]
     draws: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+    notes: Mapping[int, str] = field(default_factory=dict)
 
 
 def encode(round: Round, judgement: Judgement) -> Encoding:
@@ -115,6 +117,7 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
         excluded=judgement.excluded,
         prearranged_conflicts=_conflicts(judgement, members, full, hosts, every_key),
         draws=drawn,
+        notes=judgement.notes,
     )
 
 

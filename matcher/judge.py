@@ -28,7 +28,7 @@ import pandas as pd
 
 from matcher.memory import gc_paused
 from matcher.model import Applicant, Reason, Round, Rules, Severity, Status, Track
-from matcher.rules import age_of, eligibility, years_of
+from matcher.rules import age_of, eligibility, lenient_notes, years_of
 
 #: The ranked choices that count (拟选培养单位1–3).
 MAX_CHOICES = 3
@@ -64,7 +64,8 @@ class Judgement:
     before; `prearranged[i]` the catalogue position of their 预先接收单位 when it is a
     host of their track, else -1. `priority[p]` tells whether row p of the round (every
     row) is a priority applicant. `conflicts` holds the pre-arrangements refused
-    whatever the places, by key.
+    whatever the places, by key. `notes[p]` says what the benefit of the doubt decided
+    for eligible row p (`matcher.rules.lenient_note`), for the rows it decided something.
     """
 
     member: np.ndarray
@@ -75,6 +76,7 @@ class Judgement:
     prearranged: np.ndarray
     priority: np.ndarray
     conflicts: Mapping[str, PrearrangedConflict]
+    notes: Mapping[int, str]
 
 
 def judge(round_: Round) -> Judgement:
@@ -94,6 +96,7 @@ def _judge(round_: Round) -> Judgement:
     members = list(map(applicants.__getitem__, at))
     choices = _choices(round_, members, tracks)
     prearranged, conflicts = _prearrangements(round_, members, at, excluded)
+    notes = lenient_notes(applicants, round_.rules)
     return Judgement(
         member=np.asarray(at, dtype=np.int64),
         excluded=excluded,
@@ -103,6 +106,7 @@ def _judge(round_: Round) -> Judgement:
         prearranged=prearranged,
         priority=_priority(round_),
         conflicts=conflicts,
+        notes={p: notes[p] for p in np.intersect1d(list(notes), at).tolist()},
     )
 
 

@@ -21,7 +21,6 @@ from matcher.judge import judge
 from matcher.memory import gc_paused
 from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
-from matcher.rules import lenient_notes
 from matcher.solve import UnsupportedInstanceError, solve
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution, SolveStatus
 from matcher.verify import Verification, count_justified_envy, verify
@@ -272,15 +271,14 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                         "reason": "；".join(x for x in (outcome.reason, note) if x),
                     }
                 )
-    for n, note in lenient_notes(round_.applicants, round_.rules).items():
+    for n, note in encoding.notes.items():  # judged eligible: the benefit of the doubt decided it
         outcome = outcomes[n]
-        if rows[n] is not None:  # judged eligible: the benefit of the doubt decided it
-            outcomes[n] = outcome.model_copy(
-                update={
-                    "reason_code": outcome.reason_code or LENIENT_DATE,
-                    "reason": "；".join(x for x in (outcome.reason, note) if x),
-                }
-            )
+        outcomes[n] = outcome.model_copy(
+            update={
+                "reason_code": outcome.reason_code or LENIENT_DATE,
+                "reason": "；".join(x for x in (outcome.reason, note) if x),
+            }
+        )
     return tuple(outcomes)
 
 

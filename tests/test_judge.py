@@ -35,6 +35,7 @@ from matcher.model import (
     Track,
 )
 from matcher.pipeline import solve_round
+from matcher.rules import lenient_notes
 
 HOSTS = (
     Host(name="甲大学", track=Track.OUT, capacity=1, fields=("教育",), aliases=("甲大",)),
@@ -44,7 +45,7 @@ HOSTS = (
 REGIONS = ("呼和浩特市", "包头市", "区直")
 QUOTAS = tuple(Quota(region=r, track=t, places=2) for r in REGIONS[:2] for t in Track)
 # shared objects, as a large round repeats them (the judgement compares facts by identity)
-BIRTHS = (date(1970, 5, 1), date(1978, 3, 1), date(1987, 3, 1), date(1990, 12, 1), None)
+BIRTHS = (date(1970, 5, 1), date(1977, 3, 1), date(1987, 3, 1), date(1990, 12, 1), None)
 STARTS = (date(2000, 1, 1), date(2015, 3, 1), date(2018, 7, 1), None)
 WRITTEN_HOSTS = ("甲大学", "甲大", "乙医院", "丙学院", "无名大学")
 ERROR = Issue(file="a.csv", row=2, code="BAD_ID", severity=Severity.ERROR, message="身份证号有误")
@@ -137,6 +138,8 @@ def test_the_judgement_equals_judging_each_row_on_its_own(round_):
     assert list(judgement.regions) == [a.region for a in members]
     assert judgement.choices.shape == (len(members), MAX_CHOICES)
     assert judgement.choices.tolist() == [choices_by_hand(round_, a) for a in members]
+    notes = lenient_notes(round_.applicants, round_.rules)  # on the eligible rows only
+    assert dict(judgement.notes) == {p: note for p, note in notes.items() if rows[p] is None}
     priority = [a.grassroots or round_.rules.is_non_public(a.unit_type) for a in round_.applicants]
     assert judgement.priority.tolist() == priority
     for i, a in enumerate(members):  # a pre-arranged host of the own track is wanted
