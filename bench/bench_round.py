@@ -23,7 +23,7 @@ worker, i.e. the peak over all its in-process steps), median of `--repeat` runs 
 3 below 1,000,000 and 1 from there):
 
 - load: `load_round([csv], hosts, quotas)` (read, validate, cross-file checks);
-- encode: `matcher.engine.encode.encode(round)`;
+- encode: `matcher.engine.judge.judge(round)` then `matcher.engine.encode.encode(round, judgement)`;
 - solve: `matcher.engine.solve.solve(instance, mechanism)` for `stable` and `optimal`;
 - verify: `matcher.engine.verify.verify` on that answer (certificate included for optimal);
 - reasons + outcomes: `matcher.engine.pipeline._outcomes` (unplaced reasons, one Outcome each);
@@ -218,6 +218,7 @@ def run_steps(
 ) -> dict[str, Any]:
     """Time the in-process steps at one size; a JSON-able record."""
     from matcher.engine.encode import encode
+    from matcher.engine.judge import judge
     from matcher.engine.pipeline import _outcomes, manifest
     from matcher.engine.result import RunResult, SolverReport
     from matcher.engine.solve import solve
@@ -230,7 +231,7 @@ def run_steps(
     rec: dict[str, Any] = {"n": n, "repeat": repeat, "steps": {}}
     load_s, round_ = timed(lambda: load_round([applicants], hosts, quotas), repeat)
     rec["load_s"], rec["issues"] = load_s, len(round_.issues)
-    rec["encode_s"], encoding = timed(lambda: encode(round_), repeat)
+    rec["encode_s"], encoding = timed(lambda: encode(round_, judge(round_)), repeat)
     rec["members"] = len(encoding.keys)
     if reference:
         rec["matching"] = matching_reference(round_, encoding)

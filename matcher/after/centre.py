@@ -160,7 +160,7 @@ def read_answer(path: Path, round_: Round) -> dict[str, Outcome]:
     who is not an approved 区外 applicant; a person answered twice; unknown host or a
     host of the other track; a host over its capacity; a region over its 区外 quota.
     """
-    from matcher.engine.encode import encode
+    from matcher.engine.judge import judge
     from matcher.ingest.catalogue import find_columns
     from matcher.ingest.sheets import TableError, read_sheets
     from matcher.ingest.text import cell_text
@@ -186,7 +186,7 @@ def read_answer(path: Path, round_: Round) -> dict[str, Outcome]:
         )
     sheet, header, columns = found
     people = {a.key: a for a in round_.applicants}
-    excluded = encode(round_).excluded
+    excluded = judge(round_).excluded
     by_id = {a.id_number.upper(): a.key for a in round_.applicants if a.id_number}
     names = Counter(a.name for a in round_.applicants if a.track is Track.OUT)
     by_name = {a.name: a.key for a in round_.applicants if a.track is Track.OUT}

@@ -1,4 +1,4 @@
-"""Solve a checked round end to end: encode, solve, verify, explain, assemble outcomes.
+"""Solve a checked round end to end: judge, encode, solve, verify, explain, assemble outcomes.
 
 `solve_verified(instance, mechanism, ...)` is the one solve path of the library: it runs a
 registered mechanism and checks its answer with the independent verifier (constraints,
@@ -22,8 +22,8 @@ from typing import Any, NamedTuple
 from matcher import __version__
 from matcher.engine.encode import Encoding, encode
 from matcher.engine.explain import reasons_by_row, render_explanation
+from matcher.engine.judge import judge
 from matcher.engine.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
-from matcher.engine.rules import lenient_notes
 from matcher.engine.solve import UnsupportedInstanceError, solve
 from matcher.engine.solve.base import (
     ADJUSTED,
@@ -117,8 +117,8 @@ def resolver(
 
 
 def solve_encoded(round_: Round) -> tuple[Encoding, Verified]:
-    """Encode `round_` and solve it with its policy, verified (`solve_verified`)."""
-    encoding = encode(round_)
+    """Judge and encode `round_`, then solve it with its policy, verified (`solve_verified`)."""
+    encoding = encode(round_, judge(round_))
     policy = round_.policy
     verified = solve_verified(
         encoding.instance,
@@ -359,15 +359,14 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
                         "reason": "；".join(x for x in (outcome.reason, note) if x),
                     }
                 )
-    for n, note in lenient_notes(round_.applicants, round_.rules).items():
+    for n, note in encoding.notes.items():  # judged eligible: the benefit of the doubt decided it
         outcome = outcomes[n]
-        if rows[n] is not None:  # judged eligible: the benefit of the doubt decided it
-            outcomes[n] = outcome.model_copy(
-                update={
-                    "reason_code": outcome.reason_code or LENIENT_DATE,
-                    "reason": "；".join(x for x in (outcome.reason, note) if x),
-                }
-            )
+        outcomes[n] = outcome.model_copy(
+            update={
+                "reason_code": outcome.reason_code or LENIENT_DATE,
+                "reason": "；".join(x for x in (outcome.reason, note) if x),
+            }
+        )
     return tuple(outcomes)
 
 

@@ -91,10 +91,10 @@ def decided(
     round_: Round, overrides: Sequence[Override], base: RunResult | None = None
 ) -> dict[str, Outcome]:
     """Applicant key → decided outcome of each override (raises `DecisionError`)."""
-    from matcher.engine.encode import encode
+    from matcher.engine.judge import judge
     from matcher.engine.pipeline import find_applicant
 
-    excluded = encode(round_).excluded if any(o.kind != "exclude" for o in overrides) else {}
+    excluded = judge(round_).excluded if any(o.kind != "exclude" for o in overrides) else {}
     out: dict[str, Outcome] = {}
     for override in overrides:
         key = find_applicant(round_, override.applicant)

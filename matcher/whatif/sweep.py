@@ -4,10 +4,11 @@ Contract: `sweep(base, variants)` returns a DataFrame with one row per `Variant`
 order given, with the columns `ROW_COLUMNS`. The same base and variants always give the
 same rows, whatever the number of workers. Variants that only change the lottery seed,
 host capacities, quotas or the mechanism are solved on the base round's arrays
-(`ArrayBase.instance`): a seed changes `order` only, a capacity `host_cap`, a quota
-`group_cap`; pre-arrangements are re-honoured on the patched arrays exactly as
-`matcher.engine.encode` does. A variant carrying its own `Round` (e.g. from a scenario) is
-encoded in full. Every solution is checked by `matcher.engine.verify.verify`.
+(`ArrayBase.instance`), judged once: a seed changes `order` and `weight` only, a
+capacity `host_cap`, a quota `group_cap`, and pre-arrangements are re-honoured on the
+patched arrays, each by the encoder's own code (`matcher.engine.encode.Lottery`,
+`matcher.engine.encode.honour`). A variant carrying its own `Round` (e.g. from a scenario) is
+judged and encoded in full. Every solution is checked by `matcher.engine.verify.verify`.
 
 Work is spread over local processes (`concurrent.futures.ProcessPoolExecutor` whose
 initializer encodes the base round once per worker), or over a Ray cluster when
@@ -25,10 +26,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
-from matcher.engine.encode import TRACK_INDEX, TRACKS, Encoding, encode
-from matcher.engine.lottery import draws, identity, priority_order
+from matcher.engine.encode import TRACK_INDEX, TRACKS, Lottery, encode, honour
+from matcher.engine.judge import judge
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, Instance, Solution
 from matcher.engine.verify import count_justified_envy, verify
@@ -106,55 +105,22 @@ def scenario_variants(paths: Iterable[Any], base: Round | None = None) -> list[V
 
 
 class ArrayBase:
-    """The base round encoded once, with what is needed to patch its arrays quickly."""
+    """The base round judged and encoded once, with what is needed to vary its arrays.
+
+    A variant of seed, capacities or quotas changes no rule decision: the base's
+    judgement stands, and the encoder's own `Lottery` and `honour` redraw the order and
+    re-honour the pre-arrangements on the varied arrays.
+    """
 
     def __init__(self, round_: Round, check: bool = True) -> None:
         self.round = round_
         self.check = check
-        self.encoding = encode(round_)
-        inst = self.encoding.instance
-        self.instance = inst
+        self.judgement = judge(round_)
+        self.encoding = encode(round_, self.judgement)
+        self.instance = self.encoding.instance
+        self.lottery = Lottery.of(round_, self.judgement)
         self.host_index = {name: j for j, name in enumerate(self.encoding.host_names)}
         self.group_index = {(r, t.value): k for k, (r, t) in enumerate(self.encoding.groups)}
-        by_key = {a.key: a for a in round_.applicants}
-        members = [by_key[k] for k in self.encoding.keys]
-        # the priority order is drawn over every row of the round, as `matcher.engine.encode` does
-        self.identities = [identity(a) for a in round_.applicants]
-        self.score = np.array([a.score for a in round_.applicants], dtype=np.float64)
-        rules = round_.rules
-        self.everyone = np.array(
-            [a.grassroots or rules.is_non_public(a.unit_type) for a in round_.applicants],
-            dtype=bool,
-        )
-        at = {a.key: i for i, a in enumerate(round_.applicants)}
-        self.member = np.array([at[k] for k in self.encoding.keys], dtype=np.int64)
-        self.wanted = np.full(inst.n, -1, dtype=np.int32)
-        for i, a in enumerate(members):
-            host = round_.catalogue.resolve(a.prearranged) if a.prearranged else None
-            if host is not None and host.track is a.track:
-                self.wanted[i] = self.host_index[host.name]
-
-    def order(self, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """Priority order and tie-break weights for `seed`, as the encoder draws them."""
-        drawn = draws(seed, self.identities)
-        position = priority_order(self.everyone, self.score, drawn).astype(np.int64)
-        ranked = position[self.member]
-        order = np.empty(ranked.shape[0], dtype=np.int32)
-        order[np.argsort(ranked, kind="stable")] = np.arange(ranked.shape[0], dtype=np.int32)
-        return order, len(self.identities) - ranked
-
-    def honour(self, order: np.ndarray, host_cap: np.ndarray, group_cap: np.ndarray) -> np.ndarray:
-        """Pre-arranged hosts honoured in priority order while host and quota have room."""
-        prearranged = np.full(self.instance.n, -1, dtype=np.int32)
-        room_h = host_cap.astype(np.int64).copy()
-        room_g = group_cap.astype(np.int64).copy()
-        for i in sorted(np.flatnonzero(self.wanted >= 0).tolist(), key=lambda i: int(order[i])):
-            j, k = int(self.wanted[i]), int(self.instance.group[i])
-            if room_h[j] > 0 and room_g[k] > 0:
-                prearranged[i] = j
-                room_h[j] -= 1
-                room_g[k] -= 1
-        return prearranged
 
     def patched(self, variant: Variant) -> Instance:
         """The base arrays with the variant's seed, capacities and quotas."""
@@ -170,10 +136,11 @@ class ArrayBase:
             if k is None or places < 0:
                 raise SweepError(f"variant {variant.name!r}: unknown quota {region}{track}")
             group_cap[k] = places
-        order, weight = (
-            (inst.order, inst.weight) if variant.seed is None else self.order(variant.seed)
-        )
-        prearranged = self.honour(order, host_cap, group_cap)
+        if variant.seed is None:
+            order, weight = inst.order, inst.weight
+        else:
+            _, order, weight = self.lottery.drawn(variant.seed)
+        prearranged, _ = honour(self.judgement.prearranged, inst.group, order, host_cap, group_cap)
         return replace(
             inst,
             order=order,
@@ -187,7 +154,7 @@ class ArrayBase:
         """Solve one variant and return its summary row."""
         if variant.round is not None:
             round_ = variant.round
-            encoding: Encoding = encode(round_)
+            encoding = encode(round_, judge(round_))
             instance = encoding.instance
             policy = round_.policy
             mechanism, seed = policy.mechanism, policy.seed

@@ -9,7 +9,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from matcher.engine.encode import FIELDS, decode, encode, outcome_status
+from matcher.engine.encode import FIELDS, Encoding, decode, encode, outcome_status
+from matcher.engine.judge import judge
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED
 from matcher.model import (
@@ -56,6 +57,11 @@ def person(key: str, **kw) -> Applicant:
     return Applicant(**base)
 
 
+def encoded(round_: Round) -> Encoding:
+    """The round judged, then encoded."""
+    return encode(round_, judge(round_))
+
+
 def make_round(applicants, seed=2023, quotas=QUOTAS) -> Round:
     return Round(
         applicants=tuple(applicants),
@@ -68,7 +74,7 @@ def make_round(applicants, seed=2023, quotas=QUOTAS) -> Round:
 def test_choices_keep_written_rank_and_drop_unknown_other_track_repeats():
     a = person("a.csv:2", choices=("不存在大学", "北大", "北京大学"))
     b = person("a.csv:3", choices=("内蒙古大学", "清华大学", "北京大学"))
-    enc = encode(make_round([a, b]))
+    enc = encoded(make_round([a, b]))
     assert enc.host_names == ("北京大学", "清华大学", "内蒙古大学")
     # a: choice 1 unknown, choice 2 is 北大 (alias) → rank 2, choice 3 repeats it → dropped
     assert enc.instance.choices[0].tolist() == [-1, 0, -1]
@@ -93,7 +99,7 @@ def test_excluded_invalid_and_ineligible_with_reasons():
     )
     old = person("a.csv:4", birth=date(1960, 1, 1))
     han = person("a.csv:5", ethnicity="汉族")
-    enc = encode(make_round([bad, warned, old, han]))
+    enc = encoded(make_round([bad, warned, old, han]))
     assert enc.keys == ("a.csv:3",)
     assert enc.excluded["a.csv:2"].status is Status.INVALID
     assert [r.code for r in enc.excluded["a.csv:2"].reasons] == ["BAD_ID"]
@@ -107,7 +113,7 @@ def test_groups_fields_and_capacities():
     b = person(
         "a.csv:3", track=Track.IN, birth=date(1995, 1, 1), title_grade=TitleGrade.INTERMEDIATE
     )
-    enc = encode(make_round([a, b]))
+    enc = encoded(make_round([a, b]))
     assert enc.groups == (
         ("呼和浩特市", Track.OUT),
         ("呼和浩特市", Track.IN),
@@ -133,7 +139,7 @@ def test_priority_order_priority_then_score_then_lottery():
         person("a.csv:5", score=None),
         person("a.csv:6", score=80.0, unit_type="民营企业"),
     ]
-    enc = encode(make_round(people))
+    enc = encoded(make_round(people))
     inst = enc.instance
     assert inst.priority.tolist() == [False, True, False, False, True]
     ranked = [enc.keys[i] for i in np.argsort(inst.order)]
@@ -145,7 +151,7 @@ def test_lottery_is_seeded_and_independent_of_file_order():
     people = [person(f"a.csv:{r}", score=50.0) for r in range(2, 40)]
 
     def ranked(applicants, seed):
-        enc = encode(make_round(applicants, seed=seed))
+        enc = encoded(make_round(applicants, seed=seed))
         return [enc.keys[i] for i in np.argsort(enc.instance.order)]
 
     first = ranked(people, 7)
@@ -154,8 +160,8 @@ def test_lottery_is_seeded_and_independent_of_file_order():
     assert ranked(shuffled, 7) == first
     assert ranked(people, 7) == first
     assert ranked(people, 8) != first
-    a = encode(make_round(people, seed=7)).instance
-    b = encode(make_round(people, seed=7)).instance
+    a = encoded(make_round(people, seed=7)).instance
+    b = encoded(make_round(people, seed=7)).instance
     assert all(np.array_equal(getattr(a, f), getattr(b, f)) for f in a.__dataclass_fields__)
 
 
@@ -169,7 +175,7 @@ def test_prearranged_honoured_in_priority_order_and_conflicts_reported():
         person("a.csv:7", prearranged="北京大学", region="包头市", score=99.0),
         person("a.csv:8", prearranged="北京大学", region="包头市", score=10.0),
     ]
-    enc = encode(make_round(people))
+    enc = encoded(make_round(people))
     inst = enc.instance
     index = {k: i for i, k in enumerate(enc.keys)}
     assert inst.prearranged[index["a.csv:3"]] == 1
@@ -193,7 +199,7 @@ def test_decode_and_outcome_status():
     a = person("a.csv:2", choices=("北京大学",))
     b = person("a.csv:3", choices=("清华大学",), accepts_adjustment=True)
     c = person("a.csv:4", choices=("清华大学",))
-    enc = encode(
+    enc = encoded(
         make_round([a, b, c], quotas=(Quota(region="呼和浩特市", track=Track.OUT, places=3),))
     )
     out = decode(enc, solve(enc.instance, "optimal"))
@@ -211,6 +217,6 @@ def test_decode_and_outcome_status():
 
 
 def test_empty_round():
-    enc = encode(make_round([]))
+    enc = encoded(make_round([]))
     assert enc.instance.n == 0 and enc.instance.choices.shape == (0, 3)
     assert solve(enc.instance, "optimal").host.shape == (0,)

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 import matcher.engine.explain as explain_mod
-from matcher.engine.encode import Encoding, Exclusion
+from matcher.engine.encode import Encoding
 from matcher.engine.explain import explain, reasons, render_explanation
+from matcher.engine.judge import Exclusion
 from matcher.engine.pipeline import resolver
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import UNPLACED, Instance

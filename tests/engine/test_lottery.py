@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher.engine.encode import encode
+from matcher.engine.judge import judge
 from matcher.engine.lottery import draw, draw_text, draws, identity, priority_order
 from matcher.ingest.load import load_round
 from tests.strategies import CI
@@ -21,7 +22,7 @@ def sample():
 
 
 def _draws_by_key(round_) -> dict[str, int]:
-    encoding = encode(round_)
+    encoding = encode(round_, judge(round_))
     return dict(zip((a.key for a in round_.applicants), encoding.draws.tolist(), strict=True))
 
 

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from matcher import api
 from matcher.cli import app
 from matcher.engine.encode import encode
+from matcher.engine.judge import judge
 from matcher.engine.pipeline import RejectedSolutionError, resolver
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import Instance, Solution
@@ -70,13 +71,13 @@ def sample() -> api.Round:
 
 def toy_hosts(round_: api.Round) -> list[str | None]:
     """Each instance row's host under the toy, solved directly on the round's arrays."""
-    encoding = encode(round_)
+    encoding = encode(round_, judge(round_))
     answer = solve(encoding.instance, "toy", adjustment=round_.policy.adjustment)
     return [encoding.host_names[j] if j >= 0 else None for j in answer.host.tolist()]
 
 
 def placed_hosts(result: api.RunResult) -> list[str | None]:
-    keys = set(encode(result.round).keys)
+    keys = set(encode(result.round, judge(result.round)).keys)
     return [o.host for o in result.outcomes if o.key in keys]
 
 
@@ -151,7 +152,7 @@ def test_a_rejected_answer_is_an_error_never_used(sample, tmp_path: Path) -> Non
     done = runner.invoke(app, ["run", "--mechanism", "overfill", "--out", str(tmp_path / "o")])
     assert done.exit_code == 3 and not (tmp_path / "o" / "result.json").exists()
     # the re-solves behind a remedy go the same way: a rejected answer raises
-    encoding = encode(round_)
+    encoding = encode(round_, judge(round_))
     with pytest.raises(RejectedSolutionError):
         resolver("overfill")(encoding.instance)
 

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matcher.engine.encode import encode
+from matcher.engine.judge import judge
 from matcher.ingest import read_hosts, read_quotas
 from matcher.ingest.catalogue import MAX_PLACES
 from matcher.ingest.load import load_round
@@ -73,7 +74,7 @@ def test_a_huge_capacity_and_quota_reach_encode_only_as_errors(tmp_path: Path):
     )
     codes = {i.code for i in round_.issues}
     assert {"HOST_CAPACITY_TOO_LARGE", "QUOTA_VALUE_TOO_LARGE"} <= codes
-    encode(round_)  # no OverflowError
+    encode(round_, judge(round_))  # no OverflowError
 
 
 def test_an_empty_or_dash_capacity_is_a_warning(tmp_path: Path):

@@ -6,9 +6,14 @@ import importlib.util
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matcher.engine.encode import encode
+from matcher.engine.judge import judge
 from matcher.engine.pipeline import solve_round
+from matcher.engine.solve import solve
+from matcher.engine.verify import verify
 from matcher.ingest.load import load_round
 from matcher.model import Round, Status
 from matcher.report.summary import summarize
@@ -21,6 +26,7 @@ from matcher.whatif.sweep import (
     capacity_variants,
     grid,
     seed_variants,
+    summary_row,
     sweep,
 )
 from tests.whatif.test_scenario import FILE, tiny_round
@@ -54,8 +60,9 @@ VARIANTS = [
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_patched_arrays_equal_a_full_encode(sample, variant):
     patched = ArrayBase(sample).patched(variant)
-    full = encode(full_round(sample, variant)).instance
-    for name in ("order", "host_cap", "group_cap", "prearranged", "choices", "group"):
+    changed = full_round(sample, variant)
+    full = encode(changed, judge(changed)).instance
+    for name in full.__dataclass_fields__:
         assert np.array_equal(getattr(patched, name), getattr(full, name)), name
 
 
@@ -64,7 +71,8 @@ def test_pre_arrangements_are_re_honoured_when_capacity_shrinks():
     for seed in range(5):
         v = Variant("x", seed=seed, capacity=(("甲大学", 1),))
         patched = ArrayBase(base).patched(v)
-        full = encode(full_round(base, v)).instance
+        changed = full_round(base, v)
+        full = encode(changed, judge(changed)).instance
         assert np.array_equal(patched.prearranged, full.prearranged)
         assert int((patched.prearranged >= 0).sum()) == 1
 
@@ -138,3 +146,43 @@ def test_ray_gives_the_same_rows(sample):
         assert local.equals(remote)
     finally:
         ray.shutdown()
+
+
+@st.composite
+def tiny_variants(draw: st.DrawFn) -> Variant:
+    """A seed, capacities and quotas of the tiny round, within and beyond its places."""
+    caps = draw(st.lists(st.sampled_from(["甲大学", "乙医院", "丙大学"]), unique=True, max_size=3))
+    quotas = draw(st.lists(st.sampled_from(["呼和浩特市", "兴安盟"]), unique=True, max_size=2))
+    return Variant(
+        "v",
+        seed=draw(st.none() | st.integers(0, 10_000)),
+        mechanism=draw(st.sampled_from([None, "stable"])),
+        capacity=tuple((h, draw(st.integers(0, 3))) for h in caps),
+        quota=tuple(
+            (r, draw(st.sampled_from(["区内", "区外"])), draw(st.integers(0, 3))) for r in quotas
+        ),
+    )
+
+
+PINNED = with_pins(
+    tiny_round(), {f"{FILE}:2": "甲大学", f"{FILE}:3": "甲大学", f"{FILE}:8": "丙大学"}
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tiny_variants())
+def test_a_sweep_row_equals_judging_encoding_and_solving_the_variant_in_full(variant):
+    base = ArrayBase(PINNED)
+    row, patched = base.run(variant), base.patched(variant)
+    changed = full_round(PINNED, variant)
+    encoding = encode(changed, judge(changed))
+    for name in patched.__dataclass_fields__:
+        assert np.array_equal(getattr(patched, name), getattr(encoding.instance, name)), name
+    policy = changed.policy
+    solution = solve(encoding.instance, policy.mechanism, adjustment=policy.adjustment)
+    assert verify(encoding.instance, solution, adjustment=policy.adjustment).ok
+    expected = summary_row(
+        "v", policy.seed, policy.mechanism, encoding.instance, solution,
+        len(encoding.excluded), True,
+    )  # fmt: skip
+    assert row == expected
