@@ -18,7 +18,7 @@ from collections import Counter
 from matcher.engine.pipeline import solve_round
 from matcher.ingest.load import load_round
 from matcher.model import Status
-from matcher.whatif.scenario import with_policy, without_applicants
+from matcher.whatif.changes import with_policy, without_applicants
 
 PLACED = (Status.PLACED, Status.ADJUSTED)
 

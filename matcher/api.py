@@ -84,7 +84,8 @@ from matcher.whatif.compare import (
 )
 from matcher.whatif.fixed import FixedError
 from matcher.whatif.overrides import DecisionError, Override
-from matcher.whatif.scenario import Scenario, ScenarioError, build_round, load_scenario
+from matcher.whatif.scenario import build_round
+from matcher.whatif.scenario_file import Scenario, ScenarioError, load_scenario
 from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
 __all__ = [
@@ -331,7 +332,8 @@ def run_inputs(
     Where a default is used (no applicants, hosts or quotas given), the bundled data
     folder is among them. A scenario that cannot be read adds only its own path.
     """
-    from matcher.whatif.scenario import ScenarioError, base_paths
+    from matcher.whatif.scenario import base_paths
+    from matcher.whatif.scenario_file import ScenarioError
 
     paths = [Path(p) for p in applicants or ()]
     paths += [Path(p) for p in (hosts, quotas) if p is not None]

@@ -16,7 +16,7 @@ from pathlib import Path
 from matcher.engine.result import RunResult
 from matcher.model import Round
 from matcher.whatif.overrides import Override
-from matcher.whatif.scenario import Scenario, load_scenario
+from matcher.whatif.scenario_file import Scenario, load_scenario
 
 #: Keys a scenario with ``[backfill]`` may have beside it.
 BACKFILL_KEYS = {"name", "description", "extends", "base", "backfill"}

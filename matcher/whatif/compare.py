@@ -156,7 +156,8 @@ def as_table(run: RunLike, label: str = "") -> RunTable:
     if path.is_dir():
         return RunTable.from_folder(path, label)
     if path.suffix.lower() == ".toml" and path.is_file():
-        from matcher.whatif.scenario import load_scenario, run_scenario
+        from matcher.whatif.scenario import run_scenario
+        from matcher.whatif.scenario_file import load_scenario
 
         scenario = load_scenario(path)
         return RunTable.from_result(run_scenario(scenario), label or scenario.name)

@@ -95,7 +95,8 @@ def grid(
 
 def scenario_variants(paths: Iterable[Any], base: Round | None = None) -> list[Variant]:
     """One full-round variant per scenario file (see `matcher.whatif.scenario`)."""
-    from matcher.whatif.scenario import build_round, load_scenario
+    from matcher.whatif.scenario import build_round
+    from matcher.whatif.scenario_file import load_scenario
 
     out = []
     for path in paths:

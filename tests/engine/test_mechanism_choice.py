@@ -28,7 +28,8 @@ from matcher.engine.solve.network import choice_matrix
 from matcher.engine.solve.sequential import assign, by_order, finish, first_open, start
 from matcher.model import MECHANISM_NAMES, Policy
 from matcher.report.policy_text import policy_lines
-from matcher.whatif.scenario import ScenarioError, build_round
+from matcher.whatif.scenario import build_round
+from matcher.whatif.scenario_file import ScenarioError
 
 runner = CliRunner()
 

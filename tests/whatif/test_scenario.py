@@ -33,13 +33,8 @@ from matcher.whatif.changes import (
     with_quota,
     without_applicants,
 )
-from matcher.whatif.scenario import (
-    ScenarioError,
-    build_round,
-    key_line,
-    load_scenario,
-    run_scenario,
-)
+from matcher.whatif.scenario import build_round, run_scenario
+from matcher.whatif.scenario_file import ScenarioError, key_line, load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
