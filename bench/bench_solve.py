@@ -5,7 +5,7 @@ Usage: .venv/bin/python bench/bench_solve.py [--sizes 10000,100000,1000000] [--r
        [--staged]
        .venv/bin/python bench/bench_solve.py --profile 100000   # where optimal's time goes
 
-Instances come from `tests.solve.instances.random_instance` (80 hosts, 28 quota groups,
+Instances come from `tests.engine.solve.instances.random_instance` (80 hosts, 28 quota groups,
 Zipf-like host popularity, binding quotas, half accepting adjustment). Each size runs in
 its own subprocess so the peak RSS (ru_maxrss at the end of the worker) is per size.
 
@@ -57,7 +57,7 @@ def _generator() -> Callable[..., Any]:
     """`random_instance` from the tests package (the repo root put on sys.path)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from tests.solve.instances import random_instance
+    from tests.engine.solve.instances import random_instance
 
     return random_instance
 

@@ -37,6 +37,7 @@ from matcher.engine.solve.mcf import StageFailure, min_cost_flow_within
 from matcher.engine.solve.network import (
     ADJUST_HOST,
     CHOICE,
+    GROUP_APPLICANT,
     HOST_SINK,
     I64,
     TO_ADJUST,
@@ -218,6 +219,34 @@ class Face:
         self.lo = np.where(choice, flow, 0)
         self.hi = np.where(choice, flow, self.net.cap)
         self.open = np.flatnonzero(self.hi > self.lo)
+
+    def solve_bounds(self) -> tuple[I64, I64]:
+        """The face's bounds with the flows conservation forces at applicant nodes fixed.
+
+        An applicant node passes on at most the one unit its group arc brings: when one of
+        its choice or adjustment arcs already carries a unit, the group arc carries it too
+        and its other arcs none; when none of them may carry one, neither does the group
+        arc. Fixing these changes no flow of the face, so an optimum of these bounds is one
+        of the face (and is certified on the face itself); what OR-Tools gets is smaller:
+        in phase 2, only the applicants still free to be adjusted.
+        """
+        net = self.net
+        kind, who = net.kind, net.applicant
+        out = (kind == CHOICE) | (kind == TO_ADJUST)
+        if not out.any():
+            return self.lo, self.hi
+        size = self.instance.n
+        carried = np.bincount(who[out], weights=self.lo[out], minlength=size) > 0
+        possible = np.bincount(who[out], weights=self.hi[out], minlength=size) > 0
+        lo, hi = self.lo.copy(), self.hi.copy()
+        into = np.flatnonzero(kind == GROUP_APPLICANT)
+        busy, idle = carried[who[into]], ~possible[who[into]]
+        lo[into[busy]] = hi[into[busy]] = 1
+        hi[into[idle]] = lo[into[idle]] = 0
+        spare = np.flatnonzero(out)
+        spare = spare[carried[who[spare]] & (self.lo[spare] == 0)]
+        hi[spare] = 0
+        return lo, hi
 
     def weighted(self, names: Sequence[str], weights: Sequence[int]) -> I64:
         """The weighted sum of the stages' arc costs."""
@@ -490,7 +519,7 @@ def _combined(face: Face, pending: list[str]) -> tuple[I64, list[str]]:
     if weights is None:
         return face.lo.copy(), pending
     try:
-        flow = min_cost_flow_within(face.net, face.lo, face.hi, face.weighted(pending, weights))
+        flow = min_cost_flow_within(face.net, *face.solve_bounds(), face.weighted(pending, weights))
     except StageFailure as exc:
         raise StageFailure(exc.status, f"all stages weighted: {exc}") from None
     done = 0
@@ -533,7 +562,7 @@ def _staged(face: Face, pending: list[str], flow: I64) -> I64:
             label = "+".join(group)
             if not (face.stages and face.open_cost_free(cost)):
                 try:
-                    flow = min_cost_flow_within(face.net, face.lo, face.hi, cost)
+                    flow = min_cost_flow_within(face.net, *face.solve_bounds(), cost)
                 except StageFailure as exc:
                     raise StageFailure(exc.status, f"stage {label}: {exc}") from None
             same = list(proof_wts) == list(wts)

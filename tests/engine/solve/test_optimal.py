@@ -278,3 +278,28 @@ def test_fast_and_staged_methods_agree_in_any_order(seed):
     fast, staged = solve_optimal(inst, objective=order), solve_staged(inst, objective=order)
     assert fast.objective == staged.objective
     assert verify(inst, fast, objective=order).ok and verify(inst, staged, objective=order).ok
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_forced_bounds_keep_every_flow_of_the_face(seed):
+    # `Face.solve_bounds` fixes what conservation forces at applicant nodes; every
+    # optimum of the plain face (here: phase 2's) must lie within them, and the bounds
+    # must leave OR-Tools fewer arcs than the face does.
+    from matcher.engine.solve.mcf import min_cost_flow_within
+    from matcher.engine.solve.optimal import Face
+
+    inst = random_instance(600, seed, n_hosts=12)
+    net = build_network(inst, True)
+    face = Face(net, inst, int((inst.prearranged < 0).sum()), two_way=False)
+    face.close_adjustment()
+    flow = min_cost_flow_within(net, face.lo, face.hi, face.cost("placed_at_choice"))
+    lo, hi = face.solve_bounds()
+    assert (lo <= flow).all() and (flow <= hi).all()
+    face.fix_choices(flow)
+    plain = min_cost_flow_within(net, face.lo, face.hi, face.cost("adjusted"))
+    lo, hi = face.solve_bounds()
+    assert (face.lo <= lo).all() and (hi <= face.hi).all()
+    assert (lo <= plain).all() and (plain <= hi).all()
+    assert int((hi > lo).sum()) < int((face.hi > face.lo).sum())
+    tight = min_cost_flow_within(net, lo, hi, face.cost("adjusted"))
+    assert int(face.cost("adjusted") @ tight) == int(face.cost("adjusted") @ plain)
