@@ -144,7 +144,7 @@ def test_letters_need_a_catalogue_when_the_run_used_another(written, tmp_path):
 @given(rows=result_rows(max_rows=8))
 def test_exactly_one_letter_per_trainee(tmp_path_factory, rows):
     """Property: one letter per trainee, under their host; one list per host with trainees."""
-    from tests.after.test_settlement import _run_of
+    from tests.report.test_settlement import _run_of
 
     run = _run_of(build_result(rows), tmp_path_factory.mktemp("letters"))
     files = letters_files(run, HostCatalogue(hosts=()))
