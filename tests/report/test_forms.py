@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.report.forms import forms_files, package_counts, packages
 from matcher.report.rundir import read_run
-from tests.report.test_settlement import _run_of
+from tests.report.runs import run_of
 from tests.strategies import CI, build_result, result_rows
 
 
@@ -100,7 +100,7 @@ def _package_rows(data: bytes) -> int:
 @given(rows=result_rows(max_rows=25))
 def test_every_row_is_in_exactly_one_package(tmp_path_factory, rows):
     """Property: the packages' printed rows are the run's rows, each once; ≤ 15 units."""
-    run = _run_of(build_result(rows), tmp_path_factory.mktemp("forms"))
+    run = run_of(build_result(rows), tmp_path_factory.mktemp("forms"))
     files = forms_files(run)
     per_unit = packages(run)
     assert sum(len(f) for f in per_unit.values()) == len(run.placements)

@@ -26,6 +26,7 @@ from matcher.report.letters import (
 )
 from matcher.report.rundir import read_run
 from tests.report.conftest import HOSTS
+from tests.report.runs import run_of
 from tests.strategies import CI, build_result, result_rows
 
 
@@ -144,9 +145,7 @@ def test_letters_need_a_catalogue_when_the_run_used_another(written, tmp_path):
 @given(rows=result_rows(max_rows=8))
 def test_exactly_one_letter_per_trainee(tmp_path_factory, rows):
     """Property: one letter per trainee, under their host; one list per host with trainees."""
-    from tests.report.test_settlement import _run_of
-
-    run = _run_of(build_result(rows), tmp_path_factory.mktemp("letters"))
+    run = run_of(build_result(rows), tmp_path_factory.mktemp("letters"))
     files = letters_files(run, HostCatalogue(hosts=()))
     trainees = run.trainees()
     letters = [p for p in files if p.startswith("报到通知/")]

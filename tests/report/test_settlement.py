@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 
 import openpyxl
 import pandas as pd
@@ -14,20 +13,11 @@ from hypothesis import strategies as st
 from matcher.after.settle import SettleError, parse_months, settle
 from matcher.after.settlement_book import settlement_files
 from matcher.api import settle as settle_api
-from matcher.report.csvout import csv_bytes
-from matcher.report.frames import placements_frame
 from matcher.report.funding import CENTRE
 from matcher.report.publish import MARKER, OutputError, whole_set_problem
-from matcher.report.rundir import RunFolder, read_run
-from matcher.report.summary import summarize
+from matcher.report.rundir import read_run
+from tests.report.runs import run_of
 from tests.strategies import CI, build_result, result_rows
-
-
-def _run_of(result, tmp_path) -> RunFolder:
-    """A RunFolder as `read_run` gives it, without writing every output."""
-    text = csv_bytes(placements_frame(result)).decode("utf-8-sig")
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    return RunFolder(path=tmp_path, placements=frame, document={"summary": summarize(result)})
 
 
 def _months_file(tmp_path, rows, header=("姓名", "身份证号", "培训月数"), name="m.csv"):
@@ -117,7 +107,7 @@ def test_settled_totals_add_up(tmp_path_factory, data, rows):
     """Property: allowance = Σ months × rate; the payees' settled sum = host + centre + living."""
     result = build_result(rows)
     tmp = tmp_path_factory.mktemp("settle")
-    run = _run_of(result, tmp)
+    run = run_of(result, tmp)
     trainees = run.trainees()
     values = data.draw(
         st.lists(
