@@ -39,7 +39,6 @@ FLOW_METHOD = "lexicographic min-cost flow"
 __all__ = [
     "Answer",
     "Verification",
-    "VerificationError",
     "count_justified_envy",
     "stage_values",
     "verify",
@@ -74,14 +73,6 @@ class Verification:
     failures: list[str] = field(default_factory=list)
     objective: dict[str, int] = field(default_factory=dict)
     justified_envy: int = 0
-
-
-class VerificationError(Exception):
-    """Raised by the pipeline when a solution fails verification."""
-
-    def __init__(self, verification: Verification) -> None:
-        self.verification = verification
-        super().__init__("; ".join(verification.failures) or "verification failed")
 
 
 def _examples(mask: Bools, limit: int = 5) -> str:
