@@ -17,15 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from importlib import import_module
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from matcher.after.backfill import Backfill, BackfillError, Published, read_published
 from matcher.after.centre import CentreError, centre_mode
 from matcher.after.decided import Decisions, scenario_decisions, solve_decided
-from matcher.after.settle import SettleError, Settlement
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
 from matcher.engine.solve import MechanismSpec, Supports, get, known, register
@@ -53,16 +52,13 @@ from matcher.model import (
 )
 from matcher.paths import data_dir, sample_round_dir
 from matcher.report import frames
-from matcher.report.forms import package_counts
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
-from matcher.report.letters import LetterError
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.publish import OutputError, publish
 from matcher.report.rundir import RunFolder, RunFolderError
 from matcher.report.rundir import read_run as _read_run
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
-from matcher.whatif.advisor import Suggestion, advice_frame, advise
 from matcher.whatif.changes import (
     OverrideError,
     move_quota,
@@ -86,7 +82,46 @@ from matcher.whatif.fixed import FixedError
 from matcher.whatif.overrides import DecisionError, Override
 from matcher.whatif.scenario import build_round
 from matcher.whatif.scenario_file import Scenario, ScenarioError, load_scenario
-from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
+
+if TYPE_CHECKING:  # loaded on first use (`__getattr__`): a `matcher run` never needs them
+    from matcher.after.backfill import Backfill, BackfillError, Published, read_published
+    from matcher.after.settle import SettleError, Settlement
+    from matcher.report.forms import package_counts
+    from matcher.report.letters import LetterError
+    from matcher.whatif.advisor import Suggestion, advice_frame, advise
+    from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
+
+#: Names of the after-the-run and analysis modules, imported when first asked for: the
+#: command line imports this module for every command, and these pull in docx, the
+#: sweep's process pools and the advisor.
+_LAZY = {
+    "Backfill": "matcher.after.backfill",
+    "BackfillError": "matcher.after.backfill",
+    "Published": "matcher.after.backfill",
+    "read_published": "matcher.after.backfill",
+    "SettleError": "matcher.after.settle",
+    "Settlement": "matcher.after.settle",
+    "package_counts": "matcher.report.forms",
+    "LetterError": "matcher.report.letters",
+    "Suggestion": "matcher.whatif.advisor",
+    "advice_frame": "matcher.whatif.advisor",
+    "advise": "matcher.whatif.advisor",
+    "Variant": "matcher.whatif.sweep",
+    "capacity_variants": "matcher.whatif.sweep",
+    "grid": "matcher.whatif.sweep",
+    "seed_variants": "matcher.whatif.sweep",
+    "sweep": "matcher.whatif.sweep",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A lazily imported name of `__all__` (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "APPLICANT_SUFFIXES", "CHANGE_LABELS", "MECHANISM_NAMES", "PROCESSES_VARIABLE", "Backfill",
@@ -317,6 +352,8 @@ def mechanisms(round_: Round, names: Iterable[str] = ("optimal", "stable", "imme
     Columns: `matcher.whatif.sweep.ROW_COLUMNS` (placed, first-choice rate, priority placed,
     justified envy, funding …).
     """
+    from matcher.whatif.sweep import Variant, sweep
+
     variants = [Variant(name=name, mechanism=name) for name in names]
     return sweep(round_, variants, workers=1, progress=False)
 
@@ -384,8 +421,8 @@ def backfill(
     `withdrawn`: 身份证号, ``file:row`` or files listing them. The inputs (default: the
     bundled sample round) must be the published run's, checked by SHA-256.
     """
+    from matcher.after.backfill import Published, published_round, read_published, withdrawn_refs
     from matcher.after.backfill import backfill as run_backfill
-    from matcher.after.backfill import published_round, withdrawn_refs
 
     source = published if isinstance(published, Published) else read_published(published)
     files = [Path(p) for p in applicants] if applicants is not None else None

@@ -183,3 +183,23 @@ def test_the_notebooks_go_through_the_front_door() -> None:
         code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
         taken = {target for target, _ in _imports_of(ast.parse(code), "") if "matcher" in target}
         assert taken <= {"matcher", "matcher.api"}, f"{path.name}: {taken}"
+
+
+def test_the_command_line_starts_without_the_after_the_run_modules() -> None:
+    # `matcher run` imports `matcher.api`; the letters (docx), the settlement, the 补录,
+    # the sweeps and the advisor load only when a command or a notebook asks for them.
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, matcher.cli; from matcher import api; "
+        "heavy = ['docxtpl', 'matcher.report.letters', 'matcher.after.settle', "
+        "'matcher.after.backfill', 'matcher.whatif.sweep', 'matcher.whatif.advisor']; "
+        "print(','.join(m for m in heavy if m in sys.modules)); "
+        "api.LetterError, api.sweep; print('docxtpl' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded, later = done.stdout.splitlines()
+    assert loaded == "", f"imported at start: {loaded}"
+    assert later == "True"  # and a lazy name still resolves
