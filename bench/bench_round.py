@@ -3,6 +3,7 @@
 Usage: .venv/bin/python bench/bench_round.py [--sizes 10000,100000,1000000] [--repeat N]
        [--shapes today,many-hosts] [--skip-optimal-1m] [--keep DIR] [--no-cli] [--json FILE]
        .venv/bin/python bench/bench_round.py --make 1000000 --keep /tmp/r1m   # files only
+       .venv/bin/python bench/bench_round.py --bare /tmp/r1m/r1000000 OUT    # bare pipeline
 
 Rounds: `matcher.sample.write_large_round(n, seed, csv)` (the contract's 附件3 columns,
 one consolidated CSV) against the bundled host catalogue and quota table SCALED to n:
@@ -28,12 +29,17 @@ worker, i.e. the peak over all its in-process steps), median of `--repeat` runs 
 - verify: `matcher.verify.verify` on that answer (certificate included for optimal);
 - reasons + outcomes: `matcher.pipeline._outcomes` (unplaced reasons, one Outcome each);
 - write: `write_outputs(result, tmpdir, force=True)` (every output file);
-- end to end: `matcher run -a CSV --hosts --quotas --out DIR --force --quiet` as a
+- end to end: `matcher run -a CSV --hosts --quotas --out DIR --force` as a
   subprocess, `--mechanism stable` and `optimal`; its wall time, its peak RSS (`run MB`:
   ru_maxrss from `os.wait4`, the largest of the process and its forked solver, each
   alone) and the peak of the process tree's memory together (`tree MB`: the sum of the
   proportional set sizes, sampled every 0.1 s by `timing.TreeMemory`, so a forked
-  solver's own pages count on top of its parent's).
+  solver's own pages count on top of its parent's), and its stage split as it prints it
+  (read + check, solve + verify, write);
+- the bare pipeline of issue 16 (`bare_pipeline`: pandas read, one OR-Tools min-cost flow
+  of the whole network, CSV write) as a child process, by turns with `matcher run
+  --mechanism optimal` (one of each, `--repeat` times: both under the same machine), and
+  the ratio of their medians. `--bare ROUND OUT` runs it alone.
 
 The `matching` library's hospital-residents solver (`HospitalResident.solve`,
 resident-optimal) is timed at 10,000 as a reference point: residents = the eligible valid
