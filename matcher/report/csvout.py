@@ -93,6 +93,8 @@ def _fields(series: pd.Series) -> pa.Array:
         text[np.isnan(numbers)] = ""
         return pa.array(text, type=pa.large_string())
     values = pa.array(series, from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):  # an Arrow-backed column in several chunks
+        values = values.combine_chunks()
     if dtype == np.bool_:
         return pc.if_else(values, _text("True"), _text("False"))
     if dtype == np.int64 or isinstance(dtype, pd.Int64Dtype):  # missing → ""
