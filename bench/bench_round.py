@@ -362,12 +362,13 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
             "--force",
         ]
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        with TreeMemory(child.pid) as tree:
-            _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
-        stdout = child.stdout.read().decode(errors="replace") if child.stdout else ""
+        with tempfile.TemporaryFile() as said:  # a file, not a pipe: never full while waiting
+            child = subprocess.Popen(cmd, stdout=said, stderr=subprocess.STDOUT)
+            with TreeMemory(child.pid) as tree:
+                _, status, usage = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - start
+            said.seek(0)
+            stderr = said.read().decode(errors="replace")
         child.returncode = os.waitstatus_to_exitcode(status)
         files = sorted(p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file())
         sizes = {name: (Path(out) / name).stat().st_size for name in files if "/" not in name}
@@ -379,7 +380,7 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
         "files": len(files),
         "sizes": sizes,
         "stderr": stderr[-500:],
-        "stages_s": [float(x) for x in re.findall(r"用时 ([0-9.]+) 秒", stdout)],
+        "stages_s": [float(x) for x in re.findall(r"用时 ([0-9.]+) 秒", stderr)],
     }
 
 
