@@ -3,6 +3,7 @@
 Usage: .venv/bin/python bench/bench_round.py [--sizes 10000,100000,1000000] [--repeat N]
        [--shapes today,many-hosts] [--skip-optimal-1m] [--keep DIR] [--no-cli] [--json FILE]
        .venv/bin/python bench/bench_round.py --make 1000000 --keep /tmp/r1m   # files only
+       .venv/bin/python bench/bench_round.py --bare /tmp/r1m/r1000000 OUT    # bare pipeline
 
 Rounds: `matcher.sample.write_large_round(n, seed, csv)` (the contract's 附件3 columns,
 one consolidated CSV) against the bundled host catalogue and quota table SCALED to n:
@@ -28,12 +29,17 @@ worker, i.e. the peak over all its in-process steps), median of `--repeat` runs 
 - verify: `matcher.engine.verify.verify` on that answer (certificate included for optimal);
 - reasons + outcomes: `matcher.engine.pipeline._outcomes` (unplaced reasons, one Outcome each);
 - write: `write_outputs(result, tmpdir, force=True)` (every output file);
-- end to end: `matcher run -a CSV --hosts --quotas --out DIR --force --quiet` as a
+- end to end: `matcher run -a CSV --hosts --quotas --out DIR --force` as a
   subprocess, `--mechanism stable` and `optimal`; its wall time, its peak RSS (`run MB`:
   ru_maxrss from `os.wait4`, the largest of the process and its forked solver, each
   alone) and the peak of the process tree's memory together (`tree MB`: the sum of the
   proportional set sizes, sampled every 0.1 s by `timing.TreeMemory`, so a forked
-  solver's own pages count on top of its parent's).
+  solver's own pages count on top of its parent's), and its stage split as it prints it
+  (read + check, solve + verify, write);
+- the bare pipeline of issue 16 (`bare_pipeline`: pandas read, one OR-Tools min-cost flow
+  of the whole network, CSV write) as a child process, by turns with `matcher run
+  --mechanism optimal` (one of each, `--repeat` times: both under the same machine), and
+  the ratio of their medians. `--bare ROUND OUT` runs it alone.
 
 The `matching` library's hospital-residents solver (`HospitalResident.solve`,
 resident-optimal) is timed at 10,000 as a reference point: residents = the eligible valid
@@ -51,6 +57,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import tempfile
@@ -264,6 +271,79 @@ def run_steps(
     return rec
 
 
+def bare_pipeline(folder: Path, out: Path) -> int:
+    """Issue 16's bare pipeline on the round in `folder`; the number placed.
+
+    pandas reads the three CSVs, one OR-Tools `SimpleMinCostFlow` of the whole network
+    (S → region × track quota → applicant → each of their choices → host capacity → T,
+    and S → T for whoever stays out; cost -(4 - rank) per choice arc) is solved, and
+    pandas writes every applicant row with its host as CSV into `out`. No validation,
+    no adjustment, no reasons: the floor that `matcher run` is measured against.
+    """
+    import numpy as np
+    import pandas as pd
+    from ortools.graph.python import min_cost_flow
+
+    people = pd.read_csv(folder / "applicants.csv", dtype=str, keep_default_na=False)
+    hosts = pd.read_csv(folder / "hosts.csv", dtype=str, keep_default_na=False)
+    quotas = pd.read_csv(folder / "quotas.csv", dtype=str, keep_default_na=False)
+    quotas = quotas[quotas["地区"] != "合计"]
+    n, h = len(people), len(hosts)
+    host_index = pd.Series(np.arange(h), index=hosts["培养单位"])
+    track = np.where(people["培养方式"].str.startswith("区外"), 0, 1)
+    region_index = pd.Series(np.arange(len(quotas)), index=quotas["地区"])
+    region = people["选派地区"].map(region_index).fillna(0).to_numpy(np.int64)
+    group = region * 2 + track
+    quota = np.column_stack(
+        [pd.to_numeric(quotas[c], errors="coerce").fillna(0) for c in ("区外名额", "区内名额")]
+    ).astype(np.int64)
+    g = quota.size
+    source, sink, group0, applicant0, host0 = 0, 1, 2, 2 + g, 2 + g + n
+    tails, heads, caps, costs = [], [], [], []
+
+    def arcs(tail: Any, head: Any, cap: Any, cost: Any) -> None:
+        size = np.broadcast(tail, head).size
+        for values, into in ((tail, tails), (head, heads), (cap, caps), (cost, costs)):
+            into.append(np.broadcast_to(np.asarray(values, dtype=np.int64), size))
+
+    arcs(source, group0 + np.arange(g), quota.ravel(), 0)
+    arcs(group0 + group, applicant0 + np.arange(n), 1, 0)
+    for rank in (1, 2, 3):
+        choice = people[f"拟选培养单位{rank}"].map(host_index).to_numpy(np.float64)
+        known = ~np.isnan(choice)
+        rows = np.flatnonzero(known)
+        arcs(applicant0 + rows, host0 + choice[known].astype(np.int64), 1, rank - 4)
+    arcs(host0 + np.arange(h), sink, hosts["接收名额"].astype(np.int64).to_numpy(), 0)
+    arcs(source, sink, n, 0)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    tail, head = np.concatenate(tails), np.concatenate(heads)
+    smcf.add_arcs_with_capacity_and_unit_cost(
+        tail, head, np.concatenate(caps), np.concatenate(costs)
+    )
+    supplies = np.zeros(host0 + h, dtype=np.int64)
+    supplies[source], supplies[sink] = n, -n
+    smcf.set_nodes_supplies(np.arange(supplies.size), supplies)
+    if smcf.solve() != smcf.OPTIMAL:
+        raise RuntimeError("the bare min-cost flow found no optimum")
+    flow = smcf.flows(np.arange(tail.size))
+    placed = (flow > 0) & (tail >= applicant0) & (tail < host0) & (head >= host0)
+    host = np.full(n, "", dtype=object)
+    host[tail[placed] - applicant0] = hosts["培养单位"].to_numpy()[head[placed] - host0]
+    people["host"] = host
+    people.to_csv(out / "placements.csv", index=False, encoding="utf-8-sig")
+    return int(placed.sum())
+
+
+def run_bare(folder: Path) -> dict[str, Any]:
+    """`bare_pipeline` in a child process (imports included, as for `matcher run`)."""
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--bare", str(folder), out]
+        start = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - start
+    return {"s": seconds, "rc": done.returncode, "stderr": done.stderr[-500:]}
+
+
 def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
     """`matcher run` on the round in `folder` as a child process: seconds, peak MB, rc."""
     with tempfile.TemporaryDirectory() as out:
@@ -281,14 +361,15 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
             "--out",
             out,
             "--force",
-            "--quiet",
         ]
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        with TreeMemory(child.pid) as tree:
-            _, status, usage = os.wait4(child.pid, 0)
-        seconds = time.perf_counter() - start
-        stderr = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        with tempfile.TemporaryFile() as said:  # a file, not a pipe: never full while waiting
+            child = subprocess.Popen(cmd, stdout=said, stderr=subprocess.STDOUT)
+            with TreeMemory(child.pid) as tree:
+                _, status, usage = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - start
+            said.seek(0)
+            stderr = said.read().decode(errors="replace")
         child.returncode = os.waitstatus_to_exitcode(status)
         files = sorted(p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file())
         sizes = {name: (Path(out) / name).stat().st_size for name in files if "/" not in name}
@@ -300,6 +381,7 @@ def run_cli(folder: Path, mechanism: str) -> dict[str, Any]:
         "files": len(files),
         "sizes": sizes,
         "stderr": stderr[-500:],
+        "stages_s": [float(x) for x in re.findall(r"用时 ([0-9.]+) 秒", stderr)],
     }
 
 
@@ -326,8 +408,19 @@ def _print(records: list[dict[str, Any]]) -> None:
                 f"{step['placed']:>9,}{ok}"
             )
         for name, cli in rec.get("cli", {}).items():
+            stages = " / ".join(f"{x:.2f}" for x in cli.get("stages_s", []))
+            print(
+                f"{'':>10}   matcher run {name}: read + check / solve + verify / write {stages} s"
+            )
             if cli["rc"] not in (0, 1):
                 print(f"{'':>10}   matcher run {name}: exit {cli['rc']}: {cli['stderr']}")
+        if "bare" in rec and "optimal" in rec.get("cli", {}):
+            bare, run = rec["bare"], rec["cli"]["optimal"]["s"]
+            failed = f", exit {bare['rc']}: {bare['stderr']}" if bare["rc"] else ""
+            print(
+                f"{'':>10}   bare pipeline {bare['s']:.2f} s (median, by turns with matcher run "
+                f"optimal): matcher run / bare = {run / bare['s']:.2f}{failed}"
+            )
         if "matching" in rec:
             m = rec["matching"]
             print(
@@ -370,10 +463,20 @@ def main() -> None:
         help="comma-separated: today (54 hosts, scaled), many-hosts (≈ n / 25 hosts)",
     )
     parser.add_argument("--json", type=Path, help="also write the records to this file")
+    parser.add_argument(
+        "--bare",
+        nargs=2,
+        type=Path,
+        metavar=("ROUND", "OUT"),
+        help="only run the bare pipeline on the round in ROUND, writing into OUT",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--mechanisms", default="stable,optimal", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.bare:
+        print(bare_pipeline(*args.bare))
+        return
     if args.make:
         folder = args.keep or Path(tempfile.mkdtemp())
         for shape in args.shapes.split(","):
@@ -425,10 +528,17 @@ def main() -> None:
             rec["shape"], rec["hosts"] = shape, _count_hosts(folder / "hosts.csv")
             if not args.no_cli:
                 rec["cli"] = {}
+                bare = []
                 for name in mechanisms:
-                    runs = [run_cli(folder, name) for _ in range(repeat)]
+                    runs = []
+                    for _ in range(repeat):  # by turns: both under the same machine
+                        runs.append(run_cli(folder, name))
+                        if name == "optimal":
+                            bare.append(run_bare(folder))
                     best = sorted(runs, key=lambda r: r["s"])[len(runs) // 2]
                     rec["cli"][name] = best
+                if bare:
+                    rec["bare"] = sorted(bare, key=lambda r: r["s"])[len(bare) // 2]
             print(f"  n={n:,} {shape} ({rec['hosts']:,} hosts) done", flush=True)
             records.append(rec)
     print()

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import infer_dtype, is_object_dtype, is_string_dtype
 
 BOM = "\ufeff"
@@ -41,7 +42,9 @@ def write_csv(frame: pd.DataFrame, handle: BinaryIO) -> None:
 
     Frames of text (str or object columns holding text or missing values), bool, int and
     float columns are written column-wise here, as `DataFrame.to_csv` writes them (same
-    bytes), `CSV_BLOCK_ROWS` rows at a time; any other frame through `to_csv` itself.
+    bytes), `CSV_BLOCK_ROWS` rows at a time, with pyarrow's compute functions (each field
+    made, neutralised, quoted and joined as Arrow strings, not one Python string per
+    cell); any other frame through `to_csv` itself.
     """
     columns = range(frame.shape[1])
     if len(columns) < 2 or not all(_supported(frame.iloc[:, i]) for i in columns):
@@ -54,17 +57,21 @@ def write_csv(frame: pd.DataFrame, handle: BinaryIO) -> None:
     handle.write((BOM + header.getvalue()).encode("utf-8"))
     for start in range(0, len(frame), CSV_BLOCK_ROWS):
         block = frame.iloc[start : start + CSV_BLOCK_ROWS]
-        handle.write(_lines([_fields(block.iloc[:, i]) for i in columns]).encode("utf-8"))
+        handle.write(_lines([_fields(block.iloc[:, i]) for i in columns]))
 
 
-def _lines(fields: list[list[str]]) -> str:
-    """The CSV lines of a block given column by column (each line ends with CRLF)."""
-    return "\r\n".join(map(",".join, zip(*fields, strict=True))) + "\r\n"
+def _lines(fields: list[pa.Array]) -> bytes:
+    """The CSV lines (UTF-8) of a block given column by column, each ending with CRLF."""
+    joined = pc.binary_join_element_wise(*fields, _text(","))
+    lines = pc.binary_join_element_wise(joined, _text("\r\n"), _text(""))
+    offsets, data = lines.buffers()[1:3]
+    ends = np.frombuffer(offsets, dtype=np.int64)
+    first, last = int(ends[lines.offset]), int(ends[lines.offset + len(lines)])
+    return data.slice(first, last - first).to_pybytes() if data is not None else b""
 
 
-_QUOTED = re.compile('[,"\r\n]')  # a field with one of these is quoted (csv.QUOTE_MINIMAL)
-_QUOTE_CHARS = (",", '"', "\r", "\n")
-_DANGER = re.compile("\x00[=+\\-@\t\r]")  # a dangerous prefix after the separator
+_QUOTED = '[,"\r\n]'  # a field with one of these is quoted (csv.QUOTE_MINIMAL)
+_DANGER = "^[=+\\-@\t\r]"  # `DANGEROUS_PREFIXES` (RE2 syntax, for pyarrow.compute)
 
 
 def _supported(series: pd.Series) -> bool:
@@ -77,37 +84,40 @@ def _supported(series: pd.Series) -> bool:
     return is_object_dtype(dtype) and infer_dtype(series, skipna=True) in ("string", "empty")
 
 
-def _fields(series: pd.Series) -> list[str]:
-    """The CSV fields of a `_supported` column, as `to_csv` writes them."""
+def _fields(series: pd.Series) -> pa.Array:
+    """The CSV fields of a `_supported` column, as `to_csv` writes them (large strings)."""
     dtype = series.dtype
-    if dtype == np.bool_:
-        return np.where(series.to_numpy(), "True", "False").tolist()
-    if dtype == np.int64:
-        return series.to_numpy().astype(str).astype(object).tolist()
-    if isinstance(dtype, pd.Int64Dtype):
-        text = series.to_numpy(dtype=np.int64, na_value=0).astype(str).astype(object)
-        text[series.isna().to_numpy()] = ""
-        return text.tolist()
     if dtype == np.float64:
         numbers = series.to_numpy()
         text = numbers.astype(str).astype(object)  # what to_csv does with floats
         text[np.isnan(numbers)] = ""
-        return text.tolist()
-    return _texts(series)
+        return pa.array(text, type=pa.large_string())
+    values = pa.array(series, from_pandas=True)
+    if isinstance(values, pa.ChunkedArray):  # an Arrow-backed column in several chunks
+        values = values.combine_chunks()
+    if dtype == np.bool_:
+        return pc.if_else(values, _text("True"), _text("False"))
+    if dtype == np.int64 or isinstance(dtype, pd.Int64Dtype):  # missing → ""
+        return pc.fill_null(values.cast(pa.large_string()), _text(""))
+    return _texts(pc.fill_null(values.cast(pa.large_string()), _text("")))
 
 
-def _texts(series: pd.Series) -> list[str]:
-    """A text column's fields: missing → "", neutralised, quoted where needed."""
-    values = series.tolist()
-    if series.hasnans:
-        missing = series.isna().tolist()
-        values = ["" if m else v for v, m in zip(values, missing, strict=True)]
-    joined = "\x00" + "\x00".join(values)
-    if _DANGER.search(joined):
-        values = [neutralise(v) for v in values]  # type: ignore[misc]
-        joined = "\x00".join(values)
-    if any(char in joined for char in _QUOTE_CHARS):  # then quote only where needed
-        values = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in values]
+def _text(value: str) -> pa.Scalar:
+    """`value` as a large-string scalar (the type of every field array)."""
+    return pa.scalar(value, pa.large_string())
+
+
+def _texts(values: pa.Array) -> pa.Array:
+    """A text column's fields (no missing value): neutralised, quoted where needed."""
+    dangerous = pc.match_substring_regex(values, _DANGER)
+    if pc.any(dangerous).as_py():
+        prefixed = pc.binary_join_element_wise(_text("'"), values, _text(""))
+        values = pc.if_else(dangerous, prefixed, values)
+    quoted = pc.match_substring_regex(values, _QUOTED)
+    if pc.any(quoted).as_py():
+        doubled = pc.replace_substring(values, '"', '""')
+        wrapped = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
+        values = pc.if_else(quoted, wrapped, values)
     return values
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from matcher.engine.lottery import draw_text
 from matcher.engine.result import Outcome, RunResult
@@ -370,8 +371,9 @@ def placements_frame(result: RunResult) -> pd.DataFrame:
             typed[name] = np.array(values, dtype=np.float64)  # None → NaN
         elif name in _FLAGS:
             typed[name] = np.array(values, dtype=bool)
-        else:  # every other column holds texts only: pandas' inferred "str" dtype
-            typed[name] = pd.array(values, dtype="str")
+        else:  # every other column holds texts only: pandas' inferred "str" dtype,
+            # from an Arrow array made at once (pandas would check each value first)
+            typed[name] = pd.array(pa.array(values, type=pa.large_string()), dtype="str")
         del values
     return pd.DataFrame(typed, columns=PLACEMENT_COLUMNS, copy=False)
 

@@ -112,13 +112,24 @@ def column_xml(
     `numbers` are the rows' numbers as text; each distinct text is converted once.
     """
     start = f'<c r="{letter}'
-    if {*map(type, values)} == {str} and _plain(values):  # the common case: one check
-        text = f'"{style} t="inlineStr"><is><t>'
-        return [f"{start}{r}{text}{v}</t></is></c>" for r, v in zip(numbers, values, strict=True)]
-    cache: dict[str, str] = {}  # texts only: 1, 1.0 and True are equal keys
+    kinds = {*map(type, values)}
+    if kinds <= _TEXT_OR_NONE:  # the common case: texts (some missing), one check for all
+        texts = values if _NONE not in kinds else [v for v in values if v is not None]
+        if _plain(texts):
+            text = f'"{style} t="inlineStr"><is><t>'
+            return [
+                f"{start}{r}{text}{v}</t></is></c>" if v is not None else ""
+                for r, v in zip(numbers, values, strict=True)
+            ]
+    distinct = list({v for v in values if type(v) is str})
+    inline = f'{style} t="inlineStr"><is><t>'
+    # texts only (1, 1.0 and True are equal keys); plain ones all at once
+    cache = {v: f"{inline}{v}</t></is></c>" for v in distinct} if _plain(distinct) else {}
     cells: list[str | None] = []
     for value in values:
         kind = type(value)
+        if kind is bool:  # as `cell_value`: 是/否
+            value, kind = ("是" if value else "否"), str
         if kind is str:
             cell = cache.get(value)
             if cell is None:
@@ -128,14 +139,22 @@ def column_xml(
             cells.append(None)
         elif kind is int and numeric and -(10**15) < value < 10**15:  # str() is ".16G"
             cells.append(f"><v>{value}</v></c>")
+        elif kind is float and numeric and value == value and abs(value) != _INF:
+            cells.append(f"><v>{value:.16G}</v></c>")
         else:
             cells.append(cell_xml(value, numeric, style))
     return [f'{start}{r}"{c}' if c is not None else "" for r, c in zip(numbers, cells, strict=True)]
 
 
+_NONE = type(None)
+_TEXT_OR_NONE = frozenset({str, _NONE})
+_INF = float("inf")
 _JOIN = "\ue000"  # a private-use character: joins texts for one check
-#: What `string_xml` changes in a text (or what would make a joined text look changed).
-_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|\s\ue000|\ue000\s")
+#: What `string_xml` changes in a text, checked apart (one pattern each scans fastest):
+#: a character it escapes, a literal escape, and (on either side of a `_JOIN`) a leading
+#: or trailing space, found as a space after a `_JOIN` in the text and in it reversed.
+_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]")
+_SPACE_AFTER_JOIN = re.compile(r"\ue000\s")
 
 
 def _plain(texts: Sequence[str]) -> bool:
@@ -144,7 +163,13 @@ def _plain(texts: Sequence[str]) -> bool:
         return True
     if max(map(len, texts)) > STRING_MAX // 2:
         return False
-    return not _SPECIAL.search(_JOIN + _JOIN.join(texts) + _JOIN)
+    joined = _JOIN + _JOIN.join(texts) + _JOIN
+    return not (
+        _SPECIAL.search(joined)
+        or ("_x" in joined and _ESCAPE_LIKE.search(joined))
+        or _SPACE_AFTER_JOIN.search(joined)
+        or _SPACE_AFTER_JOIN.search(joined[::-1])
+    )
 
 
 def row_numbers(first_row: int, count: int) -> list[str]:

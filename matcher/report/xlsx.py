@@ -326,9 +326,16 @@ class _Generated:
                 else:
                     texts = []
                     for i, value in enumerate(values):
-                        if type(value) is str:
+                        kind = type(value)
+                        if kind is str:
                             texts.append(value)
                         elif value is None:
+                            continue
+                        elif kind is int:  # as `sheetrows.cell_value`, then `cell_text`
+                            texts.append(f"{value:,}" if numeric[col] else str(value))
+                        elif kind is bool:
+                            texts.append("是" if value else "否")
+                        elif kind is float and value != value:  # NaN: missing, no cell
                             continue
                         else:
                             held = sheetrows.cell_value(value, numeric[col])

@@ -139,8 +139,10 @@ def _csv_frames() -> list[pd.DataFrame]:
             "f": [1e20, 1e-7, 0.1, float("nan"), 3.0, -0.0] * 6 + [2.5, 1 / 3, 1e16],
         }
     )
+    chunked = pd.concat([hostile, hostile], ignore_index=True)  # Arrow columns in two chunks
     return [
         weird,
+        chunked,
         hostile,
         hostile.iloc[:0],
         hostile[["文本"]],  # one column: to_csv itself
@@ -149,7 +151,7 @@ def _csv_frames() -> list[pd.DataFrame]:
     ]
 
 
-@pytest.mark.parametrize("index", range(6))
+@pytest.mark.parametrize("index", range(7))
 def test_csv_fields_equal_to_csv(index, monkeypatch):
     frame = _csv_frames()[index]
     monkeypatch.setattr("matcher.report.csvout.CSV_BLOCK_ROWS", 7)

@@ -167,3 +167,28 @@ def test_texts_checked_at_once_are_written_as_one_by_one(texts):
         f'<c r="B{r}"' + sheetrows.string_xml(t, ' s="1"')
         for r, t in zip(numbers, texts, strict=True)
     ]
+
+
+_short_weird = [t for t in WEIRD_TEXTS if len(t) < 100]
+
+
+@CI
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["是", "plain", "名 ", *_short_weird])),
+            st.one_of(st.none(), st.booleans(), st.sampled_from(["是", "否", "&"])),
+            st.one_of(st.none(), st.floats(allow_infinity=False), st.integers(-99, 99)),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_texts_with_gaps_flags_and_numbers_equal_the_library(rows, numeric):
+    """Property: columns of texts or missing, flags among texts, floats (NaN too) among ints."""
+    columns = [[r[k] for r in rows] for k in range(3)]
+    flat = [v for c in columns for v in c if isinstance(v, str)]
+    if any(v.startswith("<r>") and v.endswith("</r>") for v in flat):
+        return
+    _same_as_library(columns, [numeric, not numeric, numeric])
