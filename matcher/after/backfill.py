@@ -230,7 +230,8 @@ _HEADERS = {"身份证号", "id_number", "姓名", "name", "key", "申请人", "
 
 def _first_cells(path: Path) -> list[str]:
     """The first cell of every line of a text/CSV file, or of every row of a workbook."""
-    from matcher.ingest.sheets import EXCEL_SUFFIXES, TableError, read_sheets
+    from matcher.ingest.problems import TableError
+    from matcher.ingest.sheets import EXCEL_SUFFIXES, read_sheets
     from matcher.ingest.text import cell_text
 
     try:

@@ -162,7 +162,8 @@ def read_answer(path: Path, round_: Round) -> dict[str, Outcome]:
     """
     from matcher.engine.judge import judge
     from matcher.ingest.catalogue import find_columns
-    from matcher.ingest.sheets import TableError, read_sheets
+    from matcher.ingest.problems import TableError
+    from matcher.ingest.sheets import read_sheets
     from matcher.ingest.text import cell_text
 
     file = path.name

@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 from matcher.ingest.catalogue import find_columns
-from matcher.ingest.sheets import TableError, read_sheets
+from matcher.ingest.problems import TableError
+from matcher.ingest.sheets import read_sheets
 from matcher.ingest.text import cell_text, clean_name, is_blank, shorten
 from matcher.model import Issue, Severity
 from matcher.report.funding import PAYEES, notice_rates

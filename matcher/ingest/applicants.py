@@ -37,7 +37,7 @@ from matcher.ingest.formulas import (
 )
 from matcher.ingest.headers import COLUMNS, Header, find_header, label
 from matcher.ingest.ids import id_birth
-from matcher.ingest.problems import Problem, error, warning
+from matcher.ingest.problems import Problem, TableError, error, warning
 from matcher.ingest.regions import employer_problem
 from matcher.ingest.rowfields import (
     adjustment_of,
@@ -46,7 +46,7 @@ from matcher.ingest.rowfields import (
     region_of_row,
     track_of_row,
 )
-from matcher.ingest.sheets import Sheet, TableError, control_issues, read_sheets
+from matcher.ingest.sheets import Sheet, control_issues, read_sheets
 from matcher.ingest.text import (
     cell_text,
     clean_name,

@@ -12,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from matcher.ingest.problems import Problem, error
-from matcher.ingest.sheets import TableError, read_csv_rows
+from matcher.ingest.problems import Problem, TableError, error
+from matcher.ingest.sheets import read_csv_rows
 from matcher.ingest.text import clean_name, shorten
 from matcher.paths import data_dir
 

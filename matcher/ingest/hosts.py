@@ -9,7 +9,8 @@ from pathlib import Path
 
 from matcher.ingest.catalogue import MAX_PLACES, find_columns, means_zero, parse_count
 from matcher.ingest.cells import parse_track
-from matcher.ingest.sheets import TableError, control_issues, read_sheets
+from matcher.ingest.problems import TableError
+from matcher.ingest.sheets import control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.ingest.vocab import Vocabulary, load_vocabulary
 from matcher.model import FIELDS, Host, HostCatalogue, Issue, Severity

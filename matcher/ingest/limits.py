@@ -29,7 +29,7 @@ from pathlib import Path
 
 import defusedxml.ElementTree as SafeTree
 
-from matcher.ingest.sheets import TableError
+from matcher.ingest.problems import TableError
 
 MIB = 1 << 20
 

@@ -1,4 +1,4 @@
-"""`Problem`: what a cell parser reports (the reader adds file, row and column)."""
+"""What the readers report: a cell's `Problem`, and `TableError` for a file that is no table."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ def error(code: str, message: str) -> Problem:
 def warning(code: str, message: str) -> Problem:
     """Make a warning problem."""
     return Problem(code, Severity.WARNING, message)
+
+
+class TableError(Exception):
+    """A file that cannot be read as a table (missing, corrupt, unknown format, too large).
+
+    `code` is the stable code of the issue it becomes: FILE_UNREADABLE, or FILE_TOO_LARGE
+    for a file past a limit of `matcher.ingest.limits`.
+    """
+
+    def __init__(self, message: str, code: str = "FILE_UNREADABLE") -> None:
+        super().__init__(message)
+        self.code = code

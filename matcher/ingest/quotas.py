@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from matcher.ingest.catalogue import MAX_PLACES, find_columns, parse_count
+from matcher.ingest.problems import TableError
 from matcher.ingest.regions import region_of
-from matcher.ingest.sheets import TableError, control_issues, read_sheets
+from matcher.ingest.sheets import control_issues, read_sheets
 from matcher.ingest.text import cell_text, clean_name, clean_text, is_blank, shorten
 from matcher.model import Issue, Quota, QuotaTable, Severity, Track
 

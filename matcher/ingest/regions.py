@@ -13,8 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from matcher.ingest.problems import Problem, warning
-from matcher.ingest.sheets import TableError, read_csv_rows
+from matcher.ingest.problems import Problem, TableError, warning
+from matcher.ingest.sheets import read_csv_rows
 from matcher.ingest.text import clean_name, clean_text, shorten
 from matcher.paths import data_dir
 

@@ -18,6 +18,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from matcher.ingest.limits import check_csv, check_workbook
+from matcher.ingest.problems import TableError
 from matcher.model import Issue, Severity
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
@@ -29,18 +31,6 @@ Merge = tuple[tuple[int, int], tuple[int, int]]
 #: Control characters no cell keeps (tab, line feed and carriage return stay): they are
 #: removed when a sheet is read, and the cells where they were are on `Sheet.cleaned`.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-class TableError(Exception):
-    """A file that cannot be read as a table (missing, corrupt, unknown format, too large).
-
-    `code` is the stable code of the issue it becomes: FILE_UNREADABLE, or FILE_TOO_LARGE
-    for a file past a limit of `matcher.ingest.limits`.
-    """
-
-    def __init__(self, message: str, code: str = "FILE_UNREADABLE") -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -94,8 +84,6 @@ def read_sheets(path: Path) -> list[Sheet]:
     """
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        from matcher.ingest.limits import check_csv
-
         check_csv(path)  # before the whole file is read into memory
         columns = read_csv_columns(path)
         if columns is not None:
@@ -288,8 +276,6 @@ def _other_separators(data: bytes, raw: np.ndarray) -> bool:
 
 def _read_excel(path: Path) -> list[Sheet]:
     from python_calamine import CalamineWorkbook
-
-    from matcher.ingest.limits import check_workbook
 
     check_workbook(path)  # before calamine allocates a sheet's whole rectangle
     try:

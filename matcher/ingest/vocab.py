@@ -133,7 +133,8 @@ def load_vocabulary(data_dir: Path | None = None) -> Vocabulary:
     Raises `VocabularyError` when a file is missing, lacks its columns, or names an
     unknown grade or field.
     """
-    from matcher.ingest.sheets import TableError, read_csv_rows
+    from matcher.ingest.problems import TableError
+    from matcher.ingest.sheets import read_csv_rows
 
     folder = data_dir if data_dir is not None else default_data_dir()
     try:

@@ -14,7 +14,7 @@ from python_calamine import CalamineWorkbook
 
 from matcher.ingest import read_applicants, read_hosts, read_quotas
 from matcher.ingest.limits import MIB, Limits, check_workbook, column_letters, column_number
-from matcher.ingest.sheets import TableError
+from matcher.ingest.problems import TableError
 from tests.ingest.util import HEADER, REFERENCE, good_row, vocab, write_form
 
 HEAD = (
