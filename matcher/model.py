@@ -38,7 +38,7 @@ class Frozen(BaseModel):
         if deep:
             values = copy.deepcopy(values)
         touched = self.model_fields_set | set(update or ())
-        return type(self).model_construct(_fields_set=touched, **values)
+        return type(self).model_construct(_fields_set=touched, **values)  # type: ignore[return-value]
 
 
 #: The fixed field vocabulary (专业领域): the 培养专业 of hosts and the field an applicant's
@@ -464,7 +464,8 @@ class Round(Frozen):
 
     `issues` holds every problem found (row-level ones are also on their applicant's
     `problems`). `applicants` is a table (`Applicants`); any sequence of `Applicant` given
-    to the constructor or to `model_copy` becomes one. Build with `matcher.load.load_round(...)` or `Round.from_frames`.
+    to the constructor or to `model_copy` becomes one. Build with
+    `matcher.load.load_round(...)` or `Round.from_frames`.
     """
 
     year: int = 2023

@@ -22,8 +22,8 @@ from matcher.model import Mechanism, Round, Severity, Status
 from matcher.result import Outcomes, RunResult, SolverReport
 from matcher.rules import lenient_notes
 from matcher.solve import UnsupportedInstanceError, solve
-from matcher.store import column
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution, SolveStatus
+from matcher.store import column
 from matcher.verify import Verification, count_justified_envy, verify
 
 
@@ -205,6 +205,7 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> Outcomes
     reasons: list[str] = []
     remedies: list[str] = []
     positions: list[int | None] = []
+    row: tuple[Status, str | None, int | None, str, str, str, int | None]
     for key, i in zip(every_key, rows, strict=True):
         if i is None:
             status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
@@ -241,7 +242,7 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> Outcomes
         if rows[m] is not None:  # judged eligible: the benefit of the doubt decided it
             codes_of[m] = codes_of[m] or LENIENT_DATE
             reasons[m] = "；".join(x for x in (reasons[m], note) if x)
-    columns = {
+    columns: dict[str, list[Any]] = {
         "key": every_key,
         "status": statuses,
         "host": placed_at,

@@ -64,8 +64,8 @@ class RunResult(Frozen):
     """A solved round: the round, one outcome per applicant (same order), the solver report.
 
     `outcomes` is a table (`Outcomes`); any sequence of `Outcome` given to the constructor
-    or to `model_copy` becomes one. `manifest` records what is needed to reproduce the run (input hashes, settings, seed,
-    versions).
+    or to `model_copy` becomes one. `manifest` records what is needed to reproduce the
+    run (input hashes, settings, seed, versions).
     """
 
     round: Round

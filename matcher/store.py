@@ -58,7 +58,7 @@ class Column:
         missing = np.flatnonzero(codes < 0)
         if len(missing):
             codes = codes.copy()
-            nones = np.equal(cells[missing], None).astype(bool)
+            nones = np.fromiter((c is None for c in cells[missing]), dtype=bool, count=len(missing))
             for which in (nones, ~nones):  # None, then NaN: each its own value
                 if which.any():
                     at = missing[which]
@@ -121,8 +121,9 @@ class Columns(Sequence[M], Generic[M]):
             given = values.get(name)
             if given is None:
                 default = info.get_default(call_default_factory=True)
-                given = Column(np.zeros(length, dtype=np.uint8), _objects([default], 1))
-            columns[name] = given if isinstance(given, Column) else Column.of(given)
+                columns[name] = Column(np.zeros(length, dtype=np.uint8), _objects([default], 1))
+            else:
+                columns[name] = given if isinstance(given, Column) else Column.of(given)
         return cls(columns, length)
 
     @classmethod
@@ -141,7 +142,7 @@ class Columns(Sequence[M], Generic[M]):
         return cls(columns, sum(len(p) for p in parts))
 
     def replaced(self, rows: Mapping[int, M]) -> Self:
-        """This table with the row at each position of `rows` replaced by its model."""
+        """The table with the row at each position of `rows` replaced by its model."""
         if not rows:
             return self
         at = np.fromiter(rows, dtype=np.int64, count=len(rows))
@@ -209,7 +210,7 @@ class Columns(Sequence[M], Generic[M]):
                 and all(self.column(n) == other.column(n) for n in self._columns)
             )
         if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

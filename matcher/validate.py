@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
-from matcher.store import column
+from matcher.store import column as field_values
 
 CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
 
@@ -44,10 +44,12 @@ def check_round(
     # distinct combination is checked once (a large round repeats them); only rows whose
     # combination has findings, or whose region is unknown, are visited again.
     flagged = _choice_findings(applicants, catalogue, suggest)
-    elsewhere = {r for r in set(column(applicants, "region")) if r and regions and r not in regions}
+    elsewhere = {
+        r for r in set(field_values(applicants, "region")) if r and regions and r not in regions
+    }
     if not elsewhere and not flagged.any():
         return issues + _capacity_issues(catalogue, quotas, quota_file)
-    region_of = column(applicants, "region")
+    region_of = field_values(applicants, "region")
     unknown = np.fromiter((r in elsewhere for r in region_of), dtype=bool, count=len(region_of))
     for i in np.flatnonzero(flagged | unknown).tolist():
         a = applicants[i]
@@ -82,7 +84,7 @@ def _choice_findings(
     n = len(applicants)
     combined = np.zeros(n, dtype=np.int64)
     for name in _FACTS:
-        ids = np.fromiter(map(id, column(applicants, name)), np.int64, n)
+        ids = np.fromiter(map(id, field_values(applicants, name)), np.int64, n)
         codes, uniques = pd.factorize(ids)
         combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
     if n == 0:
@@ -107,7 +109,7 @@ def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message
 
 
 def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
-    ids = column(applicants, "id_number")
+    ids = field_values(applicants, "id_number")
     twice = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
     rows: dict[str, list[Applicant]] = defaultdict(list)
     for at in np.flatnonzero(twice).tolist():

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 

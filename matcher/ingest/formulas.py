@@ -102,7 +102,7 @@ def _has_formulas(path: Path) -> bool:
 
 
 def with_formulas(
-    people: Applicants,
+    people: Sequence[Applicant],
     issues: Sequence[Issue],
     found: set[tuple[int, int]],
     columns: dict[int, str],
@@ -118,6 +118,7 @@ def with_formulas(
             at[(r + 1, columns[c])] = None
     rows = {r for r, _ in at}
     changed: dict[int, Applicant] = {}
+    people = Applicants.coerce(people)
     for i, number in enumerate(people.column("source_row")):
         if number not in rows:
             continue

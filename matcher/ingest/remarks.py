@@ -13,6 +13,7 @@ warning on the row). A remark that names two hosts or more with such words is no
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from matcher.ingest.problems import warning
@@ -29,7 +30,9 @@ DENIAL = re.compile(r"未获|未同意|不同意|未接收|不接收|尚未|暂�
 REMARK_COLUMN = "备注"
 
 
-def prearranged_from_remarks(applicants: Applicants, catalogue: HostCatalogue) -> Applicants:
+def prearranged_from_remarks(
+    applicants: Sequence[Applicant], catalogue: HostCatalogue
+) -> Applicants:
     """`applicants` with the pre-arrangements their 备注 names (see the module docstring).
 
     Only rows with a remark and no 预先接收单位 are looked at; each distinct remark is read
@@ -37,6 +40,7 @@ def prearranged_from_remarks(applicants: Applicants, catalogue: HostCatalogue) -
     """
     names = _host_names(catalogue)
     out: dict[int, Applicant] = {}
+    applicants = Applicants.coerce(applicants)
     remarks, written = applicants.column("remark"), applicants.column("prearranged")
     for at, (remark, prearranged) in enumerate(zip(remarks, written, strict=True)):
         if not remark or prearranged:
