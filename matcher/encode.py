@@ -11,7 +11,7 @@ round (and seed) always gives identical arrays, whatever the order of the input 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import repeat
 from operator import attrgetter, setitem
@@ -20,11 +20,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from matcher.lottery import draws, identity, priority_order
+from matcher.lottery import draws, identity_of, priority_order
 from matcher.memory import gc_paused
-from matcher.model import FIELDS, Applicant, Host, Reason, Round, Severity, Status, Track
+from matcher.model import (
+    FIELDS,
+    Applicant,
+    Applicants,
+    Host,
+    Reason,
+    Round,
+    Severity,
+    Status,
+    Track,
+)
 from matcher.rules import age_of, eligibility, years_of
 from matcher.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
+from matcher.store import column
 
 #: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
 TRACK_INDEX: dict[Track, int] = {Track.OUT: 0, Track.IN: 1}
@@ -88,23 +99,22 @@ def encode(round: Round) -> Encoding:
 
 def _encode(round: Round) -> Encoding:
     excluded: dict[str, Exclusion] = {}
-    members: list[Applicant] = []
     at: list[int] = []  # position of each member in round.applicants
-    every_key: list[str] = list(map(_KEY, round.applicants))
+    every_key: list[str] = column(round.applicants, "key")
     judged, read = _exclusions(round)
-    for i, (applicant, why) in enumerate(zip(round.applicants, judged, strict=True)):
+    for i, why in enumerate(judged):
         if why is None:
-            members.append(applicant)
             at.append(i)
         else:
             excluded[every_key[i]] = why
     keys = tuple(map(every_key.__getitem__, at))
+    members = Applicants.coerce(round.applicants).take(np.asarray(at, dtype=np.int64))
     # Each member fact is read once, in a C-level pass over the members (reading a
     # field of a million objects costs about 0.1 s, whatever is done with it next).
     tracks: list[Track | None] = list(map(read["track"].__getitem__, at))
     regions: list[str | None] = list(map(read["region"].__getitem__, at))
     del judged, read
-    written_fields: list[str | None] = list(map(_FIELD, members))
+    written_fields: list[str | None] = column(members, "field")
     hosts = round.catalogue.hosts
     host_index = {host.name: j for j, host in enumerate(hosts)}
     fields = _fields(hosts, written_fields)
@@ -113,7 +123,7 @@ def _encode(round: Round) -> Encoding:
     n, h = len(members), len(hosts)
 
     # Equal (choices, track) pairs resolve alike: each distinct pair is resolved once.
-    pairs = list(zip(map(_CHOICES, members), tracks, strict=True))
+    pairs = list(zip(column(members, "choices"), tracks, strict=True))
     number = {pair: u for u, pair in enumerate(dict.fromkeys(pairs))}
     resolved = np.full((len(number), MAX_CHOICES), -1, dtype=np.int32)
     for (written, track_of), u in number.items():
@@ -135,8 +145,8 @@ def _encode(round: Round) -> Encoding:
     # The priority order over every row of the round: the members' order is its
     # restriction, and their tie-break weights are taken from it (`Instance.weight`), so
     # a row set aside (a decision, a fixed outcome) moves nobody's weight.
-    grassroots: list[bool] = list(map(_GRASSROOTS, round.applicants))
-    units: list[str | None] = list(map(_UNIT_TYPE, round.applicants))
+    grassroots: list[bool] = column(round.applicants, "grassroots")
+    units: list[str | None] = column(round.applicants, "unit_type")
     non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
     for text in {u for g, u in zip(grassroots, units, strict=True) if not g}:
         non_public[text] = rules.is_non_public(text)
@@ -144,8 +154,12 @@ def _encode(round: Round) -> Encoding:
         [g or non_public[u] for g, u in zip(grassroots, units, strict=True)], dtype=bool
     )
     del grassroots, units
-    drawn = draws(round.policy.seed, list(map(identity, round.applicants)))
-    scores = np.array([a.score for a in round.applicants], dtype=np.float64)  # None → NaN
+    applicants = round.applicants
+    who = map(
+        identity_of, column(applicants, "id_number"), every_key, column(applicants, "problems")
+    )
+    drawn = draws(round.policy.seed, list(who))
+    scores = np.array(column(applicants, "score"), dtype=np.float64)  # None → NaN
     position = priority_order(everyone, scores, drawn).astype(np.int64)
     member = np.asarray(at, dtype=np.int64)
     priority = everyone[member]
@@ -166,7 +180,7 @@ def _encode(round: Round) -> Encoding:
         field=np.array([field_index.get(f or "", -1) for f in written_fields], dtype=np.int32),
         host_fields=host_fields,
         priority=priority,
-        accepts=np.array(list(map(_ACCEPTS, members)), dtype=bool),
+        accepts=np.array(column(members, "accepts_adjustment"), dtype=bool),
         order=order,
         prearranged=prearranged,
         weight=weight,
@@ -223,20 +237,19 @@ def _exclusions(round: Round) -> tuple[list[Exclusion | None], dict[str, list[An
     read: dict[str, list[Any]] = {name: [] for name in _KEPT}
     if n == 0:
         return out, read
-    invalid = np.fromiter(map(bool, map(_PROBLEMS, applicants)), dtype=bool, count=n)
+    invalid = np.fromiter(map(bool, column(applicants, "problems")), dtype=bool, count=n)
     for i in np.flatnonzero(invalid).tolist():
         invalid[i] = applicants[i].invalid
     day = round.rules.reference_date
     combined = np.zeros(n, dtype=np.int64)
     for name in _ELIGIBILITY_FACTS:
-        get = attrgetter(name)
-        values: Iterable[Any] = map(get, applicants)  # no list of a million values…
-        if name in _KEPT:  # …unless the caller needs them
-            values = read[name] = list(values)
+        values = column(applicants, name)
+        if name in _KEPT:
+            read[name] = values
         codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
         if name in ("birth", "work_start"):  # by age and years on the reference day
             # …and whether the day is known (the reason says when it is not)
-            exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, n)
+            exact = np.fromiter(column(applicants, f"{name}_exact"), bool, n)
             codes, _ = pd.factorize(codes * 2 + exact)
             first = np.unique(codes, return_index=True)[1]
             at = age_of if name == "birth" else years_of
@@ -344,7 +357,7 @@ def _members_order(positions: np.ndarray) -> np.ndarray:
 
 def _prearrangements(
     round: Round,
-    members: list[Applicant],
+    members: Applicants,
     excluded: dict[str, Exclusion],
     host_index: dict[str, int],
     group: np.ndarray,
@@ -361,7 +374,7 @@ def _prearrangements(
     """
     conflicts: dict[str, PrearrangedConflict] = {}
     wanted: dict[int, int] = {}
-    texts: list[str | None] = list(map(_PREARRANGED, round.applicants))
+    texts: list[str | None] = column(round.applicants, "prearranged")
     named = [p for p, text in enumerate(texts) if text]
     for p in named:
         text, key = texts[p] or "", every_key[p]
