@@ -111,7 +111,9 @@ def test_priority_grassroots_or_non_public():
 # ---------------------------------------------------------------------------- exact dates
 
 
-@pytest.mark.parametrize(("track", "limit_year"), [(Track.OUT, 1977), (Track.IN, 1987)])
+@pytest.mark.parametrize(
+    ("track", "limit_year"), [(Track.OUT, 1977), (Track.IN, 1987)]
+)
 @pytest.mark.parametrize(
     ("day", "exact", "eligible"),
     [
@@ -121,13 +123,8 @@ def test_priority_grassroots_or_non_public():
     ],
 )
 def test_age_at_the_boundaries(track, limit_year, day, exact, eligible):
-    a = person(
-        track=track,
-        birth=date(limit_year, 3, day),
-        birth_exact=exact,
-        ethnicity="蒙古族",
-        title_grade=TitleGrade.SENIOR,
-    )
+    a = person(track=track, birth=date(limit_year, 3, day), birth_exact=exact,
+               ethnicity="蒙古族", title_grade=TitleGrade.SENIOR)
     assert ("AGE_OVER_LIMIT" not in codes(a)) is eligible
 
 
@@ -156,14 +153,9 @@ def test_a_month_only_birth_that_still_fails_says_it_was_counted_leniently():
 def test_years_in_the_profession_at_the_boundaries(
     track, start_year, education, month, day, exact, qualified
 ):
-    a = person(
-        track=track,
-        birth=date(1990, 1, 1),
-        education=education,
-        title_grade=TitleGrade.JUNIOR,
-        work_start=date(start_year, month, day),
-        work_start_exact=exact,
-    )
+    a = person(track=track, birth=date(1990, 1, 1), education=education,
+               title_grade=TitleGrade.JUNIOR, work_start=date(start_year, month, day),
+               work_start_exact=exact)
     assert ("QUALIFICATION_NOT_MET" not in codes(a)) is qualified
     if not qualified:
         (reason,) = [r for r in eligibility(a, Rules()) if r.code == "QUALIFICATION_NOT_MET"]
@@ -185,9 +177,8 @@ def test_a_month_only_date_gets_the_most_favourable_day_of_its_month(first, day)
     a = person(birth=month, birth_exact=False, work_start=month, work_start_exact=False)
     assert age_of(a, day) == min(age_on(d, day) for d in days)  # the youngest they can be
     assert years_of(a, day) == max(max(0, age_on(d, day)) for d in days)  # the longest worked
-    exact = a.model_copy(
-        update={"birth": first, "birth_exact": True, "work_start": first, "work_start_exact": True}
-    )
+    exact = a.model_copy(update={"birth": first, "birth_exact": True,
+                                 "work_start": first, "work_start_exact": True})
     assert age_of(exact, day) == age_on(first, day)
     assert years_of(exact, day) == max(0, age_on(first, day))
 
@@ -200,24 +191,15 @@ def test_a_round_judges_the_same_date_by_its_precision():
 
     born = date(1977, 3, 1)
     rows = [
-        person(
-            key=f"f.xlsx:{i}",
-            source_row=i,
-            birth=born,
-            birth_exact=i % 2 == 0,
-            title_grade=TitleGrade.SENIOR,
-            choices=("北京大学",),
-        )
+        person(key=f"f.xlsx:{i}", source_row=i, birth=born, birth_exact=i % 2 == 0,
+               title_grade=TitleGrade.SENIOR, choices=("北京大学",))
         for i in range(2, 6)
     ]
     host = Host(name="北京大学", track=Track.OUT, capacity=4, fields=("教育",))
-    result = api.solve(
-        Round(
-            applicants=tuple(rows),
-            catalogue=HostCatalogue(hosts=(host,)),
-            quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=4),)),
-        )
-    )
+    result = api.solve(Round(
+        applicants=tuple(rows), catalogue=HostCatalogue(hosts=(host,)),
+        quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=4),)),
+    ))
     statuses = [(o.status.value, "仅知到月" in o.reason) for o in result.outcomes]
     assert statuses == [("ineligible", False), ("placed", True)] * 2  # placed, with a note
 
@@ -232,23 +214,15 @@ def test_an_eligible_applicant_the_doubt_decided_for_is_noted():
         person(key="f.xlsx:3", source_row=3, birth=date(1977, 3, 21)),  # exact: nothing to note
         person(key="f.xlsx:4", source_row=4, birth=date(1977, 4, 1), birth_exact=False),  # 45
         person(key="f.xlsx:5", source_row=5, work_start=date(2015, 3, 1), work_start_exact=False),
-        person(
-            key="f.xlsx:6",
-            source_row=6,
-            work_start=date(2015, 3, 1),
-            work_start_exact=False,
-            title_grade=TitleGrade.ASSOCIATE_SENIOR,
-        ),  # qualified by title: years not needed
+        person(key="f.xlsx:6", source_row=6, work_start=date(2015, 3, 1), work_start_exact=False,
+               title_grade=TitleGrade.ASSOCIATE_SENIOR),  # qualified by title: years not needed
     ]
     rows = [r.model_copy(update={"choices": ("北京大学",)}) for r in rows]
     host = Host(name="北京大学", track=Track.OUT, capacity=9, fields=("教育",))
-    result = api.solve(
-        Round(
-            applicants=tuple(rows),
-            catalogue=HostCatalogue(hosts=(host,)),
-            quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=9),)),
-        )
-    )
+    result = api.solve(Round(
+        applicants=tuple(rows), catalogue=HostCatalogue(hosts=(host,)),
+        quotas=QuotaTable(quotas=(Quota(region="赤峰市", track=Track.OUT, places=9),)),
+    ))
     assert [o.status.value for o in result.outcomes] == ["placed"] * 5
     assert [o.reason_code for o in result.outcomes] == [LENIENT_DATE, "", "", LENIENT_DATE, ""]
     assert "按该月最后一天计为45周岁" in result.outcomes[0].reason
@@ -259,14 +233,9 @@ def test_an_eligible_applicant_the_doubt_decided_for_is_noted():
 
 @given(
     st.lists(
-        st.tuples(
-            st.dates(date(1970, 1, 1), date(1995, 12, 1)),
-            st.booleans(),
-            st.dates(date(2005, 1, 1), date(2021, 12, 1)),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=12,
+        st.tuples(st.dates(date(1970, 1, 1), date(1995, 12, 1)), st.booleans(),
+                  st.dates(date(2005, 1, 1), date(2021, 12, 1)), st.booleans()),
+        min_size=1, max_size=12,
     ),
     st.dates(date(2020, 1, 1), date(2030, 12, 31)),
 )
@@ -275,13 +244,9 @@ def test_the_notes_of_a_round_are_those_of_each_applicant(facts, day):
 
     rules = Rules(reference_date=day)
     people = [
-        person(
-            birth=b if exact_b else b.replace(day=1),
-            birth_exact=exact_b,
-            work_start=w if exact_w else w.replace(day=1),
-            work_start_exact=exact_w,
-            title_grade=TitleGrade.JUNIOR,
-        )
+        person(birth=b if exact_b else b.replace(day=1), birth_exact=exact_b,
+               work_start=w if exact_w else w.replace(day=1), work_start_exact=exact_w,
+               title_grade=TitleGrade.JUNIOR)
         for b, exact_b, w, exact_w in facts
     ]
     expected = {i: n for i, a in enumerate(people) if (n := lenient_note(a, rules))}

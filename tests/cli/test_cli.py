@@ -182,10 +182,7 @@ def test_several_paths_after_one_applicants_flag_as_a_glob_gives_them(tmp_path):
     assert one_flag.exit_code == repeated.exit_code == 1  # 区直's table has a HOST_UNKNOWN
     assert json.loads(one_flag.stdout) == json.loads(repeated.stdout)
     assert {i["file"] for i in json.loads(one_flag.stdout)} == {
-        "阿拉善盟区外汇总表.xlsx",
-        "阿拉善盟区内汇总表.xlsx",
-        "区直区外汇总表.xlsx",
-    }
+        "阿拉善盟区外汇总表.xlsx", "阿拉善盟区内汇总表.xlsx", "区直区外汇总表.xlsx"}
     table = runner.invoke(app, ["validate", "-a", *files, str(folder)])
     assert "（3 个申报文件）" in table.stdout
 

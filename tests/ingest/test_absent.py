@@ -49,9 +49,8 @@ def test_a_13_column_file_gets_every_notice_once(tmp_path: Path) -> None:
     people, issues = read_one(path)
     assert len(people) == 4 and not any(p.problems for p in people)
     notices = [(i.file, i.row, i.column, i.code, i.severity.value) for i in issues]
-    assert notices == [
-        (path.name, None, c, "OPTIONAL_COLUMN_MISSING", "warning") for c in OUTCOME_COLUMNS
-    ]
+    assert notices == [(path.name, None, c, "OPTIONAL_COLUMN_MISSING", "warning")
+                       for c in OUTCOME_COLUMNS]
     by_column = {i.column: i.message for i in issues}
     adjustment = by_column["是否接受调剂"]
     assert "不接受调剂" in adjustment and "增加“是否接受调剂”列" in adjustment
@@ -82,8 +81,7 @@ def test_validate_and_the_outputs_show_the_notices(tmp_path: Path) -> None:
     issues = json.loads(done.stdout)
     mine = [i for i in issues if i["file"] == "附件3-兴安盟.xlsx"]
     assert sorted((i["row"], i["column"], i["code"]) for i in mine) == sorted(
-        (None, c, "OPTIONAL_COLUMN_MISSING") for c in OUTCOME_COLUMNS
-    )
+        (None, c, "OPTIONAL_COLUMN_MISSING") for c in OUTCOME_COLUMNS)
     table = runner.invoke(app, ["validate", "-a", str(folder)])
     assert "附件3-兴安盟.xlsx（5 个问题）" in table.stdout and "提示 5 个" in table.stdout
 

@@ -19,19 +19,9 @@ def read(path: Path):  # type: ignore[no-untyped-def]
 
 def test_clean_file(tmp_path: Path) -> None:
     path = tmp_path / "兴安盟.xlsx"
-    rows = write_form(
-        path,
-        [
-            good_row(1),
-            good_row(
-                2,
-                姓名="巴特尔",
-                性别="男",
-                身份证号=make_id(date(1980, 1, 2), True),
-                出生年月=date(1980, 1, 1),
-            ),
-        ],
-    )
+    rows = write_form(path, [good_row(1), good_row(2, 姓名="巴特尔", 性别="男",
+                                                    身份证号=make_id(date(1980, 1, 2), True),
+                                                    出生年月=date(1980, 1, 1))])
     people, issues = read(path)
     assert issues == []
     assert [p.source_row for p in people] == list(rows.values()) == [4, 5]
@@ -55,19 +45,11 @@ def test_clean_file(tmp_path: Path) -> None:
 DEFECTS = [
     ({"出生年月": "1985.13"}, "DATE_INVALID", "出生年月", Severity.ERROR),
     ({"参加工作时间": "2010-02-30"}, "DATE_INVALID", "参加工作时间", Severity.ERROR),
-    (
-        {"身份证号": make_id(date(1988, 5, 3), False)[:17] + "Y"},
-        "ID_FORMAT",
-        "身份证号",
-        Severity.ERROR,
-    ),
+    ({"身份证号": make_id(date(1988, 5, 3), False)[:17] + "Y"}, "ID_FORMAT", "身份证号",
+     Severity.ERROR),
     ({"身份证号": "15010219880503122"}, "ID_LENGTH", "身份证号", Severity.ERROR),
-    (
-        {"身份证号": make_id(date(1988, 5, 3), True)},
-        "ID_GENDER_MISMATCH",
-        "身份证号",
-        Severity.WARNING,
-    ),
+    ({"身份证号": make_id(date(1988, 5, 3), True)}, "ID_GENDER_MISMATCH", "身份证号",
+     Severity.WARNING),
     ({"出生年月": "1988.03"}, "ID_BIRTH_MISMATCH", "身份证号", Severity.WARNING),
     ({"身份证号": "1.50102E+17"}, "ID_EXCEL_MANGLED", "身份证号", Severity.ERROR),
     ({"性别": "未知"}, "GENDER_INVALID", "性别", Severity.ERROR),
@@ -85,32 +67,25 @@ DEFECTS = [
     ({"民族": "其他"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
     ({"民族": "未知"}, "ETHNICITY_UNKNOWN", "民族", Severity.ERROR),
     ({"从事专业": "=A5"}, "FORMULA_CELL", "从事专业", Severity.ERROR),
-    (
-        {"拟选培养单位1": '=HYPERLINK("https://www.cau.edu.cn","中国农业大学")'},
-        "FORMULA_CELL",
-        "拟选培养单位1",
-        Severity.ERROR,
-    ),
+    ({"拟选培养单位1": '=HYPERLINK("https://www.cau.edu.cn","中国农业大学")'}, "FORMULA_CELL",
+     "拟选培养单位1", Severity.ERROR),
     ({"是否接受调剂": "=IF(A1,1,0)"}, "FORMULA_CELL", "是否接受调剂", Severity.ERROR),
     ({"健康状况": "√"}, "HEALTH_TICK_AMBIGUOUS", "健康状况", Severity.WARNING),
     ({"工作单位": "赤峰学院"}, "EMPLOYER_REGION_LEVEL", "工作单位", Severity.WARNING),
 ]
 
 
-@pytest.mark.parametrize(
-    ("change", "code", "column", "severity"), DEFECTS, ids=[d[1] + ":" + d[2] for d in DEFECTS]
-)
-def test_one_defect_per_file(
-    tmp_path: Path, change: dict[str, object], code: str, column: str, severity: Severity
-) -> None:
+@pytest.mark.parametrize(("change", "code", "column", "severity"), DEFECTS,
+                         ids=[d[1] + ":" + d[2] for d in DEFECTS])
+def test_one_defect_per_file(tmp_path: Path, change: dict[str, object], code: str, column: str,
+                             severity: Severity) -> None:
     path = tmp_path / "defect.xlsx"
     bad = good_row(2, 姓名="巴特尔", **change)
     rows = write_form(path, [good_row(1), bad, good_row(3, 姓名="其其格")])
     people, issues = read(path)
     assert len(people) == 3
     assert [(i.row, i.column, i.code, i.severity) for i in issues] == [
-        (rows["巴特尔"], column, code, severity)
-    ]
+        (rows["巴特尔"], column, code, severity)]
     assert people[1].problems == tuple(issues)
     assert people[1].invalid is (severity is Severity.ERROR)
     assert not people[0].problems and not people[2].problems
@@ -129,13 +104,9 @@ def test_numeric_id_cell_is_mangled(tmp_path: Path) -> None:
 
 def test_ambiguous_float_month_uses_id(tmp_path: Path) -> None:
     path = tmp_path / "float.xlsx"
-    write_form(
-        path,
-        [
-            good_row(1, 出生年月=1988.1, 身份证号=make_id(date(1988, 10, 3), False)),
-            good_row(2, 姓名="巴特尔", 出生年月=1988.1, 身份证号=make_id(date(1988, 1, 3), False)),
-        ],
-    )
+    write_form(path, [good_row(1, 出生年月=1988.1, 身份证号=make_id(date(1988, 10, 3), False)),
+                      good_row(2, 姓名="巴特尔", 出生年月=1988.1,
+                               身份证号=make_id(date(1988, 1, 3), False))])
     people, issues = read(path)
     assert issues == []
     assert [p.birth for p in people] == [date(1988, 10, 3), date(1988, 1, 3)]
@@ -156,34 +127,23 @@ def test_blank_and_footer_rows_skipped(tmp_path: Path) -> None:
     path = tmp_path / "gaps.xlsx"
     empty: list[object] = [None] * len(HEADER)
     numbered: list[object] = [7, *[None] * (len(HEADER) - 1)]
-    rows = write_form(
-        path,
-        [
-            good_row(1),
-            empty,
-            numbered,
-            good_row(2, 姓名="巴特尔"),
-            ["填表人：王五", *[None] * (len(HEADER) - 1)],
-            ["合计", *[None] * (len(HEADER) - 1)],
-            [*[None] * (len(HEADER) + 2), "签字：______"],
-        ],
-    )
+    rows = write_form(path, [good_row(1), empty, numbered, good_row(2, 姓名="巴特尔"),
+                             ["填表人：王五", *[None] * (len(HEADER) - 1)],
+                             ["合计", *[None] * (len(HEADER) - 1)],
+                             [*[None] * (len(HEADER) + 2), "签字：______"]])
     people, issues = read(path)
     assert issues == []
     assert [p.source_row for p in people] == [rows["乌 日 娜"], rows["巴特尔"]] == [4, 7]
 
 
-@pytest.mark.parametrize(
-    ("unit", "region"),
-    [
-        ("填表单位：满洲里市人力资源和社会保障局  填表时间：2023.3.10", "呼伦贝尔市"),
-        ("填表单位：二连浩特市人社局（盖章）", "锡林郭勒盟"),
-        ("填表单位：内蒙古大学 填表时间：", "区直"),
-        ("填表单位：赤峰学院（盖章） 填表时间：2023.3.12", "区直"),
-        ("填表单位：呼伦贝尔学院人事处", "区直"),
-        ("填表单位：集宁师范学院", "区直"),
-    ],
-)
+@pytest.mark.parametrize(("unit", "region"), [
+    ("填表单位：满洲里市人力资源和社会保障局  填表时间：2023.3.10", "呼伦贝尔市"),
+    ("填表单位：二连浩特市人社局（盖章）", "锡林郭勒盟"),
+    ("填表单位：内蒙古大学 填表时间：", "区直"),
+    ("填表单位：赤峰学院（盖章） 填表时间：2023.3.12", "区直"),
+    ("填表单位：呼伦贝尔学院人事处", "区直"),
+    ("填表单位：集宁师范学院", "区直"),
+])
 def test_region_from_unit_line(tmp_path: Path, unit: str, region: str) -> None:
     path = tmp_path / "unit.xlsx"
     write_form(path, [good_row(1)], unit_line=unit)
@@ -200,18 +160,14 @@ def test_region_unknown(tmp_path: Path) -> None:
     assert people[0].region is None and people[0].invalid
 
 
-@pytest.mark.parametrize(
-    ("title", "sheet", "name", "track"),
-    [
-        ("学员汇总表（区内培养）", "Sheet1", "a.xlsx", Track.IN),
-        ("学员汇总表", "区内", "a.xlsx", Track.IN),
-        ("学员汇总表", "Sheet1", "兴安盟-内地培养.xlsx", Track.OUT),
-        ("学员汇总表（内地培养）", "区内", "a.xlsx", Track.OUT),
-    ],
-)
-def test_track_from_title_sheet_file(
-    tmp_path: Path, title: str, sheet: str, name: str, track: Track
-) -> None:
+@pytest.mark.parametrize(("title", "sheet", "name", "track"), [
+    ("学员汇总表（区内培养）", "Sheet1", "a.xlsx", Track.IN),
+    ("学员汇总表", "区内", "a.xlsx", Track.IN),
+    ("学员汇总表", "Sheet1", "兴安盟-内地培养.xlsx", Track.OUT),
+    ("学员汇总表（内地培养）", "区内", "a.xlsx", Track.OUT),
+])
+def test_track_from_title_sheet_file(tmp_path: Path, title: str, sheet: str, name: str,
+                                     track: Track) -> None:
     path = tmp_path / name
     write_form(path, [good_row(1)], title=title, sheet=sheet)
     people, issues = read(path)
@@ -249,62 +205,20 @@ def test_missing_file(tmp_path: Path) -> None:
     assert [i.code for i in issues] == ["FILE_UNREADABLE"]
 
 
-ENGLISH = [
-    "seq",
-    "name",
-    "gender",
-    "ethnicity",
-    "birth",
-    "employer",
-    "work_start",
-    "profession",
-    "education",
-    "title",
-    "phone",
-    "choice_1",
-    "choice_2",
-    "choice_3",
-    "accepts_adjustment",
-    "id_number",
-    "region",
-    "track",
-    "grassroots",
-    "unit_type",
-    "score",
-    "prearranged",
-    "health",
-    "prior_participation",
-    "remark",
-]
+ENGLISH = ["seq", "name", "gender", "ethnicity", "birth", "employer", "work_start", "profession",
+           "education", "title", "phone", "choice_1", "choice_2", "choice_3",
+           "accepts_adjustment", "id_number", "region", "track", "grassroots", "unit_type",
+           "score", "prearranged", "health", "prior_participation", "remark"]
 
 
 def english_row(seq: int, region: str, track: str, **change: object) -> list[object]:
     values: dict[str, object] = dict(
-        seq=seq,
-        name=f"学员{seq}",
-        gender="男",
-        ethnicity="达斡尔族",
-        birth="1990-04",
-        employer="某旗医院",
-        work_start="2012.08",
-        profession="临床医学",
-        education="本科 2012",
-        title="主治医师",
-        phone="13900001111",
-        choice_1="甲医院",
-        choice_2="",
-        choice_3="",
-        accepts_adjustment="否",
-        id_number=make_id(date(1990, 4, 9), True),
-        region=region,
-        track=track,
-        grassroots="是",
-        unit_type="民营医院",
-        score="88.5",
-        prearranged="",
-        health="无",
-        prior_participation="否",
-        remark="",
+        seq=seq, name=f"学员{seq}", gender="男", ethnicity="达斡尔族", birth="1990-04",
+        employer="某旗医院", work_start="2012.08", profession="临床医学", education="本科 2012",
+        title="主治医师", phone="13900001111", choice_1="甲医院", choice_2="", choice_3="",
+        accepts_adjustment="否", id_number=make_id(date(1990, 4, 9), True), region=region,
+        track=track, grassroots="是", unit_type="民营医院", score="88.5", prearranged="",
+        health="无", prior_participation="否", remark="",
     )
     values.update(change)
     return [values[h] for h in ENGLISH]
@@ -313,33 +227,23 @@ def english_row(seq: int, region: str, track: str, **change: object) -> list[obj
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
 def test_consolidated_csv_english(tmp_path: Path, encoding: str) -> None:
     path = tmp_path / "all.csv"
-    write_csv(
-        path,
-        ENGLISH,
-        [
-            english_row(1, "满洲里市", "区外培养"),
-            english_row(2, "二连浩特市", "区内"),
-            english_row(3, "区直", "内地培养", health="有", score="优秀"),
-            english_row(4, "北京", "混合"),
-        ],
-        encoding=encoding,
-    )
+    write_csv(path, ENGLISH, [
+        english_row(1, "满洲里市", "区外培养"),
+        english_row(2, "二连浩特市", "区内"),
+        english_row(3, "区直", "内地培养", health="有", score="优秀"),
+        english_row(4, "北京", "混合"),
+    ], encoding=encoding)
     people, issues = read(path)
     assert [p.source_row for p in people] == [2, 3, 4, 5]
     assert [(p.region, p.track) for p in people[:3]] == [
-        ("呼伦贝尔市", Track.OUT),
-        ("锡林郭勒盟", Track.IN),
-        ("区直", Track.OUT),
-    ]
+        ("呼伦贝尔市", Track.OUT), ("锡林郭勒盟", Track.IN), ("区直", Track.OUT)]
     assert people[0].sending_unit == "满洲里市"
     assert people[0].grassroots is True and people[0].score == 88.5
     assert people[0].unit_type == "民营医院" and people[0].health_issue is False
     assert people[2].health_issue is True
     assert sorted((i.row, i.column, i.code) for i in issues) == [
-        (4, "score", "SCORE_INVALID"),
-        (5, "region", "REGION_UNKNOWN"),
-        (5, "track", "TRACK_UNKNOWN"),
-    ]
+        (4, "score", "SCORE_INVALID"), (5, "region", "REGION_UNKNOWN"),
+        (5, "track", "TRACK_UNKNOWN")]
 
 
 def test_two_row_header_workbook(tmp_path: Path) -> None:
@@ -361,12 +265,7 @@ def test_two_row_header_workbook(tmp_path: Path) -> None:
     people, issues = read(path)
     assert [i.code for i in issues if i.row is not None] == []
     assert {i.column for i in issues if i.code == "OPTIONAL_COLUMN_MISSING"} == {
-        "是否接受调剂",
-        "身份证号",
-        "是否基层",
-        "单位性质",
-        "健康状况",
-    }
+        "是否接受调剂", "身份证号", "是否基层", "单位性质", "健康状况"}
     assert people[0].source_row == 5
     assert people[0].choices == ("甲大学", "乙大学", "丙大学")
     assert (people[0].region, people[0].track) == ("赤峰市", Track.OUT)
@@ -374,41 +273,26 @@ def test_two_row_header_workbook(tmp_path: Path) -> None:
 
 def test_header_variants_keep_written_names(tmp_path: Path) -> None:
     path = tmp_path / "variants.xlsx"
-    header = [
-        {
-            "联系方式(手机号码)": "联系电话",
-            "出生年月": "出生日期",
-            "拟选培养单位1": "拟选培养单位（一）",
-            "身份证号": "公民身份号码",
-        }.get(h, h)
-        for h in HEADER
-    ]
-    write_form(
-        path, [good_row(1, **{"联系方式(手机号码)": "999", "拟选培养单位1": ""})], header=header
-    )
+    header = [{"联系方式(手机号码)": "联系电话", "出生年月": "出生日期",
+               "拟选培养单位1": "拟选培养单位（一）", "身份证号": "公民身份号码"}.get(h, h)
+              for h in HEADER]
+    write_form(path, [good_row(1, **{"联系方式(手机号码)": "999", "拟选培养单位1": ""})],
+               header=header)
     _, issues = read(path)
     assert sorted((i.column, i.code) for i in issues) == [
-        ("拟选培养单位（一）", "REQUIRED_MISSING"),
-        ("联系电话", "PHONE_INVALID"),
-    ]
+        ("拟选培养单位（一）", "REQUIRED_MISSING"), ("联系电话", "PHONE_INVALID")]
 
 
 def test_region_comes_from_the_submitting_unit_never_the_employer(tmp_path: Path) -> None:
     """Issue 13, item 7: 工作单位 names a city or a 区直 unit; the 填表单位 decides."""
     path = tmp_path / "赤峰市.xlsx"
-    rows = write_form(
-        path,
-        [
-            good_row(1, 工作单位="兴安盟人民医院"),
-            good_row(2, 姓名="巴特尔", 工作单位="赤峰学院附属医院"),
-        ],
-        unit_line="填表单位：赤峰市人力资源和社会保障局",
-    )
+    rows = write_form(path, [good_row(1, 工作单位="兴安盟人民医院"),
+                             good_row(2, 姓名="巴特尔", 工作单位="赤峰学院附属医院")],
+                      unit_line="填表单位：赤峰市人力资源和社会保障局")
     people, issues = read(path)
     assert [p.region for p in people] == ["赤峰市", "赤峰市"]
     assert [(i.row, i.column, i.code) for i in issues] == [
-        (rows["巴特尔"], "工作单位", "EMPLOYER_REGION_LEVEL")
-    ]
+        (rows["巴特尔"], "工作单位", "EMPLOYER_REGION_LEVEL")]
     path = tmp_path / "区直.xlsx"
     write_form(path, [good_row(1, 工作单位="赤峰学院")], unit_line="填表单位：赤峰学院")
     people, issues = read(path)

@@ -158,14 +158,8 @@ def test_a_lone_tick_under_health_asks_which_box_and_does_not_exclude(tick: str)
     assert value is None and problem is not None
     assert problem.code == "HEALTH_TICK_AMBIGUOUS" and problem.severity.value == "warning"
     assert "“有”" in problem.message and "“无”" in problem.message
-    person = Applicant(
-        key="f:2",
-        source_file="f",
-        source_row=2,
-        track=Track.IN,
-        health_issue=value,
-        ethnicity="蒙古族",
-    )
+    person = Applicant(key="f:2", source_file="f", source_row=2, track=Track.IN,
+                       health_issue=value, ethnicity="蒙古族")
     assert "HEALTH" not in {r.code for r in eligibility(person, Rules())}
     assert parse_health("有")[0] is True  # the 有 box itself still excludes
 
@@ -350,11 +344,8 @@ def test_score_numbers(x: float) -> None:
             assert (value, problem) == (x, None)
         else:
             assert value is None and problem is not None
-            assert problem.code == (
-                "SCORE_INVALID"
-                if isinstance(cell, str) and x in (math.inf, -math.inf)
-                else "SCORE_OUT_OF_RANGE"
-            )
+            assert problem.code == ("SCORE_INVALID" if isinstance(cell, str) and x in
+                                    (math.inf, -math.inf) else "SCORE_OUT_OF_RANGE")
 
 
 def test_score_invalid() -> None:

@@ -79,14 +79,8 @@ def test_the_valid_ids_birth_day_wins(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("written", "warned"),
-    [
-        ("1988.05", False),
-        ("1988.04", False),
-        ("1988.06", False),
-        ("1988.03", True),
-        ("1988.07", True),
-        ("1987.05", True),
-    ],
+    [("1988.05", False), ("1988.04", False), ("1988.06", False), ("1988.03", True),
+     ("1988.07", True), ("1987.05", True)],
 )
 def test_birth_more_than_a_month_from_the_id_is_a_warning(
     tmp_path: Path, written: str, warned: bool

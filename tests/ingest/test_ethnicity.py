@@ -70,9 +70,8 @@ def test_any_text_is_a_group_or_an_error_naming_groups(text: str) -> None:
 
 
 def test_a_form_given_to_two_groups_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "ethnicities.csv").write_text(
-        "代码,民族,简称\n01,汉族,汉\n02,回族,汉\n", encoding="utf-8"
-    )
+    (tmp_path / "ethnicities.csv").write_text("代码,民族,简称\n01,汉族,汉\n02,回族,汉\n",
+                                              encoding="utf-8")
     with pytest.raises(EthnicityTableError, match="同时属于"):
         ethnic_groups(tmp_path)
 
@@ -89,8 +88,7 @@ def test_a_short_form_counts_as_a_minority_and_an_unknown_one_is_invalid(tmp_pat
     assert people[0].track is Track.OUT and not people[0].problems
     assert people[1].invalid  # never silently a minority for 区外
     assert [(i.row, i.column, i.code) for i in people[1].problems] == [
-        (rows["巴特尔"], "民族", "ETHNICITY_UNKNOWN")
-    ]
+        (rows["巴特尔"], "民族", "ETHNICITY_UNKNOWN")]
 
 
 def test_a_broken_table_is_a_usage_error_not_a_traceback(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -33,19 +33,11 @@ def _openpyxl_form(path: Path, rows: list[list[object]]) -> None:
 
 def test_formula_without_stored_value_is_its_own_error(tmp_path: Path) -> None:
     path = tmp_path / "openpyxl.xlsx"
-    _openpyxl_form(
-        path,
-        [
-            good_row(1),
-            good_row(2, 姓名="=A5"),
-            good_row(3, 姓名="其其格", 拟选培养单位1='=HYPERLINK("https://x","中国农业大学")'),
-        ],
-    )
+    _openpyxl_form(path, [good_row(1), good_row(2, 姓名="=A5"),
+                          good_row(3, 姓名="其其格", 拟选培养单位1='=HYPERLINK("https://x","中国农业大学")')])
     people, issues = read_one(path)
     assert [(i.row, i.column, i.code, i.severity.value) for i in issues if i.row] == [
-        (5, "姓名", "FORMULA_CELL", "error"),
-        (6, "拟选培养单位1", "FORMULA_CELL", "error"),
-    ]
+        (5, "姓名", "FORMULA_CELL", "error"), (6, "拟选培养单位1", "FORMULA_CELL", "error")]
     assert "REQUIRED_MISSING" not in {i.code for i in issues}
     assert not people[0].problems and people[1].invalid and people[2].invalid
     assert people[1].problems == tuple(i for i in issues if i.row == 5)
@@ -72,33 +64,23 @@ def test_an_empty_cell_without_formula_stays_required_missing(tmp_path: Path) ->
     _openpyxl_form(path, [good_row(1, 从事专业=None)])
     _, issues = read_one(path)
     assert [(i.row, i.column, i.code) for i in issues if i.row] == [
-        (4, "从事专业", "REQUIRED_MISSING")
-    ]
+        (4, "从事专业", "REQUIRED_MISSING")]
 
 
 def test_formula_text_in_a_csv(tmp_path: Path) -> None:
     path = tmp_path / "all.csv"
     header = [*HEADER, "选派地区", "培养方式"]
     where = ["兴安盟", "区外"]
-    write_csv(
-        path,
-        header,
-        [
-            good_row(1, 姓名="=A5") + where,
-            good_row(2, 姓名="巴特尔", 民族="＝VLOOKUP(B2,S!A:B,2,0)") + where,
-        ],
-    )
+    write_csv(path, header, [good_row(1, 姓名="=A5") + where,
+                             good_row(2, 姓名="巴特尔", 民族="＝VLOOKUP(B2,S!A:B,2,0)") + where])
     _, issues = read_one(path)
     assert [(i.row, i.column, i.code) for i in issues if i.row] == [
-        (2, "姓名", "FORMULA_CELL"),
-        (3, "民族", "FORMULA_CELL"),
-    ]
+        (2, "姓名", "FORMULA_CELL"), (3, "民族", "FORMULA_CELL")]
     assert "=A5" in issues[0].message
 
 
-def test_formula_text_by_column_equals_by_row(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_formula_text_by_column_equals_by_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
     path = tmp_path / "big.csv"
     header = [*HEADER, "选派地区", "培养方式"]
     rows = [[*good_row(i), "兴安盟", "区外"] for i in range(1, 40)]
@@ -119,9 +101,7 @@ def test_formula_text_by_column_equals_by_row(
     people, issues = read_one(path)
     assert seen == [37]  # the two formula rows went to the row reader
     assert [(i.row, i.column, i.code) for i in issues if i.row] == [
-        (9, "从事专业", "FORMULA_CELL"),
-        (11, "拟选培养单位2", "FORMULA_CELL"),
-    ]
+        (9, "从事专业", "FORMULA_CELL"), (11, "拟选培养单位2", "FORMULA_CELL")]
     assert [p.source_row for p in people] == list(range(2, 41))
 
 
@@ -146,8 +126,6 @@ def test_a_round_without_formulas_never_imports_openpyxl() -> None:
     import subprocess
     import sys
 
-    code = (
-        "import sys; from matcher.load import load_round; load_round(); "
-        "sys.exit('openpyxl' in sys.modules)"
-    )
+    code = ("import sys; from matcher.load import load_round; load_round(); "
+            "sys.exit('openpyxl' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

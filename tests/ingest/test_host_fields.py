@@ -29,15 +29,11 @@ WRITTEN = {"工程": "工程技术", "计算机": "信息技术", "临床医学"
 
 def test_keywords_in_the_catalogue_count_as_their_fields(tmp_path: Path) -> None:
     path = tmp_path / "hosts.csv"
-    write_csv(
-        path,
-        HOST_HEADER,
-        [
-            ["甲大学", "区外", "北京", "3", "工程、计算机、临床医学", ""],
-            ["乙大学", "区外", "北京", "2", "工程技术；土木工程，信息技术", ""],
-            ["丙大学", "区内", "包头", "1", "教育、星际航行", ""],
-        ],
-    )
+    write_csv(path, HOST_HEADER, [
+        ["甲大学", "区外", "北京", "3", "工程、计算机、临床医学", ""],
+        ["乙大学", "区外", "北京", "2", "工程技术；土木工程，信息技术", ""],
+        ["丙大学", "区内", "包头", "1", "教育、星际航行", ""],
+    ])
     catalogue, issues = read_hosts(path, VOCAB)
     assert [h.fields for h in catalogue.hosts] == [
         ("工程技术", "信息技术", "医疗卫生"),
@@ -46,11 +42,7 @@ def test_keywords_in_the_catalogue_count_as_their_fields(tmp_path: Path) -> None
     ]
     (issue,) = issues  # an entry that maps to nothing stays a warning
     assert (issue.row, issue.column, issue.code, issue.severity.value) == (
-        4,
-        "培养专业",
-        "HOST_FIELD_UNKNOWN",
-        "warning",
-    )
+        4, "培养专业", "HOST_FIELD_UNKNOWN", "warning")
     assert "星际航行" in issue.message and "关键词" in issue.message
 
 

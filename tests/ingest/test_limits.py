@@ -216,10 +216,8 @@ def test_a_directory_that_lies_about_a_parts_size(tmp_path: Path) -> None:
     path = with_sheet_xml(blank(tmp_path / "a.xlsx"), tmp_path / "b.xlsx", body)
     data = bytearray(path.read_bytes())
     name = b"xl/worksheets/sheet1.xml"
-    for signature, length_at, size_at, name_at in (
-        (b"PK\x03\x04", 26, 22, 30),
-        (b"PK\x01\x02", 28, 24, 46),
-    ):
+    for signature, length_at, size_at, name_at in ((b"PK\x03\x04", 26, 22, 30),
+                                                   (b"PK\x01\x02", 28, 24, 46)):
         at = data.find(signature)
         while at >= 0:
             length = struct.unpack_from("<H", data, at + length_at)[0]

@@ -23,16 +23,9 @@ OUT_HOSTS = CATALOGUE.names(Track.OUT)
 
 
 def _person(remark: str | None, prearranged: str | None = None) -> Applicant:
-    return Applicant(
-        key="f.xlsx:5",
-        source_file="f.xlsx",
-        source_row=5,
-        name="乌日娜",
-        track=Track.OUT,
-        choices=("清华大学",),
-        remark=remark,
-        prearranged=prearranged,
-    )
+    return Applicant(key="f.xlsx:5", source_file="f.xlsx", source_row=5, name="乌日娜",
+                     track=Track.OUT, choices=("清华大学",), remark=remark,
+                     prearranged=prearranged)
 
 
 @pytest.mark.parametrize(("remark", "host"), [
@@ -71,12 +64,9 @@ def test_the_column_wins_over_the_remark() -> None:
 
 
 @FAST
-@given(
-    st.sampled_from(OUT_HOSTS),
-    st.sampled_from(["已与{}联系并获准接收", "{}同意接收", "{}已接收", "已联系{}，准予接收"]),
-    st.text(alphabet="联系人王老师电话办公室：，。", max_size=12),
-    st.booleans(),
-)
+@given(st.sampled_from(OUT_HOSTS), st.sampled_from(["已与{}联系并获准接收", "{}同意接收",
+                                                    "{}已接收", "已联系{}，准予接收"]),
+       st.text(alphabet="联系人王老师电话办公室：，。", max_size=12), st.booleans())
 def test_remark_property(host: str, form: str, filler: str, deny: bool) -> None:
     """Named with acceptance: that host, from the remark; with a denial: nothing."""
     remark = form.format(host) + ("，但尚未答复" if deny else "") + filler
@@ -108,9 +98,7 @@ def test_a_remark_pre_arrangement_is_honoured_and_shown_in_the_outputs(tmp_path:
     with (tmp_path / "out" / "placements.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["prearranged"], r["prearranged_from"], r["remark"]) for r in rows] == [
-        ("北京大学", "备注", first.remark),
-        ("", "", "材料齐全"),
-    ]
+        ("北京大学", "备注", first.remark), ("", "", "材料齐全")]
     assert first.remark and "北京大学联系并获准接收" in first.remark
     from python_calamine import CalamineWorkbook
 
@@ -132,14 +120,6 @@ def test_the_api_lists_what_the_clerk_is_to_confirm(tmp_path: Path) -> None:
                header=[*HEADER, "备注"])  # fmt: skip
     frame = api.to_confirm(api.load([path]))
     assert frame.to_dict("records") == [
-        {
-            "file": "兴安盟.xlsx",
-            "row": 4,
-            "name": "乌日娜",
-            "track": "区外",
-            "region": "兴安盟",
-            "host": "北京大学",
-            "remark": "北大已同意接收",
-        }
-    ]
+        {"file": "兴安盟.xlsx", "row": 4, "name": "乌日娜", "track": "区外", "region": "兴安盟",
+         "host": "北京大学", "remark": "北大已同意接收"}]
     assert api.to_confirm(api.load()).empty  # the sample round writes no 备注

@@ -13,47 +13,15 @@ from matcher.ingest import read_applicants
 from matcher.model import Education, Track
 from tests.ingest.util import REFERENCE, make_id, vocab, write_csv
 
-HEADER = [
-    "序号",
-    "姓 名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "手机号码",
-    "拟选培养单位一",
-    "拟选培养单位（2）",
-    "志愿3",
-    "是否服从调剂",
-    "公民身份号码",
-    "选派地区",
-    "培养方式",
-]
-REGIONS = [
-    ("满洲里市人社局", "呼伦贝尔市"),
-    ("二连浩特市", "锡林郭勒盟"),
-    ("兴安盟", "兴安盟"),
-    ("包 头 市", "包头市"),
-    ("区直", "区直"),
-    ("内蒙古大学", "区直"),
-]
-TRACKS = [
-    ("区外培养", Track.OUT),
-    ("内地培养", Track.OUT),
-    ("区外", Track.OUT),
-    ("区内培养", Track.IN),
-    ("区内", Track.IN),
-]
-EDUCATION = [
-    ("本科 {}年毕业", Education.BACHELOR),
-    ("硕士研究生/{}", Education.MASTER),
-    ("大学本科（{}.7）", Education.BACHELOR),
-    ("博士研究生 {}", Education.DOCTOR),
-]
+HEADER = ["序号", "姓 名", "性别", "民族", "出生年月", "工作单位", "参加工作时间", "从事专业",
+          "学历及毕业年限", "职称", "手机号码", "拟选培养单位一", "拟选培养单位（2）", "志愿3",
+          "是否服从调剂", "公民身份号码", "选派地区", "培养方式"]
+REGIONS = [("满洲里市人社局", "呼伦贝尔市"), ("二连浩特市", "锡林郭勒盟"), ("兴安盟", "兴安盟"),
+           ("包 头 市", "包头市"), ("区直", "区直"), ("内蒙古大学", "区直")]
+TRACKS = [("区外培养", Track.OUT), ("内地培养", Track.OUT), ("区外", Track.OUT),
+          ("区内培养", Track.IN), ("区内", Track.IN)]
+EDUCATION = [("本科 {}年毕业", Education.BACHELOR), ("硕士研究生/{}", Education.MASTER),
+             ("大学本科（{}.7）", Education.BACHELOR), ("博士研究生 {}", Education.DOCTOR)]
 YES = [("是", True), ("√", True), ("同意", True), ("否", False), ("×", False), ("不服从", False)]
 MONTH_FORMS = ["{y}.{m:02d}", "{y}年{m}月", "{y}{m:02d}", "{y}-{m}", "{y}/{m:02d}"]
 HOSTS = ["中国农业大学", "内蒙古大学", "北京师范大学", "清华大学", "赤峰学院"]
@@ -75,36 +43,17 @@ def people(draw: st.DrawFn) -> tuple[list[str], dict[str, object]]:
     track_text, track = draw(st.sampled_from(TRACKS))
     number = make_id(born, male, order=draw(st.integers(0, 99)))
     row = [
-        "1",
-        spaced,
-        "男" if male else "女",
-        "蒙古族",
+        "1", spaced, "男" if male else "女", "蒙古族",
         draw(st.sampled_from(MONTH_FORMS)).format(y=born.year, m=born.month),
-        "某单位",
-        draw(st.sampled_from(MONTH_FORMS)).format(y=start.year, m=start.month),
-        "畜牧兽医",
-        edu_form.format(grad),
-        "高级畜牧师",
-        "13812345678",
-        *[*choices, "", "", ""][:3],
-        yes_text,
-        number.lower(),
-        region_text,
-        track_text,
+        "某单位", draw(st.sampled_from(MONTH_FORMS)).format(y=start.year, m=start.month),
+        "畜牧兽医", edu_form.format(grad), "高级畜牧师", "13812345678",
+        *[*choices, "", "", ""][:3], yes_text, number.lower(), region_text, track_text,
     ]
     expected = {
-        "name": name,
-        "birth": born,
-        "birth_exact": True,  # the ID's birth date
-        "work_start": start.replace(day=1),
-        "work_start_exact": False,
-        "education": level,
-        "graduation_year": grad,
-        "choices": tuple(choices),
-        "accepts_adjustment": yes,
-        "id_number": number,
-        "region": region,
-        "track": track,
+        "name": name, "birth": born, "birth_exact": True,  # the ID's birth date
+        "work_start": start.replace(day=1), "work_start_exact": False,
+        "education": level, "graduation_year": grad, "choices": tuple(choices),
+        "accepts_adjustment": yes, "id_number": number, "region": region, "track": track,
         "gender": "男" if male else "女",
     }
     return row, expected

@@ -14,26 +14,9 @@ from stdnum.cn import ric
 from matcher.ingest.vocab import Vocabulary
 from matcher.model import TitleGrade
 
-HEADER = [
-    "序号",
-    "姓名",
-    "性别",
-    "民族",
-    "出生年月",
-    "工作单位",
-    "参加工作时间",
-    "从事专业",
-    "学历及毕业年限",
-    "职称",
-    "联系方式(手机号码)",
-    "拟选培养单位1",
-    "拟选培养单位2",
-    "身份证号",
-    "是否接受调剂",
-    "是否基层",
-    "单位性质",
-    "健康状况",
-]
+HEADER = ["序号", "姓名", "性别", "民族", "出生年月", "工作单位", "参加工作时间", "从事专业",
+          "学历及毕业年限", "职称", "联系方式(手机号码)", "拟选培养单位1", "拟选培养单位2",
+          "身份证号", "是否接受调剂", "是否基层", "单位性质", "健康状况"]
 REFERENCE = date(2023, 3, 20)
 
 
@@ -44,24 +27,12 @@ def make_id(birth: date, male: bool, prefix: str = "150102", order: int = 12) ->
 
 def good_row(seq: int = 1, **change: object) -> list[object]:
     values: dict[str, object] = {
-        "序号": seq,
-        "姓名": "乌 日 娜",
-        "性别": "女",
-        "民族": "蒙古族",
-        "出生年月": "1988.05",
-        "工作单位": "兴安盟  农牧局",
-        "参加工作时间": "2010.07",
-        "从事专业": "畜牧兽医",
-        "学历及毕业年限": "硕士研究生 2010年毕业",
-        "职称": "高级畜牧师",
-        "联系方式(手机号码)": "13812345678",
-        "拟选培养单位1": "中国农业大学",
-        "拟选培养单位2": "内蒙古农业大学",
-        "身份证号": make_id(date(1988, 5, 3), male=False),
-        "是否接受调剂": "是",
-        "是否基层": "否",
-        "单位性质": "事业单位",
-        "健康状况": "无",
+        "序号": seq, "姓名": "乌 日 娜", "性别": "女", "民族": "蒙古族", "出生年月": "1988.05",
+        "工作单位": "兴安盟  农牧局", "参加工作时间": "2010.07", "从事专业": "畜牧兽医",
+        "学历及毕业年限": "硕士研究生 2010年毕业", "职称": "高级畜牧师",
+        "联系方式(手机号码)": "13812345678", "拟选培养单位1": "中国农业大学",
+        "拟选培养单位2": "内蒙古农业大学", "身份证号": make_id(date(1988, 5, 3), male=False),
+        "是否接受调剂": "是", "是否基层": "否", "单位性质": "事业单位", "健康状况": "无",
     }
     values.update(change)
     return [values[h] for h in HEADER]
@@ -69,12 +40,8 @@ def good_row(seq: int = 1, **change: object) -> list[object]:
 
 def vocab() -> Vocabulary:
     return Vocabulary(
-        {
-            "高级畜牧师": TitleGrade.ASSOCIATE_SENIOR,
-            "畜牧师": TitleGrade.INTERMEDIATE,
-            "正高级畜牧师": TitleGrade.SENIOR,
-            "主治医师": TitleGrade.INTERMEDIATE,
-        },
+        {"高级畜牧师": TitleGrade.ASSOCIATE_SENIOR, "畜牧师": TitleGrade.INTERMEDIATE,
+         "正高级畜牧师": TitleGrade.SENIOR, "主治医师": TitleGrade.INTERMEDIATE},
         {"畜牧": "畜牧兽医", "兽医": "畜牧兽医", "临床医学": "医疗卫生", "计算机": "信息技术"},
     )
 
@@ -125,9 +92,8 @@ def write_form(
     return placed
 
 
-def write_csv(
-    path: Path, header: Sequence[str], rows: Sequence[Sequence[object]], encoding: str = "utf-8-sig"
-) -> None:
+def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]],
+              encoding: str = "utf-8-sig") -> None:
     with path.open("w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -159,11 +125,8 @@ def sample_column_notices(folder: Path) -> set[tuple[str, None, str, str]]:
                 if "姓名" in texts:
                     headers |= texts
                     break
-        expected |= {
-            (path.name, None, c, "OPTIONAL_COLUMN_MISSING")
-            for c in OUTCOME_COLUMNS
-            if c not in headers
-        }
+        expected |= {(path.name, None, c, "OPTIONAL_COLUMN_MISSING")
+                     for c in OUTCOME_COLUMNS if c not in headers}
     return expected
 
 

@@ -28,19 +28,8 @@ from matcher.report.tables import PLACEMENT_COLUMNS, UNMATCHED_COLUMNS
 from matcher.report.write import write_outputs
 from matcher.result import RunResult
 
-CONTRACT = [
-    "source_file",
-    "source_row",
-    "name",
-    "id_number",
-    "region",
-    "track",
-    "status",
-    "choice_rank",
-    "host",
-    "reason_code",
-    "reason",
-]
+CONTRACT = ["source_file", "source_row", "name", "id_number", "region", "track", "status",
+            "choice_rank", "host", "reason_code", "reason"]
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +51,8 @@ def test_new_columns_come_after_the_contracts() -> None:
 
 
 def test_placements_csv_names_the_field_of_each_adjustment(sample: RunResult, out: Path) -> None:
-    frame = pd.read_csv(
-        out / "placements.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
-    )
+    frame = pd.read_csv(out / "placements.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
     trains = {h.name: h.fields for h in sample.round.hosts}
     adjusted = frame[frame["status"] == "adjusted"]
     assert len(adjusted) > 0
@@ -75,9 +63,8 @@ def test_placements_csv_names_the_field_of_each_adjustment(sample: RunResult, ou
 
 
 def test_unmatched_csv_ends_with_the_applicants_field(sample: RunResult, out: Path) -> None:
-    frame = pd.read_csv(
-        out / "unmatched.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
-    )
+    frame = pd.read_csv(out / "unmatched.csv", encoding="utf-8-sig", dtype=str,
+                        keep_default_na=False)
     fields = {(a.source_file, str(a.source_row)): a.field or "" for a in sample.round.applicants}
     assert list(frame.columns)[-1] == "field"
     assert [fields[(r.source_file, r.source_row)] for r in frame.itertuples()] == list(
@@ -86,9 +73,8 @@ def test_unmatched_csv_ends_with_the_applicants_field(sample: RunResult, out: Pa
 
 
 def test_the_workbooks_adjustment_sheet_and_the_report_show_it(out: Path) -> None:
-    placements = pd.read_csv(
-        out / "placements.csv", encoding="utf-8-sig", dtype=str, keep_default_na=False
-    )
+    placements = pd.read_csv(out / "placements.csv", encoding="utf-8-sig", dtype=str,
+                             keep_default_na=False)
     adjusted = placements[placements["status"] == "adjusted"]
     sheet = openpyxl.load_workbook(out / "placements.xlsx", read_only=True)["调剂名单"]
     rows = list(sheet.iter_rows(values_only=True))
@@ -127,41 +113,24 @@ def rounds(draw: st.DrawFn) -> Round:
     want the first two hosts (so that some are adjusted to the others)."""
     n_hosts = draw(st.integers(3, 5))
     hosts = tuple(
-        Host(
-            name=f"单位{j}",
-            track=Track.OUT,
-            capacity=draw(st.integers(1, 2)),
-            fields=tuple(draw(st.lists(st.sampled_from(FIELD_POOL), max_size=3, unique=True))),
-        )
+        Host(name=f"单位{j}", track=Track.OUT, capacity=draw(st.integers(1, 2)),
+             fields=tuple(draw(st.lists(st.sampled_from(FIELD_POOL), max_size=3, unique=True))))
         for j in range(n_hosts)
     )
     people = []
     n = draw(st.integers(3, 9))
     for i in range(n):
         choices = draw(st.lists(st.integers(0, 1), min_size=1, max_size=2, unique=True))
-        people.append(
-            Applicant(
-                key=f"a.csv:{i + 2}",
-                source_file="a.csv",
-                source_row=i + 2,
-                name=f"人{i}",
-                ethnicity="蒙古族",
-                birth=date(1985, 1, 1),
-                education=Education.MASTER,
-                title_grade=TitleGrade.ASSOCIATE_SENIOR,
-                region="赤峰市",
-                track=Track.OUT,
-                field=draw(st.sampled_from(FIELD_POOL)),
-                choices=tuple(f"单位{j}" for j in choices),
-                accepts_adjustment=draw(st.booleans()),
-            )
-        )
+        people.append(Applicant(
+            key=f"a.csv:{i + 2}", source_file="a.csv", source_row=i + 2, name=f"人{i}",
+            ethnicity="蒙古族", birth=date(1985, 1, 1), education=Education.MASTER,
+            title_grade=TitleGrade.ASSOCIATE_SENIOR, region="赤峰市", track=Track.OUT,
+            field=draw(st.sampled_from(FIELD_POOL)), choices=tuple(f"单位{j}" for j in choices),
+            accepts_adjustment=draw(st.booleans()),
+        ))
     quota = Quota(region="赤峰市", track=Track.OUT, places=draw(st.integers(n // 2, n)))
-    return Round(
-        applicants=tuple(people),
-        catalogue=HostCatalogue(hosts=hosts),
-        quotas=QuotaTable(quotas=(quota,)),
-    )
+    return Round(applicants=tuple(people), catalogue=HostCatalogue(hosts=hosts),
+                 quotas=QuotaTable(quotas=(quota,)))
 
 
 @settings(max_examples=25, deadline=None)
@@ -172,16 +141,13 @@ def test_every_adjustment_shows_the_field_it_was_made_by(round_: Round) -> None:
     result = api.solve(round_)
     frame = placements_frame(result)
     trains = {h.name: h.fields for h in round_.hosts}
-    for a, o, shown in zip(
-        round_.applicants, result.outcomes, frame["adjustment_field"], strict=True
-    ):
+    for a, o, shown in zip(round_.applicants, result.outcomes, frame["adjustment_field"],
+                           strict=True):
         if o.status is Status.ADJUSTED:
             assert shown == a.field and a.field in trains[o.host or ""]
         else:
             assert shown == ""
     listed = adjustments_frame(result, frame)
     assert list(listed["adjustment_field"]) == [s for s in frame["adjustment_field"] if s]
-    assert all(
-        f in t.split("、")
-        for f, t in zip(listed["adjustment_field"], listed["host_fields"], strict=True)
-    )
+    assert all(f in t.split("、") for f, t in zip(listed["adjustment_field"],
+                                                  listed["host_fields"], strict=True))

@@ -57,10 +57,7 @@ def _generated_rows(columns: list[list[object]], numeric: list[bool], style: str
     numbers = sheetrows.row_numbers(2, len(columns[0]))
     cells = [
         sheetrows.column_xml(
-            xlsxwriter.utility.xl_col_to_name(c),
-            numbers,
-            values,
-            numeric[c],
+            xlsxwriter.utility.xl_col_to_name(c), numbers, values, numeric[c],
             "" if numeric[c] else style,
         )
         for c, values in enumerate(columns)
@@ -137,23 +134,8 @@ def test_a_large_sheet_part_can_take_zip64_headers():
 @given(
     st.lists(
         st.lists(
-            st.sampled_from(
-                [
-                    "a",
-                    " ",
-                    "\u3000",
-                    "&",
-                    "<",
-                    "_x0041_",
-                    "\x01",
-                    "\n",
-                    "名",
-                    "\ue000",
-                    "\ufffe",
-                    "_x",
-                    "41_",
-                ]
-            ),
+            st.sampled_from(["a", " ", "\u3000", "&", "<", "_x0041_", "\x01", "\n", "名",
+                             "\ue000", "\ufffe", "_x", "41_"]),
             max_size=6,
         ).map("".join),
         min_size=1,

@@ -201,8 +201,7 @@ def test_text_shaped_like_rich_text_markup_stays_text(hostile, large):
     """xlsxwriter would write such a text as raw markup; a hostile one broke the file."""
     frame = pd.DataFrame({"a": [hostile, "y"], "b": ["1", hostile]})
     columns = [_column("甲", "a"), _column("乙", "b", "id")]
-    sheet = openpyxl.load_workbook(
-        io.BytesIO(_book(Records.of(frame), large=large, columns=columns))
-    )["数据"]
+    sheet = openpyxl.load_workbook(io.BytesIO(_book(Records.of(frame), large=large,
+                                                    columns=columns)))["数据"]
     assert sheet["A2"].value == hostile and sheet["B3"].value == hostile
     assert sheet["B3"].number_format == "@"
