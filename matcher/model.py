@@ -6,6 +6,7 @@ The rules of the notice (内人社办发〔2023〕21号) are defaults of `Rules`
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
@@ -14,6 +15,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from matcher.store import Columns
+
 
 class Frozen(BaseModel):
     """Base of every domain model: immutable, no unknown fields."""
@@ -21,12 +24,20 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy with `update` applied; cached derived values are dropped, not copied."""
-        copied = super().model_copy(update=update, deep=deep)
+        """A copy with `update` applied, built anew: cached derived values are not copied.
+
+        A table field (`Columns`) given as a sequence of rows becomes its table.
+        """
         fields = type(self).model_fields
-        for name in [k for k in copied.__dict__ if k not in fields]:
-            del copied.__dict__[name]
-        return copied
+        values = {name: getattr(self, name) for name in fields}
+        for name, value in (update or {}).items():
+            kind = fields[name].annotation
+            table = isinstance(kind, type) and issubclass(kind, Columns)
+            values[name] = kind.coerce(value) if table else value  # type: ignore[union-attr]
+        if deep:
+            values = copy.deepcopy(values)
+        touched = self.model_fields_set | set(update or ())
+        return type(self).model_construct(_fields_set=touched, **values)  # type: ignore[return-value]
 
 
 #: The fixed field vocabulary (专业领域): the 培养专业 of hosts and the field an applicant's
@@ -152,6 +163,19 @@ class Applicant(Frozen):
     def invalid(self) -> bool:
         """True when any problem of this row is an error."""
         return any(p.severity is Severity.ERROR for p in self.problems)
+
+
+class Applicants(Columns[Applicant]):
+    """A round's applicant rows as columns (`matcher.store`); ``rows[i]`` is an `Applicant`."""
+
+    model = Applicant
+    __slots__ = ()
+
+    def invalid(self) -> list[bool]:
+        """Per row, whether any problem of the row is an error (`Applicant.invalid`)."""
+        problems = self.field("problems")
+        errors = [any(p.severity is Severity.ERROR for p in found) for found in problems.values]
+        return [errors[c] for c in problems.codes.tolist()]
 
 
 class Host(Frozen):
@@ -482,11 +506,13 @@ class Round(Frozen):
     """A placement round: everything a solve needs, read and checked.
 
     `issues` holds every problem found (row-level ones are also on their applicant's
-    `problems`). Build with `matcher.ingest.load.load_round(...)` or `Round.from_frames`.
+    `problems`). `applicants` is a table (`Applicants`); any sequence of `Applicant` given
+    to the constructor or to `model_copy` becomes one. Build with
+    `matcher.ingest.load.load_round(...)` or `Round.from_frames`.
     """
 
     year: int = 2023
-    applicants: tuple[Applicant, ...]
+    applicants: Applicants
     catalogue: HostCatalogue
     quotas: QuotaTable
     rules: Rules = Rules()

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1] / "matcher"
 
 #: Bottom to top: a module may import from its own layer and the layers below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("model", "forms", "paths", "memory", "__init__"),
+    ("model", "store", "forms", "paths", "memory", "__init__"),
     ("ingest",),
     ("engine",),
     ("report",),

@@ -70,7 +70,7 @@ def _print_issues(round_: Round) -> None:
     errors = sum(i.severity is Severity.ERROR for i in round_.issues)
     warnings = len(round_.issues) - errors
     issue_tables(out, round_.issues)
-    invalid = sum(a.invalid for a in round_.applicants)
+    invalid = sum(round_.applicants.invalid())
     files = sum(f.role == "applicants" for f in round_.inputs)
     out.print(
         f"共读取申请人 {len(round_.applicants)} 人（{files} 个申报文件）；"
@@ -151,8 +151,8 @@ def run(
     except OutputError as exc:
         output_failed(exc)
     counts: dict[str, int] = {}
-    for o in result.outcomes:
-        counts[o.status.value] = counts.get(o.status.value, 0) + 1
+    for status in result.outcomes.column("status"):
+        counts[status.value] = counts.get(status.value, 0) + 1
     tally = "，".join(f"{k} {v}" for k, v in sorted(counts.items())) or "没有申请人"
     console.print(f"完成：{tally}；结果 {len(paths)} 个文件写入 {out}")
     if erroneous:

@@ -14,17 +14,17 @@ rank code).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 
 import numpy as np
 
 from matcher.engine.judge import MAX_CHOICES, Exclusion, Judgement, PrearrangedConflict
-from matcher.engine.lottery import draws, identity, priority_order
+from matcher.engine.lottery import draws, identity_of, priority_order
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 from matcher.memory import gc_paused
-from matcher.model import FIELDS, Applicant, Host, Round, Status, Track
+from matcher.model import FIELDS, Applicant, Applicants, Host, Round, Status, Track
+from matcher.store import column
 
 #: Track → index in the arrays (`Instance.track`, `Instance.host_track`).
 TRACK_INDEX: dict[Track, int] = {Track.OUT: 0, Track.IN: 1}
@@ -71,10 +71,10 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
     applicants = round.applicants
     member = judgement.member
     at: list[int] = member.tolist()
-    members: list[Applicant] = list(map(applicants.__getitem__, at))
-    every_key: list[str] = list(map(_KEY, applicants))
+    members = Applicants.coerce(applicants).take(member)
+    every_key: list[str] = column(applicants, "key")
     keys = tuple(map(every_key.__getitem__, at))
-    written_fields: list[str | None] = list(map(_FIELD, members))
+    written_fields: list[str | None] = column(members, "field")
     hosts = round.catalogue.hosts
     fields = _fields(hosts, written_fields)
     field_index = {name: f for f, name in enumerate(fields)}
@@ -103,7 +103,7 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
         field=np.array([field_index.get(f or "", -1) for f in written_fields], dtype=np.int32),
         host_fields=host_fields,
         priority=judgement.priority[member],
-        accepts=np.array(list(map(_ACCEPTS, members)), dtype=bool),
+        accepts=np.array(column(members, "accepts_adjustment"), dtype=bool),
         order=order,
         prearranged=prearranged,
         weight=weight,
@@ -140,9 +140,17 @@ class Lottery:
     @classmethod
     def of(cls, round: Round, judgement: Judgement) -> Lottery:
         """The lottery of `round` as `judgement` judged it."""
+        applicants = round.applicants
         return cls(
-            identities=list(map(identity, round.applicants)),
-            score=np.array([a.score for a in round.applicants], dtype=np.float64),  # None → NaN
+            identities=list(
+                map(
+                    identity_of,
+                    column(applicants, "id_number"),
+                    column(applicants, "key"),
+                    column(applicants, "problems"),
+                )
+            ),
+            score=np.array(column(applicants, "score"), dtype=np.float64),  # None → NaN
             priority=judgement.priority,
             member=judgement.member,
         )
@@ -208,11 +216,6 @@ def outcome_status(rank: int) -> Status:
     raise ValueError(f"unknown rank code {rank}")
 
 
-_KEY = attrgetter("key")
-_FIELD = attrgetter("field")
-_ACCEPTS = attrgetter("accepts_adjustment")
-
-
 def _fields(hosts: tuple[Host, ...], written: list[str | None]) -> tuple[str, ...]:
     seen = {name for host in hosts for name in host.fields}
     seen |= {field for field in set(written) if field}
@@ -227,7 +230,7 @@ def _groups(round: Round, regions: tuple[str, ...]) -> tuple[tuple[str, Track], 
 
 def _conflicts(
     judgement: Judgement,
-    members: list[Applicant],
+    members: Sequence[Applicant],
     refused: Mapping[int, str],
     hosts: tuple[Host, ...],
     every_key: list[str],

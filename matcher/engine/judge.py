@@ -17,10 +17,10 @@ and the solver reads it from the encoded fields.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from operator import attrgetter, setitem
+from operator import setitem
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,8 @@ import pandas as pd
 
 from matcher.engine.rules import age_of, eligibility, lenient_notes, years_of
 from matcher.memory import gc_paused
-from matcher.model import Applicant, Reason, Round, Rules, Severity, Status, Track
+from matcher.model import Applicant, Applicants, Reason, Round, Rules, Severity, Status, Track
+from matcher.store import column
 
 #: The ranked choices that count (拟选培养单位1–3).
 MAX_CHOICES = 3
@@ -89,11 +90,12 @@ def _judge(round_: Round) -> Judgement:
     applicants = round_.applicants
     judged, read = _exclusions(round_)
     at = [i for i, why in enumerate(judged) if why is None]
-    excluded = {applicants[i].key: why for i, why in enumerate(judged) if why is not None}
+    keys = column(applicants, "key")
+    excluded = {keys[i]: why for i, why in enumerate(judged) if why is not None}
     tracks: list[Track] = list(map(read["track"].__getitem__, at))
     regions: list[str] = list(map(read["region"].__getitem__, at))
     del judged, read
-    members = list(map(applicants.__getitem__, at))
+    members = Applicants.coerce(applicants).take(np.asarray(at, dtype=np.int64))
     choices = _choices(round_, members, tracks)
     prearranged, conflicts = _prearrangements(round_, members, at, excluded)
     notes = lenient_notes(applicants, round_.rules)
@@ -153,20 +155,19 @@ def _exclusions(round_: Round) -> tuple[list[Exclusion | None], dict[str, list[A
     read: dict[str, list[Any]] = {name: [] for name in _KEPT}
     if n == 0:
         return out, read
-    invalid = np.fromiter(map(bool, map(_PROBLEMS, applicants)), dtype=bool, count=n)
+    invalid = np.fromiter(map(bool, column(applicants, "problems")), dtype=bool, count=n)
     for i in np.flatnonzero(invalid).tolist():
         invalid[i] = applicants[i].invalid
     day = rules.reference_date
     combined = np.zeros(n, dtype=np.int64)
     for name in _ELIGIBILITY_FACTS:
-        get = attrgetter(name)
-        values: Iterable[Any] = map(get, applicants)  # no list of a million values…
-        if name in _KEPT:  # …unless the caller needs them
-            values = read[name] = list(values)
+        values = column(applicants, name)  # equal values share one object in a table
+        if name in _KEPT:
+            read[name] = values
         codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
         if name in ("birth", "work_start"):  # by age and years on the reference day
             # …and whether the day is known (the reason says when it is not)
-            exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, n)
+            exact = np.fromiter(column(applicants, f"{name}_exact"), bool, n)
             codes, _ = pd.factorize(codes * 2 + exact)
             first = np.unique(codes, return_index=True)[1]
             at = age_of if name == "birth" else years_of
@@ -195,10 +196,6 @@ def _exclusions(round_: Round) -> tuple[list[Exclusion | None], dict[str, list[A
     return out, read
 
 
-_PROBLEMS = attrgetter("problems")
-_CHOICES = attrgetter("choices")
-_PREARRANGED = attrgetter("prearranged")
-_GRASSROOTS, _UNIT_TYPE = attrgetter("grassroots"), attrgetter("unit_type")
 _ELIGIBILITY_FACTS = (
     "track",
     "region",
@@ -214,13 +211,13 @@ _QUALIFICATION = "QUALIFICATION_NOT_MET"
 _KEPT = ("track", "region")  # facts `_exclusions` returns for every applicant
 
 
-def _choices(round_: Round, members: list[Applicant], tracks: list[Track]) -> np.ndarray:
+def _choices(round_: Round, members: Sequence[Applicant], tracks: list[Track]) -> np.ndarray:
     """Catalogue position of each member's choices at the written rank (-1: not a choice).
 
     Equal (choices, track) pairs resolve alike: each distinct pair is resolved once.
     """
     at = {host.name: j for j, host in enumerate(round_.catalogue.hosts)}
-    pairs = list(zip(map(_CHOICES, members), tracks, strict=True))
+    pairs = list(zip(column(members, "choices"), tracks, strict=True))
     number = {pair: u for u, pair in enumerate(dict.fromkeys(pairs))}
     rows: list[list[int]] = []
     for written, track in number:
@@ -239,8 +236,8 @@ def _choices(round_: Round, members: list[Applicant], tracks: list[Track]) -> np
 
 def _priority(round_: Round) -> np.ndarray:
     """Whether each row of the round is a priority applicant (基层, or 非公 by 单位性质)."""
-    grassroots: list[bool] = list(map(_GRASSROOTS, round_.applicants))
-    units: list[str | None] = list(map(_UNIT_TYPE, round_.applicants))
+    grassroots: list[bool] = column(round_.applicants, "grassroots")
+    units: list[str | None] = column(round_.applicants, "unit_type")
     non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
     for text in {u for g, u in zip(grassroots, units, strict=True) if not g}:
         non_public[text] = round_.rules.is_non_public(text)
@@ -250,7 +247,7 @@ def _priority(round_: Round) -> np.ndarray:
 
 
 def _prearrangements(
-    round_: Round, members: list[Applicant], at: list[int], excluded: Mapping[str, Exclusion]
+    round_: Round, members: Sequence[Applicant], at: list[int], excluded: Mapping[str, Exclusion]
 ) -> tuple[np.ndarray, dict[str, PrearrangedConflict]]:
     """The pre-arranged host of each member (-1: none) and the refusals, by key.
 
@@ -258,7 +255,7 @@ def _prearrangements(
     """
     conflicts: dict[str, PrearrangedConflict] = {}
     applicants = round_.applicants
-    texts: list[str | None] = list(map(_PREARRANGED, applicants))
+    texts: list[str | None] = column(applicants, "prearranged")
     named = [p for p, text in enumerate(texts) if text]
     for p in named:
         key = applicants[p].key

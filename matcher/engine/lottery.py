@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from matcher.model import Applicant
+from matcher.model import Applicant, Issue
 
 U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
@@ -34,14 +34,18 @@ _VALID_ID = re.compile(r"^\d{17}[\dX]$")
 
 def identity(applicant: Applicant) -> str:
     """What the draw is keyed on: the 身份证号 when it is a well-formed one, else the key."""
-    number = applicant.id_number
+    return identity_of(applicant.id_number, applicant.key, applicant.problems)
+
+
+def identity_of(number: str | None, key: str, problems: Iterable[Issue]) -> str:
+    """`identity` of the row with this 身份证号, key and problems."""
     if (
         number
         and _VALID_ID.match(number)
-        and not any(p.code.startswith("ID_") and p.severity == "error" for p in applicant.problems)
+        and not any(p.code.startswith("ID_") and p.severity == "error" for p in problems)
     ):
         return number
-    return applicant.key
+    return key
 
 
 def draw(seed: int, who: str) -> int:

@@ -16,14 +16,18 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from itertools import repeat
-from operator import attrgetter, setitem
+from operator import setitem
 from typing import Any, NamedTuple
 
 from matcher import __version__
 from matcher.engine.encode import Encoding, encode
 from matcher.engine.explain import reasons_by_row, render_explanation
 from matcher.engine.judge import judge
-from matcher.engine.result import Outcome, RunResult, SolverReport, outcome_row, trusted_outcomes
+from matcher.engine.result import (
+    Outcomes,
+    RunResult,
+    SolverReport,
+)
 from matcher.engine.solve import UnsupportedInstanceError, solve
 from matcher.engine.solve.base import (
     ADJUSTED,
@@ -36,6 +40,7 @@ from matcher.engine.solve.base import (
 from matcher.engine.verify import Verification, count_justified_envy, verify
 from matcher.memory import gc_paused
 from matcher.model import STAGES, Mechanism, Policy, Round, Severity, Status
+from matcher.store import column
 
 
 class PipelineError(Exception):
@@ -205,13 +210,6 @@ def alternatives(
     return out
 
 
-_EXCLUDED = ("key", "status", "reason_code", "reason", "remedy", "draw")
-_UNMATCHED = (*_EXCLUDED, "priority_position")
-_ADJUSTED = ("key", "status", "host", "draw", "priority_position")
-_PREARRANGED = ("key", "status", "host", "reason_code", "reason", "draw", "priority_position")
-_CHOICE = (*_PREARRANGED[:3], "choice_rank", *_PREARRANGED[3:])
-
-
 class _Names(Mapping[str, str]):
     """Applicant key → name, the dict built on first use (reasons name a few people)."""
 
@@ -222,7 +220,9 @@ class _Names(Mapping[str, str]):
     def _table(self) -> dict[str, str]:
         if self._names is None:
             applicants = self.round.applicants
-            self._names = dict(zip(map(_KEY, applicants), map(_NAME, applicants), strict=True))
+            self._names = dict(
+                zip(column(applicants, "key"), column(applicants, "name"), strict=True)
+            )
         return self._names
 
     def __getitem__(self, key: str) -> str:
@@ -235,12 +235,9 @@ class _Names(Mapping[str, str]):
         return len(self._table())
 
 
-_KEY, _NAME = attrgetter("key"), attrgetter("name")
-
-
-def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Outcome, ...]:
+def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> Outcomes:
     applicants = round_.applicants
-    every_key: list[str] = list(map(_KEY, applicants))
+    every_key: list[str] = column(applicants, "key")
     keys = encoding.keys
     member_at: list[int] = []  # instance row → its applicant's position (keys unique)
     unique = len(set(every_key)) == len(every_key)
@@ -290,84 +287,64 @@ def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> tuple[Ou
     drawn: list[int] = encoding.draws.tolist()
     position: list[int] = (encoding.instance.order + 1).tolist()  # 优先序, 1 first
     excluded_texts: dict[int, tuple[Status, str, str, str]] = {}
-    # Every value below is built here with its declared type, so the outcomes are
-    # constructed without re-validation (a million validations cost seconds), each
-    # equal to `Outcome.model_construct` of the same fields. Each row is a dict display
-    # of the fields in declaration order: it becomes the outcome's __dict__.
-    rows_of: list[dict[str, Any]] = []
-    given: list[tuple[str, ...]] = []
-    add, say = rows_of.append, given.append
-    for key, i, draw in zip(every_key, rows, drawn, strict=True):
+    # Every value below is built here with its declared type: the outcomes are a table of
+    # these columns (`Outcomes`), not validated again (a million validations cost seconds).
+    n = len(every_key)
+    statuses: list[Status] = []
+    placed_at: list[str | None] = []
+    choice_ranks: list[int | None] = []
+    codes_of: list[str] = []
+    reasons: list[str] = []
+    remedies: list[str] = []
+    positions: list[int | None] = []
+    row: tuple[Status, str | None, int | None, str, str, str, int | None]
+    for key, i in zip(every_key, rows, strict=True):
         if i is None:
             status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
-            add(outcome_row(key, status, None, None, codes, text, remedy, draw))
-            say(_EXCLUDED)
-            continue
-        rank, at = ranks[i], position[i]
-        if rank == UNPLACED:
-            code, reason, remedy = reason_at[i]  # type: ignore[misc]
-            add(
-                {
-                    "key": key,
-                    "status": Status.UNMATCHED,
-                    "host": None,
-                    "choice_rank": None,
-                    "reason_code": code,
-                    "reason": reason,
-                    "remedy": remedy,
-                    "draw": draw,
-                    "priority_position": at,
-                }
-            )
-            say(_UNMATCHED)
-        elif rank == ADJUSTED:
-            add(outcome_row(key, Status.ADJUSTED, hosts[i], None, "", "", "", draw, at))
-            say(_ADJUSTED)
-        elif rank == PREARRANGED:
-            add(
-                outcome_row(
-                    key, Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, "", draw, at
-                )
-            )
-            say(_PREARRANGED)
+            row = (status, None, None, codes, text, remedy, None)
         else:
-            fixed = prearranged[i]
-            add(
-                {
-                    "key": key,
-                    "status": Status.PLACED,
-                    "host": hosts[i],
-                    "choice_rank": rank,
-                    "reason_code": "PREARRANGED" if fixed else "",
-                    "reason": "预先接收单位" if fixed else "",
-                    "remedy": "",
-                    "draw": draw,
-                    "priority_position": at,
-                }
-            )
-            say(_CHOICE)
-    outcomes = trusted_outcomes(rows_of, given)
-    del rows_of, given
-    if conflicts:  # noted on the instance rows (an excluded row says why already)
-        for n, (outcome, i) in enumerate(zip(outcomes, rows, strict=True)):
-            key = outcome.key
-            if i is not None and key in conflicts and outcome.reason_code != "PREARRANGED":
-                note = f"预先接收单位未能安排：{conflicts[key].why}"
-                outcomes[n] = outcome.model_copy(
-                    update={
-                        "reason_code": outcome.reason_code or "PREARRANGED_CONFLICT",
-                        "reason": "；".join(x for x in (outcome.reason, note) if x),
-                    }
-                )
-    for n, note in encoding.notes.items():  # judged eligible: the benefit of the doubt decided it
-        outcome = outcomes[n]
-        outcomes[n] = outcome.model_copy(
-            update={
-                "reason_code": outcome.reason_code or LENIENT_DATE,
-                "reason": "；".join(x for x in (outcome.reason, note) if x),
-            }
-        )
-    return tuple(outcomes)
+            rank, at = ranks[i], position[i]
+            if rank == UNPLACED:
+                code, reason, remedy = reason_at[i]  # type: ignore[misc]
+                row = (Status.UNMATCHED, None, None, code, reason, remedy, at)
+            elif rank == ADJUSTED:
+                row = (Status.ADJUSTED, hosts[i], None, "", "", "", at)
+            elif rank == PREARRANGED:
+                row = (Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, "", at)
+            elif prearranged[i]:
+                row = (Status.PLACED, hosts[i], rank, "PREARRANGED", "预先接收单位", "", at)
+            else:
+                row = (Status.PLACED, hosts[i], rank, "", "", "", at)
+        statuses.append(row[0])
+        placed_at.append(row[1])
+        choice_ranks.append(row[2])
+        codes_of.append(row[3])
+        reasons.append(row[4])
+        remedies.append(row[5])
+        positions.append(row[6])
+    # Notes on a few rows: a pre-arrangement not honoured (on the instance rows; an
+    # excluded row says why already), a date read in the applicant's favour.
+    for m, i in enumerate(rows):
+        key = every_key[m]
+        if i is not None and key in conflicts and codes_of[m] != "PREARRANGED":
+            note = f"预先接收单位未能安排：{conflicts[key].why}"
+            codes_of[m] = codes_of[m] or "PREARRANGED_CONFLICT"
+            reasons[m] = "；".join(x for x in (reasons[m], note) if x)
+    for m, note in encoding.notes.items():  # judged eligible: the benefit of the doubt decided it
+        codes_of[m] = codes_of[m] or LENIENT_DATE
+        reasons[m] = "；".join(x for x in (reasons[m], note) if x)
+    columns: dict[str, list[Any]] = {
+        "key": every_key,
+        "status": statuses,
+        "host": placed_at,
+        "choice_rank": choice_ranks,
+        "reason_code": codes_of,
+        "reason": reasons,
+        "remedy": remedies,
+        "draw": drawn,
+        "priority_position": positions,
+    }
+    return Outcomes.from_columns(columns, n)
 
 
 #: The code of an eligible applicant's note that a date known only to the month was
@@ -420,20 +397,21 @@ def manifest(round_: Round) -> dict[str, Any]:
 def find_applicant(round_: Round, ref: str) -> str | None:
     """The key of the applicant named by 身份证号 or ``file:row`` (None when not found)."""
     ref = ref.strip()
-    by_key = {a.key: a.key for a in round_.applicants}
-    if ref in by_key:
+    keys = column(round_.applicants, "key")
+    if ref in set(keys):
         return ref
     upper = ref.upper()
-    for a in round_.applicants:
-        if a.id_number and a.id_number.upper() == upper:
-            return a.key
+    for key, id_number in zip(keys, column(round_.applicants, "id_number"), strict=True):
+        if id_number and id_number.upper() == upper:
+            return key
     return None
 
 
 def explain_applicant(round_: Round, key: str) -> str:
     """A readable account of one applicant's outcome (solves and verifies the round)."""
     encoding, (solution, _checked) = solve_encoded(round_)
-    names = {a.key: a.name for a in round_.applicants}
+    applicants = round_.applicants
+    names = dict(zip(column(applicants, "key"), column(applicants, "name"), strict=True))
     return render_explanation(
         round_, encoding, solution, key, names=names, resolve=_resolver(round_.policy)
     )

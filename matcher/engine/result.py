@@ -1,4 +1,4 @@
-"""The outcome of a run: one `Outcome` per input applicant row, plus the solver's report.
+"""The outcome of a run: one `Outcome` per input applicant row (held as columns), the report.
 
 Every applicant of the round appears exactly once, in input order, with a status of
 `Status`; reports and the verifier read this, never the solver's arrays.
@@ -6,14 +6,12 @@ Every applicant of the round appears exactly once, in input order, with a status
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Sequence
-from itertools import repeat
 from typing import Any
 
 from pydantic import Field
 
 from matcher.model import Frozen, Round, Status
+from matcher.store import Columns
 
 
 class Outcome(Frozen):
@@ -39,59 +37,11 @@ class Outcome(Frozen):
     priority_position: int | None = None
 
 
-#: The fields set of outcomes, one set per tuple of field names.
-_FIELDS_SETS: dict[tuple[str, ...], set[str]] = {}
+class Outcomes(Columns[Outcome]):
+    """A run's outcomes as columns (`matcher.store`); ``outcomes[i]`` is an `Outcome`."""
 
-
-def outcome_row(
-    key: str,
-    status: Status,
-    host: str | None,
-    choice_rank: int | None,
-    reason_code: str,
-    reason: str,
-    remedy: str,
-    draw: int = 0,
-    priority_position: int | None = None,
-) -> dict[str, Any]:
-    """An outcome's fields as a dict in declaration order (what `trusted_outcomes` takes)."""
-    return {
-        "key": key,
-        "status": status,
-        "host": host,
-        "choice_rank": choice_rank,
-        "reason_code": reason_code,
-        "reason": reason,
-        "remedy": remedy,
-        "draw": draw,
-        "priority_position": priority_position,
-    }
-
-
-def trusted_outcomes(
-    rows: Sequence[dict[str, Any]], given: Sequence[tuple[str, ...]]
-) -> list[Outcome]:
-    """Outcomes of values already of their declared types, built without validation.
-
-    Each row is an `outcome_row` (the fields in declaration order) and becomes its
-    outcome's ``__dict__`` (not copied); `given` names the fields set of each row (the
-    same names share one set). Each outcome equals ``Outcome.model_construct`` of the
-    given fields. Built in passes of C-level loops, a million outcomes cost about a tenth
-    of `model_construct`'s time.
-    """
-    fields_sets = []
-    for names in given:
-        fields_set = _FIELDS_SETS.get(names)
-        if fields_set is None:
-            fields_set = _FIELDS_SETS[names] = set(names)
-        fields_sets.append(fields_set)
-    made: list[Outcome] = list(map(Outcome.__new__, repeat(Outcome, len(rows))))
-    setter = object.__setattr__
-    deque(map(setter, made, repeat("__dict__"), rows), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_fields_set__"), fields_sets), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_extra__"), repeat(None)), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_private__"), repeat(None)), maxlen=0)
-    return made
+    model = Outcome
+    __slots__ = ()
 
 
 class SolverReport(Frozen):
@@ -113,11 +63,12 @@ class SolverReport(Frozen):
 class RunResult(Frozen):
     """A solved round: the round, one outcome per applicant (same order), the solver report.
 
-    `manifest` records what is needed to reproduce the run (input hashes, settings, seed,
-    versions).
+    `outcomes` is a table (`Outcomes`); any sequence of `Outcome` given to the constructor
+    or to `model_copy` becomes one. `manifest` records what is needed to reproduce the
+    run (input hashes, settings, seed, versions).
     """
 
     round: Round
-    outcomes: tuple[Outcome, ...]
+    outcomes: Outcomes
     solver: SolverReport
     manifest: dict[str, Any] = Field(default_factory=dict)

@@ -18,12 +18,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
-from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
 from matcher.model import Applicant, Reason, Rules, TitleGrade, Track
+from matcher.store import column
 
 _EDUCATION_NAMES = {3: "大学本科", 4: "硕士研究生", 5: "博士研究生"}
 _TITLE_NAMES = {
@@ -120,10 +120,10 @@ def lenient_notes(applicants: Sequence[Applicant], rules: Rules) -> dict[int, st
     month = rules.reference_date.month
     found = np.zeros(len(applicants), dtype=bool)
     for name in ("birth", "work_start"):
-        exact = np.fromiter(map(attrgetter(f"{name}_exact"), applicants), bool, len(applicants))
+        exact = np.fromiter(column(applicants, f"{name}_exact"), bool, len(applicants))
         if exact.all():
             continue
-        days = np.fromiter(map(attrgetter(name), applicants), object, len(applicants))
+        days = np.fromiter(column(applicants, name), object, len(applicants))
         codes, uniques = pd.factorize(days)  # None → -1, the last entry of `hit`
         hit = np.array([d.month == month for d in uniques] + [False], dtype=bool)
         found |= ~exact & hit[codes]

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -56,7 +55,7 @@ from matcher.ingest.text import (
 )
 from matcher.ingest.vocab import Vocabulary
 from matcher.memory import gc_paused
-from matcher.model import Applicant, Issue, Severity
+from matcher.model import Applicant, Applicants, Issue, Severity
 
 CHOICE_KEYS = ("choice_1", "choice_2", "choice_3")
 REQUIRED: tuple[str, ...] = (
@@ -91,30 +90,10 @@ _FOOTERS = (
 )
 _LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
 
-#: Applicant fields whose values repeat across rows (shared by `_SheetReader._compact`).
-_SHARED_FIELDS = (
-    "source_file",
-    "gender",
-    "ethnicity",
-    "birth",
-    "employer",
-    "work_start",
-    "profession",
-    "field",
-    "education_text",
-    "graduation_year",
-    "title",
-    "sending_unit",
-    "region",
-    "choices",
-    "unit_type",
-    "prearranged",
-)
-
 
 def read_applicants(
     path: Path, vocab: Vocabulary, reference_date: date
-) -> tuple[list[Applicant], list[Issue]]:
+) -> tuple[Applicants, list[Issue]]:
     """Read one applicant file: (applicants in row order, every issue found).
 
     Parameters
@@ -138,8 +117,9 @@ def read_applicants(
     try:
         sheets = read_sheets(path)
     except TableError as exc:
-        return [], [Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))]
-    people: list[Applicant] = []
+        failed = Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))
+        return Applicants.from_rows([]), [failed]
+    people: list[Applicants] = []
     issues: list[Issue] = []
     found = False
     with gc_paused():
@@ -155,7 +135,7 @@ def read_applicants(
             if found_formulas:
                 names = {col: reader.column(key) for key, col in reader.col.items()}
                 rows, reader.issues = with_formulas(rows, reader.issues, found_formulas, names)
-            people += rows
+            people.append(rows)
             issues += reader.issues
     issues = list(dict.fromkeys(issues))  # a file-level notice once, however many sheets
     if not found:
@@ -168,7 +148,7 @@ def read_applicants(
                 "请使用附件3的表头",
             )
         )
-    return people, issues
+    return Applicants.join(people), issues
 
 
 class _SheetReader:
@@ -187,8 +167,6 @@ class _SheetReader:
         #: (0-based row, column) of cells that may hold a formula without a stored value.
         self.suspects: list[tuple[int, int]] = []
         self.workbook = path.suffix.lower() in FORMULA_SUFFIXES
-        self._shared: list[tuple[str, dict[Any, Any]]] = [(f, {}) for f in _SHARED_FIELDS]
-        self._fields_set: set[str] | None = None
         lines = [line_text(r) for r in sheet.rows[: header.row]]
         self.context = context_of([x for x in lines if x], sheet.name, path.stem)
         self.col = {key: col for key, (col, _) in header.columns.items()}
@@ -227,7 +205,7 @@ class _SheetReader:
         """Header text as written for `key` (the canonical name when the column is absent)."""
         return self.names.get(key) or label(key)
 
-    def applicants(self) -> list[Applicant]:
+    def applicants(self) -> Applicants:
         """Every applicant row of the sheet, in order; updates `issues`.
 
         A sheet read column by column (a large plain CSV) has its clean rows read by
@@ -238,7 +216,8 @@ class _SheetReader:
         by_column = self.sheet.columns
         start = self.header.data_start
         if by_column is None or not columns.usable(self) or start >= len(rows):
-            return [person for _, person in self._read(range(start, len(rows)))]
+            read = self._read(range(start, len(rows)))
+            return Applicants.from_rows([person for _, person in read])
         candidates = columns.fast_candidates(self, by_column, start)
         ok, clean = columns.read_rows(self, by_column, candidates)
         quick = candidates[ok]
@@ -249,15 +228,10 @@ class _SheetReader:
         del rest
         if not others:
             return clean
-        out: list[Applicant] = []
-        at = 0
-        for index, person in others:  # both in row order: merge
-            take = int(np.searchsorted(quick, index))
-            out += clean[at:take]
-            at = take
-            out.append(person)
-        out += clean[at:]
-        return out
+        slow = Applicants.from_rows([person for _, person in others])
+        at = np.fromiter((index for index, _ in others), dtype=np.int64, count=len(others))
+        order = np.argsort(np.concatenate([quick, at]), kind="stable")  # both in row order
+        return Applicants.join([clean, slow]).take(order)
 
     def _read(self, indexes: Iterable[int]) -> list[tuple[int, Applicant]]:
         """Read the rows at `indexes` (in order) by the row loop: (index, applicant)."""
@@ -298,7 +272,7 @@ class _SheetReader:
             except (ValueError, TypeError, ArithmeticError):  # a safety net, never expected
                 person = self._unreadable(index + 1)
             self.issues.extend(person.problems)
-            out.append((index, self._compact(person)))
+            out.append((index, person))
             if isinstance(rows, list):
                 rows[index] = ()  # the raw cells are not needed again
         return out
@@ -328,25 +302,6 @@ class _SheetReader:
             ).issue(self.file, index + 1, self.column("name"))
         )
         return True
-
-    def _compact(self, person: Applicant) -> Applicant:
-        """`person`, sharing equal values with the rows read before (memory only).
-
-        A large table repeats the same regions, units, professions, titles, choices and
-        months on many rows; each row would otherwise hold its own copies, and its own
-        set of field names. The values are not changed, only deduplicated.
-        """
-        fields_set = person.__pydantic_fields_set__
-        if self._fields_set is None:
-            self._fields_set = fields_set
-        elif fields_set is not self._fields_set and fields_set == self._fields_set:
-            object.__setattr__(person, "__pydantic_fields_set__", self._fields_set)
-        values = person.__dict__
-        for name, seen in self._shared:  # one table per field: its values have one type
-            value = values[name]
-            if value is not None:
-                values[name] = seen.setdefault(value, value)
-        return person
 
     def row(self, number: int, row: Sequence[object]) -> Applicant:
         """Read one data row (Excel row `number`) as an `Applicant` with its problems."""

@@ -3,8 +3,9 @@
 A large consolidated round is mostly clean rows repeating the same regions, units,
 months, titles and choices. Here every cell parser of `applicants._SheetReader.row` runs
 once per distinct value of its column (ID numbers are checked with numpy), and a row
-whose every cell parses without a problem, with every required value present, becomes an
-`Applicant` straight from the columns: the same values `row` gives it and no problems.
+whose every cell parses without a problem, with every required value present, becomes a
+row of an `Applicants` table straight from the columns: the same values `row` gives it
+and no problems.
 Every other row (any problem, any missing value, a region or track taken from the
 填表单位 line, a footer, a repeated header) is left to the row reader, so its messages,
 codes and row numbers are the row reader's own.
@@ -13,10 +14,8 @@ codes and row numbers are the row reader's own.
 from __future__ import annotations
 
 import functools
-from collections import deque
 from collections.abc import Callable
 from datetime import date
-from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,12 +36,12 @@ from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
 from matcher.ingest.rowfields import adjustment_of, choices_of, region_of_row, track_of_row
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
-from matcher.model import Applicant
+from matcher.model import Applicant, Applicants
 
 if TYPE_CHECKING:
     from matcher.ingest.applicants import _SheetReader
 
-#: Applicant fields in declaration order (an Applicant's ``__dict__`` order).
+#: Applicant fields in declaration order (the columns of `Applicants`).
 FIELDS: tuple[str, ...] = tuple(Applicant.model_fields)
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _ID_CHECK = np.array([ord(c) for c in "10X98765432"], dtype=np.uint32)
@@ -121,8 +120,8 @@ def usable(reader: _SheetReader) -> bool:
 
 def read_rows(
     reader: _SheetReader, columns: list[np.ndarray], rows: np.ndarray
-) -> tuple[np.ndarray, list[Applicant]]:
-    """Parse `rows` column-wise: (ok mask over `rows`, the applicants of the ok rows)."""
+) -> tuple[np.ndarray, Applicants]:
+    """Parse `rows` column-wise: (ok mask over `rows`, the table of the ok rows)."""
     n = len(rows)
     absent = np.full(n, None, dtype=object)
 
@@ -275,24 +274,15 @@ def read_rows(
     good = np.flatnonzero(ok)
     file = reader.file
     numbers = (rows[good] + 1).tolist()
-    out["key"] = [f"{file}:{number}" for number in numbers]
-    out["source_file"] = [file] * len(good)
-    out["source_row"] = numbers
-    out["problems"] = [()] * len(good)
-    per_row = ("key", "source_file", "source_row", "problems")
-    values = [out[name] if name in per_row else out[name][good].tolist() for name in FIELDS]
+    per_row: dict[str, Any] = {
+        "key": [f"{file}:{number}" for number in numbers],
+        "source_file": [file] * len(good),
+        "source_row": numbers,
+        "problems": [()] * len(good),
+    }
+    values = {name: per_row[name] if name in per_row else out[name][good] for name in FIELDS}
     del out
-    # As `Applicant.model_construct` would build them (every field given), in passes of
-    # C-level loops: the dicts, the objects, then each attribute.
-    dicts = list(map(dict, map(zip, repeat(FIELDS), zip(*values, strict=True))))
-    del values
-    made: list[Applicant] = list(map(Applicant.__new__, repeat(Applicant, len(dicts))))
-    setter = object.__setattr__
-    deque(map(setter, made, repeat("__dict__"), dicts), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_fields_set__"), repeat(set(FIELDS))), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_extra__"), repeat(None)), maxlen=0)
-    deque(map(setter, made, repeat("__pydantic_private__"), repeat(None)), maxlen=0)
-    return ok, made
+    return ok, Applicants.from_columns(values, len(good))
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:

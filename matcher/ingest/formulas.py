@@ -19,7 +19,7 @@ from pathlib import Path
 
 from matcher.ingest.problems import Problem, error
 from matcher.ingest.text import shorten
-from matcher.model import Applicant, Issue
+from matcher.model import Applicant, Applicants, Issue
 
 _EQUALS = ("=", "＝")
 #: Workbook types whose formulas openpyxl can read.
@@ -106,7 +106,7 @@ def with_formulas(
     issues: Sequence[Issue],
     found: set[tuple[int, int]],
     columns: dict[int, str],
-) -> tuple[list[Applicant], list[Issue]]:
+) -> tuple[Applicants, list[Issue]]:
     """`people` and `issues` with FORMULA_CELL in place of a formula cell's other problems.
 
     `found` holds (0-based row, column) of formula cells, `columns` the header text of
@@ -117,20 +117,20 @@ def with_formulas(
         if c in columns:
             at[(r + 1, columns[c])] = None
     rows = {r for r, _ in at}
-    out: list[Applicant] = []
-    for person in people:
-        if person.source_row not in rows:
-            out.append(person)
+    changed: dict[int, Applicant] = {}
+    people = Applicants.coerce(people)
+    for i, number in enumerate(people.column("source_row")):
+        if number not in rows:
             continue
-        names = [n for r, n in at if r == person.source_row]
+        person = people[i]
+        names = [n for r, n in at if r == number]
         kept = [p for p in person.problems if p.column not in names]
-        added = [formula_problem(n).issue(person.source_file, person.source_row, n) for n in names]
-        out.append(person.model_copy(update={"problems": (*kept, *added)}))
+        added = [formula_problem(n).issue(person.source_file, number, n) for n in names]
+        changed[i] = person.model_copy(update={"problems": (*kept, *added)})
     fixed = [i for i in issues if (i.row, i.column) not in at]
     fixed += [
         formula_problem(n).issue(p.source_file, p.source_row, n)
-        for p in out
-        if p.source_row in rows
+        for p in changed.values()
         for n in [m for r, m in at if r == p.source_row]
     ]
-    return out, fixed
+    return people.replaced(changed), fixed

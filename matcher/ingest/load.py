@@ -14,7 +14,6 @@ import stat
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from operator import attrgetter
 from pathlib import Path
 
 from matcher.ingest import (
@@ -29,6 +28,7 @@ from matcher.ingest.remarks import prearranged_from_remarks
 from matcher.ingest.validate import check_round
 from matcher.model import (
     Applicant,
+    Applicants,
     HostCatalogue,
     InputFile,
     Issue,
@@ -178,10 +178,11 @@ def load_round(
         hashing.shutdown(cancel_futures=True)
 
     every = {_issue_key(i): i for i in (*notices, *file_issues)}
-    every.update({_issue_key(i): i for found in map(_PROBLEMS, people) for i in found})
+    problems = people.field("problems").values  # each distinct tuple of problems once
+    every.update({_issue_key(i): i for found in problems for i in found})
     every.update({_issue_key(i): i for i in cross})
     return Round(
-        applicants=tuple(people),
+        applicants=people,
         catalogue=catalogue,
         quotas=quota_table,
         rules=rules,
@@ -193,7 +194,7 @@ def load_round(
 
 def _read(
     files: list[Path], hosts_path: Path, quotas_path: Path, rules: Rules
-) -> tuple[list[Applicant], list[Issue], list[Issue], HostCatalogue, QuotaTable]:
+) -> tuple[Applicants, list[Issue], list[Issue], HostCatalogue, QuotaTable]:
     """Applicants (cross-file issues attached), cross-file issues, file issues, tables."""
     try:  # the department's own tables: a broken one is said, never a traceback
         vocab = load_vocabulary()
@@ -202,18 +203,18 @@ def _read(
         raise InputError(str(exc)) from exc
     catalogue, host_issues = read_hosts(hosts_path, vocab)
     quota_table, quota_issues = read_quotas(quotas_path)
-    people: list[Applicant] = []
+    tables: list[Applicants] = []
     file_issues: list[Issue] = [*host_issues, *quota_issues]
     for path in files:
         rows, issues = read_applicants(path, vocab, rules.reference_date)
-        people += rows
+        tables.append(rows)
         file_issues += issues
-    people = prearranged_from_remarks(people, catalogue)
+    people = prearranged_from_remarks(Applicants.join(tables), catalogue)
     cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
     return _attach(people, cross), cross, file_issues, catalogue, quota_table
 
 
-def _attach(people: list[Applicant], issues: list[Issue]) -> list[Applicant]:
+def _attach(people: Applicants, issues: list[Issue]) -> Applicants:
     """Applicants with the cross-file issues of their row added to `problems`."""
     by_row: dict[tuple[str, int | None], list[Issue]] = defaultdict(list)
     for issue in issues:
@@ -221,15 +222,13 @@ def _attach(people: list[Applicant], issues: list[Issue]) -> list[Applicant]:
             by_row[(issue.file, issue.row)].append(issue)
     if not by_row:
         return people
-    return [
-        a.model_copy(update={"problems": (*a.problems, *extra)})
-        if (extra := by_row.get((a.source_file, a.source_row)))
-        else a
-        for a in people
-    ]
-
-
-_PROBLEMS = attrgetter("problems")
+    changed: dict[int, Applicant] = {}
+    files, numbers = people.column("source_file"), people.column("source_row")
+    for i, at in enumerate(zip(files, numbers, strict=True)):
+        if extra := by_row.get(at):
+            a = people[i]
+            changed[i] = a.model_copy(update={"problems": (*a.problems, *extra)})
+    return people.replaced(changed)
 
 
 def _issue_key(issue: Issue) -> tuple[str, int, str, str, str]:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from matcher.ingest.problems import warning
 from matcher.ingest.text import clean_name
-from matcher.model import Applicant, HostCatalogue
+from matcher.model import Applicant, Applicants, HostCatalogue
 
 #: Words that say a host has agreed to take the applicant.
 ACCEPTANCE = re.compile(
@@ -32,20 +32,23 @@ REMARK_COLUMN = "备注"
 
 def prearranged_from_remarks(
     applicants: Sequence[Applicant], catalogue: HostCatalogue
-) -> list[Applicant]:
+) -> Applicants:
     """`applicants` with the pre-arrangements their 备注 names (see the module docstring).
 
     Only rows with a remark and no 预先接收单位 are looked at; each distinct remark is read
-    once. The others are returned as they are (the same objects).
+    once. The others are kept as they are.
     """
     names = _host_names(catalogue)
-    out = list(applicants)
-    for at, a in enumerate(out):
-        if not a.remark or a.prearranged:
+    out: dict[int, Applicant] = {}
+    applicants = Applicants.coerce(applicants)
+    remarks, written = applicants.column("remark"), applicants.column("prearranged")
+    for at, (remark, prearranged) in enumerate(zip(remarks, written, strict=True)):
+        if not remark or prearranged:
             continue
-        hosts = _named(a.remark, names)
+        hosts = _named(remark, names)
         if not hosts:
             continue
+        a = applicants[at]
         if len(hosts) > 1:
             problem = warning(
                 "PREARRANGED_REMARK_AMBIGUOUS",
@@ -68,7 +71,7 @@ def prearranged_from_remarks(
                 "problems": (*a.problems, issue),
             }
         )
-    return out
+    return applicants.replaced(out)
 
 
 def _host_names(catalogue: HostCatalogue) -> tuple[tuple[str, str], ...]:

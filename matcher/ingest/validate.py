@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
-from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
+from matcher.store import column as field_values
 
 CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
 
@@ -44,15 +44,18 @@ def check_round(
     # distinct combination is checked once (a large round repeats them); only rows whose
     # combination has findings, or whose region is unknown, are visited again.
     flagged = _choice_findings(applicants, catalogue, suggest)
-    unknown = bool(regions) and any(
-        region and region not in regions for region in set(map(_REGION, applicants))
-    )
-    if not unknown and not flagged.any():
+    elsewhere = {
+        r for r in set(field_values(applicants, "region")) if r and regions and r not in regions
+    }
+    if not elsewhere and not flagged.any():
         return issues + _capacity_issues(catalogue, quotas, quota_file)
-    for a, finding in zip(applicants, flagged.tolist(), strict=True):
-        if finding:
+    region_of = field_values(applicants, "region")
+    unknown = np.fromiter((r in elsewhere for r in region_of), dtype=bool, count=len(region_of))
+    for i in np.flatnonzero(flagged | unknown).tolist():
+        a = applicants[i]
+        if flagged[i]:
             issues += _choice_issues(a, catalogue, suggest)
-        if a.region and regions and a.region not in regions:
+        if unknown[i]:
             issues.append(
                 _row_issue(
                     a,
@@ -67,7 +70,6 @@ def check_round(
 
 
 _FACTS = ("choices", "track", "field", "prearranged")
-_REGION = attrgetter("region")
 
 
 def _choice_findings(
@@ -82,7 +84,7 @@ def _choice_findings(
     n = len(applicants)
     combined = np.zeros(n, dtype=np.int64)
     for name in _FACTS:
-        ids = np.fromiter(map(id, map(attrgetter(name), applicants)), np.int64, n)
+        ids = np.fromiter(map(id, field_values(applicants, name)), np.int64, n)
         codes, uniques = pd.factorize(ids)
         combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
     if n == 0:
@@ -113,7 +115,7 @@ def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
     `NAMED_OTHERS` of the other rows and counts the rest, so a thousand copies of one ID
     cost a thousand short messages, not a million places.
     """
-    ids = list(map(attrgetter("id_number"), applicants))
+    ids = field_values(applicants, "id_number")
     twice = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
     rows: dict[str, list[int]] = defaultdict(list)
     for at in np.flatnonzero(twice).tolist():

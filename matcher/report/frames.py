@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
-from operator import attrgetter, itemgetter
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ import pyarrow as pa
 from matcher.engine.lottery import draw_text
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Applicant, Issue, Severity, Status, Track
+from matcher.store import column as field_values
 
 UNKNOWN = "未识别"
 
@@ -167,11 +167,6 @@ FUNDING_COLUMNS = [
 ]
 
 
-_KEY = attrgetter("key")
-_DICT = attrgetter("__dict__")
-_PROBLEMS = attrgetter("problems")
-
-
 class ReportError(ValueError):
     """The RunResult cannot be reported (outcomes do not match the applicants)."""
 
@@ -187,7 +182,7 @@ def matched(result: RunResult) -> tuple[Sequence[Applicant], Sequence[Outcome]]:
     applicants, outcomes = result.round.applicants, result.outcomes
     if len(applicants) != len(outcomes):
         raise ReportError(f"{len(applicants)} applicants but {len(outcomes)} outcomes")
-    if list(map(_KEY, applicants)) != list(map(_KEY, outcomes)):
+    if field_values(applicants, "key") != field_values(outcomes, "key"):
         for applicant, outcome in zip(applicants, outcomes, strict=True):
             if applicant.key != outcome.key:
                 raise ReportError(f"outcome {outcome.key!r} does not match row {applicant.key!r}")
@@ -207,7 +202,9 @@ def track_of(applicant: Applicant) -> str:
 def all_issues(result: RunResult) -> list[Issue]:
     """Every issue of the round once: the round's, then any row problem it lacks."""
     found = dict.fromkeys(result.round.issues)
-    for problems in map(_PROBLEMS, result.round.applicants):
+    rows = result.round.applicants.field("problems")
+    for code in dict.fromkeys(rows.codes.tolist()):  # each distinct tuple, in row order
+        problems = rows.values[code]
         if problems:
             found.update(dict.fromkeys(problems))
     return list(found)
@@ -254,13 +251,9 @@ def placement_columns(result: RunResult) -> dict[str, list[Any]]:
     """
     applicants, outcomes = matched(result)
     rules = result.round.rules
-    # Field values read from each model's __dict__ (a dict lookup is cheaper than the
-    # attribute lookup through a pydantic class; the values are the same).
-    by_applicant = list(map(_DICT, applicants))
-    by_outcome = list(map(_DICT, outcomes))
 
     def column(name: str, rows: Sequence[Any] | None = None) -> list[Any]:
-        return list(map(itemgetter(name), by_applicant if rows is None else by_outcome))
+        return field_values(applicants if rows is None else rows, name)
 
     statuses = column("status", outcomes)
     codes, reasons, remedies = (
@@ -335,11 +328,11 @@ def _adjustment_fields(
     """
     out = [""] * len(statuses)
     trains = {h.name: frozenset(h.fields) for h in result.round.hosts}
-    hosts = result.outcomes
+    hosts = field_values(result.outcomes, "host")
     for i, status in enumerate(statuses):
         if status is Status.ADJUSTED:
             field = fields[i]
-            if field and field in trains.get(hosts[i].host or "", ()):
+            if field and field in trains.get(hosts[i] or "", ()):
                 out[i] = field
     return out
 

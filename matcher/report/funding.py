@@ -25,6 +25,7 @@ import pandas as pd
 
 from matcher.engine.result import RunResult
 from matcher.model import Status, Track
+from matcher.store import column
 
 DEFAULT_MONTHS = 12
 ITEMS = ("tuition_lodging", "management", "living", "total")
@@ -78,17 +79,26 @@ def funding_frame(
     Columns: key, name, region, track, host, tuition_lodging, management, living, total.
     """
     rows = []
-    for applicant, outcome in zip(result.round.applicants, result.outcomes, strict=True):
-        if outcome.status not in (Status.PLACED, Status.ADJUSTED) or applicant.track is None:
+    people, outcomes = result.round.applicants, result.outcomes
+    for key, name, region, track, state, host in zip(
+        column(people, "key"),
+        column(people, "name"),
+        column(people, "region"),
+        column(people, "track"),
+        column(outcomes, "status"),
+        column(outcomes, "host"),
+        strict=True,
+    ):
+        if state not in (Status.PLACED, Status.ADJUSTED) or track is None:
             continue
         rows.append(
             {
-                "key": applicant.key,
-                "name": applicant.name,
-                "region": applicant.region or "",
-                "track": applicant.track.value,
-                "host": outcome.host or "",
-                **trainee_cost(applicant.track, months, rates),
+                "key": key,
+                "name": name,
+                "region": region or "",
+                "track": track.value,
+                "host": host or "",
+                **trainee_cost(track, months, rates),
             }
         )
     columns = ["key", "name", "region", "track", "host", *ITEMS]
@@ -131,9 +141,16 @@ def funding_summary(
     # in order of first appearance, then multiply.
     counts: dict[tuple[str, Track, str], int] = {}
     trainee = (Status.PLACED, Status.ADJUSTED)
-    for applicant, outcome in zip(result.round.applicants, result.outcomes, strict=True):
-        if outcome.status in trainee and applicant.track is not None:
-            key = (applicant.region or "", applicant.track, outcome.host or "")
+    people, outcomes = result.round.applicants, result.outcomes
+    for state, region, track, host in zip(
+        column(outcomes, "status"),
+        column(people, "region"),
+        column(people, "track"),
+        column(outcomes, "host"),
+        strict=True,
+    ):
+        if state in trainee and track is not None:
+            key = (region or "", track, host or "")
             counts[key] = counts.get(key, 0) + 1
     by_track: dict[Track, int] = {}
     regions_count: dict[str, dict[Track, int]] = {}

@@ -7,13 +7,13 @@ so tests can compare every output against it.
 from __future__ import annotations
 
 from collections import Counter
-from operator import attrgetter
 from typing import Any
 
 from matcher.engine.result import RunResult
 from matcher.model import Status, Track
 from matcher.report.frames import GROUP_KEYS, UNKNOWN, all_issues, matched
 from matcher.report.funding import DEFAULT_MONTHS, funding_summary
+from matcher.store import column
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 
@@ -56,14 +56,14 @@ def summarize(result: RunResult, months: int = DEFAULT_MONTHS) -> dict[str, Any]
     """
     rnd = result.round
     applicants, outcomes = matched(result)
-    statuses = list(map(attrgetter("status"), outcomes))
+    statuses = list(column(outcomes, "status"))
     # One pass of C-level counting per figure: (region, track, status) triples in order of
     # first appearance give the groups in order of first appearance.
     tracks_of = {Track.OUT: Track.OUT.value, Track.IN: Track.IN.value, None: UNKNOWN}
     triples: Counter[tuple[str, str, Status]] = Counter(
         zip(
-            [r or UNKNOWN for r in map(attrgetter("region"), applicants)],
-            [tracks_of[t] for t in map(attrgetter("track"), applicants)],
+            [r or UNKNOWN for r in column(applicants, "region")],
+            [tracks_of[t] for t in column(applicants, "track")],
             statuses,
             strict=True,
         )
@@ -77,7 +77,11 @@ def summarize(result: RunResult, months: int = DEFAULT_MONTHS) -> dict[str, Any]
     by_host: dict[str, Counter[str]] = {}
     placed = (Status.PLACED, Status.ADJUSTED)
     hits: Counter[tuple[Status, int | None, str | None]] = Counter(
-        (o.status, o.choice_rank, o.host) for o in outcomes if o.status in placed
+        (state, choice_rank, host)
+        for state, choice_rank, host in zip(
+            statuses, column(outcomes, "choice_rank"), column(outcomes, "host"), strict=True
+        )
+        if state in placed
     )
     for (state, choice_rank, host_name), count in hits.items():
         rank_key = _rank_key(state, choice_rank)

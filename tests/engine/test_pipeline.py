@@ -121,27 +121,14 @@ def test_sample_round_shows_adjustment_within_its_rules(sample, solved):
         assert all(sample.catalogue.resolve(c) is not host for c in a.choices)
 
 
-def test_trusted_outcomes_equal_model_construct():
-    from matcher.engine.result import Outcome, outcome_row, trusted_outcomes
+def test_outcomes_table_rows_equal_their_models(solved):
+    from matcher.engine.result import Outcome, Outcomes
 
-    given = ("key", "status", "reason_code", "reason", "remedy")
-    (fast,) = trusted_outcomes(
-        [outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m")], [given]
-    )
-    slow = Outcome.model_construct(
-        key="a.csv:2", status=Status.UNMATCHED, reason_code="QUOTA_FULL", reason="r", remedy="m"
-    )
-    (bulk, of_dict) = trusted_outcomes(
-        [
-            outcome_row("a.csv:2", Status.UNMATCHED, None, None, "QUOTA_FULL", "r", "m"),
-            dict(fast.__dict__),
-        ],
-        [given, given],
-    )
-    for made in (fast, bulk, of_dict):
-        assert made == slow
-        assert list(made.__dict__.items()) == list(slow.__dict__.items())
-        assert made.model_fields_set == slow.model_fields_set
-        assert made.model_dump() == slow.model_dump()
-    copied = fast.model_copy(update={"reason": "x"})
-    assert copied.reason == "x" and fast.reason == "r"
+    rows = list(solved.outcomes)
+    assert isinstance(solved.outcomes, Outcomes) and rows
+    remade = Outcomes.from_rows(Outcome.model_validate(o.model_dump()) for o in rows)
+    assert remade == solved.outcomes and list(remade) == rows
+    for name in Outcome.model_fields:
+        assert [type(v) for v in remade.column(name)] == [type(getattr(o, name)) for o in rows]
+    copied = rows[0].model_copy(update={"reason": "x"})
+    assert copied.reason == "x" and copied != rows[0] and solved.outcomes[0] == rows[0]
