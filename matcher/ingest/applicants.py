@@ -34,7 +34,7 @@ from matcher.ingest.formulas import (
     is_formula_text,
     with_formulas,
 )
-from matcher.ingest.headers import COLUMNS, Header, find_header, label
+from matcher.ingest.headers import COLUMNS, FOOTER_LEADS, FOOTERS, Header, find_header, label
 from matcher.ingest.ids import id_birth
 from matcher.ingest.problems import Problem, TableError, error, warning
 from matcher.ingest.regions import employer_problem
@@ -72,23 +72,6 @@ REQUIRED: tuple[str, ...] = (
 _TEXT_KEYS = frozenset(
     ("name", "gender", "ethnicity", "employer", "profession", "education", *CHOICE_KEYS)
 )
-_FOOTERS = (
-    "备注",
-    "注:",
-    "注：",
-    "说明",
-    "填表人",
-    "审核人",
-    "负责人",
-    "联系人",
-    "合计",
-    "总计",
-    "小计",
-    "制表",
-    "单位负责人",
-    "附注",
-)
-_LEADS = frozenset(f[0] for f in (*_FOOTERS, "填表单位", "填报单位"))
 
 
 def read_applicants(
@@ -257,9 +240,9 @@ class _SheetReader:
                     break
             if not content:
                 continue
-            if isinstance(lead, str) and lead.lstrip()[:1] in _LEADS:
+            if isinstance(lead, str) and lead.lstrip()[:1] in FOOTER_LEADS:
                 text = clean_name(lead)
-                if text.startswith(_FOOTERS):
+                if text.startswith(FOOTERS):
                     if self._footer(index, row, lead_at, data_cols, name_col):
                         continue
                 if text.startswith(("填表单位", "填报单位")):

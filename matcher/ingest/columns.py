@@ -1,11 +1,11 @@
-"""Column-wise reading of the data rows of a plain CSV sheet (`tables.read_csv_columns`).
+"""Column-wise reading of the data rows of a plain CSV sheet (`sheets.read_csv_columns`).
 
 A large consolidated round is mostly clean rows repeating the same regions, units,
-months, titles and choices. Here every cell parser of `applicants._SheetReader.row` runs
-once per distinct value of its column (ID numbers are checked with numpy), and a row
-whose every cell parses without a problem, with every required value present, becomes a
-row of an `Applicants` table straight from the columns: the same values `row` gives it
-and no problems.
+months, titles and choices. Here every cell parser of the row reader
+(`matcher.ingest.applicants`) runs once per distinct value of its column (ID numbers are
+checked with numpy), and a row whose every cell parses without a problem, with every
+required value present, becomes a row of an `Applicants` table straight from the columns:
+the same values `row` gives it and no problems.
 Every other row (any problem, any missing value, a region or track taken from the
 填表单位 line, a footer, a repeated header) is left to the row reader, so its messages,
 codes and row numbers are the row reader's own.
@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -30,16 +30,31 @@ from matcher.ingest.cells import (
     parse_score,
     parse_yesno,
 )
+from matcher.ingest.context import Context
 from matcher.ingest.ethnicity import parse_ethnicity
 from matcher.ingest.formulas import is_formula_text
+from matcher.ingest.headers import FOOTER_LEADS, Header
 from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
 from matcher.ingest.rowfields import adjustment_of, choices_of, region_of_row, track_of_row
+from matcher.ingest.sheets import Sheet
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
+from matcher.ingest.vocab import Vocabulary
 from matcher.model import Applicant, Applicants
 
-if TYPE_CHECKING:
-    from matcher.ingest.applicants import _SheetReader
+
+class SheetRows(Protocol):
+    """What the column reader needs of the sheet reader of `matcher.ingest.applicants`."""
+
+    file: str
+    sheet: Sheet
+    header: Header
+    vocab: Vocabulary
+    reference: date
+    context: Context
+    col: dict[str, int]
+    missing: list[str]
+
 
 #: Applicant fields in declaration order (the columns of `Applicants`).
 FIELDS: tuple[str, ...] = tuple(Applicant.model_fields)
@@ -89,18 +104,16 @@ class _Column:
         return values[self.codes], ok[self.codes]
 
 
-def fast_candidates(reader: _SheetReader, columns: list[np.ndarray], start: int) -> np.ndarray:
+def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) -> np.ndarray:
     """Indexes (from `start`) of rows that are surely data rows for the row loop.
 
     The first cell is filled and starts with no footer or 填表单位 character (so it is
     the row's lead), and the name cell is filled and not the header's text.
     """
-    from matcher.ingest.applicants import _LEADS
-
     name_header = cell_text(reader.sheet.rows[reader.header.row][reader.col["name"]]).strip()
     first = _Column(columns[0][start:], fresh=False)
     lead_ok = np.array(
-        [bool(c.strip()) and c.lstrip()[:1] not in _LEADS for c in first.uniques], dtype=bool
+        [bool(c.strip()) and c.lstrip()[:1] not in FOOTER_LEADS for c in first.uniques], dtype=bool
     )
     name = _Column(columns[reader.col["name"]][start:], fresh=False)
     name_ok = np.array([bool(c.strip()) and c.strip() != name_header for c in name.uniques])
@@ -108,7 +121,7 @@ def fast_candidates(reader: _SheetReader, columns: list[np.ndarray], start: int)
     return np.flatnonzero(keep) + start
 
 
-def usable(reader: _SheetReader) -> bool:
+def usable(reader: SheetRows) -> bool:
     """Whether the sheet's columns allow the column-wise path at all."""
     return (
         not reader.missing
@@ -119,7 +132,7 @@ def usable(reader: _SheetReader) -> bool:
 
 
 def read_rows(
-    reader: _SheetReader, columns: list[np.ndarray], rows: np.ndarray
+    reader: SheetRows, columns: list[np.ndarray], rows: np.ndarray
 ) -> tuple[np.ndarray, Applicants]:
     """Parse `rows` column-wise: (ok mask over `rows`, the table of the ok rows)."""
     n = len(rows)
@@ -292,7 +305,7 @@ def _part(values: np.ndarray, index: int) -> np.ndarray:
 
 
 def _choices(
-    reader: _SheetReader, cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
+    reader: SheetRows, cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
 ) -> np.ndarray:
     """Choices per row (a tuple), each distinct written triple read once by `_choices`."""
     keys = ("choice_1", "choice_2", "choice_3")

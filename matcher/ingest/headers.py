@@ -230,3 +230,24 @@ def _spans(merged: Sequence[tuple[tuple[int, int], tuple[int, int]]], row: int) 
             for col in range(c0 + 1, c1 + 1):
                 spans[col] = c0
     return spans
+
+
+#: How a footer line under the data begins (备注, 合计, 填表人 …): the rows end there.
+FOOTERS = (
+    "备注",
+    "注:",
+    "注：",
+    "说明",
+    "填表人",
+    "审核人",
+    "负责人",
+    "联系人",
+    "合计",
+    "总计",
+    "小计",
+    "制表",
+    "单位负责人",
+    "附注",
+)
+#: The first characters of a footer or a 填表单位 line: a quick test before the full one.
+FOOTER_LEADS = frozenset(f[0] for f in (*FOOTERS, "填表单位", "填报单位"))
