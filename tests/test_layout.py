@@ -203,3 +203,17 @@ def test_the_command_line_starts_without_the_after_the_run_modules() -> None:
     loaded, later = done.stdout.splitlines()
     assert loaded == "", f"imported at start: {loaded}"
     assert later == "True"  # and a lazy name still resolves
+
+
+def _package(module: str) -> str:
+    return module.split(".")[1] if "." in module else ""
+
+
+def test_the_engine_and_the_readers_know_nothing_of_each_other() -> None:
+    crossing = [
+        f"{source} → {target}"
+        for source, targets in _graph().items()
+        for target in targets
+        if {_package(source), _package(target)} == {"engine", "ingest"}
+    ]
+    assert not crossing, "\n".join(sorted(crossing))
