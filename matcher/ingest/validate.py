@@ -83,15 +83,29 @@ def _choice_findings(
     """
     n = len(applicants)
     combined = np.zeros(n, dtype=np.int64)
-    for name in _FACTS:
-        ids = np.fromiter(map(id, field_values(applicants, name)), np.int64, n)
+    facts = {name: field_values(applicants, name) for name in _FACTS}
+    for values in facts.values():
+        ids = np.fromiter(map(id, values), np.int64, n)
         codes, uniques = pd.factorize(ids)
         combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
     if n == 0:
         return np.zeros(0, dtype=bool)
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    # Each combination is checked on an applicant holding those four facts alone (the
+    # finding is a yes or no; the issues themselves are made on the flagged rows).
     found = np.array(
-        [bool(_choice_issues(applicants[i], catalogue, suggest)) for i in first.tolist()],
+        [
+            bool(
+                _choice_issues(
+                    Applicant.model_construct(
+                        key="", source_file="", source_row=0, **{k: v[i] for k, v in facts.items()}
+                    ),
+                    catalogue,
+                    suggest,
+                )
+            )
+            for i in first.tolist()
+        ],
         dtype=bool,
     )
     return found[inverse]
