@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 import pandas as pd
@@ -91,15 +91,13 @@ def _choice_findings(
     if n == 0:
         return np.zeros(0, dtype=bool)
     _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    # Each combination is checked on an applicant holding those four facts alone (the
-    # finding is a yes or no; the issues themselves are made on the flagged rows).
+    # Each combination is checked on those four facts alone (the finding is a yes or
+    # no; the issues themselves are made on the flagged rows).
     found = np.array(
         [
             bool(
                 _choice_issues(
-                    Applicant.model_construct(
-                        key="", source_file="", source_row=0, **{k: v[i] for k, v in facts.items()}
-                    ),
+                    _ChoiceFacts(*(facts[k][i] for k in _FACTS)),
                     catalogue,
                     suggest,
                 )
@@ -111,7 +109,35 @@ def _choice_findings(
     return found[inverse]
 
 
-def _row_issue(a: Applicant, column: str, code: str, severity: Severity, message: str) -> Issue:
+class _Row(Protocol):
+    """What the choice checks read of a row (an `Applicant`, or `_ChoiceFacts`)."""
+
+    @property
+    def source_file(self) -> str: ...
+    @property
+    def source_row(self) -> int: ...
+    @property
+    def choices(self) -> tuple[str, ...]: ...
+    @property
+    def track(self) -> Track | None: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def prearranged(self) -> str | None: ...
+
+
+class _ChoiceFacts(NamedTuple):
+    """The four facts `_choice_issues` reads, for a yes-or-no finding (no row to name)."""
+
+    choices: tuple[str, ...]
+    track: Track | None
+    field: str | None
+    prearranged: str | None
+    source_file: str = ""
+    source_row: int = 0
+
+
+def _row_issue(a: _Row, column: str, code: str, severity: Severity, message: str) -> Issue:
     return Issue(
         file=a.source_file,
         row=a.source_row,
@@ -179,7 +205,7 @@ def _suggester(catalogue: HostCatalogue):  # type: ignore[no-untyped-def]
     return suggest
 
 
-def _choice_issues(a: Applicant, catalogue: HostCatalogue, suggest) -> list[Issue]:  # type: ignore[no-untyped-def]
+def _choice_issues(a: _Row, catalogue: HostCatalogue, suggest) -> list[Issue]:  # type: ignore[no-untyped-def]
     issues = []
     for column, name in zip(CHOICE_COLUMNS, a.choices, strict=False):
         host = catalogue.resolve(name)
