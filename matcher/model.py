@@ -7,10 +7,11 @@ The rules of the notice (内人社办发〔2023〕21号) are defaults of `Rules`
 from __future__ import annotations
 
 import copy
+import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date
 from enum import IntEnum, StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -465,9 +466,8 @@ class HostCatalogue(Frozen):
         return [h.name for h in self.hosts if track is None or h.track is track]
 
 
+@lru_cache(maxsize=1 << 16)  # a round writes the same few thousand host names again and again
 def _name_key(name: str) -> str:
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", name)
     return "".join(text.split()).replace("（", "(").replace("）", ")").lower()
 
