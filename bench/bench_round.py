@@ -330,6 +330,7 @@ def bare_pipeline(folder: Path, out: Path) -> int:
     host = np.full(n, "", dtype=object)
     host[tail[placed] - applicant0] = hosts["培养单位"].to_numpy()[head[placed] - host0]
     people["host"] = host
+    out.mkdir(parents=True, exist_ok=True)
     people.to_csv(out / "placements.csv", index=False, encoding="utf-8-sig")
     return int(placed.sum())
 
