@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given
 from matching.games import HospitalResident
 
@@ -133,3 +134,18 @@ def test_small_chunks_give_the_same_answer(monkeypatch):
     sol = solve_stable(inst)
     host, rank = reference_sequential(inst, rounds=False)
     assert np.array_equal(sol.host, host) and np.array_equal(sol.rank, rank)
+
+
+@pytest.mark.parametrize(("chunk", "smallest"), [(4096, 1), (64, 8), (16384, 256)])
+def test_chunks_that_shrink_after_fill_events_give_the_same_answer(monkeypatch, chunk, smallest):
+    # Hosts of one to three places: a fill event every few applicants, so the chunks
+    # shrink to twice the stretch the last one decided and grow again.
+    inst = random_instance(3000, 12)
+    small = replace(inst, host_cap=np.minimum(inst.host_cap, 1 + np.arange(inst.n_hosts) % 3))
+    monkeypatch.setattr("matcher.engine.solve.sequential.CHUNK", chunk)
+    monkeypatch.setattr("matcher.engine.solve.sequential.MIN_CHUNK", smallest)
+    for case in (inst, small):
+        sol = solve_stable(case)
+        assert sol.status == SolveStatus.FEASIBLE
+        host, rank = reference_sequential(case, rounds=False)
+        assert np.array_equal(sol.host, host) and np.array_equal(sol.rank, rank)
