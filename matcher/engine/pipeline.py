@@ -37,6 +37,7 @@ from matcher.engine.solve.base import (
     Solution,
     SolveStatus,
 )
+from matcher.engine.solve.tracks import PARALLEL_APPLICANTS, start_worker
 from matcher.engine.verify import Verification, count_justified_envy, verify
 from matcher.memory import gc_paused
 from matcher.model import STAGES, Mechanism, Policy, Round, Severity, Status
@@ -122,9 +123,16 @@ def resolver(
 
 
 def solve_encoded(round_: Round) -> tuple[Encoding, Verified]:
-    """Judge and encode `round_`, then solve it with its policy, verified (`solve_verified`)."""
-    encoding = encode(round_, judge(round_))
+    """Judge and encode `round_`, then solve it with its policy, verified (`solve_verified`).
+
+    A round large enough for the solver's second process (`tracks.PARALLEL_APPLICANTS`)
+    under `optimal` starts that process first, when one is allowed (`tracks.start_worker`):
+    it loads while the round is judged and encoded, instead of when the solve needs it.
+    """
     policy = round_.policy
+    if policy.mechanism == Mechanism.OPTIMAL and len(round_.applicants) >= PARALLEL_APPLICANTS:
+        start_worker()
+    encoding = encode(round_, judge(round_))
     verified = solve_verified(
         encoding.instance,
         policy.mechanism,

@@ -18,15 +18,20 @@ Asked for (`MATCHER_PROCESSES=2`), with two cores and a large round
 (`PARALLEL_APPLICANTS`), the largest track is solved in a second process
 (`concurrent.futures`, a fresh interpreter) while this one solves the others; if that
 process fails, its track is solved here. `run` is deterministic, so the answer is the same
-either way.
+either way. A caller that knows a solve is coming starts that process early
+(`start_worker`: it imports the solver while the caller reads and judges the round); a
+warm process takes the largest track from `WARM_APPLICANTS` on, as it has no start-up
+left to pay, and stays for the next solves until `stop_worker` or the end of the program.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from importlib import import_module
 from multiprocessing import get_context
 from typing import Any
 
@@ -45,6 +50,10 @@ SPLIT_APPLICANTS = 3_000
 #: From this many free applicants, the largest track is solved in a second process (below,
 #: starting a fresh interpreter costs more than it saves; bench/bench_solve.py).
 PARALLEL_APPLICANTS = 400_000
+#: From this many free applicants, the largest track goes to a warm second process
+#: (`start_worker`; below, sending the round and its answer costs more than it saves;
+#: bench/README.md).
+WARM_APPLICANTS = 40_000
 #: Environment variable: how many processes a solve may use (default 1; 2: a second one for
 #: the largest track of a large round).
 PROCESSES_VARIABLE = "MATCHER_PROCESSES"
@@ -188,26 +197,81 @@ def join(instance: Instance, apart: list[int], answers: list[Answer]) -> Answer 
 def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
     """`run(track)` for every track, the largest in a second process when worth it.
 
-    The second process is a fresh interpreter (`concurrent.futures`, "spawn": no fork,
-    safe beside other threads and under Jupyter) that receives the pickled `run` while
-    this process solves the other tracks. If it fails for any reason (it could not start,
-    died, or raised), its track is solved here; `run` is deterministic, so the answer is
-    the same either way.
+    The second process is the warm one (`start_worker`) from `WARM_APPLICANTS` free
+    applicants, else, from `PARALLEL_APPLICANTS`, a fresh interpreter (`concurrent.futures`,
+    "spawn": no fork, safe beside other threads and under Jupyter) for this solve alone.
+    It receives the pickled `run` while this process solves the other tracks. If it fails
+    for any reason (it could not start, died, or raised), its track is solved here (and a
+    warm process that died is let go); `run` is deterministic, so the answer is the same
+    either way.
     """
-    if sum(sizes) < PARALLEL_APPLICANTS or not _parallel_allowed():
+    warm = _WORKER.get("pool")
+    if not _parallel_allowed() or sum(sizes) < (
+        PARALLEL_APPLICANTS if warm is None else WARM_APPLICANTS
+    ):
         return [run(t) for t in apart]
-    largest = int(np.argmax(sizes))
-    answers: list[Answer | None] = [None] * len(apart)
+    if warm is not None:
+        return _beside(warm, run, apart, int(np.argmax(sizes)))
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return _beside(pool, run, apart, int(np.argmax(sizes)))
+
+
+def _beside(pool: ProcessPoolExecutor, run: Run, apart: list[int], largest: int) -> list[Answer]:
+    """`run` of the track `apart[largest]` in `pool`'s process, of the others here, in order."""
+    answers: list[Answer | None] = [None] * len(apart)
+    away: Future[Answer] | None
+    try:
         away = pool.submit(run, apart[largest])
-        for k, t in enumerate(apart):
-            if k != largest:
-                answers[k] = run(t)
-        try:
-            answers[largest] = away.result()
-        except Exception:  # BrokenProcessPool, or the track's own error: met again here
-            answers[largest] = run(apart[largest])
+    except RuntimeError:  # the pool is broken or shut down (BrokenProcessPool is one)
+        away = None
+    for k, t in enumerate(apart):
+        if k != largest:
+            answers[k] = run(t)
+    try:
+        if away is None:
+            raise BrokenProcessPool("the second process could not take the track")
+        answers[largest] = away.result()
+    except Exception as exc:  # BrokenProcessPool, or the track's own error: met again here
+        if isinstance(exc, BrokenProcessPool) and _WORKER.get("pool") is pool:
+            stop_worker()
+        answers[largest] = run(apart[largest])
     return [a for a in answers if a is not None]  # every one is set
+
+
+#: The warm second process, under "pool" while it runs (`start_worker`).
+_WORKER: dict[str, ProcessPoolExecutor] = {}
+
+
+def start_worker() -> Future[None] | None:
+    """Start the second process now, for the large solves to come; None when not allowed.
+
+    Only when a second process is allowed (`MATCHER_PROCESSES=2` and a second core). The
+    process is a fresh interpreter ("spawn") that imports the solver at once: a caller
+    starts it before reading or judging a large round, and the solve then hands it the
+    largest track with nothing left to wait for. Returns the future of that import (done
+    when the process is ready); a second call returns a done future and starts nothing.
+    """
+    if not _parallel_allowed():
+        return None
+    pool = _WORKER.get("pool")
+    if pool is not None:
+        ready: Future[None] = Future()
+        ready.set_result(None)
+        return ready
+    pool = _WORKER["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    return pool.submit(_warm_up)
+
+
+def stop_worker() -> None:
+    """Let the warm second process go (it ends when idle); nothing when none runs."""
+    pool = _WORKER.pop("pool", None)
+    if pool is not None:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _warm_up() -> None:
+    """In the second process: import the solver, so the first track meets it loaded."""
+    import_module("matcher.engine.solve.optimal")
 
 
 def _cores() -> int:

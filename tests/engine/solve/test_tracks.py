@@ -3,6 +3,7 @@ valid proof of it, in one process or two."""
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
@@ -247,3 +248,67 @@ def test_a_second_process_only_when_asked_beside_other_threads_too(monkeypatch):
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
     monkeypatch.setattr(tracks, "_cores", lambda: 1)
     assert not tracks._parallel_allowed()
+
+
+@pytest.fixture
+def warm_worker(monkeypatch):
+    """A warm second process that takes the largest track of any round (never a fresh one)."""
+    monkeypatch.setattr(tracks, "PARALLEL_APPLICANTS", 2**62)
+    monkeypatch.setattr(tracks, "WARM_APPLICANTS", 0)
+    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setenv("MATCHER_PROCESSES", "2")
+    ready = tracks.start_worker()
+    assert ready is not None
+    ready.result(timeout=120)
+    yield tracks._WORKER["pool"]
+    tracks.stop_worker()
+
+
+def _same_answer(a, b) -> None:
+    assert np.array_equal(a.host, b.host) and np.array_equal(a.rank, b.rank)
+    assert a.objective == b.objective
+    for x, y in zip(a.proof["stages"], b.proof["stages"], strict=True):
+        assert x["names"] == y["names"] and x["weights"] == y["weights"]
+        assert np.array_equal(x["potentials"], y["potentials"])
+
+
+def test_a_warm_worker_takes_the_largest_track_solve_after_solve(monkeypatch, warm_worker):
+    inst = random_instance(3000, 13, prearranged=0.02)
+    pools: list = []
+    real_beside = tracks._beside
+    monkeypatch.setattr(
+        tracks, "_beside", lambda pool, *args: pools.append(pool) or real_beside(pool, *args)
+    )
+    fresh: list = []
+    monkeypatch.setattr(tracks, "ProcessPoolExecutor", lambda **kw: fresh.append(kw))
+    first, second = solve_optimal(inst), solve_optimal(inst)
+    assert pools == [warm_worker, warm_worker] and not fresh  # the same process, kept
+    assert tracks.start_worker() is not None and tracks._WORKER["pool"] is warm_worker
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")
+    alone = solve_optimal(inst)
+    assert len(pools) == 2  # not asked for: this process alone, the worker left idle
+    _same_answer(first, alone)
+    _same_answer(second, alone)
+    assert verify(inst, first).ok
+
+
+def test_a_warm_worker_that_died_is_let_go_and_its_track_solved_here(warm_worker):
+    inst = random_instance(2500, 14)
+    warm_worker.submit(os._exit, 1)  # the process ends without a word
+    died = solve_optimal(inst)
+    assert "pool" not in tracks._WORKER  # let go; the next large solve starts afresh
+    assert tracks.start_worker() is not None and tracks._WORKER["pool"] is not warm_worker
+    tracks.stop_worker()
+    alone = solve_optimal(inst)
+    _same_answer(died, alone)
+    assert verify(inst, died).ok
+
+
+def test_no_warm_worker_unless_a_second_process_is_allowed(monkeypatch):
+    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setenv("MATCHER_PROCESSES", "1")
+    assert tracks.start_worker() is None and "pool" not in tracks._WORKER
+    monkeypatch.setenv("MATCHER_PROCESSES", "2")
+    monkeypatch.setattr(tracks, "_cores", lambda: 1)
+    assert tracks.start_worker() is None and "pool" not in tracks._WORKER
+    tracks.stop_worker()  # nothing to stop: no error
