@@ -37,9 +37,9 @@ def residual_potentials(
     applicants, since an applicant node only touches those).
 
     `inner` (optional) marks nodes that only touch nodes outside it, like the applicant
-    nodes of the canonical network: when each of them has at most one residual arc in
-    and there are at most `MAX_HUBS` other nodes, the distances are found on the small
-    graph of the other nodes (`_through_inner`), with the same result.
+    nodes of the canonical network: when each of them has at most one residual arc in,
+    the distances are found on the smaller graph of the other nodes (`_through_inner`:
+    a dense matrix up to `MAX_HUBS` of them, else their arcs), with the same result.
     """
     fwd = flow < hi
     bwd = flow > lo
@@ -67,11 +67,13 @@ def residual_potentials(
     return None
 
 
-#: `_through_inner` works on a dense matrix of the other nodes up to this many.
+#: `_through_inner` works on a dense matrix of the other nodes up to this many (beyond,
+#: on the list of their arcs, the cheapest per pair).
 MAX_HUBS = 2000
 #: No arc: larger than any path cost, and far from overflow when added to a distance <= 0.
 NO_ARC = np.int64(2**62)
-#: `_through_inner` cannot be used here (too many hubs, or an inner node with two ways in).
+#: `_through_inner` cannot be used here (an inner-to-inner arc, or an inner node with two
+#: ways in).
 NOT_SMALL = np.zeros(0, dtype=np.int64)
 
 
@@ -84,14 +86,15 @@ def _through_inner(
     of its arcs out (to hub v at cost b) gives a hub arc u -> v at cost a + b, and, as
     a path may start at the inner node itself (the virtual root reaches it at 0), hub v
     a start value b. Keep the cheapest hub arc per (u, v) with the hub-to-hub arcs, run
-    Bellman–Ford on that dense matrix (a negative cycle when still changing after as
-    many rounds as hubs), and give each inner node min(0, dist[u] + a).
+    Bellman–Ford on them (a dense matrix up to `MAX_HUBS` hubs, else the list of arcs,
+    relaxed all at once; a negative cycle when still changing after as many rounds as
+    hubs), and give each inner node min(0, dist[u] + a).
     Returns `NOT_SMALL` when the shape does not allow it.
     """
     hubs = np.flatnonzero(~inner)
     n_hubs = hubs.shape[0]
     tail_inner, head_inner = inner[rt], inner[rh]
-    if n_hubs > MAX_HUBS or (tail_inner & head_inner).any():
+    if (tail_inner & head_inner).any():
         return NOT_SMALL
     into = np.flatnonzero(head_inner)
     entered = rh[into]
@@ -104,29 +107,55 @@ def _through_inner(
     in_hub[entered] = hub_id[rt[into]]
     in_cost[entered] = rc[into]
 
-    matrix = np.full(n_hubs * n_hubs, NO_ARC, dtype=np.int64)
     direct = np.flatnonzero(~tail_inner & ~head_inner)
-    np.minimum.at(matrix, hub_id[rt[direct]] * n_hubs + hub_id[rh[direct]], rc[direct])
     out = np.flatnonzero(tail_inner)
     start = np.zeros(n_hubs, dtype=np.int64)
     np.minimum.at(start, hub_id[rh[out]], rc[out])
     via = out[in_hub[rt[out]] >= 0]
-    np.minimum.at(
-        matrix,
-        in_hub[rt[via]] * n_hubs + hub_id[rh[via]],
-        in_cost[rt[via]] + rc[via],
-    )
-    square = matrix.reshape(n_hubs, n_hubs)
-    dist_h = start
-    for _ in range(n_hubs + 1):
-        lower = np.minimum(dist_h, (dist_h[:, None] + square).min(axis=0, initial=0))
-        if (lower == dist_h).all():
-            break
-        dist_h = lower
+    arc_tail = np.concatenate([hub_id[rt[direct]], in_hub[rt[via]]])
+    arc_head = np.concatenate([hub_id[rh[direct]], hub_id[rh[via]]])
+    arc_cost = np.concatenate([rc[direct], in_cost[rt[via]] + rc[via]])
+    if n_hubs <= MAX_HUBS:
+        dist_h = _dense_distances(n_hubs, arc_tail, arc_head, arc_cost, start)
     else:
+        dist_h = _sparse_distances(n_hubs, arc_tail, arc_head, arc_cost, start)
+    if dist_h is None:
         return None
     dist = np.zeros(n_nodes, dtype=np.int64)
     dist[hubs] = dist_h
     entered_all = np.flatnonzero(in_hub >= 0)
     dist[entered_all] = np.minimum(0, dist_h[in_hub[entered_all]] + in_cost[entered_all])
     return dist
+
+
+def _dense_distances(n_hubs: int, tail: I64, head: I64, cost: I64, start: I64) -> I64 | None:
+    """Distances of the hub graph from `start` (values <= 0), on its dense matrix."""
+    matrix = np.full(n_hubs * n_hubs, NO_ARC, dtype=np.int64)
+    np.minimum.at(matrix, tail * n_hubs + head, cost)
+    square = matrix.reshape(n_hubs, n_hubs)
+    dist_h = start
+    for _ in range(n_hubs + 1):
+        lower = np.minimum(dist_h, (dist_h[:, None] + square).min(axis=0, initial=0))
+        if (lower == dist_h).all():
+            return dist_h
+        dist_h = lower
+    return None
+
+
+def _sparse_distances(n_hubs: int, tail: I64, head: I64, cost: I64, start: I64) -> I64 | None:
+    """`_dense_distances` on the list of arcs (the cheapest per pair), for many hubs."""
+    pair, at = np.unique(head * n_hubs + tail, return_inverse=True)  # by head, then tail
+    cheapest = np.full(pair.shape[0], NO_ARC, dtype=np.int64)
+    np.minimum.at(cheapest, at.reshape(-1), cost)
+    into, source = pair // n_hubs, pair % n_hubs
+    heads, starts = np.unique(into, return_index=True)
+    dist_h = start.copy()
+    if heads.shape[0] == 0:
+        return dist_h
+    for _ in range(n_hubs + 1):
+        best = np.minimum.reduceat(dist_h[source] + cheapest, starts)
+        lower = best < dist_h[heads]
+        if not lower.any():
+            return dist_h
+        dist_h[heads[lower]] = best[lower]
+    return None

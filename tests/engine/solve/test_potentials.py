@@ -26,8 +26,15 @@ def check_potentials(net, cost, flow, lo, hi, pi):
     assert (reduced[flow < hi] >= 0).all() and (reduced[flow > lo] <= 0).all()
 
 
+@pytest.fixture(params=[2000, 3], ids=["dense", "sparse"])
+def hubs_at_most(request, monkeypatch):
+    """The hub graph as a dense matrix (80 hosts), or as its list of arcs (`MAX_HUBS` 3)."""
+    monkeypatch.setattr(potentials, "MAX_HUBS", request.param)
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_same_distances_as_plain_bellman_ford(seed):
+def test_same_distances_as_plain_bellman_ford(seed, hubs_at_most):
     inst = random_instance(800, seed, prearranged=0.02)
     net = build_network(inst)
     lo, hi = np.zeros_like(net.cap), net.cap.copy()
@@ -46,7 +53,7 @@ def test_same_distances_as_plain_bellman_ford(seed):
                 assert np.array_equal(plain, fast)
 
 
-def test_non_optimal_flow_has_a_negative_cycle():
+def test_non_optimal_flow_has_a_negative_cycle(hubs_at_most):
     inst = random_instance(500, 9)
     net = build_network(inst)
     lo, hi = np.zeros_like(net.cap), net.cap.copy()
@@ -56,7 +63,7 @@ def test_non_optimal_flow_has_a_negative_cycle():
     assert plain is None and fast is None
 
 
-def test_falls_back_when_the_shape_does_not_fit(monkeypatch):
+def test_many_hubs_take_the_list_of_hub_arcs(monkeypatch):
     inst = random_instance(400, 2)
     net = build_network(inst)
     lo, hi = np.zeros_like(net.cap), net.cap.copy()
@@ -74,3 +81,25 @@ def test_falls_back_when_the_shape_does_not_fit(monkeypatch):
     monkeypatch.setattr(potentials, "_through_inner", spy)
     _, fast = both(net, cost, flow, lo, hi)
     assert called and np.array_equal(plain, fast)
+
+
+def test_falls_back_when_the_shape_does_not_fit(monkeypatch):
+    inst = random_instance(400, 3)
+    net = build_network(inst)
+    lo, hi = np.zeros_like(net.cap), net.cap.copy()
+    cost = stage_costs(net, inst, "priority_order")
+    flow = min_cost_flow_within(net, lo, hi, cost)
+    plain, _ = both(net, cost, flow, lo, hi)
+    # a host counted as inner: the applicants' arcs to it join two inner nodes, so the
+    # shortcut must refuse and the plain Bellman–Ford answer
+    inner = np.zeros(net.n_nodes, dtype=bool)
+    inner[net.applicant_node[net.free]] = True
+    inner[net.host_node0] = True
+    shortcut = []
+    real = potentials._through_inner
+    monkeypatch.setattr(
+        potentials, "_through_inner", lambda *a: shortcut.append(real(*a)) or shortcut[-1]
+    )
+    odd = residual_potentials(net.n_nodes, net.tail, net.head, cost, flow, lo, hi, inner=inner)
+    assert shortcut and shortcut[0] is potentials.NOT_SMALL
+    assert np.array_equal(plain, odd)
