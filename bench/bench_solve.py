@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python bench/bench_solve.py [--sizes 10000,100000,1000000] [--repeat N]
        [--seed 1] [--mechanisms optimal,stable,immediate] [--bare-stage priority_order]
-       [--staged]
+       [--staged] [--processes 2]
        .venv/bin/python bench/bench_solve.py --profile 100000   # where optimal's time goes
 
 Instances come from `tests.engine.solve.instances.random_instance` (80 hosts, 28 quota groups,
@@ -20,9 +20,14 @@ apart. `optimal` and the bare solve are timed by turns (one of each, `repeat` ti
 both see the same machine (its speed drifts by several percent within minutes); `opt/bare`
 is the median optimal time over the median bare time.
 
+With `--processes 2`, each size's worker starts the solver's warm second process first
+(`tracks.start_worker`, as a large `matcher run` does before judging the round) and waits
+until it is ready: `optimal` then hands it the largest track from
+`tracks.WARM_APPLICANTS` free applicants (the default: one process, as a library call).
+
 For `optimal` also: `1 core s`, the same solve with the tracks solved one after the other
-in this process (no second process); `cpu s`, the CPU seconds of one solve, this process
-and its forked track's together; `staged s`, the staged method
+in this process (no second process); `cpu s`, the CPU seconds of one solve in this process
+and in a spawned second process once it has ended (a warm one's are not counted); `staged s`, the staged method
 alone (`optimal.solve_staged`, one OR-Tools solve per pair of stages: the engine before
 the fast path), below 1,000,000 or with `--staged`; its stage values must equal optimal's.
 """
@@ -35,6 +40,7 @@ import functools
 import gc
 import io
 import json
+import os
 import platform
 import pstats
 import resource
@@ -80,9 +86,17 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     from matcher.engine.solve.network import build_network, stage_costs
     from matcher.engine.verify import verify
 
+    if PROCESSES[0] > 1:  # the warm second process, ready before anything is timed
+        from matcher.engine.solve import tracks
+
+        os.environ[tracks.PROCESSES_VARIABLE] = str(PROCESSES[0])
+        ready = tracks.start_worker()
+        if ready is not None:
+            ready.result()
     start = time.perf_counter()
     instance = _generator()(n, seed)
     rec: dict[str, Any] = {"n": n, "repeat": repeat, "generate_s": time.perf_counter() - start}
+    rec["processes"] = PROCESSES[0]
     rec["places"] = int(instance.host_cap.sum())
     rec["quota"] = int(instance.group_cap.sum())
     start = time.perf_counter()
@@ -127,11 +141,12 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
         from matcher.engine.solve import optimal as optimal_module
         from matcher.engine.solve import tracks
 
-        before, tracks.PARALLEL_APPLICANTS = tracks.PARALLEL_APPLICANTS, 2**62
+        before = tracks.PARALLEL_APPLICANTS, tracks.WARM_APPLICANTS
+        tracks.PARALLEL_APPLICANTS = tracks.WARM_APPLICANTS = 2**62
         try:
             rec["one_core_s"], _ = timed(functools.partial(solve, instance, "optimal"), repeat)
         finally:
-            tracks.PARALLEL_APPLICANTS = before
+            tracks.PARALLEL_APPLICANTS, tracks.WARM_APPLICANTS = before
         cpu = _cpu_seconds()
         solve(instance, "optimal")
         rec["optimal_cpu_s"] = _cpu_seconds() - cpu
@@ -146,6 +161,8 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
 
 #: Time the staged method at 1,000,000 too (`--staged`; about 90 s).
 STAGED = [False]
+#: Processes a solve may use (`--processes`; 2: the warm second process).
+PROCESSES = [1]
 
 
 def _cpu_seconds() -> float:
@@ -300,9 +317,16 @@ def main() -> None:
     parser.add_argument(
         "--staged", action="store_true", help="time the staged method at 1,000,000 too"
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="2: optimal hands the largest track to a warm second process (start_worker)",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     STAGED[0] = args.staged
+    PROCESSES[0] = args.processes
     mechanisms = [m.strip() for m in args.mechanisms.split(",") if m.strip()]
     if args.profile:
         profile_optimal(args.profile, args.seed, args.top)
@@ -316,6 +340,7 @@ def main() -> None:
     print(
         f"bench_solve  {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  {platform.processor() or ''}"
         f"  python {platform.python_version()}  seed {args.seed}  bare stage {args.bare_stage}"
+        f"  processes {args.processes}"
     )
     records = []
     for n in sizes:
@@ -337,6 +362,8 @@ def main() -> None:
                 "--bare-stage",
                 args.bare_stage,
                 *(["--staged"] if args.staged else []),
+                "--processes",
+                str(args.processes),
             ]
             done = subprocess.run(cmd, capture_output=True, text=True, check=False)
             if done.returncode != 0:
