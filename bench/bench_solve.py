@@ -27,9 +27,10 @@ until it is ready: `optimal` then hands it the largest track from
 
 For `optimal` also: `1 core s`, the same solve with the tracks solved one after the other
 in this process (no second process); `cpu s`, the CPU seconds of one solve in this process
-and in a spawned second process once it has ended (a warm one's are not counted); `staged s`, the staged method
-alone (`optimal.solve_staged`, one OR-Tools solve per pair of stages: the engine before
-the fast path), below 1,000,000 or with `--staged`; its stage values must equal optimal's.
+and in a spawned second process once it has ended (a warm one's are not counted);
+`staged s`, the staged method alone (`optimal.solve_staged`, one OR-Tools solve per pair
+of stages: the engine before the fast path), below 1,000,000 or with `--staged`; its stage
+values must equal optimal's.
 """
 
 from __future__ import annotations
