@@ -310,7 +310,8 @@ def _reasons(
     names = ("reason_code", "reason", "remedy")
     columns = [_encoded(outcomes, name) for name in names]
     if not len(rows):
-        return _texts(*_parts(columns[0])), _texts(*_parts(columns[1])), _texts(*_parts(columns[2]))
+        code, reason, remedy = (_texts(c.codes, c.values.tolist()) for c in columns)
+        return code, reason, remedy
     problems = _encoded(applicants, "problems")
     keys = np.stack([problems.codes[rows], *(c.codes[rows] for c in columns)]).astype(np.int64)
     distinct, which = np.unique(keys, axis=1, return_inverse=True)
