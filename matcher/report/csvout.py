@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from pandas.api.types import infer_dtype, is_object_dtype, is_string_dtype
 
 BOM = "\ufeff"
@@ -57,21 +58,44 @@ def write_csv(frame: pd.DataFrame, handle: BinaryIO) -> None:
     handle.write((BOM + header.getvalue()).encode("utf-8"))
     for start in range(0, len(frame), CSV_BLOCK_ROWS):
         block = frame.iloc[start : start + CSV_BLOCK_ROWS]
-        handle.write(_lines([_fields(block.iloc[:, i]) for i in columns]))
+        fields = [_fields(block.iloc[:, i]) for i in columns]
+        handle.write(_lines([f for f, _ in fields], plain=all(p for _, p in fields)))
 
 
-def _lines(fields: list[pa.Array]) -> bytes:
-    """The CSV lines (UTF-8) of a block given column by column, each ending with CRLF."""
+#: The options of pyarrow's CSV writer that give `_lines`'s bytes for plain fields.
+_PLAIN = pa_csv.WriteOptions(include_header=False, quoting_style="none", eol="\r\n")
+
+
+def _lines(fields: list[pa.Array], *, plain: bool = False) -> bytes:
+    """The CSV lines (UTF-8) of a block given column by column, each ending with CRLF.
+
+    `plain`: no field holds a comma, quote or line break (none is quoted), so pyarrow's
+    CSV writer may join them as they are (it refuses any other).
+    """
+    if plain:
+        sink = pa.BufferOutputStream()
+        table = pa.Table.from_arrays(fields, names=[str(i) for i in range(len(fields))])
+        pa_csv.write_csv(table, sink, _PLAIN)
+        return sink.getvalue().to_pybytes()
     joined = pc.binary_join_element_wise(*fields, _text(","))
     lines = pc.binary_join_element_wise(joined, _text("\r\n"), _text(""))
-    offsets, data = lines.buffers()[1:3]
+    return _data(lines)
+
+
+def _data(values: pa.Array) -> bytes:
+    """The bytes of all the strings of `values` (a large-string array), one after another."""
+    offsets, data = values.buffers()[1:3]
     ends = np.frombuffer(offsets, dtype=np.int64)
-    first, last = int(ends[lines.offset]), int(ends[lines.offset + len(lines)])
+    first, last = int(ends[values.offset]), int(ends[values.offset + len(values)])
     return data.slice(first, last - first).to_pybytes() if data is not None else b""
 
 
 _QUOTED = '[,"\r\n]'  # a field with one of these is quoted (csv.QUOTE_MINIMAL)
+_STRUCTURAL = (b",", b'"', b"\r", b"\n")  # the same, as bytes
 _DANGER = "^[=+\\-@\t\r]"  # `DANGEROUS_PREFIXES` (RE2 syntax, for pyarrow.compute)
+#: Whether a byte starts a dangerous text (`DANGEROUS_PREFIXES`, all ASCII).
+_DANGER_FIRST = np.zeros(256, dtype=bool)
+_DANGER_FIRST[[ord(c) for c in DANGEROUS_PREFIXES]] = True
 
 
 def _supported(series: pd.Series) -> bool:
@@ -84,22 +108,34 @@ def _supported(series: pd.Series) -> bool:
     return is_object_dtype(dtype) and infer_dtype(series, skipna=True) in ("string", "empty")
 
 
-def _fields(series: pd.Series) -> pa.Array:
-    """The CSV fields of a `_supported` column, as `to_csv` writes them (large strings)."""
+def _fields(series: pd.Series) -> tuple[pa.Array, bool]:
+    """The CSV fields of a `_supported` column, as `to_csv` writes them (large strings).
+
+    With them, whether they are plain: none holds a comma, quote or line break.
+    """
     dtype = series.dtype
     if dtype == np.float64:
-        numbers = series.to_numpy()
-        text = numbers.astype(str).astype(object)  # what to_csv does with floats
-        text[np.isnan(numbers)] = ""
-        return pa.array(text, type=pa.large_string())
+        return _floats(series.to_numpy()), True
     values = pa.array(series, from_pandas=True)
     if isinstance(values, pa.ChunkedArray):  # an Arrow-backed column in several chunks
         values = values.combine_chunks()
     if dtype == np.bool_:
-        return pc.if_else(values, _text("True"), _text("False"))
+        return pc.if_else(values, _text("True"), _text("False")), True
     if dtype == np.int64 or isinstance(dtype, pd.Int64Dtype):  # missing → ""
-        return pc.fill_null(values.cast(pa.large_string()), _text(""))
+        return pc.fill_null(values.cast(pa.large_string()), _text("")), True
     return _texts(pc.fill_null(values.cast(pa.large_string()), _text("")))
+
+
+def _floats(numbers: np.ndarray) -> pa.Array:
+    """Floats as `to_csv` writes them (NaN as ""), each distinct value formatted once.
+
+    Values are told apart by their bits (so 0.0 and -0.0 stay themselves).
+    """
+    codes, distinct = pd.factorize(numbers.view(np.int64))
+    values = distinct.view(np.float64)
+    text = values.astype(str).astype(object)  # what to_csv does with floats
+    text[np.isnan(values)] = ""
+    return pa.array(text, type=pa.large_string()).take(pa.array(codes))
 
 
 def _text(value: str) -> pa.Scalar:
@@ -107,18 +143,35 @@ def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
 
-def _texts(values: pa.Array) -> pa.Array:
-    """A text column's fields (no missing value): neutralised, quoted where needed."""
-    dangerous = pc.match_substring_regex(values, _DANGER)
-    if pc.any(dangerous).as_py():
+def _texts(values: pa.Array) -> tuple[pa.Array, bool]:
+    """A text column's fields (no missing value): neutralised, quoted where needed.
+
+    With them, whether none was quoted. Both checks look at the bytes of the whole column
+    first (every character they look for is ASCII, never part of another's UTF-8 bytes),
+    and only a column that has one is looked at text by text.
+    """
+    if _dangerous(values):
+        dangerous = pc.match_substring_regex(values, _DANGER)
         prefixed = pc.binary_join_element_wise(_text("'"), values, _text(""))
         values = pc.if_else(dangerous, prefixed, values)
+    data = _data(values)
+    if not any(character in data for character in _STRUCTURAL):
+        return values, True
     quoted = pc.match_substring_regex(values, _QUOTED)
-    if pc.any(quoted).as_py():
-        doubled = pc.replace_substring(values, '"', '""')
-        wrapped = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
-        values = pc.if_else(quoted, wrapped, values)
-    return values
+    doubled = pc.replace_substring(values, '"', '""')
+    wrapped = pc.binary_join_element_wise(_text('"'), doubled, _text('"'), _text(""))
+    return pc.if_else(quoted, wrapped, values), False
+
+
+def _dangerous(values: pa.Array) -> bool:
+    """Whether any text of `values` (a large-string array) starts with a dangerous byte."""
+    offsets, data = values.buffers()[1:3]
+    if data is None:
+        return False
+    ends = np.frombuffer(offsets, dtype=np.int64)[values.offset : values.offset + len(values) + 1]
+    starts = ends[:-1][ends[1:] > ends[:-1]]  # of the texts that are not empty
+    first = np.frombuffer(data, dtype=np.uint8)[starts]
+    return bool(_DANGER_FIRST[first].any())
 
 
 def _pandas_csv(frame: pd.DataFrame) -> bytes:

@@ -8,17 +8,22 @@ The other frames are selections or aggregates of it, or of the summary dict.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import infer_dtype
 
 from matcher.engine.lottery import draw_text
 from matcher.engine.result import Outcome, RunResult
 from matcher.model import Applicant, Issue, Severity, Status, Track
+from matcher.store import Column, Columns
 from matcher.store import column as field_values
 
 UNKNOWN = "未识别"
@@ -214,127 +219,229 @@ def _month(day: date | None) -> str:
     return f"{day.year:04d}-{day.month:02d}" if day else ""
 
 
-def _reason(applicant: Applicant, outcome: Outcome) -> tuple[str, str, str]:
-    code, reason, remedy = outcome.reason_code, outcome.reason, outcome.remedy
-    if outcome.status is Status.INVALID:
-        errors = [p for p in applicant.problems if p.severity is Severity.ERROR]
-        code = code or ";".join(dict.fromkeys(p.code for p in errors))
-        reason = reason or "；".join(
-            f"{p.column}：{p.message}" if p.column and p.column not in p.message else p.message
-            for p in errors
+def _invalid_reason(
+    problems: Sequence[Issue], code: str, reason: str, remedy: str
+) -> tuple[str, str, str]:
+    """An invalid row's (reason_code, reason, remedy): the outcome's, else from its errors."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    code = code or ";".join(dict.fromkeys(p.code for p in errors))
+    reason = reason or "；".join(
+        f"{p.column}：{p.message}" if p.column and p.column not in p.message else p.message
+        for p in errors
+    )
+    return code, reason, remedy or INVALID_REMEDY
+
+
+def _encoded(rows: Sequence[Any], name: str) -> Column:
+    """Field `name` of `rows` as an encoded `Column` (a table's own, else encoded here)."""
+    if isinstance(rows, Columns):
+        return rows.field(name)
+    return Column.of(map(attrgetter(name), rows))
+
+
+def _texts(codes: npt.NDArray[np.integer[Any]], texts: Sequence[str | None]) -> pa.Array:
+    """Row ``i``'s text ``texts[codes[i]]``, as one large-string Arrow array."""
+    return pa.array(texts, type=pa.large_string()).take(pa.array(codes))
+
+
+def _each(column: Column, text: Callable[[Any], str | None]) -> pa.Array:
+    """`text` of each row's value, computed once per distinct value."""
+    return _texts(column.codes, [text(value) for value in column.values])
+
+
+def _each_text(column: Column) -> pa.Array:
+    """Each row's text, None as "" (a column of texts or None)."""
+    values = pa.array(column.values, type=pa.large_string())
+    return pc.fill_null(values, "").take(pa.array(column.codes))
+
+
+def _each_flag(column: Column, flag: Callable[[Any], bool] = bool) -> npt.NDArray[np.bool_]:
+    """`flag` of each row's value (once per distinct value), as a bool array."""
+    values = np.fromiter(map(flag, column.values), dtype=bool, count=len(column.values))
+    return values[column.codes]
+
+
+def _integers(column: Column) -> pd.api.extensions.ExtensionArray:
+    """A column of whole numbers or None as a nullable ``Int64`` array (None → <NA>)."""
+    values = column.values
+    missing = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+    numbers = np.array([0 if v is None else v for v in values], dtype=np.float64)
+    return pd.array(
+        np.where(missing, np.nan, numbers)[column.codes], dtype="Int64"
+    )  # whole numbers far below 2**53, as before
+
+
+#: The two hexadecimal digits of each byte value.
+_HEX_PAIRS = np.frombuffer(
+    "".join(f"{b:02x}" for b in range(256)).encode("ascii"), dtype=np.uint8
+).reshape(256, 2)
+
+
+def _draws(column: Column) -> pa.Array:
+    """`draw_text` of each row's draw: 16 hex digits, made at once for 64-bit draws.
+
+    Any other value (which the lottery never gives: a negative or larger number, not a
+    whole number) is written by `draw_text` itself.
+    """
+    if infer_dtype(column.values, skipna=False) != "integer":
+        return _each(column, draw_text)
+    try:
+        numbers = np.array(column.values.tolist(), dtype=np.uint64)
+    except OverflowError:  # below 0 or above 2**64 - 1
+        return _each(column, draw_text)
+    digits = _HEX_PAIRS[numbers.astype(">u8").view(np.uint8)].reshape(-1)
+    offsets = np.arange(0, 16 * len(numbers) + 1, 16, dtype=np.int64)
+    texts = pa.Array.from_buffers(
+        pa.large_string(), len(numbers), [None, pa.py_buffer(offsets), pa.py_buffer(digits)]
+    )
+    return texts.take(pa.array(column.codes))
+
+
+def _reasons(
+    applicants: Sequence[Applicant], outcomes: Sequence[Outcome], statuses: Column
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """reason_code, reason and remedy of each row (an invalid row's from its errors).
+
+    The texts of an invalid row are made once per distinct (problems, code, reason,
+    remedy) it has.
+    """
+    invalid = _each_flag(statuses, lambda s: s is Status.INVALID)
+    rows = np.flatnonzero(invalid)
+    names = ("reason_code", "reason", "remedy")
+    columns = [_encoded(outcomes, name) for name in names]
+    if not len(rows):
+        code, reason, remedy = (_texts(c.codes, c.values.tolist()) for c in columns)
+        return code, reason, remedy
+    problems = _encoded(applicants, "problems")
+    keys = np.stack([problems.codes[rows], *(c.codes[rows] for c in columns)]).astype(np.int64)
+    distinct, which = np.unique(keys, axis=1, return_inverse=True)
+    made = [
+        _invalid_reason(
+            problems.values[p], *(c.values[k] for c, k in zip(columns, ks, strict=True))
         )
-        remedy = remedy or INVALID_REMEDY
-    return code, reason, remedy
-
-
-def _texts(values: Iterable[str | None]) -> list[str]:
-    """`values` with None as ""."""
-    return [value or "" for value in values]
-
-
-def _months(days: Iterable[date | None]) -> list[str]:
-    """`_month` of each day, computed once per distinct day."""
-    seen: dict[date | None, str] = {}
+        for p, *ks in distinct.T.tolist()
+    ]
     out = []
-    for day in days:
-        text = seen.get(day)
-        if text is None:
-            text = seen[day] = _month(day)
-        out.append(text)
-    return out
+    for k, column in enumerate(columns):
+        codes, texts = _parts(column)
+        codes[rows] = len(texts) + which.reshape(-1)
+        out.append(_texts(codes, [*texts, *(m[k] for m in made)]))
+    return out[0], out[1], out[2]
 
 
-def placement_columns(result: RunResult) -> dict[str, list[Any]]:
-    """The values of `placements_frame`, column by column (`PLACEMENT_COLUMNS` order).
+def _parts(column: Column) -> tuple[npt.NDArray[np.int64], list[Any]]:
+    """A column's codes (a copy, int64) and its distinct values (a list)."""
+    return column.codes.astype(np.int64), column.values.tolist()
 
-    Raises `ReportError` when the outcomes do not match the applicants.
+
+def placement_columns(result: RunResult) -> dict[str, Any]:
+    """The columns of `placements_frame`, typed (`PLACEMENT_COLUMNS` order).
+
+    Each is computed once per distinct value of the fields it is made of and spread to the
+    rows at once (`matcher.store`: the distinct values and a code per row). Raises
+    `ReportError` when the outcomes do not match the applicants.
     """
     applicants, outcomes = matched(result)
+    if not len(applicants):
+        return _empty_columns()
     rules = result.round.rules
 
-    def column(name: str, rows: Sequence[Any] | None = None) -> list[Any]:
-        return field_values(applicants if rows is None else rows, name)
+    def field(name: str) -> Column:
+        return _encoded(applicants, name)
 
-    statuses = column("status", outcomes)
-    codes, reasons, remedies = (
-        column("reason_code", outcomes),
-        column("reason", outcomes),
-        column("remedy", outcomes),
-    )
-    for i, status in enumerate(statuses):
-        if status is Status.INVALID:
-            codes[i], reasons[i], remedies[i] = _reason(applicants[i], outcomes[i])
-    choices = column("choices")
-    units = column("unit_type")
-    non_public = {unit: rules.is_non_public(unit) for unit in set(units)}
-    grassroots = column("grassroots")
+    statuses = _encoded(outcomes, "status")
+    codes, reasons, remedies = _reasons(applicants, outcomes, statuses)
+    choices = field("choices")
+    units = field("unit_type")
+    grassroots = _each_flag(field("grassroots"))
+    prearranged = field("prearranged")
+    from_remark = _each_flag(field("prearranged_from_remark"))
+    source = np.where(_each_flag(prearranged), from_remark.astype(np.int64), 2)
     tracks = {Track.OUT: Track.OUT.value, Track.IN: Track.IN.value, None: ""}
-    return {
-        "source_file": column("source_file"),
-        "source_row": column("source_row"),
-        "name": column("name"),
-        "id_number": _texts(column("id_number")),
-        "region": _texts(column("region")),
-        "track": [tracks[t] for t in column("track")],
-        "status": [s.value for s in statuses],
-        "choice_rank": column("choice_rank", outcomes),
-        "host": _texts(column("host", outcomes)),
+    texts: dict[str, pa.Array] = {
+        "source_file": _each(field("source_file"), lambda v: v),
+        "name": _each(field("name"), lambda v: v),
+        "id_number": _each_text(field("id_number")),
+        "region": _each_text(field("region")),
+        "track": _each(field("track"), tracks.__getitem__),
+        "status": _each(statuses, lambda s: s.value),
+        "host": _each_text(_encoded(outcomes, "host")),
         "reason_code": codes,
         "reason": reasons,
         "remedy": remedies,
-        "phone": _texts(column("phone")),
-        "gender": _texts(column("gender")),
-        "ethnicity": _texts(column("ethnicity")),
-        "birth": _months(column("birth")),
-        "employer": _texts(column("employer")),
-        "work_start": _months(column("work_start")),
-        "profession": _texts(column("profession")),
-        "field": _texts(column("field")),
-        "education": _texts(column("education_text")),
-        "graduation_year": column("graduation_year"),
-        "title": _texts(column("title")),
-        "sending_unit": _texts(column("sending_unit")),
-        "choice_1": [c[0] if c else "" for c in choices],
-        "choice_2": [c[1] if len(c) > 1 else "" for c in choices],
-        "choice_3": [c[2] if len(c) > 2 else "" for c in choices],
-        "accepts_adjustment": column("accepts_adjustment"),
-        "priority": [g or non_public[u] for g, u in zip(grassroots, units, strict=True)],
-        "grassroots": grassroots,
-        "unit_type": _texts(units),
-        "score": column("score"),
-        "prearranged": _texts(column("prearranged")),
-        "prearranged_from": [
-            PREARRANGED_FROM[bool(r)] if p else ""
-            for p, r in zip(column("prearranged"), column("prearranged_from_remark"), strict=True)
-        ],
-        "remark": _texts(column("remark")),
-        "problems": [
-            ";".join(dict.fromkeys(p.code for p in problems)) if problems else ""
-            for problems in column("problems")
-        ],
-        "draw": list(map(draw_text, column("draw", outcomes))),
-        "priority_position": column("priority_position", outcomes),
-        "adjustment_field": _adjustment_fields(result, statuses, column("field")),
+        "phone": _each_text(field("phone")),
+        "gender": _each_text(field("gender")),
+        "ethnicity": _each_text(field("ethnicity")),
+        "birth": _each(field("birth"), _month),
+        "employer": _each_text(field("employer")),
+        "work_start": _each(field("work_start"), _month),
+        "profession": _each_text(field("profession")),
+        "field": _each_text(field("field")),
+        "education": _each_text(field("education_text")),
+        "title": _each_text(field("title")),
+        "sending_unit": _each_text(field("sending_unit")),
+        "choice_1": _each(choices, lambda c: c[0] if c else ""),
+        "choice_2": _each(choices, lambda c: c[1] if len(c) > 1 else ""),
+        "choice_3": _each(choices, lambda c: c[2] if len(c) > 2 else ""),
+        "unit_type": _each_text(units),
+        "prearranged": _each_text(prearranged),
+        "prearranged_from": _texts(source, [PREARRANGED_FROM[False], PREARRANGED_FROM[True], ""]),
+        "remark": _each_text(field("remark")),
+        "problems": _each(
+            field("problems"), lambda ps: ";".join(dict.fromkeys(p.code for p in ps)) if ps else ""
+        ),
+        "draw": _draws(_encoded(outcomes, "draw")),
+        "adjustment_field": _adjustment_fields(result, statuses, field("field")),
     }
+    scores = field("score")
+    numbers = np.array([np.nan if v is None else v for v in scores.values], dtype=np.float64)
+    typed: dict[str, Any] = {
+        "source_row": _integers(field("source_row")),
+        "choice_rank": _integers(_encoded(outcomes, "choice_rank")),
+        "graduation_year": _integers(field("graduation_year")),
+        "priority_position": _integers(_encoded(outcomes, "priority_position")),
+        "score": numbers[scores.codes],
+        "accepts_adjustment": _each_flag(field("accepts_adjustment")),
+        "priority": grassroots | _each_flag(units, rules.is_non_public),
+        "grassroots": grassroots,
+    }
+    # Every text column: pandas' inferred "str" dtype, from its Arrow array as it is.
+    typed.update((name, pd.array(values, dtype="str")) for name, values in texts.items())
+    return {name: typed[name] for name in PLACEMENT_COLUMNS}
 
 
-def _adjustment_fields(
-    result: RunResult, statuses: Sequence[Status], fields: Sequence[str | None]
-) -> list[str]:
+def _empty_columns() -> dict[str, Any]:
+    """The columns of no rows, in the dtypes pandas gives empty lists (texts as objects)."""
+    frame = pd.DataFrame({name: [] for name in PLACEMENT_COLUMNS}, columns=PLACEMENT_COLUMNS)
+    for column in _INTEGERS:
+        frame[column] = frame[column].astype("Int64")
+    frame["score"] = frame["score"].astype("float64")
+    for column in _FLAGS:
+        frame[column] = frame[column].astype(bool)
+    return {name: frame[name].array for name in PLACEMENT_COLUMNS}
+
+
+def _adjustment_fields(result: RunResult, statuses: Column, fields: Column) -> pa.Array:
     """Per row: the field an adjustment was made by (the applicant's, which the host trains).
 
     Empty for every row not adjusted, and for an adjusted row whose host does not train
-    its field (which the verifier rejects), so that a clerk sees the gap.
+    its field (which the verifier rejects), so that a clerk sees the gap. Decided once per
+    distinct (field, host) of the adjusted rows.
     """
-    out = [""] * len(statuses)
+    rows = np.flatnonzero(_each_flag(statuses, lambda s: s is Status.ADJUSTED))
+    codes = np.zeros(len(statuses), dtype=np.int64)
+    if not len(rows):
+        return _texts(codes, [""])
     trains = {h.name: frozenset(h.fields) for h in result.round.hosts}
-    hosts = field_values(result.outcomes, "host")
-    for i, status in enumerate(statuses):
-        if status is Status.ADJUSTED:
-            field = fields[i]
-            if field and field in trains.get(hosts[i] or "", ()):
-                out[i] = field
-    return out
+    hosts = _encoded(result.outcomes, "host")
+    pairs = np.stack([fields.codes[rows], hosts.codes[rows]]).astype(np.int64)
+    distinct, which = np.unique(pairs, axis=1, return_inverse=True)
+    texts = [""]
+    for f, h in distinct.T.tolist():
+        field, host = fields.values[f], hosts.values[h]
+        texts.append(field if field and field in trains.get(host or "", ()) else "")
+    codes[rows] = 1 + which.reshape(-1)
+    return _texts(codes, texts)
 
 
 def placements_frame(result: RunResult) -> pd.DataFrame:
@@ -343,32 +450,9 @@ def placements_frame(result: RunResult) -> pd.DataFrame:
     `choice_rank`, `graduation_year` and `priority_position` are nullable integers;
     `score` a float or NaN; `draw` the lottery draw in hexadecimal (`matcher.engine.lottery`);
     for `invalid` rows without a reason on the outcome, the reason lists the row's errors.
-    Built column by column from the applicants and outcomes (no per-row dicts).
+    Built column by column from the applicants' and outcomes' columns (no per-row models).
     """
-    columns = placement_columns(result)
-    if not columns["source_row"]:  # no rows: the dtypes pandas gives empty lists
-        frame = pd.DataFrame(columns, columns=PLACEMENT_COLUMNS)
-        for column in _INTEGERS:
-            frame[column] = frame[column].astype("Int64")
-        frame["score"] = frame["score"].astype("float64")
-        for column in _FLAGS:
-            frame[column] = frame[column].astype(bool)
-        return frame
-    # Each column converted straight to its dtype (not inferred by pandas, then cast).
-    typed: dict[str, Any] = {}
-    for name in PLACEMENT_COLUMNS:
-        values = columns.pop(name)
-        if name in _INTEGERS:  # None → <NA>; whole numbers far below 2**53
-            typed[name] = pd.array(np.array(values, dtype=np.float64), dtype="Int64")
-        elif name == "score":
-            typed[name] = np.array(values, dtype=np.float64)  # None → NaN
-        elif name in _FLAGS:
-            typed[name] = np.array(values, dtype=bool)
-        else:  # every other column holds texts only: pandas' inferred "str" dtype,
-            # from an Arrow array made at once (pandas would check each value first)
-            typed[name] = pd.array(pa.array(values, type=pa.large_string()), dtype="str")
-        del values
-    return pd.DataFrame(typed, columns=PLACEMENT_COLUMNS, copy=False)
+    return pd.DataFrame(placement_columns(result), columns=PLACEMENT_COLUMNS, copy=False)
 
 
 _INTEGERS = ("choice_rank", "graduation_year", "source_row", "priority_position")
@@ -376,8 +460,9 @@ _FLAGS = ("accepts_adjustment", "priority", "grassroots")
 
 
 def _select(frame: pd.DataFrame, statuses: tuple[Status, ...], columns: list[str]) -> pd.DataFrame:
-    mask = frame["status"].isin([s.value for s in statuses])
-    return frame.loc[mask].reset_index(drop=True).reindex(columns=columns)
+    """The rows of `statuses` (input order), `columns` only: only those columns are taken."""
+    rows = np.flatnonzero(frame["status"].isin([s.value for s in statuses]).to_numpy())
+    return frame.reindex(columns=columns).take(rows).reset_index(drop=True)
 
 
 def trainees_frame(placements: pd.DataFrame) -> pd.DataFrame:

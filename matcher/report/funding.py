@@ -17,15 +17,17 @@ payees' totals add up to the budget.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from matcher.engine.result import RunResult
 from matcher.model import Status, Track
-from matcher.store import column
+from matcher.store import Column, column
 
 DEFAULT_MONTHS = 12
 ITEMS = ("tuition_lodging", "management", "living", "total")
@@ -105,20 +107,33 @@ def funding_frame(
     return pd.DataFrame(rows, columns=columns)
 
 
-def _totals(records: Iterable[Mapping[Any, Any]]) -> dict[str, int]:
-    out = {"trainees": 0, **dict.fromkeys(ITEMS, 0)}
-    for rec in records:
-        out["trainees"] += 1
-        for item in ITEMS:
-            out[item] += int(rec[item])
-    return out
+def tally(
+    columns: Sequence[Column], rows: npt.NDArray[np.int64] | None = None
+) -> list[tuple[tuple[Any, ...], int]]:
+    """Each distinct combination of the `columns`' values with its count, counted at once.
 
-
-def _grouped(frame: pd.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    groups: dict[str, list[dict[Any, Any]]] = {}  # one pass, groups in order of appearance
-    for record in frame.to_dict("records"):
-        groups.setdefault(str(record[column]), []).append(record)
-    return {k: _totals(mine) for k, mine in groups.items()}
+    Over the positions `rows` (every row when None); combinations in the order of their
+    first row. Values are told apart as `matcher.store.Column` tells them apart.
+    """
+    if not columns:
+        return []
+    count = len(columns[0]) if rows is None else len(rows)
+    key = np.zeros(count, dtype=np.int64)
+    size = 1
+    for col in columns:
+        codes = col.codes if rows is None else col.codes[rows]
+        if size * max(len(col.values), 1) >= 2**62:  # renumber the combinations so far
+            key, found = pd.factorize(key)
+            size = max(len(found), 1)
+        key = key * len(col.values) + codes
+        size *= max(len(col.values), 1)
+    which, found = pd.factorize(key)
+    counts = np.bincount(which, minlength=len(found))
+    # Combination k first appears where the running maximum of `which` reaches k.
+    firsts = np.searchsorted(np.maximum.accumulate(which), np.arange(len(found)))
+    at = firsts if rows is None else rows[firsts]
+    values = [col.values[col.codes[at]].tolist() for col in columns]
+    return list(zip(zip(*values, strict=True), counts.tolist(), strict=True))
 
 
 def funding_summary(
@@ -142,16 +157,14 @@ def funding_summary(
     counts: dict[tuple[str, Track, str], int] = {}
     trainee = (Status.PLACED, Status.ADJUSTED)
     people, outcomes = result.round.applicants, result.outcomes
-    for state, region, track, host in zip(
-        column(outcomes, "status"),
-        column(people, "region"),
-        column(people, "track"),
-        column(outcomes, "host"),
-        strict=True,
-    ):
-        if state in trainee and track is not None:
-            key = (region or "", track, host or "")
-            counts[key] = counts.get(key, 0) + 1
+    states, tracks = outcomes.field("status"), people.field("track")
+    rows = np.flatnonzero(
+        _among(states, trainee) & ~_among(tracks, (None,))  # a trainee of a known track
+    )
+    regions_hosts = [people.field("region"), tracks, outcomes.field("host")]
+    for (region, track, host), count in tally(regions_hosts, rows):
+        key = (region or "", track, host or "")
+        counts[key] = counts.get(key, 0) + count
     by_track: dict[Track, int] = {}
     regions_count: dict[str, dict[Track, int]] = {}
     hosts_count: dict[str, dict[Track, int]] = {}
@@ -196,6 +209,13 @@ def funding_summary(
             sum(n for t, n in by_track.items() if table[t].management > 0),
         ),
     }
+
+
+def _among(column: Column, values: Iterable[Any]) -> npt.NDArray[np.bool_]:
+    """Whether each row's value is one of `values` (decided once per distinct value)."""
+    wanted = tuple(values)
+    chosen = [k for k, v in enumerate(column.values) if any(v is w or v == w for w in wanted)]
+    return np.isin(column.codes, chosen)
 
 
 def _host_total(figures: Mapping[str, int]) -> dict[str, int]:

@@ -11,6 +11,7 @@ import re
 
 _ID_IN_TEXT = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9Xx])")
 _PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[0-9]{10}(?![0-9])")
+_DIGITS = re.compile(r"[0-9]{11}")
 
 
 def _mask(value: str | None, head: int, tail: int) -> str:
@@ -47,5 +48,7 @@ def scrub(text: str) -> str:
 
     For free text (reasons, messages) that may quote a number; other text is unchanged.
     """
+    if _DIGITS.search(text) is None:  # every number masked has 11 digits in a row
+        return text
     text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
     return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

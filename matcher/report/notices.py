@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,10 +82,22 @@ class NoticeTable:
         return self.frame.iloc[start:stop][NOTICE_COLUMNS].reset_index(drop=True)
 
 
-def _ranks(values: list[object], order: Iterable[object]) -> npt.NDArray[np.int64]:
-    """Each value's position in `order`, then after it in order of first appearance."""
-    rank = {name: i for i, name in enumerate(dict.fromkeys([*order, *values]))}
-    return np.fromiter((rank[v] for v in values), dtype=np.int64, count=len(values))
+def _ranks(values: pd.Series, order: Iterable[object]) -> npt.NDArray[np.int64]:
+    """Each value's position in `order`, then after it in order of first appearance.
+
+    Decided once per distinct value.
+    """
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    rank = {name: i for i, name in enumerate(dict.fromkeys([*order, *distinct]))}
+    ranks = np.fromiter((rank[v] for v in distinct), dtype=np.int64, count=len(distinct))
+    return ranks[codes]
+
+
+def _track_texts(tracks: pd.Series) -> pd.Series:
+    """培养方式 of each track (区外 → 区外培养, "" stays ""), once per distinct track."""
+    codes, distinct = pd.factorize(tracks, use_na_sentinel=False)
+    texts = pd.array([f"{t}培养" if t else "" for t in distinct], dtype="str")
+    return pd.Series(texts.take(codes))
 
 
 def notice_tables(
@@ -93,8 +106,8 @@ def notice_tables(
     """The table by host and the table by region of `trainees` (in input order)."""
     hosts, regions = list(hosts), list(regions)
     slim = trainees[list(NOTICE_SOURCE)]
-    host_rank = _ranks(slim["host"].tolist(), hosts)
-    region_rank = _ranks(slim["region"].tolist(), regions)
+    host_rank = _ranks(slim["host"], hosts)
+    region_rank = _ranks(slim["region"], regions)
     position = np.arange(len(slim), dtype=np.int64)
     tables = []
     for kind, column, group, then in (
@@ -108,21 +121,21 @@ def notice_tables(
         starts = np.r_[firsts, len(order)].astype(np.int64)
         sizes = np.diff(starts)
         seq = np.arange(len(order), dtype=np.int64) - np.repeat(firsts, sizes) + 1
-        rows = slim.iloc[order]
-        frame = pd.DataFrame(
-            {
-                "序号": seq,
-                "姓名": rows["name"].tolist(),
-                "性别": rows["gender"].tolist(),
-                "民族": rows["ethnicity"].tolist(),
-                "选派地区": rows["region"].tolist(),
-                "工作单位": rows["employer"].tolist(),
-                "从事专业": rows["profession"].tolist(),
-                "培养方式": [f"{t}培养" if t else "" for t in rows["track"].tolist()],
-                "培养单位": rows["host"].tolist(),
-                "联系方式": rows["phone"].tolist(),
-            },
-        )
+        rows = slim.take(order).reset_index(drop=True)
+        texts: dict[str, Any] = {
+            "姓名": rows["name"],
+            "性别": rows["gender"],
+            "民族": rows["ethnicity"],
+            "选派地区": rows["region"],
+            "工作单位": rows["employer"],
+            "从事专业": rows["profession"],
+            "培养方式": _track_texts(rows["track"]),
+            "培养单位": rows["host"],
+            "联系方式": rows["phone"],
+        }
+        if rows.empty:  # the dtypes pandas gives empty lists
+            texts = {name: [] for name in texts}
+        frame = pd.DataFrame({"序号": seq, **texts})
         lead = "培养单位" if kind == "培养单位" else "选派地区"
         frame = frame[[lead, *(c for c in NOTICE_COLUMNS if c != lead)]]
         names = rows[column].iloc[firsts].tolist()

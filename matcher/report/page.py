@@ -80,16 +80,25 @@ FUNDING_NAMES = {
 }
 
 
-def _num(value: Any, key: str = "") -> str:
-    attr = f' data-key="{escape(key)}"' if key else ""
+def _nums(figures: Mapping[str, Any], columns: Sequence[str], prefix: str) -> str:
+    """`_num` of each of `columns` of `figures`, keyed ``prefix + column`` (escaped once)."""
+    head = escape(prefix)
+    return "".join([_num(figures[c], "", head + escape(c)) for c in columns])
+
+
+def _num(value: Any, key: str = "", escaped: str = "") -> str:
+    """A number's cell; `key` its data-key (or `escaped`, a key escaped already)."""
+    attr = f' data-key="{escaped or escape(key)}"' if key or escaped else ""
     text = f"{value:,}" if isinstance(value, int) else escape(str(value))
     return f'<td class="num"{attr}>{text}</td>'
 
 
 def _text(value: Any, css: str = "") -> str:
-    value = clean(value)
+    if type(value) is not str:
+        value = clean(value)
+        value = "" if value is None else str(value)
     attr = f' class="{css}"' if css else ""
-    return f"<td{attr}>{escape(scrub('' if value is None else str(value)))}</td>"
+    return f"<td{attr}>{escape(scrub(value))}</td>"
 
 
 def _head(headers: Iterable[str]) -> str:
@@ -163,20 +172,12 @@ def _regions(summary: Mapping[str, Any]) -> str:
         "剩余名额",
     ]
     rows = (
-        "<tr>"
-        + _text(r)
-        + _text(t)
-        + "".join(_num(f[c], f"summary.regions.{r}.{t}.{c}") for c in columns)
-        + "</tr>"
+        "<tr>" + _text(r) + _text(t) + _nums(f, columns, f"summary.regions.{r}.{t}.") + "</tr>"
         for r, t, f in groups
     )
     tracks = summary["tracks"]
     track_rows = (
-        "<tr>"
-        + _text("合计")
-        + _text(t)
-        + "".join(_num(f[c], f"summary.tracks.{t}.{c}") for c in columns)
-        + "</tr>"
+        "<tr>" + _text("合计") + _text(t) + _nums(f, columns, f"summary.tracks.{t}.") + "</tr>"
         for t, f in tracks.items()
     )
     return f"<h2 id=regions>各地区名额使用</h2>{chart}" + _table(headers, [*rows, *track_rows])
@@ -213,11 +214,7 @@ def _hosts(summary: Mapping[str, Any]) -> str:
         "剩余名额",
     ]
     rows = (
-        "<tr>"
-        + _text(h)
-        + _text(f["track"])
-        + "".join(_num(f[c], f"summary.hosts.{h}.{c}") for c in columns)
-        + "</tr>"
+        "<tr>" + _text(h) + _text(f["track"]) + _nums(f, columns, f"summary.hosts.{h}.") + "</tr>"
         for h, f in hosts.items()
     )
     return f"<h2 id=hosts>各培养单位</h2>{chart}" + _table(headers, rows)
@@ -233,7 +230,9 @@ def _people(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], where: str 
     rows = []
     shown = frame.head(PAGE_ROWS) if len(frame) > PAGE_ROWS else frame
     needed = list(dict.fromkeys(column for _, column in columns))
-    for i, record in enumerate(shown[needed].to_dict("records"), start=1):
+    values = {column: shown[column].tolist() for column in needed}
+    records = [dict(zip(needed, row, strict=True)) for row in zip(*values.values(), strict=True)]
+    for i, record in enumerate(records, start=1):
         cells = [_num(i)]
         for _, column in columns:
             value = record[column]

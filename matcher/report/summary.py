@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from matcher.engine.result import RunResult
 from matcher.model import Status, Track
 from matcher.report.frames import GROUP_KEYS, UNKNOWN, all_issues, matched
-from matcher.report.funding import DEFAULT_MONTHS, funding_summary
-from matcher.store import column
+from matcher.report.funding import DEFAULT_MONTHS, funding_summary, tally
 
 RANK_KEYS = {1: "first", 2: "second", 3: "third"}
 
@@ -55,35 +56,25 @@ def summarize(result: RunResult, months: int = DEFAULT_MONTHS) -> dict[str, Any]
     (total, severity, code). A region or track that could not be read is "未识别".
     """
     rnd = result.round
-    applicants, outcomes = matched(result)
-    statuses = list(column(outcomes, "status"))
-    # One pass of C-level counting per figure: (region, track, status) triples in order of
-    # first appearance give the groups in order of first appearance.
+    matched(result)  # raises ReportError when the outcomes do not match the applicants
+    people, outcomes = rnd.applicants, result.outcomes
+    statuses = outcomes.field("status")
+    # Counted at once per (region, track, status) of the rows, in order of first
+    # appearance, which gives the groups in order of first appearance.
     tracks_of = {Track.OUT: Track.OUT.value, Track.IN: Track.IN.value, None: UNKNOWN}
-    triples: Counter[tuple[str, str, Status]] = Counter(
-        zip(
-            [r or UNKNOWN for r in column(applicants, "region")],
-            [tracks_of[t] for t in column(applicants, "track")],
-            statuses,
-            strict=True,
-        )
-    )
     status: Counter[str] = Counter()
     by_group: dict[tuple[str, str], Counter[str]] = {}
-    for (region, track, state), count in triples.items():
+    triples = tally([people.field("region"), people.field("track"), statuses])
+    for (region, track, state), count in triples:
         status[state.value] += count
-        by_group.setdefault((region, track), Counter())[state.value] += count
+        group = by_group.setdefault((region or UNKNOWN, tracks_of[track]), Counter())
+        group[state.value] += count
     rank: Counter[str] = Counter()
     by_host: dict[str, Counter[str]] = {}
-    placed = (Status.PLACED, Status.ADJUSTED)
-    hits: Counter[tuple[Status, int | None, str | None]] = Counter(
-        (state, choice_rank, host)
-        for state, choice_rank, host in zip(
-            statuses, column(outcomes, "choice_rank"), column(outcomes, "host"), strict=True
-        )
-        if state in placed
-    )
-    for (state, choice_rank, host_name), count in hits.items():
+    placed = [k for k, s in enumerate(statuses.values) if s in (Status.PLACED, Status.ADJUSTED)]
+    rows = np.flatnonzero(np.isin(statuses.codes, placed))
+    hits = tally([statuses, outcomes.field("choice_rank"), outcomes.field("host")], rows)
+    for (state, choice_rank, host_name), count in hits:
         rank_key = _rank_key(state, choice_rank)
         if rank_key is not None:
             rank[rank_key] += count

@@ -140,7 +140,17 @@ def _csv_frames() -> list[pd.DataFrame]:
         }
     )
     chunked = pd.concat([hostile, hostile], ignore_index=True)  # Arrow columns in two chunks
+    plain = pd.DataFrame(  # no field quoted: the lines joined by pyarrow's CSV writer
+        {
+            "t": pd.Series(["普通", "=1", "", "-x", "a b", "@", "普通"] * 3, dtype="str"),
+            "o": pd.Series(["x", None, "+1", "y", "", "z", "\tq"] * 3, dtype=object),
+            "f": [0.0, -0.0, float("nan"), 0.1, 1e20, -0.0, 0.0] * 3,
+            "b": [True, False, True, True, False, False, True] * 3,
+            "n": pd.array([1, None, -3, 0, 2**40, None, 7] * 3, dtype="Int64"),
+        }
+    )
     return [
+        plain,
         weird,
         chunked,
         hostile,
@@ -151,7 +161,7 @@ def _csv_frames() -> list[pd.DataFrame]:
     ]
 
 
-@pytest.mark.parametrize("index", range(7))
+@pytest.mark.parametrize("index", range(8))
 def test_csv_fields_equal_to_csv(index, monkeypatch):
     frame = _csv_frames()[index]
     monkeypatch.setattr("matcher.report.csvout.CSV_BLOCK_ROWS", 7)

@@ -36,3 +36,11 @@ def test_scrub_masks_numbers_quoted_in_text():
     assert scrub(text) == "身份证号1501**********9999与第5行重复，联系电话139****5678；行号12345"
     assert scrub("15010219850301999X") == "1501**********999X"
     assert scrub("2023-03-20") == "2023-03-20"
+
+
+def test_scrub_leaves_shorter_digit_runs_and_masks_the_shortest_numbers():
+    assert scrub("电话1391234567，编号0123456789") == "电话1391234567，编号0123456789"
+    assert scrub("13912345678") == "139****5678"  # 11 digits: a mobile number
+    assert scrub("150102850301999") == "1501*******1999"  # 15 digits: an old ID number
+    wide = "２３４５６７８９０１２３"  # full-width digits: not masked
+    assert scrub(wide) == wide
