@@ -10,10 +10,19 @@ text shaped like ``<r>…</r>`` stays text, where xlsxwriter would pass it on as
 markup unescaped (and a hostile one breaks the file). `splice` copies the frame's parts
 into the final zip with public zipfile calls and streams each generated sheet in,
 deflated on a second thread while the next rows are built.
+
+`block_xml` builds a block's rows with pyarrow.compute, a column at a time (`arrow_cells`:
+the constant pieces, the row numbers and the texts joined element-wise, no Python object
+per cell) and takes the block's UTF-8 bytes from the result's data buffer; only the texts
+that `string_xml` changes (found by one regular expression) go through Python. A column
+that Arrow cannot hold as one type (mixed kinds, floats, odd objects) is converted cell by
+cell (`column_xml`), and a block with a value Arrow cannot encode at all is written the
+Python way whole (`rows_xml`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import numbers
 import queue
@@ -23,7 +32,10 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 STRING_MAX = 32_767  # Excel's limit, in UTF-16 units (xlsxwriter truncates longer text)
 #: zlib level of the generated sheet parts (the frame's parts keep zipfile's default).
@@ -172,6 +184,184 @@ def _plain(texts: Sequence[str]) -> bool:
     )
 
 
+_LARGE = pa.large_string()
+
+
+@functools.cache
+def changed_pattern() -> str:
+    r"""An RE2 pattern for a superset of the texts `string_xml` changes (but cut ones).
+
+    A character it escapes, ``_x`` (a literal escape starts so), or a leading or trailing
+    space as Python's ``\s`` finds it (every such character is in the BMP).
+    """
+    spaces = "".join(f"\\x{{{c:04X}}}" for c in range(0x10000) if chr(c).isspace())
+    return r"[\x00-\x08\x0b-\x1f&<>\x{FFFE}\x{FFFF}]|_x" f"|\\A[{spaces}]|[{spaces}]\\z"
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, _LARGE)
+
+
+def to_arrow(values: Sequence[Any] | pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """`values` as one Arrow array of texts, integers, booleans or nothing (null: none).
+
+    None when they are of another kind or of several (but missing values): those cells
+    are converted one by one. Texts become ``large_string``, integers ``int64``.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        kind = values.type
+        try:
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                return values.cast(_LARGE)
+            if pa.types.is_integer(kind):
+                return values.cast(pa.int64())
+        except pa.ArrowInvalid:  # an unsigned integer beyond int64
+            return None
+        if pa.types.is_boolean(kind) or pa.types.is_null(kind):
+            return values
+        return None
+    if isinstance(values, range):
+        return pa.array(np.arange(values.start, values.stop, values.step, dtype=np.int64))
+    kinds = {*map(type, values)} - {_NONE}
+    kind = _KINDS.get(frozenset(kinds))
+    if kind is None:
+        return None
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowException, OverflowError, UnicodeEncodeError):  # e.g. a lone surrogate
+        return None
+
+
+_KINDS = {
+    frozenset(): pa.null(),
+    frozenset({str}): _LARGE,
+    frozenset({int}): pa.int64(),
+    frozenset({bool}): pa.bool_(),
+}
+
+
+def arrow_texts(values: pa.Array) -> pa.Array:
+    """The texts of a `to_arrow` array's cells as `cell_value` holds them (not numbers)."""
+    if pa.types.is_boolean(values.type):
+        return pc.if_else(values, _text("是"), _text("否"))
+    if pa.types.is_null(values.type):
+        return pa.nulls(len(values), _LARGE)
+    return values.cast(_LARGE)
+
+
+def arrow_cells(
+    letter: str, numbers: pa.Array, values: pa.Array, numeric: bool, style: str
+) -> pa.Array | None:
+    """`column_xml`'s cells for a `to_arrow` array, null where there is no cell.
+
+    `numbers`: the rows' numbers (``large_string``). None: integers this path does not
+    write (beyond ±10**15, which `cell_xml` writes in the ".16G" format).
+    """
+    start = _text(f'<c r="{letter}')
+    if pa.types.is_integer(values.type) and numeric:
+        low, high = pc.min_max(values).values()
+        if low.is_valid and not -(10**15) < low.as_py() <= high.as_py() < 10**15:
+            return None
+        text = values.cast(_LARGE)
+        return pc.binary_join_element_wise(
+            start, numbers, _text('"><v>'), text, _text("</v></c>"), _text("")
+        )
+    texts = arrow_texts(values)
+    cells = pc.binary_join_element_wise(
+        start,
+        numbers,
+        _text(f'"{style} t="inlineStr"><is><t>'),
+        texts,
+        _text("</t></is></c>"),
+        _text(""),
+    )
+    changed = pc.or_(
+        pc.match_substring_regex(texts, changed_pattern()),
+        pc.greater(pc.utf8_length(texts), STRING_MAX // 2),
+    ).fill_null(False)
+    if not changed.true_count:
+        return cells
+    rows = np.flatnonzero(changed.to_numpy(zero_copy_only=False))
+    wanted = zip(numbers.take(rows).to_pylist(), texts.take(rows).to_pylist(), strict=True)
+    escaped = [f'<c r="{letter}{r}"{string_xml(t, style)}' for r, t in wanted]
+    return pc.replace_with_mask(cells, changed, pa.array(escaped, _LARGE))
+
+
+def block_xml(
+    letters: Sequence[str],
+    first_row: int,
+    block: Sequence[Sequence[Any] | pa.Array],
+    numeric: Sequence[bool],
+    styles: Sequence[str],
+) -> str | memoryview:
+    """The ``<row>`` elements of a block of rows from sheet row `first_row` (1-based).
+
+    `block`: each column's values (`to_arrow` arrays or Python values). The same XML as
+    `rows_xml` over `column_xml`, as UTF-8 bytes where every column could be converted,
+    else as text (the Python way, cell by cell).
+    """
+    count = len(block[0]) if block else 0
+    numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int64)).cast(_LARGE)
+    columns: list[pa.Array] = []
+    for letter, values, number, style in zip(letters, block, numeric, styles, strict=True):
+        array = values if isinstance(values, pa.Array) else to_arrow(values)
+        cells = None if array is None else arrow_cells(letter, numbers, array, number, style)
+        if cells is None:
+            python = values.to_pylist() if isinstance(values, pa.Array) else values
+            xml = column_xml(letter, numbers.to_pylist(), python, number, style)
+            try:
+                cells = pa.array([c or None for c in xml], _LARGE)
+            except (pa.ArrowException, UnicodeEncodeError):  # e.g. a lone surrogate
+                return _python_rows(letters, first_row, block, numeric, styles)
+        columns.append(cells)
+    rows = pc.binary_join_element_wise(
+        _text('<row r="'),
+        numbers,
+        _text('">'),
+        *columns,
+        _text("</row>"),
+        _text(""),
+        null_handling="replace",
+        null_replacement="",
+    )
+    if columns and all(c.null_count for c in columns):  # some rows may have no cell
+        present = columns[0].is_valid()
+        for cells in columns[1:]:
+            present = pc.or_(present, cells.is_valid())
+        rows = rows.filter(present)
+    elif not columns:
+        return ""
+    return text_bytes(rows)
+
+
+def _python_rows(
+    letters: Sequence[str],
+    first_row: int,
+    block: Sequence[Sequence[Any] | pa.Array],
+    numeric: Sequence[bool],
+    styles: Sequence[str],
+) -> str:
+    numbers = row_numbers(first_row, len(block[0]) if block else 0)
+    python = [v.to_pylist() if isinstance(v, pa.Array) else v for v in block]
+    columns = [
+        column_xml(letter, numbers, values, number, style)
+        for letter, values, number, style in zip(letters, python, numeric, styles, strict=True)
+    ]
+    return rows_xml(numbers, columns)
+
+
+def text_bytes(texts: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a ``large_string`` array's texts, one after the other."""
+    if not len(texts):
+        return memoryview(b"")
+    _, offsets, data = texts.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    start, stop = int(bounds[texts.offset]), int(bounds[texts.offset + len(texts)])
+    return memoryview(data)[start:stop]
+
+
 def row_numbers(first_row: int, count: int) -> list[str]:
     """The numbers of `count` rows from sheet row `first_row` (1-based), as text."""
     return [str(first_row + i) for i in range(count)]
@@ -189,7 +379,7 @@ def rows_xml(numbers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
 
 def splice(
     frame: bytes,
-    sheets: Mapping[str, tuple[str, Iterator[str]]],
+    sheets: Mapping[str, tuple[str, Iterator[str | memoryview]]],
     handle: BinaryIO,
     *,
     zip64: bool = False,
@@ -197,8 +387,9 @@ def splice(
     """Write workbook `frame` into `handle` with generated rows in some sheets.
 
     `sheets`: zip part (``xl/worksheets/sheetN.xml``) → (the sheet's ``<dimension>``
-    element, its rows' XML a block at a time). The rows go after the frame's own rows
-    (the header). `zip64`: give the generated parts Zip64 headers (needed above 2 GiB).
+    element, its rows' XML a block at a time, as text or UTF-8 bytes). The rows go after
+    the frame's own rows (the header). `zip64`: give the generated parts Zip64 headers
+    (needed above 2 GiB).
     """
     source = zipfile.ZipFile(io.BytesIO(frame))
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
@@ -219,20 +410,22 @@ def splice(
                 _write_through(member, _encoded(head, rows, end + tail))
 
 
-def _encoded(head: str, rows: Iterator[str], tail: str) -> Iterator[bytes]:
+def _encoded(
+    head: str, rows: Iterator[str | memoryview], tail: str
+) -> Iterator[bytes | memoryview]:
     yield head.encode("utf-8")
     for block in rows:
-        yield block.encode("utf-8")
+        yield block.encode("utf-8") if isinstance(block, str) else block
     yield tail.encode("utf-8")
 
 
-def _write_through(handle: Any, chunks: Iterator[bytes]) -> None:
+def _write_through(handle: Any, chunks: Iterator[bytes | memoryview]) -> None:
     """Write `chunks` to `handle` from a second thread (zlib releases the GIL).
 
     The next block's XML is built while the previous one is deflated; at most two
     blocks wait in between.
     """
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    pending: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def drain() -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
@@ -31,6 +32,7 @@ from matcher.report.policy_text import policy_lines
 from matcher.report.xlsx import (
     EXCEL_MAX_DATA_ROWS,
     LARGE_BOOK_ROWS,
+    ArrowSource,
     Book,
     Column,
     ColumnSource,
@@ -49,7 +51,13 @@ def _get(key: str) -> Any:
 
 def _field(header: str, key: str, kind: str = "text") -> Column:
     """A column that shows field `key` of each row as it is."""
-    return Column(header, _get(key), kind, lambda rows, a, b: rows.column(key, a, b))
+    return Column(
+        header,
+        _get(key),
+        kind,
+        lambda rows, a, b: rows.column(key, a, b),
+        lambda rows, a, b: rows.arrow(key, a, b),
+    )
 
 
 def _seq(row: Mapping[str, Any]) -> int:
@@ -154,7 +162,11 @@ def _prearrangeds(rows: ColumnSource, a: int, b: int) -> list[Any]:
     return [_prearranged_text(h, s) for h, s in zip(hosts, sources, strict=True)]
 
 
-SEQ = Column("序号", _seq, "text", _seqs)
+def _seq_arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+    return rows.arrow("_seq", a, b)
+
+
+SEQ = Column("序号", _seq, "text", _seqs, _seq_arrow)
 CONFIRMED = Column("是否确认", _nothing, "yesno", _nothings)
 TRACK_COLUMNS = [
     SEQ,
@@ -280,13 +292,15 @@ class Records(Sequence[dict[str, Any]]):
 
     Equal, row for row, to ``frame.to_dict("records")`` with ``_seq`` added; but a row's
     dict is built only when it is read, so a table of a million rows is never held as a
-    million dicts. Slices are views with the same ``_seq`` numbers.
+    million dicts, and a column's Python values only when they are read (`arrow` gives
+    a frame's column as Arrow without them). Slices are views with the same ``_seq``
+    numbers.
     """
 
     def __init__(
         self,
         keys: Sequence[str],
-        columns: Sequence[list[Any]],
+        columns: Sequence[Sequence[Any]],
         start: int = 0,
         stop: int | None = None,
     ) -> None:
@@ -298,18 +312,34 @@ class Records(Sequence[dict[str, Any]]):
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Records:
         """The records of `frame` (numpy scalars become Python values, as in `to_dict`)."""
-        columns = [_python_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
-        return cls([str(k) for k in frame.columns], columns, 0, len(frame))
+        return cls([str(k) for k in frame.columns], _FrameColumns(frame), 0, len(frame))
 
     def __len__(self) -> int:
         return max(self._stop - self._start, 0)
 
+    def _bounds(self, start: int, stop: int) -> tuple[int, int]:
+        return self._start + start, self._start + min(stop, len(self))
+
     def column(self, key: str, start: int, stop: int) -> Sequence[Any]:
         """Field `key` of rows ``start:stop`` (``_seq``: the row numbers), as a list."""
-        start, stop = self._start + start, self._start + min(stop, len(self))
+        start, stop = self._bounds(start, stop)
         if key == "_seq":
             return range(start + 1, stop + 1)
         return self._columns[self._keys.index(key)][start:stop]
+
+    def arrow(self, key: str, start: int, stop: int) -> pa.Array | None:
+        """Field `key` of rows ``start:stop`` as Arrow (null: missing), as `column` has it.
+
+        None for a column of another kind than text, integers or booleans, or not from
+        a frame: read it by `column`.
+        """
+        start, stop = self._bounds(start, stop)
+        if key == "_seq":
+            return pa.array(np.arange(start + 1, max(stop, start) + 1, dtype=np.int64))
+        if not isinstance(self._columns, _FrameColumns):
+            return None
+        whole = self._columns.arrow(self._keys.index(key))
+        return None if whole is None else whole.slice(start, max(stop - start, 0))
 
     def _row(self, i: int) -> dict[str, Any]:
         return dict(zip(self._keys, [*(c[i] for c in self._columns), i + 1], strict=True))
@@ -335,6 +365,46 @@ class Records(Sequence[dict[str, Any]]):
             start=self._start + 1,
         ):
             yield dict(zip(keys, (*values, i), strict=True))
+
+
+class _FrameColumns(Sequence[list[Any]]):
+    """A frame's columns as `_python_values` lists (and Arrow arrays), each made when read."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._series = [frame.iloc[:, i] for i in range(frame.shape[1])]
+        self._lists: dict[int, list[Any]] = {}
+        self._arrays: dict[int, pa.Array | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index not in self._lists:
+            self._lists[index] = _python_values(self._series[index])
+        return self._lists[index]
+
+    def arrow(self, index: int) -> pa.Array | None:
+        """Column `index` as Arrow if it holds text, integers or booleans (else None)."""
+        if index not in self._arrays:
+            self._arrays[index] = _arrow_values(self._series[index])
+        return self._arrays[index]
+
+
+def _arrow_values(series: pd.Series) -> pa.Array | None:
+    """`series` as Arrow (missing values null) if it holds text, integers or booleans."""
+    dtype = series.dtype
+    if (
+        isinstance(dtype, pd.StringDtype)
+        or (isinstance(dtype, np.dtype) and dtype.kind in "ib")
+        or isinstance(dtype, (pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype))
+    ):
+        array = pa.array(series)
+        return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return None
 
 
 def _python_values(series: pd.Series) -> list[Any]:
