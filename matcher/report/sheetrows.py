@@ -33,6 +33,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -187,17 +188,6 @@ def _plain(texts: Sequence[str]) -> bool:
 _LARGE = pa.large_string()
 
 
-@functools.cache
-def changed_pattern() -> str:
-    r"""An RE2 pattern for a superset of the texts `string_xml` changes (but cut ones).
-
-    A character it escapes, ``_x`` (a literal escape starts so), or a leading or trailing
-    space as Python's ``\s`` finds it (every such character is in the BMP).
-    """
-    spaces = "".join(f"\\x{{{c:04X}}}" for c in range(0x10000) if chr(c).isspace())
-    return r"[\x00-\x08\x0b-\x1f&<>\x{FFFE}\x{FFFF}]|_x" f"|\\A[{spaces}]|[{spaces}]\\z"
-
-
 def _text(value: str) -> pa.Scalar:
     return pa.scalar(value, _LARGE)
 
@@ -251,42 +241,140 @@ def arrow_texts(values: pa.Array) -> pa.Array:
     return values.cast(_LARGE)
 
 
+#: Pieces whose element-wise join gives a column's cells: constant texts and arrays.
+Pieces = list[str | pa.Array]
+
+
 def arrow_cells(
     letter: str, numbers: pa.Array, values: pa.Array, numeric: bool, style: str
-) -> pa.Array | None:
-    """`column_xml`'s cells for a `to_arrow` array, null where there is no cell.
+) -> Pieces | None:
+    """`column_xml`'s cells for a `to_arrow` array, as `Pieces` (null: no cell there).
 
-    `numbers`: the rows' numbers (``large_string``). None: integers this path does not
-    write (beyond ±10**15, which `cell_xml` writes in the ".16G" format).
+    `numbers`: the rows' numbers (``large_string``). A column with a cell in every row
+    and no text that `string_xml` changes gives the constant pieces and the arrays
+    (joined once with the other columns' in `block_xml`); any other, one array of
+    cells. None: integers this path does not write (beyond ±10**15, which `cell_xml`
+    writes in the ".16G" format).
     """
-    start = _text(f'<c r="{letter}')
+    start = f'<c r="{letter}'
     if pa.types.is_integer(values.type) and numeric:
         low, high = pc.min_max(values).values()
         if low.is_valid and not -(10**15) < low.as_py() <= high.as_py() < 10**15:
             return None
-        text = values.cast(_LARGE)
-        return pc.binary_join_element_wise(
-            start, numbers, _text('"><v>'), text, _text("</v></c>"), _text("")
-        )
+        pieces: Pieces = [start, numbers, '"><v>', values.cast(_LARGE), "</v></c>"]
+        return pieces if not values.null_count else [_joined(pieces)]
     texts = arrow_texts(values)
-    cells = pc.binary_join_element_wise(
-        start,
-        numbers,
-        _text(f'"{style} t="inlineStr"><is><t>'),
-        texts,
-        _text("</t></is></c>"),
-        _text(""),
-    )
-    changed = pc.or_(
-        pc.match_substring_regex(texts, changed_pattern()),
-        pc.greater(pc.utf8_length(texts), STRING_MAX // 2),
-    ).fill_null(False)
-    if not changed.true_count:
-        return cells
-    rows = np.flatnonzero(changed.to_numpy(zero_copy_only=False))
+    pieces = [start, numbers, f'"{style} t="inlineStr"><is><t>', texts, "</t></is></c>"]
+    rows = np.flatnonzero(may_change(texts))
+    if not len(rows):
+        return pieces if not values.null_count else [_joined(pieces)]
+    changed = np.zeros(len(texts), dtype=np.bool_)
+    changed[rows] = True
     wanted = zip(numbers.take(rows).to_pylist(), texts.take(rows).to_pylist(), strict=True)
     escaped = [f'<c r="{letter}{r}"{string_xml(t, style)}' for r, t in wanted]
-    return pc.replace_with_mask(cells, changed, pa.array(escaped, _LARGE))
+    cells = _joined(pieces)
+    return [pc.replace_with_mask(cells, pa.array(changed), pa.array(escaped, _LARGE))]
+
+
+def may_change(texts: pa.Array) -> npt.NDArray[np.bool_]:
+    r"""Which of `texts` (``large_string``) `string_xml` may change: a superset, by bytes.
+
+    A text with a character it escapes, a literal escape, a leading or trailing space
+    (as Python's ``\s`` finds it) or more than ``STRING_MAX // 2`` bytes (it may be cut).
+    """
+    count = len(texts)
+    _, offsets, buffer = texts.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + count + 1]
+    if buffer is None or bounds[-1] == bounds[0]:
+        return np.zeros(count, dtype=np.bool_)
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    first, last = int(bounds[0]), int(bounds[-1])
+    lengths = np.diff(bounds)
+    found = lengths > STRING_MAX // 2
+    part = data[first:last]
+    # bytes that may begin a change: a control character (or tab, line feed), "&", "<",
+    # ">", "_" (of "_x") and 0xEF (of U+FFFE, U+FFFF)
+    suspect = part < 0x20
+    np.bitwise_or(suspect, part == ord("&"), out=suspect)
+    np.bitwise_or(suspect, (part | 2) == ord(">"), out=suspect)  # ">" or "<"
+    np.bitwise_or(suspect, part == ord("_"), out=suspect)
+    np.bitwise_or(suspect, part == 0xEF, out=suspect)
+    at = np.flatnonzero(suspect) + first
+    if len(at):
+        byte = data[at]
+        after = data[np.minimum(at + 1, last - 1)]
+        then = data[np.minimum(at + 2, last - 1)]
+        real = (
+            ((byte < 0x20) & (byte != 0x09) & (byte != 0x0A))
+            | (byte == ord("&"))
+            | ((byte | 2) == ord(">"))
+            | ((byte == ord("_")) & (after == ord("x")))
+            | ((byte == 0xEF) & (after == 0xBF) & (then >= 0xBE))
+        )
+        found[np.searchsorted(bounds, at[real], side="right") - 1] = True
+    filled = np.flatnonzero(lengths)
+    starts, ends = bounds[filled], bounds[filled + 1]
+    heads, tails = _space_ends()
+    maybe = filled[heads[data[starts]] | tails[data[ends - 1]]]  # by a first or last byte
+    if len(maybe):
+        starts, ends = bounds[maybe], bounds[maybe + 1]
+        for size, codes in enumerate(_space_codes(), start=1):
+            if last - first < size:
+                break
+            head = _code(data, np.minimum(starts, last - size), size)
+            tail = _code(data, np.maximum(ends - size, first), size)
+            found[maybe[np.isin(head, codes) | np.isin(tail, codes)]] = True
+    return found
+
+
+@functools.cache
+def _space_ends() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    r"""Which bytes begin, and which end, the UTF-8 of a character Python's ``\s`` finds."""
+    heads, tails = np.zeros(256, dtype=np.bool_), np.zeros(256, dtype=np.bool_)
+    for size, codes in enumerate(_space_codes(), start=1):
+        heads[codes >> (8 * (size - 1))] = True
+        tails[codes & 0xFF] = True
+    return heads, tails
+
+
+def _code(data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], size: int) -> npt.NDArray[Any]:
+    """The `size` bytes from each of `at` as one integer (big-endian)."""
+    code = data[at].astype(np.int64)
+    for k in range(1, size):
+        code = (code << 8) | data[at + k]
+    return code
+
+
+@functools.cache
+def _space_codes() -> tuple[npt.NDArray[np.int64], ...]:
+    r"""The characters Python's ``\s`` finds, as `_code`s of 1, 2 and 3 UTF-8 bytes.
+
+    (Every one is in the BMP, so takes at most 3 bytes.)
+    """
+    spaces = [chr(c).encode("utf-8") for c in range(0x10000) if chr(c).isspace()]
+    return tuple(
+        np.array([int.from_bytes(b, "big") for b in spaces if len(b) == size], dtype=np.int64)
+        for size in (1, 2, 3)
+    )
+
+
+def _joined(pieces: Pieces, *, nulls: str | None = None) -> pa.Array:
+    """The element-wise join of `pieces` (adjacent texts merged first).
+
+    Null where an array is, or with `nulls`, a null array element taken as that text.
+    """
+    merged: list[str | pa.Array] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    args = [_text(p) if isinstance(p, str) else p for p in merged]
+    if nulls is None:
+        return pc.binary_join_element_wise(*args, _text(""))
+    return pc.binary_join_element_wise(
+        *args, _text(""), null_handling="replace", null_replacement=nulls
+    )
 
 
 def block_xml(
@@ -303,8 +391,12 @@ def block_xml(
     else as text (the Python way, cell by cell).
     """
     count = len(block[0]) if block else 0
+    if not count:
+        return ""
     numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int64)).cast(_LARGE)
-    columns: list[pa.Array] = []
+    pieces: Pieces = ['<row r="', numbers, '">']
+    full = False  # some column has a cell in every row
+    present: pa.Array | None = None  # else: the rows with a cell
     for letter, values, number, style in zip(letters, block, numeric, styles, strict=True):
         array = values if isinstance(values, pa.Array) else to_arrow(values)
         cells = None if array is None else arrow_cells(letter, numbers, array, number, style)
@@ -312,27 +404,19 @@ def block_xml(
             python = values.to_pylist() if isinstance(values, pa.Array) else values
             xml = column_xml(letter, numbers.to_pylist(), python, number, style)
             try:
-                cells = pa.array([c or None for c in xml], _LARGE)
+                cells = [pa.array([c or None for c in xml], _LARGE)]
             except (pa.ArrowException, UnicodeEncodeError):  # e.g. a lone surrogate
                 return _python_rows(letters, first_row, block, numeric, styles)
-        columns.append(cells)
-    rows = pc.binary_join_element_wise(
-        _text('<row r="'),
-        numbers,
-        _text('">'),
-        *columns,
-        _text("</row>"),
-        _text(""),
-        null_handling="replace",
-        null_replacement="",
-    )
-    if columns and all(c.null_count for c in columns):  # some rows may have no cell
-        present = columns[0].is_valid()
-        for cells in columns[1:]:
-            present = pc.or_(present, cells.is_valid())
-        rows = rows.filter(present)
-    elif not columns:
-        return ""
+        pieces += cells
+        only = cells[0] if len(cells) == 1 else None  # else: a cell in every row
+        if not isinstance(only, pa.Array) or not only.null_count:
+            full = True
+        elif not full:
+            valid = only.is_valid()
+            present = valid if present is None else pc.or_(present, valid)
+    rows = _joined([*pieces, "</row>"], nulls="")
+    if not full:
+        rows = rows.filter(present) if present is not None else rows.slice(0, 0)
     return text_bytes(rows)
 
 
