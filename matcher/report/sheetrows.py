@@ -324,6 +324,8 @@ def may_change(texts: pa.Array) -> npt.NDArray[np.bool_]:
             head = _code(data, np.minimum(starts, last - size), size)
             tail = _code(data, np.maximum(ends - size, first), size)
             found[maybe[np.isin(head, codes) | np.isin(tail, codes)]] = True
+    if texts.null_count:  # a null may still span bytes
+        found &= texts.is_valid().to_numpy(zero_copy_only=False)
     return found
 
 
