@@ -353,7 +353,8 @@ def _space_codes() -> tuple[npt.NDArray[np.int64], ...]:
 
     (Every one is in the BMP, so takes at most 3 bytes.)
     """
-    spaces = [chr(c).encode("utf-8") for c in range(0x10000) if chr(c).isspace()]
+    bmp = "".join(map(chr, range(0x10000)))
+    spaces = [c.encode("utf-8", "surrogatepass") for c in re.findall(r"\s", bmp)]
     return tuple(
         np.array([int.from_bytes(b, "big") for b in spaces if len(b) == size], dtype=np.int64)
         for size in (1, 2, 3)

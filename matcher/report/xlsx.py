@@ -260,7 +260,8 @@ def _blocks(
     """
     many = [c.many for c in columns]
     columnwise = isinstance(rows, ColumnSource) and all(m is not None for m in many)
-    arrows = [c.arrow if arrow and isinstance(rows, ArrowSource) else None for c in columns]
+    arrowwise = arrow and isinstance(rows, ArrowSource)
+    arrows = [c.arrow if arrowwise else None for c in columns]
     source: Any = rows
     for start in range(0, len(rows), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, len(rows))
