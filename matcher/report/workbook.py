@@ -388,7 +388,8 @@ class Records(Sequence[dict[str, Any]]):
         if not isinstance(self._columns, _FrameColumns):
             return None
         whole = self._columns.arrow(self._keys.index(key))
-        return None if whole is None else whole.slice(start, max(stop - start, 0))
+        part = None if whole is None else whole.slice(start, max(stop - start, 0))
+        return part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part  # rows only
 
     def _row(self, i: int) -> dict[str, Any]:
         return dict(zip(self._keys, [*(c[i] for c in self._columns), i + 1], strict=True))
@@ -422,7 +423,7 @@ class _FrameColumns(Sequence[list[Any]]):
     def __init__(self, frame: pd.DataFrame) -> None:
         self._series = [frame.iloc[:, i] for i in range(frame.shape[1])]
         self._lists: dict[int, list[Any]] = {}
-        self._arrays: dict[int, pa.Array | None] = {}
+        self._arrays: dict[int, pa.Array | pa.ChunkedArray | None] = {}
 
     def __len__(self) -> int:
         return len(self._series)
@@ -432,21 +433,21 @@ class _FrameColumns(Sequence[list[Any]]):
             self._lists[index] = _python_values(self._series[index])
         return self._lists[index]
 
-    def arrow(self, index: int) -> pa.Array | None:
+    def arrow(self, index: int) -> pa.Array | pa.ChunkedArray | None:
         """Column `index` as Arrow if it holds text, integers or booleans (else None)."""
         if index not in self._arrays:
             self._arrays[index] = _arrow_values(self._series[index])
         return self._arrays[index]
 
 
-def _arrow_values(series: pd.Series) -> pa.Array | None:
+def _arrow_values(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
     """`series` as Arrow (missing values null) if it holds text, integers or booleans."""
     dtype = series.dtype
     kinds = (pd.StringDtype, pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype)
     if not isinstance(dtype, kinds) and not (isinstance(dtype, np.dtype) and dtype.kind in "ib"):
         return None
     array = pa.array(series)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array
 
 
 def _python_values(series: pd.Series) -> list[Any]:

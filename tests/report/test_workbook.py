@@ -240,3 +240,12 @@ def test_a_slice_of_records_reads_its_own_rows_as_arrow(result):
     assert part.arrow("_seq", 0, 3).to_pylist() == [4, 5, 6]
     assert part.arrow("score", 0, 3) is None  # floats: read as Python values
     assert Records(["a"], [["x", "y"]]).arrow("a", 0, 2) is None  # not from a frame
+
+
+def test_a_frame_in_chunks_reads_a_block_across_them():
+    from matcher.report.workbook import Records
+
+    parts = [pd.DataFrame({"a": pd.Series(t, dtype="str")}) for t in (["x", "y"], ["z", None])]
+    records = Records.of(pd.concat(parts, ignore_index=True))
+    assert records.arrow("a", 1, 4).to_pylist() == ["y", "z", None]
+    assert records.arrow("a", 4, 9).to_pylist() == []
