@@ -361,8 +361,8 @@ class _Generated:
                     present = cells if present is None else pc.or_(present, cells)
             if present is True:
                 last = n - 1
-            else:
-                found = np.flatnonzero(present.to_numpy(zero_copy_only=False))
+            else:  # None: no column
+                found: Any = [] if present is None else np.flatnonzero(present.to_numpy(False))
                 last = int(found[-1]) if len(found) else -1
             if last >= 0:
                 self.last_row = max(self.last_row, start + last + 2)
