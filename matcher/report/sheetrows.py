@@ -10,10 +10,19 @@ text shaped like ``<r>…</r>`` stays text, where xlsxwriter would pass it on as
 markup unescaped (and a hostile one breaks the file). `splice` copies the frame's parts
 into the final zip with public zipfile calls and streams each generated sheet in,
 deflated on a second thread while the next rows are built.
+
+`block_xml` builds a block's rows with pyarrow.compute, a column at a time (`arrow_cells`:
+the constant pieces, the row numbers and the texts joined element-wise, no Python object
+per cell) and takes the block's UTF-8 bytes from the result's data buffer; only the texts
+that `string_xml` changes (found by one regular expression) go through Python. A column
+that Arrow cannot hold as one type (mixed kinds, floats, odd objects) is converted cell by
+cell (`column_xml`), and a block with a value Arrow cannot encode at all is written the
+Python way whole (`rows_xml`).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import numbers
 import queue
@@ -23,7 +32,11 @@ import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, BinaryIO
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 STRING_MAX = 32_767  # Excel's limit, in UTF-16 units (xlsxwriter truncates longer text)
 #: zlib level of the generated sheet parts (the frame's parts keep zipfile's default).
@@ -172,6 +185,270 @@ def _plain(texts: Sequence[str]) -> bool:
     )
 
 
+_LARGE = pa.large_string()
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, _LARGE)
+
+
+def to_arrow(values: Sequence[Any] | pa.Array | pa.ChunkedArray) -> pa.Array | None:
+    """`values` as one Arrow array of texts, integers, booleans or nothing (null: none).
+
+    None when they are of another kind or of several (but missing values): those cells
+    are converted one by one. Texts become ``large_string``, integers ``int64``.
+    """
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        kind = values.type
+        try:
+            if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+                return values.cast(_LARGE)
+            if pa.types.is_integer(kind):
+                return values.cast(pa.int64())
+        except pa.ArrowInvalid:  # an unsigned integer beyond int64
+            return None
+        if pa.types.is_boolean(kind) or pa.types.is_null(kind):
+            return values
+        return None
+    if isinstance(values, range):
+        return pa.array(np.arange(values.start, values.stop, values.step, dtype=np.int64))
+    kinds = {*map(type, values)} - {_NONE}
+    kind = _KINDS.get(frozenset(kinds))
+    if kind is None:
+        return None
+    try:
+        return pa.array(values, type=kind)
+    except (pa.ArrowException, OverflowError, UnicodeEncodeError):  # e.g. a lone surrogate
+        return None
+
+
+_KINDS = {
+    frozenset(): pa.null(),
+    frozenset({str}): _LARGE,
+    frozenset({int}): pa.int64(),
+    frozenset({bool}): pa.bool_(),
+}
+
+
+def arrow_texts(values: pa.Array) -> pa.Array:
+    """The texts of a `to_arrow` array's cells as `cell_value` holds them (not numbers)."""
+    if pa.types.is_boolean(values.type):
+        return pc.if_else(values, _text("是"), _text("否"))
+    if pa.types.is_null(values.type):
+        return pa.nulls(len(values), _LARGE)
+    return values.cast(_LARGE)
+
+
+#: Pieces whose element-wise join gives a column's cells: constant texts and arrays.
+Pieces = list[str | pa.Array]
+
+
+def arrow_cells(
+    letter: str, numbers: pa.Array, values: pa.Array, numeric: bool, style: str
+) -> Pieces | None:
+    """`column_xml`'s cells for a `to_arrow` array, as `Pieces` (null: no cell there).
+
+    `numbers`: the rows' numbers (``large_string``). A column with a cell in every row
+    and no text that `string_xml` changes gives the constant pieces and the arrays
+    (joined once with the other columns' in `block_xml`); any other, one array of
+    cells. None: integers this path does not write (beyond ±10**15, which `cell_xml`
+    writes in the ".16G" format).
+    """
+    start = f'<c r="{letter}'
+    if pa.types.is_integer(values.type) and numeric:
+        low, high = pc.min_max(values).values()
+        if low.is_valid and not -(10**15) < low.as_py() <= high.as_py() < 10**15:
+            return None
+        pieces: Pieces = [start, numbers, '"><v>', values.cast(_LARGE), "</v></c>"]
+        return pieces if not values.null_count else [_joined(pieces)]
+    texts = arrow_texts(values)
+    pieces = [start, numbers, f'"{style} t="inlineStr"><is><t>', texts, "</t></is></c>"]
+    rows = np.flatnonzero(may_change(texts))
+    if not len(rows):
+        return pieces if not values.null_count else [_joined(pieces)]
+    changed = np.zeros(len(texts), dtype=np.bool_)
+    changed[rows] = True
+    wanted = zip(numbers.take(rows).to_pylist(), texts.take(rows).to_pylist(), strict=True)
+    escaped = [f'<c r="{letter}{r}"{string_xml(t, style)}' for r, t in wanted]
+    cells = _joined(pieces)
+    return [pc.replace_with_mask(cells, pa.array(changed), pa.array(escaped, _LARGE))]
+
+
+def may_change(texts: pa.Array) -> npt.NDArray[np.bool_]:
+    r"""Which of `texts` (``large_string``) `string_xml` may change: a superset, by bytes.
+
+    A text with a character it escapes, a literal escape, a leading or trailing space
+    (as Python's ``\s`` finds it) or more than ``STRING_MAX // 2`` bytes (it may be cut).
+    """
+    count = len(texts)
+    _, offsets, buffer = texts.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[texts.offset : texts.offset + count + 1]
+    if buffer is None or bounds[-1] == bounds[0]:
+        return np.zeros(count, dtype=np.bool_)
+    data = np.frombuffer(buffer, dtype=np.uint8)
+    first, last = int(bounds[0]), int(bounds[-1])
+    lengths = np.diff(bounds)
+    found = lengths > STRING_MAX // 2
+    part = data[first:last]
+    # bytes that may begin a change: a control character (or tab, line feed), "&", "<",
+    # ">", "_" (of "_x") and 0xEF (of U+FFFE, U+FFFF)
+    suspect = part < 0x20
+    np.bitwise_or(suspect, part == ord("&"), out=suspect)
+    np.bitwise_or(suspect, (part | 2) == ord(">"), out=suspect)  # ">" or "<"
+    np.bitwise_or(suspect, part == ord("_"), out=suspect)
+    np.bitwise_or(suspect, part == 0xEF, out=suspect)
+    at = np.flatnonzero(suspect) + first
+    if len(at):
+        byte = data[at]
+        after = data[np.minimum(at + 1, last - 1)]
+        then = data[np.minimum(at + 2, last - 1)]
+        real = (
+            ((byte < 0x20) & (byte != 0x09) & (byte != 0x0A))
+            | (byte == ord("&"))
+            | ((byte | 2) == ord(">"))
+            | ((byte == ord("_")) & (after == ord("x")))
+            | ((byte == 0xEF) & (after == 0xBF) & (then >= 0xBE))
+        )
+        found[np.searchsorted(bounds, at[real], side="right") - 1] = True
+    filled = np.flatnonzero(lengths)
+    starts, ends = bounds[filled], bounds[filled + 1]
+    heads, tails = _space_ends()
+    maybe = filled[heads[data[starts]] | tails[data[ends - 1]]]  # by a first or last byte
+    if len(maybe):
+        starts, ends = bounds[maybe], bounds[maybe + 1]
+        for size, codes in enumerate(_space_codes(), start=1):
+            if last - first < size:
+                break
+            head = _code(data, np.minimum(starts, last - size), size)
+            tail = _code(data, np.maximum(ends - size, first), size)
+            found[maybe[np.isin(head, codes) | np.isin(tail, codes)]] = True
+    if texts.null_count:  # a null may still span bytes
+        found &= texts.is_valid().to_numpy(zero_copy_only=False)
+    return found
+
+
+@functools.cache
+def _space_ends() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    r"""Which bytes begin, and which end, the UTF-8 of a character Python's ``\s`` finds."""
+    heads, tails = np.zeros(256, dtype=np.bool_), np.zeros(256, dtype=np.bool_)
+    for size, codes in enumerate(_space_codes(), start=1):
+        heads[codes >> (8 * (size - 1))] = True
+        tails[codes & 0xFF] = True
+    return heads, tails
+
+
+def _code(data: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], size: int) -> npt.NDArray[Any]:
+    """The `size` bytes from each of `at` as one integer (big-endian)."""
+    code = data[at].astype(np.int64)
+    for k in range(1, size):
+        code = (code << 8) | data[at + k]
+    return code
+
+
+@functools.cache
+def _space_codes() -> tuple[npt.NDArray[np.int64], ...]:
+    r"""The characters Python's ``\s`` finds, as `_code`s of 1, 2 and 3 UTF-8 bytes.
+
+    (Every one is in the BMP, so takes at most 3 bytes.)
+    """
+    bmp = "".join(map(chr, range(0x10000)))
+    spaces = [c.encode("utf-8", "surrogatepass") for c in re.findall(r"\s", bmp)]
+    return tuple(
+        np.array([int.from_bytes(b, "big") for b in spaces if len(b) == size], dtype=np.int64)
+        for size in (1, 2, 3)
+    )
+
+
+def _joined(pieces: Pieces, *, nulls: str | None = None) -> pa.Array:
+    """The element-wise join of `pieces` (adjacent texts merged first).
+
+    Null where an array is, or with `nulls`, a null array element taken as that text.
+    """
+    merged: list[str | pa.Array] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    args = [_text(p) if isinstance(p, str) else p for p in merged]
+    if nulls is None:
+        return pc.binary_join_element_wise(*args, _text(""))
+    return pc.binary_join_element_wise(
+        *args, _text(""), null_handling="replace", null_replacement=nulls
+    )
+
+
+def block_xml(
+    letters: Sequence[str],
+    first_row: int,
+    block: Sequence[Sequence[Any] | pa.Array],
+    numeric: Sequence[bool],
+    styles: Sequence[str],
+) -> str | memoryview:
+    """The ``<row>`` elements of a block of rows from sheet row `first_row` (1-based).
+
+    `block`: each column's values (`to_arrow` arrays or Python values). The same XML as
+    `rows_xml` over `column_xml`, as UTF-8 bytes where every column could be converted,
+    else as text (the Python way, cell by cell).
+    """
+    count = len(block[0]) if block else 0
+    if not count:
+        return ""
+    numbers = pa.array(np.arange(first_row, first_row + count, dtype=np.int64)).cast(_LARGE)
+    pieces: Pieces = ['<row r="', numbers, '">']
+    full = False  # some column has a cell in every row
+    present: pa.Array | None = None  # else: the rows with a cell
+    for letter, values, number, style in zip(letters, block, numeric, styles, strict=True):
+        array = values if isinstance(values, pa.Array) else to_arrow(values)
+        cells = None if array is None else arrow_cells(letter, numbers, array, number, style)
+        if cells is None:
+            python = values.to_pylist() if isinstance(values, pa.Array) else values
+            xml = column_xml(letter, numbers.to_pylist(), python, number, style)
+            try:
+                cells = [pa.array([c or None for c in xml], _LARGE)]
+            except (pa.ArrowException, UnicodeEncodeError):  # e.g. a lone surrogate
+                return _python_rows(letters, first_row, block, numeric, styles)
+        pieces += cells
+        only = cells[0] if len(cells) == 1 else None  # else: a cell in every row
+        if not isinstance(only, pa.Array) or not only.null_count:
+            full = True
+        elif not full:
+            valid = only.is_valid()
+            present = valid if present is None else pc.or_(present, valid)
+    rows = _joined([*pieces, "</row>"], nulls="")
+    if not full:
+        rows = rows.filter(present) if present is not None else rows.slice(0, 0)
+    return text_bytes(rows)
+
+
+def _python_rows(
+    letters: Sequence[str],
+    first_row: int,
+    block: Sequence[Sequence[Any] | pa.Array],
+    numeric: Sequence[bool],
+    styles: Sequence[str],
+) -> str:
+    numbers = row_numbers(first_row, len(block[0]) if block else 0)
+    python = [v.to_pylist() if isinstance(v, pa.Array) else v for v in block]
+    columns = [
+        column_xml(letter, numbers, values, number, style)
+        for letter, values, number, style in zip(letters, python, numeric, styles, strict=True)
+    ]
+    return rows_xml(numbers, columns)
+
+
+def text_bytes(texts: pa.Array) -> memoryview:
+    """The UTF-8 bytes of a ``large_string`` array's texts, one after the other."""
+    if not len(texts):
+        return memoryview(b"")
+    _, offsets, data = texts.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)
+    start, stop = int(bounds[texts.offset]), int(bounds[texts.offset + len(texts)])
+    return memoryview(data)[start:stop]
+
+
 def row_numbers(first_row: int, count: int) -> list[str]:
     """The numbers of `count` rows from sheet row `first_row` (1-based), as text."""
     return [str(first_row + i) for i in range(count)]
@@ -189,7 +466,7 @@ def rows_xml(numbers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
 
 def splice(
     frame: bytes,
-    sheets: Mapping[str, tuple[str, Iterator[str]]],
+    sheets: Mapping[str, tuple[str, Iterator[str | memoryview]]],
     handle: BinaryIO,
     *,
     zip64: bool = False,
@@ -197,8 +474,9 @@ def splice(
     """Write workbook `frame` into `handle` with generated rows in some sheets.
 
     `sheets`: zip part (``xl/worksheets/sheetN.xml``) → (the sheet's ``<dimension>``
-    element, its rows' XML a block at a time). The rows go after the frame's own rows
-    (the header). `zip64`: give the generated parts Zip64 headers (needed above 2 GiB).
+    element, its rows' XML a block at a time, as text or UTF-8 bytes). The rows go after
+    the frame's own rows (the header). `zip64`: give the generated parts Zip64 headers
+    (needed above 2 GiB).
     """
     source = zipfile.ZipFile(io.BytesIO(frame))
     with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
@@ -219,20 +497,22 @@ def splice(
                 _write_through(member, _encoded(head, rows, end + tail))
 
 
-def _encoded(head: str, rows: Iterator[str], tail: str) -> Iterator[bytes]:
+def _encoded(
+    head: str, rows: Iterator[str | memoryview], tail: str
+) -> Iterator[bytes | memoryview]:
     yield head.encode("utf-8")
     for block in rows:
-        yield block.encode("utf-8")
+        yield block.encode("utf-8") if isinstance(block, str) else block
     yield tail.encode("utf-8")
 
 
-def _write_through(handle: Any, chunks: Iterator[bytes]) -> None:
+def _write_through(handle: Any, chunks: Iterator[bytes | memoryview]) -> None:
     """Write `chunks` to `handle` from a second thread (zlib releases the GIL).
 
     The next block's XML is built while the previous one is deflated; at most two
     blocks wait in between.
     """
-    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+    pending: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
     def drain() -> None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from matcher.forms import OFFICIAL_COLUMNS
 from matcher.model import Status
@@ -31,6 +33,8 @@ from matcher.report.policy_text import policy_lines
 from matcher.report.xlsx import (
     EXCEL_MAX_DATA_ROWS,
     LARGE_BOOK_ROWS,
+    Arrows,
+    ArrowSource,
     Book,
     Column,
     ColumnSource,
@@ -49,7 +53,13 @@ def _get(key: str) -> Any:
 
 def _field(header: str, key: str, kind: str = "text") -> Column:
     """A column that shows field `key` of each row as it is."""
-    return Column(header, _get(key), kind, lambda rows, a, b: rows.column(key, a, b))
+    return Column(
+        header,
+        _get(key),
+        kind,
+        lambda rows, a, b: rows.column(key, a, b),
+        lambda rows, a, b: rows.arrow(key, a, b),
+    )
 
 
 def _seq(row: Mapping[str, Any]) -> int:
@@ -64,11 +74,28 @@ def _month_dot(value: str) -> str:
     return value.replace("-", ".") if value else ""
 
 
-def _month_dots(key: str) -> Many:
+def _month_dots(key: str) -> tuple[Many, Arrows]:
+    """Column-wise `_month_dot` of field `key`, as Python values and as Arrow."""
+
     def many(rows: ColumnSource, a: int, b: int) -> list[Any]:
         return [_month_dot(v) for v in rows.column(key, a, b)]
 
-    return many
+    def arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+        values = _texts(rows.arrow(key, a, b))
+        return None if values is None else pc.replace_substring(values, "-", ".")
+
+    return many, arrow
+
+
+def _texts(values: pa.Array | None, *, gaps: bool = False) -> pa.Array | None:
+    """`values` if they are texts (with no missing value unless `gaps`), else None."""
+    if values is None or not pa.types.is_large_string(values.type):
+        return None
+    return values if gaps or not values.null_count else None
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
 
 
 def _education_of(text: Any, year: Any) -> str:
@@ -103,6 +130,16 @@ def _admissions(rows: ColumnSource, a: int, b: int) -> list[Any]:
     return list(map(_admission_of, rows.column("status", a, b), rows.column("choice_rank", a, b)))
 
 
+def _admissions_arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+    statuses, ranks = _texts(rows.arrow("status", a, b), gaps=True), rows.arrow("choice_rank", a, b)
+    if statuses is None or ranks is None or not pa.types.is_integer(ranks.type):
+        return None
+    labels = pa.array(list(RANK_LABELS.values()), pa.large_string())
+    found = labels.take(pc.index_in(ranks, value_set=pa.array(list(RANK_LABELS), ranks.type)))
+    adjusted = pc.equal(statuses, Status.ADJUSTED.value).fill_null(False)
+    return pc.if_else(adjusted, _large(ADJUSTED_LABEL), found.fill_null(PREARRANGED_LABEL))
+
+
 def _is_adjusted(row: Mapping[str, Any]) -> str:
     return "是" if row["status"] == Status.ADJUSTED.value else "否"
 
@@ -110,6 +147,14 @@ def _is_adjusted(row: Mapping[str, Any]) -> str:
 def _are_adjusted(rows: ColumnSource, a: int, b: int) -> list[Any]:
     adjusted = Status.ADJUSTED.value
     return ["是" if v == adjusted else "否" for v in rows.column("status", a, b)]
+
+
+def _are_adjusted_arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+    statuses = _texts(rows.arrow("status", a, b), gaps=True)
+    if statuses is None:
+        return None
+    adjusted = pc.equal(statuses, Status.ADJUSTED.value).fill_null(False)
+    return pc.if_else(adjusted, _large("是"), _large("否"))
 
 
 def _status_label(row: Mapping[str, Any]) -> str:
@@ -128,14 +173,21 @@ def _nothings(rows: ColumnSource, a: int, b: int) -> list[Any]:
     return [None] * (b - a)
 
 
-def _labels(key: str, labels: Mapping[Any, str]) -> Many:
-    """Column-wise: ``labels.get(v, v)`` for field `key`."""
+def _labels(key: str, labels: Mapping[str, str]) -> tuple[Many, Arrows]:
+    """Column-wise ``labels.get(v, v)`` for field `key`, as Python values and as Arrow."""
 
     def many(rows: ColumnSource, a: int, b: int) -> list[Any]:
         get = labels.get
         return [get(v, v) for v in rows.column(key, a, b)]
 
-    return many
+    def arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+        values = _texts(rows.arrow(key, a, b), gaps=True)
+        if values is None:
+            return None
+        keys, shown = (pa.array(list(t), pa.large_string()) for t in (labels, labels.values()))
+        return pc.coalesce(shown.take(pc.index_in(values, value_set=keys)), values)
+
+    return many, arrow
 
 
 def _prearranged_text(host: Any, source: Any) -> str:
@@ -154,17 +206,28 @@ def _prearrangeds(rows: ColumnSource, a: int, b: int) -> list[Any]:
     return [_prearranged_text(h, s) for h, s in zip(hosts, sources, strict=True)]
 
 
-SEQ = Column("序号", _seq, "text", _seqs)
-CONFIRMED = Column("是否确认", _nothing, "yesno", _nothings)
+def _prearrangeds_arrow(rows: ArrowSource, a: int, b: int) -> pa.Array | None:
+    hosts, sources = (_texts(rows.arrow(k, a, b)) for k in ("prearranged", "prearranged_from"))
+    if hosts is None or sources is None:
+        return None
+    empty = _large("")
+    remark = pc.binary_join_element_wise(hosts, _large("（来自备注，待确认）"), empty)
+    named = pc.binary_join_element_wise(hosts, _large("（来自"), sources, _large("）"), empty)
+    shown = pc.if_else(pc.equal(sources, "备注"), remark, named)
+    return pc.if_else(pc.equal(hosts, ""), empty, shown)
+
+
+SEQ = Column("序号", _seq, "text", _seqs, lambda rows, a, b: rows.arrow("_seq", a, b))
+CONFIRMED = Column("是否确认", _nothing, "yesno", _nothings, lambda rows, a, b: pa.nulls(b - a))
 TRACK_COLUMNS = [
     SEQ,
     _field("姓名", "name"),
     _field("性别", "gender"),
     _field("民族", "ethnicity"),
-    Column("出生年月", lambda r: _month_dot(r["birth"]), "text", _month_dots("birth")),
+    Column("出生年月", lambda r: _month_dot(r["birth"]), "text", *_month_dots("birth")),
     _field("工作单位", "employer"),
     Column(
-        "参加工作时间", lambda r: _month_dot(r["work_start"]), "text", _month_dots("work_start")
+        "参加工作时间", lambda r: _month_dot(r["work_start"]), "text", *_month_dots("work_start")
     ),
     _field("从事专业", "profession"),
     Column("学历及毕业年限", _education, "text", _educations),
@@ -174,11 +237,11 @@ TRACK_COLUMNS = [
     _field("拟选培养单位2", "choice_2"),
     _field("拟选培养单位3", "choice_3"),
     _field("培养单位", "host"),
-    Column("录取志愿", _admission, "text", _admissions),
-    Column("是否调剂", _is_adjusted, "yesno", _are_adjusted),
+    Column("录取志愿", _admission, "text", _admissions, _admissions_arrow),
+    Column("是否调剂", _is_adjusted, "yesno", _are_adjusted, _are_adjusted_arrow),
     _field("选派地区", "region"),
     _field("身份证号", "id_number", "id"),
-    Column("预先接收", _prearranged, "text", _prearrangeds),
+    Column("预先接收", _prearranged, "text", _prearrangeds, _prearrangeds_arrow),
     _field("备注", "remark"),
     _field("优先序", "priority_position"),
     _field("抽签签号", "draw"),
@@ -191,7 +254,7 @@ UNMATCHED_COLUMNS = [
     _field("联系方式", "phone", "id"),
     _field("选派地区", "region"),
     _field("培养方式", "track"),
-    Column("状态", _status_label, "text", _labels("status", STATUS_BY_VALUE)),
+    Column("状态", _status_label, "text", *_labels("status", STATUS_BY_VALUE)),
     _field("原因代码", "reason_code"),
     _field("原因", "reason"),
     _field("改进建议", "remedy"),
@@ -232,45 +295,45 @@ PROBLEM_COLUMNS = [
     _field("行号", "row"),
     _field("列", "column"),
     _field("代码", "code"),
-    Column("严重程度", _severity_label, "text", _labels("severity", SEVERITY_LABELS)),
+    Column("严重程度", _severity_label, "text", *_labels("severity", SEVERITY_LABELS)),
     _field("说明", "message"),
 ]
 REGION_COLUMNS = [
-    Column("地区", _get("region")),
-    Column("培养方式", _get("track")),
-    Column("名额", _get("quota")),
-    Column("申报人数", _get("applicants")),
-    Column("按志愿录取", _get("placed")),
-    Column("调剂录取", _get("adjusted")),
-    Column("录取合计", _get("filled")),
-    Column("未录取", _get("unmatched")),
-    Column("不符合条件", _get("ineligible")),
-    Column("数据无效", _get("invalid")),
-    Column("未录取合计", _get("unplaced")),
-    Column("剩余名额", _get("unused")),
+    _field("地区", "region"),
+    _field("培养方式", "track"),
+    _field("名额", "quota"),
+    _field("申报人数", "applicants"),
+    _field("按志愿录取", "placed"),
+    _field("调剂录取", "adjusted"),
+    _field("录取合计", "filled"),
+    _field("未录取", "unmatched"),
+    _field("不符合条件", "ineligible"),
+    _field("数据无效", "invalid"),
+    _field("未录取合计", "unplaced"),
+    _field("剩余名额", "unused"),
 ]
 HOST_COLUMNS = [
-    Column("培养单位", _get("host")),
-    Column("培养方式", _get("track")),
-    Column("所在地", _get("location")),
-    Column("接收名额", _get("capacity")),
-    Column("已录取", _get("filled")),
-    Column("第一志愿", _get("first")),
-    Column("第二志愿", _get("second")),
-    Column("第三志愿", _get("third")),
-    Column("预先接收", _get("prearranged")),
-    Column("调剂", _get("adjusted")),
-    Column("剩余名额", _get("free")),
+    _field("培养单位", "host"),
+    _field("培养方式", "track"),
+    _field("所在地", "location"),
+    _field("接收名额", "capacity"),
+    _field("已录取", "filled"),
+    _field("第一志愿", "first"),
+    _field("第二志愿", "second"),
+    _field("第三志愿", "third"),
+    _field("预先接收", "prearranged"),
+    _field("调剂", "adjusted"),
+    _field("剩余名额", "free"),
 ]
 FUNDING_COLUMNS = [
-    Column("类别", _get("scope")),
-    Column("名称", _get("name")),
-    Column("培养方式", _get("track")),
-    Column("人数", _get("trainees")),
-    Column("学费住宿费（元）", _get("tuition_lodging")),
-    Column("管理费（元）", _get("management")),
-    Column("生活补贴（元）", _get("living")),
-    Column("合计（元）", _get("total")),
+    _field("类别", "scope"),
+    _field("名称", "name"),
+    _field("培养方式", "track"),
+    _field("人数", "trainees"),
+    _field("学费住宿费（元）", "tuition_lodging"),
+    _field("管理费（元）", "management"),
+    _field("生活补贴（元）", "living"),
+    _field("合计（元）", "total"),
 ]
 NOTICE_SHEETS = {"培养单位": "按培养单位", "选派地区": "按选派地区"}
 
@@ -279,14 +342,15 @@ class Records(Sequence[dict[str, Any]]):
     """The rows of a frame as dicts (str keys, Python values, ``_seq`` = 1-based row).
 
     Equal, row for row, to ``frame.to_dict("records")`` with ``_seq`` added; but a row's
-    dict is built only when it is read, so a table of a million rows is never held as a
-    million dicts. Slices are views with the same ``_seq`` numbers.
+    dict is built only when it is read (a million rows are never a million dicts), and
+    a column's Python values only when read (`arrow` reads a frame's column without
+    them). Slices are views with the same ``_seq`` numbers.
     """
 
     def __init__(
         self,
         keys: Sequence[str],
-        columns: Sequence[list[Any]],
+        columns: Sequence[Sequence[Any]],
         start: int = 0,
         stop: int | None = None,
     ) -> None:
@@ -298,18 +362,34 @@ class Records(Sequence[dict[str, Any]]):
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Records:
         """The records of `frame` (numpy scalars become Python values, as in `to_dict`)."""
-        columns = [_python_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
-        return cls([str(k) for k in frame.columns], columns, 0, len(frame))
+        return cls([str(k) for k in frame.columns], _FrameColumns(frame), 0, len(frame))
 
     def __len__(self) -> int:
         return max(self._stop - self._start, 0)
 
+    def _bounds(self, start: int, stop: int) -> tuple[int, int]:
+        return self._start + start, self._start + min(stop, len(self))
+
     def column(self, key: str, start: int, stop: int) -> Sequence[Any]:
         """Field `key` of rows ``start:stop`` (``_seq``: the row numbers), as a list."""
-        start, stop = self._start + start, self._start + min(stop, len(self))
+        start, stop = self._bounds(start, stop)
         if key == "_seq":
             return range(start + 1, stop + 1)
         return self._columns[self._keys.index(key)][start:stop]
+
+    def arrow(self, key: str, start: int, stop: int) -> pa.Array | None:
+        """Field `key` of rows ``start:stop`` as Arrow (null: missing), as `column` has it.
+
+        None (read it by `column`) unless it is a frame's column of texts, integers or flags.
+        """
+        start, stop = self._bounds(start, stop)
+        if key == "_seq":
+            return pa.array(np.arange(start + 1, max(stop, start) + 1, dtype=np.int64))
+        if not isinstance(self._columns, _FrameColumns):
+            return None
+        whole = self._columns.arrow(self._keys.index(key))
+        part = None if whole is None else whole.slice(start, max(stop - start, 0))
+        return part.combine_chunks() if isinstance(part, pa.ChunkedArray) else part  # rows only
 
     def _row(self, i: int) -> dict[str, Any]:
         return dict(zip(self._keys, [*(c[i] for c in self._columns), i + 1], strict=True))
@@ -337,6 +417,39 @@ class Records(Sequence[dict[str, Any]]):
             yield dict(zip(keys, (*values, i), strict=True))
 
 
+class _FrameColumns(Sequence[list[Any]]):
+    """A frame's columns as `_python_values` lists (and Arrow arrays), each made when read."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self._series = [frame.iloc[:, i] for i in range(frame.shape[1])]
+        self._lists: dict[int, list[Any]] = {}
+        self._arrays: dict[int, pa.Array | pa.ChunkedArray | None] = {}
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        if index not in self._lists:  # an index past the end: IndexError, as a list
+            self._lists[index] = _python_values(self._series[index])
+        return self._lists[index]
+
+    def arrow(self, index: int) -> pa.Array | pa.ChunkedArray | None:
+        """Column `index` as Arrow if it holds text, integers or booleans (else None)."""
+        if index not in self._arrays:
+            self._arrays[index] = _arrow_values(self._series[index])
+        return self._arrays[index]
+
+
+def _arrow_values(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
+    """`series` as Arrow (missing values null) if it holds text, integers or booleans."""
+    dtype = series.dtype
+    kinds = (pd.StringDtype, pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype)
+    if not isinstance(dtype, kinds) and not (isinstance(dtype, np.dtype) and dtype.kind in "ib"):
+        return None
+    array = pa.array(series)
+    return array
+
+
 def _python_values(series: pd.Series) -> list[Any]:
     """The values of `series` as `to_dict` gives them (numpy scalars as Python ones)."""
     values = series.tolist()
@@ -355,15 +468,17 @@ def _records(frame: pd.DataFrame) -> Records:
     return Records.of(frame)
 
 
-def _with_total(
-    frame: pd.DataFrame, label_column: str, numeric: Sequence[str]
-) -> list[dict[str, Any]]:
-    records = list(_records(frame))
-    total: dict[str, Any] = {c: "" for c in frame.columns}
-    total[label_column] = "合计"
-    for column in numeric:
-        total[column] = int(sum(int(r[column]) for r in records))
-    return [*records, total]
+def _with_total(frame: pd.DataFrame, label_column: str, numeric: Sequence[str]) -> Records:
+    """The records of `frame` and a total row: `label_column` 合计, `numeric` summed, else ""."""
+    keys, values = [str(k) for k in frame.columns], _FrameColumns(frame)
+    columns: list[list[Any]] = []
+    for key, column in zip(keys, values, strict=True):
+        if key in numeric:
+            total: Any = int(sum(int(v) for v in column))
+        else:
+            total = "合计" if key == label_column else ""
+        columns.append([*column, total])
+    return Records(keys, columns, 0, len(frame) + 1)
 
 
 def track_rows(data: ReportData, track: str) -> Records:

@@ -13,7 +13,9 @@ parts: xlsxwriter writes every sheet's frame (header, widths, filter, dropdowns,
 setup, formats) and `matcher.report.sheetrows` the data rows, a block at a time, streamed
 into the file (never a whole sheet in memory, no temporary file). Rows that can be read
 a column at a time (`ColumnSource`, with `Column.many` for every column) are read a
-block of rows at a time.
+block of rows at a time; in a large book, as Arrow arrays where `ArrowSource` and
+`Column.arrow` give them (measured and written with pyarrow.compute, see
+`matcher.report.sheetrows.block_xml`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from typing import Any, BinaryIO, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
@@ -58,8 +62,19 @@ class ColumnSource(Protocol):
         ...
 
 
+@runtime_checkable
+class ArrowSource(ColumnSource, Protocol):
+    """Rows whose fields can also be read as Arrow arrays (see `workbook.Records`)."""
+
+    def arrow(self, key: str, start: int, stop: int) -> pa.Array | None:
+        """Field `key` of rows ``start:stop`` (null: missing); None: not as Arrow."""
+        ...
+
+
 #: A column's values for rows ``start:stop`` of a `ColumnSource`, read column-wise.
 Many = Callable[[ColumnSource, int, int], Sequence[Any]]
+#: The same as an Arrow array (null where the value is missing), or None: read by `Many`.
+Arrows = Callable[[ArrowSource, int, int], "pa.Array | None"]
 
 
 @dataclass(frozen=True)
@@ -69,13 +84,15 @@ class Column:
     `kind`: "text" (default), "id" (text format ``@``, e.g. ID and phone numbers) or
     "yesno" (text with a 是/否 dropdown for staff to edit). `many`, when given, gets the
     same values as `get` for a block of rows at once (``many(rows, a, b)[i] ==
-    get(rows[a + i])``): a large sheet is then read column-wise.
+    get(rows[a + i])``): a large sheet is then read column-wise. `arrow`, when given,
+    gets them as an Arrow array from an `ArrowSource` (null for a missing value).
     """
 
     header: str
     get: Callable[[Mapping[str, Any]], Any]
     kind: str = "text"
     many: Many | None = None
+    arrow: Arrows | None = None
 
 
 def clean(value: Any) -> Any:
@@ -234,19 +251,31 @@ def _write_sheet(
 
 
 def _blocks(
-    columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]
-) -> Iterator[tuple[int, list[Sequence[Any]]]]:
-    """(first row index, one sequence of values per column) for each block of `rows`."""
+    columns: Sequence[Column], rows: Sequence[Mapping[str, Any]], *, arrow: bool = False
+) -> Iterator[tuple[int, list[Any]]]:
+    """(first row index, one sequence of values per column) for each block of `rows`.
+
+    `arrow`: each column's values as a `sheetrows.to_arrow` array where they can be one
+    (read by `Column.arrow` from an `ArrowSource`), else as Python values.
+    """
     many = [c.many for c in columns]
     columnwise = isinstance(rows, ColumnSource) and all(m is not None for m in many)
+    arrowwise = arrow and isinstance(rows, ArrowSource)
+    arrows = [c.arrow if arrowwise else None for c in columns]
+    source: Any = rows
     for start in range(0, len(rows), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, len(rows))
         if columnwise:
-            source: Any = rows
-            yield start, [m(source, start, stop) for m in many]  # type: ignore[misc]
+            block: list[Any] = []
+            for read, read_many in zip(arrows, many, strict=True):
+                values = None if read is None else read(source, start, stop)
+                block.append(read_many(source, start, stop) if values is None else values)  # type: ignore[misc]
         else:
             chunk = rows[start:stop]
-            yield start, [[c.get(row) for row in chunk] for c in columns]
+            block = [[c.get(row) for row in chunk] for c in columns]
+        if arrow:
+            block = [a if (a := sheetrows.to_arrow(v)) is not None else v for v in block]
+        yield start, block
 
 
 def _cells(
@@ -315,36 +344,26 @@ class _Generated:
     ) -> None:
         """Widen `widths` to every cell's text; find the last row with a cell."""
         numeric = [c.kind != "id" for c in columns]
-        for start, block in _blocks(columns, rows):
+        for start, block in _blocks(columns, rows, arrow=True):
             n = len(block[0]) if block else 0
-            present = [False] * n
-            full = False  # some column has a cell in every row
+            present: Any = None  # rows with a cell: None (none yet), True (all) or a mask
             for col, values in enumerate(block):
-                texts = [v for v in values if type(v) is str]  # the common case
-                if len(texts) == n:
-                    full = True
+                if isinstance(values, pa.Array):
+                    widths[col] = _widen_arrow(widths[col], values, numeric[col])
+                    cells = values.is_valid()
                 else:
-                    texts = []
-                    for i, value in enumerate(values):
-                        kind = type(value)
-                        if kind is str:
-                            texts.append(value)
-                        elif value is None:
-                            continue
-                        elif kind is int:  # as `sheetrows.cell_value`, then `cell_text`
-                            texts.append(f"{value:,}" if numeric[col] else str(value))
-                        elif kind is bool:
-                            texts.append("是" if value else "否")
-                        elif kind is float and value != value:  # NaN: missing, no cell
-                            continue
-                        else:
-                            held = sheetrows.cell_value(value, numeric[col])
-                            if held is None:
-                                continue
-                            texts.append(sheetrows.cell_text(held))
-                        present[i] = True
-                widths[col] = _widen(widths[col], texts)
-            last = n - 1 if full else max((i for i in range(n) if present[i]), default=-1)
+                    widths[col], cells = _widen_python(widths[col], values, numeric[col])
+                if present is True:
+                    continue
+                if pc.all(cells).as_py() is not False:  # a cell in every row (or no row)
+                    present = True
+                else:
+                    present = cells if present is None else pc.or_(present, cells)
+            if present is True:
+                last = n - 1
+            else:  # None: no column
+                found: Any = [] if present is None else np.flatnonzero(present.to_numpy(False))
+                last = int(found[-1]) if len(found) else -1
             if last >= 0:
                 self.last_row = max(self.last_row, start + last + 2)
 
@@ -354,17 +373,12 @@ class _Generated:
         ref = "A1" if self.last_row == 1 and last == "A" else f"A1:{last}{self.last_row}"
         return f'<dimension ref="{ref}"/>'
 
-    def xml(self, style: str) -> Iterator[str]:
+    def xml(self, style: str) -> Iterator[str | memoryview]:
         """The data rows' XML, a block of rows at a time."""
         numeric = [c.kind != "id" for c in self.columns]
         styles = [style if c.kind == "id" else "" for c in self.columns]
-        for start, block in _blocks(self.columns, self.rows):
-            numbers = sheetrows.row_numbers(start + 2, len(block[0]) if block else 0)
-            columns = [
-                sheetrows.column_xml(self.letters[col], numbers, values, numeric[col], styles[col])
-                for col, values in enumerate(block)
-            ]
-            yield sheetrows.rows_xml(numbers, columns)
+        for start, block in _blocks(self.columns, self.rows, arrow=True):
+            yield sheetrows.block_xml(self.letters, start + 2, block, numeric, styles)
 
 
 def _text_not_markup(sheet: Worksheet, row: int, col: int, text: str, fmt: Format | None) -> None:
@@ -375,6 +389,56 @@ def _text_not_markup(sheet: Worksheet, row: int, col: int, text: str, fmt: Forma
     """
     fragments: list[Any] = [text[:1], text[1:2], text[2:]]
     sheet.write_rich_string(row, col, *fragments, *([fmt] if fmt is not None else []))
+
+
+def _widen_python(width: int, values: Sequence[Any], numeric: bool) -> tuple[int, pa.Array]:
+    """`width` widened to the texts of `values` (Python values), and which are cells."""
+    texts: list[str] = []
+    present = [False] * len(values)
+    for i, value in enumerate(values):
+        kind = type(value)
+        if kind is str:
+            texts.append(value)
+        elif value is None:
+            continue
+        elif kind is int:  # as `sheetrows.cell_value`, then `cell_text`
+            texts.append(f"{value:,}" if numeric else str(value))
+        elif kind is bool:
+            texts.append("是" if value else "否")
+        elif kind is float and value != value:  # NaN: missing, no cell
+            continue
+        else:
+            held = sheetrows.cell_value(value, numeric)
+            if held is None:
+                continue
+            texts.append(sheetrows.cell_text(held))
+        present[i] = True
+    return _widen(width, texts), pa.array(present, pa.bool_())
+
+
+def _widen_arrow(width: int, values: pa.Array, numeric: bool) -> int:
+    """`width` widened to the texts of a `sheetrows.to_arrow` array's cells (as `_widen`)."""
+    if width >= MAX_WIDTH - 2 or values.null_count == len(values):
+        return width
+    if pa.types.is_integer(values.type):  # widest at an end: the most digits, or a sign
+        ends = [v.as_py() for v in pc.min_max(values).values()]
+        return _widen(width, [f"{v:,}" if numeric else str(v) for v in ends])
+    texts = sheetrows.arrow_texts(values)
+    chars = pc.utf8_length(texts)
+    extra = pc.subtract(pc.binary_length(texts), chars)  # 0: ASCII, as wide as long
+    if any(lead in bytes(sheetrows.text_bytes(texts)) for lead in _wide_leads()):
+        bounds = pc.if_else(pc.equal(extra, 0), chars, pc.multiply(chars, 2))  # 2 a char
+    else:  # every wide character takes 3 or 4 bytes: chars + (bytes - chars) // 2 at most,
+        bounds = pc.add(chars, pc.divide(extra, 2))  # exactly where all of those are wide
+    bounds = bounds.fill_null(0).to_numpy()
+    exact = pc.equal(extra, 0).fill_null(True).to_numpy(zero_copy_only=False)
+    width = max(width, int(bounds[exact].max(initial=0)))
+    wider = np.flatnonzero((bounds > width) & ~exact)
+    for i in wider[np.argsort(-bounds[wider], kind="stable")]:  # the widest bound first
+        if width >= MAX_WIDTH - 2 or bounds[i] <= width:
+            break
+        width = max(width, display_width(texts[int(i)].as_py()))
+    return width
 
 
 def _widen(width: int, texts: Sequence[str]) -> int:
@@ -395,6 +459,17 @@ def _widen(width: int, texts: Sequence[str]) -> int:
     ends = np.cumsum(lengths)
     wide_so_far = np.concatenate(([0], np.cumsum(wide)))
     return max(width, int((lengths + wide_so_far[ends] - wide_so_far[ends - lengths]).max()))
+
+
+@functools.cache
+def _wide_leads() -> list[bytes]:
+    """The first UTF-8 bytes of the 2-byte characters that `display_width` counts 2.
+
+    (Unassigned ones, which `unicodedata` calls fullwidth: a text holding one may be
+    wider than its bytes tell.)
+    """
+    wide = [chr(c) for c in range(0x80, 0x800) if display_width(chr(c)) == 2]
+    return sorted({ch.encode("utf-8")[:1] for ch in wide})
 
 
 @functools.cache

@@ -7,8 +7,10 @@ import re
 import zipfile
 from datetime import datetime
 
+import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import pytest
 import xlsxwriter
 from hypothesis import given
@@ -68,10 +70,19 @@ def _generated_rows(columns: list[list[object]], numeric: list[bool], style: str
     return sheetrows.rows_xml(numbers, cells)
 
 
+def _block_rows(columns: list[list[object]], numeric: list[bool], style: str) -> str:
+    """The same rows from `sheetrows.block_xml` (Arrow where it can, as a large book)."""
+    letters = [xlsxwriter.utility.xl_col_to_name(c) for c in range(len(columns))]
+    styles = ["" if n else style for n in numeric]
+    xml = sheetrows.block_xml(letters, 2, columns, numeric, styles)
+    return xml if isinstance(xml, str) else bytes(xml).decode("utf-8")
+
+
 def _same_as_library(columns: list[list[object]], numeric: list[bool]) -> None:
     library, text = _library_rows(columns, numeric)
     style = f' s="{text.xf_index}"'
     assert _generated_rows(columns, numeric, style) == library
+    assert _block_rows(columns, numeric, style) == library
 
 
 def test_rows_are_the_librarys_xml_byte_for_byte():
@@ -192,3 +203,106 @@ def test_texts_with_gaps_flags_and_numbers_equal_the_library(rows, numeric):
     if any(v.startswith("<r>") and v.endswith("</r>") for v in flat):
         return
     _same_as_library(columns, [numeric, not numeric, numeric])
+
+
+def test_arrow_columns_give_the_librarys_xml():
+    """A frame's columns read as Arrow (texts, Int64 with gaps, flags) as xlsxwriter writes."""
+    frame = weird_frame(600).astype({"text": "str", "id": "str"})
+    frame.loc[::5, "text"] = None  # gaps in a text column
+    records = Records.of(frame)
+    keys = ["text", "id", "ints", "plain", "big", "edge", "flag", "empty"]
+    arrays = [records.arrow(k, 0, len(records)) for k in keys]
+    assert [a is None for a in arrays] == [False] * 7 + [True]  # object column: Python values
+    python = [list(records.column(k, 0, len(records))) for k in keys]
+    numeric = [True, False, True, True, True, True, True, True]
+    library, text = _library_rows(python, numeric)
+    letters = [xlsxwriter.utility.xl_col_to_name(c) for c in range(len(keys))]
+    styles = ["" if n else f' s="{text.xf_index}"' for n in numeric]
+    block = [a if a is not None else p for a, p in zip(arrays, python, strict=True)]
+    xml = sheetrows.block_xml(letters, 2, block, numeric, styles)
+    assert not isinstance(xml, str) and bytes(xml).decode("utf-8") == library
+
+
+def test_a_text_arrow_cannot_encode_is_written_the_python_way():
+    columns = [["a", "b\ud800"], [1, 2]]  # a lone surrogate: no UTF-8 (nor a valid file)
+    xml = sheetrows.block_xml(["A", "B"], 2, columns, [True, True], ["", ""])
+    assert xml == _generated_rows(columns, [True, True], "")
+
+
+def test_rows_without_a_cell_are_left_out():
+    columns = [[None, "a", None], [None, None, None]]
+    xml = sheetrows.block_xml(["A", "B"], 7, columns, [True, True], ["", ""])
+    assert bytes(xml).decode("utf-8") == (
+        '<row r="8"><c r="A8" t="inlineStr"><is><t>a</t></is></c></row>'
+    )
+    assert bytes(sheetrows.block_xml(["A"], 2, [[None]], [True], [""])) == b""
+
+
+def _plain(text: str) -> bool:
+    return sheetrows.string_xml(text, "") == f' t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def test_every_text_string_xml_changes_is_found_by_its_bytes():
+    """`may_change` misses no character of the BMP, alone, leading, trailing or inside."""
+    assert not any(chr(c).isspace() for c in range(0x10000, 0x110000))  # no space beyond
+    chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c < 0xE000]
+    texts = [t for c in chars for t in (c, f"a{c}", f"{c}a", f"名{c}名", f"{c}{c}")]
+    found = sheetrows.may_change(pa.array(texts, pa.large_string()))
+    missed = [t for t, f in zip(texts, found, strict=True) if not f and not _plain(t)]
+    assert missed == []
+    assert found.mean() < 0.01  # a superset, but a close one
+
+
+@CI
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.text(
+                st.sampled_from(
+                    [
+                        "a",
+                        " ",
+                        "\u3000",
+                        "\x85",
+                        "\t",
+                        "\n",
+                        "_",
+                        "x",
+                        "&",
+                        "名",
+                        "\ufffe",
+                        "\uffef",
+                        "0",
+                        "\x1f",
+                        "😀",
+                        "\u2028",
+                    ]
+                ),
+                max_size=6,
+            ),
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(0, 3),
+)
+def test_texts_found_by_bytes_are_a_superset_in_any_slice(texts, skip):
+    """Property: in a slice of an array too (offsets), every text string_xml changes is found."""
+    array = pa.array(["_x0041_ ", *texts], pa.large_string()).slice(1)
+    found = sheetrows.may_change(array)
+    for text, flagged in zip(texts, found, strict=True):
+        assert flagged or text is None or _plain(text)
+    assert not found[[i for i, t in enumerate(texts) if t is None]].any()
+
+
+def test_arrow_values_keep_their_kind():
+    assert sheetrows.to_arrow(range(3, 6)).to_pylist() == [3, 4, 5]
+    assert sheetrows.to_arrow([None, None]).type == pa.null()
+    assert sheetrows.to_arrow(["a", None]).type == pa.large_string()
+    assert sheetrows.to_arrow([True, None]).type == pa.bool_()
+    assert sheetrows.to_arrow([1, None, -(2**63)]).type == pa.int64()
+    for mixed in ([1, 2.5], [True, 1], ["a", 1], [2**64], [np.int64(3)], [float("nan")]):
+        assert sheetrows.to_arrow(mixed) is None, mixed
+    assert sheetrows.to_arrow(pa.array([2**64 - 1], pa.uint64())) is None
+    assert sheetrows.to_arrow(pa.array([1.5])) is None

@@ -2,6 +2,7 @@ import io
 import json
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from matcher.report.data import prepare
@@ -196,3 +197,55 @@ def test_education_year_written_once():
     without = {"education": "大学本科", "graduation_year": 2008}
     assert _education(without) == "大学本科 2008年毕业"
     assert _education({"education": "博士", "graduation_year": None}) == "博士"
+
+
+def _edge_placements(result):
+    """The sample's placements with the odd values a derived column must read alike."""
+    frame = prepare(result).placements.head(12).reset_index(drop=True)
+    frame["status"] = ["adjusted", "placed", "unmatched", "谁知道", *frame["status"][4:]]
+    frame["choice_rank"] = pd.array([1, 2, 3, 4, None, 1, *frame["choice_rank"][6:]], "Int64")
+    frame["prearranged"] = ["", "某医院", "某医院", *frame["prearranged"][3:]]
+    frame["prearranged_from"] = ["备注", "备注", "预先接收单位列", *frame["prearranged_from"][3:]]
+    frame["birth"] = ["", "1990-01", "1990-01-02", *frame["birth"][3:]]
+    return frame
+
+
+def test_columns_read_as_arrow_equal_their_python_values(result):
+    """Each column's `arrow` gives, value for value, its `many` (None: no cell)."""
+    from matcher.report.workbook import TRACK_COLUMNS, UNMATCHED_COLUMNS, Records
+    from matcher.report.xlsx import clean
+
+    frame = _edge_placements(result)
+    records = Records.of(frame)
+    read = 0
+    for column in [*TRACK_COLUMNS, *UNMATCHED_COLUMNS]:
+        arrow = None if column.arrow is None else column.arrow(records, 2, len(records))
+        if arrow is None:
+            continue
+        read += 1
+        many = [clean(v) for v in column.many(records, 2, len(records))]
+        assert arrow.to_pylist() == many, column.header
+        assert many == [clean(column.get(r)) for r in records[2:]], column.header
+    assert read >= 30
+    frame["birth"] = None  # gaps: read as Python values
+    assert TRACK_COLUMNS[4].arrow(Records.of(frame), 0, 3) is None
+
+
+def test_a_slice_of_records_reads_its_own_rows_as_arrow(result):
+    from matcher.report.workbook import Records
+
+    records = Records.of(prepare(result).placements)
+    part = records[3:9]
+    assert part.arrow("name", 1, 99).to_pylist() == list(records.column("name", 4, 9))
+    assert part.arrow("_seq", 0, 3).to_pylist() == [4, 5, 6]
+    assert part.arrow("score", 0, 3) is None  # floats: read as Python values
+    assert Records(["a"], [["x", "y"]]).arrow("a", 0, 2) is None  # not from a frame
+
+
+def test_a_frame_in_chunks_reads_a_block_across_them():
+    from matcher.report.workbook import Records
+
+    parts = [pd.DataFrame({"a": pd.Series(t, dtype="str")}) for t in (["x", "y"], ["z", None])]
+    records = Records.of(pd.concat(parts, ignore_index=True))
+    assert records.arrow("a", 1, 4).to_pylist() == ["y", "z", None]
+    assert records.arrow("a", 4, 9).to_pylist() == []

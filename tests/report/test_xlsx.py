@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -206,3 +207,107 @@ def test_text_shaped_like_rich_text_markup_stays_text(hostile, large):
     )["数据"]
     assert sheet["A2"].value == hostile and sheet["B3"].value == hostile
     assert sheet["B3"].number_format == "@"
+
+
+def _arrow_column(header: str, key: str, kind: str = "text") -> Column:
+    return Column(
+        header,
+        lambda r: r[key],
+        kind,
+        lambda rows, a, b: rows.column(key, a, b),
+        lambda rows, a, b: rows.arrow(key, a, b),
+    )
+
+
+#: Texts whose display width their bytes do not tell (the widest first in each column).
+WIDTH_TEXTS = {
+    "cjk": ["名" * 5, "ab"],
+    "unassigned": ["\u0378" * 12, "a" * 20],  # 2 bytes a character, yet fullwidth: 24
+    "astral": ["😀" * 7, "𠀀a"],
+    "ambiguous": ["—" * 15, "名" * 7],  # 3 bytes a character, yet narrow: 15
+    "mixed": ["内蒙古电力(集团)有限责任公司第38分部", "x" * 10],
+    "long": ["名" * 40, "a"],
+    "gaps": [None, "名名名"],
+}
+
+
+def _cols(book: bytes) -> str:
+    xml = zipfile.ZipFile(io.BytesIO(book)).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    return xml[xml.index("<cols>") : xml.index("</cols>")]
+
+
+def test_widths_read_as_arrow_equal_the_small_books():
+    """A frame's columns read as Arrow get the widths xlsxwriter's cell by cell path gets."""
+    frame = pd.DataFrame({k: pd.Series(v, dtype="str") for k, v in WIDTH_TEXTS.items()})
+    frame["ints"] = pd.array([-1_234_567, 999], dtype="Int64")
+    frame["id_ints"] = [-12_345, 7]
+    columns = [_arrow_column("列", k) for k in WIDTH_TEXTS]
+    columns += [_arrow_column("整数", "ints"), _arrow_column("号", "id_ints", "id")]
+    records = Records.of(frame)
+    assert all(records.arrow(k, 0, 2) is not None for k in frame.columns)
+    small = _book(records, large=False, columns=columns)
+    assert _cols(_book(records, large=True, columns=columns)) == _cols(small)
+    assert _cols(_book(list(records), large=True, columns=columns)) == _cols(small)
+    widths = re.findall(r'width="([\d.]+)"', _cols(small))
+    assert widths[:4] == ["12.7109375", "26.7109375", "16.7109375", "17.7109375"]
+
+
+def _frame_of_sheet(book: bytes) -> tuple[str, str]:
+    """Sheet 1's dimension and column widths."""
+    xml = zipfile.ZipFile(io.BytesIO(book)).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    return re.findall("<dimension [^>]*>", xml)[0], _cols(book)
+
+
+_texts = st.one_of(
+    st.none(),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=30),
+    st.sampled_from(["名" * 31, "\u0378" * 9, "—" * 20, " 前后 ", "a&b", "_x0041_"]),
+)
+
+
+@CI
+@given(
+    st.lists(
+        st.tuples(_texts, _texts, st.one_of(st.none(), st.integers(-(10**14), 10**14))),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 7),
+)
+def test_arrow_columns_frame_the_sheet_as_the_small_book(rows, block):
+    """Property: texts (with gaps) and integers read as Arrow: the small book's frame."""
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series([r[0] for r in rows], dtype="str"),
+            "b": pd.Series([r[1] for r in rows], dtype="str"),
+            "n": pd.array([r[2] for r in rows], dtype="Int64"),
+        }
+    )
+    columns = [_arrow_column("甲", "a"), _arrow_column("乙", "b", "id"), _arrow_column("丙", "n")]
+    records = Records.of(frame)
+    original = xlsx.BLOCK_ROWS
+    xlsx.BLOCK_ROWS = block
+    try:
+        small = _book(records, large=False, columns=columns)
+        large = _book(records, large=True, columns=columns)
+        assert _frame_of_sheet(large) == _frame_of_sheet(small)
+        assert large == _book(list(records), large=True, columns=columns)
+    finally:
+        xlsx.BLOCK_ROWS = original
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_arrow_reading_gives_the_same_bytes(large, monkeypatch):
+    """A frame's columns read as Arrow (`Column.arrow`) make the same workbook as row-wise."""
+    monkeypatch.setattr(xlsx, "BLOCK_ROWS", 700)  # blocks cross the sheet split
+    frame = weird_frame(2_500).astype({"text": "str", "id": "str"})
+    frame.loc[::9, "id"] = None
+    columns = [_arrow_column(c.header, k, c.kind) for c, k in zip(COLUMNS, _KEYS, strict=True)]
+    records = Records.of(frame)
+    assert records.arrow("text", 0, 10) is not None and records.arrow("mixed", 0, 10) is None
+    arrow = _book(records, large=large, columns=columns, max_rows=1_000)
+    assert arrow == _book(list(records), large=large, columns=columns, max_rows=1_000)
+
+
+_KEYS = ["_seq", "text", "id", "ints", "plain", "big", "edge", "score", "flag", "mixed", "mixed"]
+_KEYS += ["empty"]
