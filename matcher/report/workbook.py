@@ -286,7 +286,7 @@ class Records(Sequence[dict[str, Any]]):
     def __init__(
         self,
         keys: Sequence[str],
-        columns: Sequence[list[Any]],
+        columns: Sequence[Sequence[Any]],
         start: int = 0,
         stop: int | None = None,
     ) -> None:
@@ -297,8 +297,12 @@ class Records(Sequence[dict[str, Any]]):
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Records:
-        """The records of `frame` (numpy scalars become Python values, as in `to_dict`)."""
-        columns = [_python_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
+        """The records of `frame` (numpy scalars become Python values, as in `to_dict`).
+
+        Each column stays in the frame and is read as Python values a slice at a time
+        (`FrameColumn`): a million-row sheet never holds its cells as Python objects.
+        """
+        columns = [FrameColumn(frame.iloc[:, i]) for i in range(frame.shape[1])]
         return cls([str(k) for k in frame.columns], columns, 0, len(frame))
 
     def __len__(self) -> int:
@@ -335,6 +339,28 @@ class Records(Sequence[dict[str, Any]]):
             start=self._start + 1,
         ):
             yield dict(zip(keys, (*values, i), strict=True))
+
+
+class FrameColumn(Sequence[Any]):
+    """One column of a frame, read as `_python_values` gives it: a slice or a value at a time.
+
+    ``column[a:b] == _python_values(series)[a:b]`` and ``column[i]`` its value ``i``, with
+    nothing converted until it is read.
+    """
+
+    def __init__(self, series: pd.Series) -> None:
+        self._series = series
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        if isinstance(index, slice):
+            return _python_values(self._series.iloc[index])
+        at = index + len(self._series) if index < 0 else index
+        if not 0 <= at < len(self._series):
+            raise IndexError(index)
+        return _python_values(self._series.iloc[at : at + 1])[0]
 
 
 def _python_values(series: pd.Series) -> list[Any]:
