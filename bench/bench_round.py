@@ -68,7 +68,17 @@ from typing import Any
 from timing import TreeMemory, default_repeat, peak_rss_mb, timed
 
 ROOT = Path(__file__).resolve().parents[1]
-MATCHER = ROOT / ".venv" / "bin" / "matcher"
+#: The `matcher` command run as a child: this checkout's venv's, else the one beside the
+#: running interpreter (a git worktree has no venv of its own: give it its code with
+#: PYTHONPATH, which the child inherits).
+MATCHER = next(
+    (
+        p
+        for p in (ROOT / ".venv" / "bin" / "matcher", Path(sys.executable).with_name("matcher"))
+        if p.is_file()
+    ),
+    ROOT / ".venv" / "bin" / "matcher",
+)
 HOST_SHARE = 0.30  # host places / applicants
 QUOTA_SHARE = 0.25  # quota places / applicants
 APPLICANTS_PER_HOST = 25  # the many-hosts shape: a national round's hosts ≈ n / 25

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from matcher.after.centre import CentreError, centre_mode
 from matcher.after.decided import Decisions, scenario_decisions, solve_decided
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
@@ -55,46 +54,70 @@ from matcher.report import frames
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.mask import mask_id, mask_phone, scrub
 from matcher.report.publish import OutputError, publish
-from matcher.report.rundir import RunFolder, RunFolderError
-from matcher.report.rundir import read_run as _read_run
 from matcher.report.summary import summarize
 from matcher.report.write import OutputExistsError, check_run_output, write_outputs
-from matcher.whatif.changes import (
-    OverrideError,
-    move_quota,
-    unused_places,
-    with_capacity,
-    with_pins,
-    with_policy,
-    with_quota,
-    with_rules,
-    without_applicants,
-)
-from matcher.whatif.compare import (
-    CHANGE_LABELS,
-    CompareError,
-    Comparison,
-    check_comparison_output,
-    compare,
-    why,
-)
-from matcher.whatif.fixed import FixedError
-from matcher.whatif.overrides import DecisionError, Override
-from matcher.whatif.scenario import build_round
-from matcher.whatif.scenario_file import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:  # loaded on first use (`__getattr__`): a `matcher run` never needs them
     from matcher.after.backfill import Backfill, BackfillError, Published, read_published
+    from matcher.after.centre import CentreError, centre_mode
     from matcher.after.settle import SettleError, Settlement
     from matcher.report.forms import package_counts
     from matcher.report.letters import LetterError
+    from matcher.report.rundir import RunFolder, RunFolderError
     from matcher.whatif.advisor import Suggestion, advice_frame, advise
+    from matcher.whatif.changes import (
+        OverrideError,
+        move_quota,
+        unused_places,
+        with_capacity,
+        with_pins,
+        with_policy,
+        with_quota,
+        with_rules,
+        without_applicants,
+    )
+    from matcher.whatif.compare import (
+        CHANGE_LABELS,
+        CompareError,
+        Comparison,
+        check_comparison_output,
+        compare,
+    )
+    from matcher.whatif.fixed import FixedError
+    from matcher.whatif.overrides import DecisionError, Override
+    from matcher.whatif.scenario import build_round
+    from matcher.whatif.scenario_file import Scenario, ScenarioError, load_scenario
     from matcher.whatif.sweep import Variant, capacity_variants, grid, seed_variants, sweep
 
-#: Names of the after-the-run and analysis modules, imported when first asked for: the
-#: command line imports this module for every command, and these pull in docx, the
-#: sweep's process pools and the advisor.
+#: Names of the after-the-run, scenario and analysis modules, imported when first asked
+#: for: the command line imports this module for every command, and these pull in docx,
+#: the sweep's process pools, the advisor, the scenario schema and the comparison.
 _LAZY = {
+    **dict.fromkeys(("CentreError", "centre_mode"), "matcher.after.centre"),
+    **dict.fromkeys(("RunFolder", "RunFolderError"), "matcher.report.rundir"),
+    **dict.fromkeys(
+        (
+            "OverrideError",
+            "move_quota",
+            "unused_places",
+            "with_capacity",
+            "with_pins",
+            "with_policy",
+            "with_quota",
+            "with_rules",
+            "without_applicants",
+        ),
+        "matcher.whatif.changes",
+    ),
+    **dict.fromkeys(
+        ("CHANGE_LABELS", "CompareError", "Comparison", "check_comparison_output", "compare"),
+        "matcher.whatif.compare",
+    ),
+    "FixedError": "matcher.whatif.fixed",
+    "DecisionError": "matcher.whatif.overrides",
+    "Override": "matcher.whatif.overrides",
+    "build_round": "matcher.whatif.scenario",
+    **dict.fromkeys(("Scenario", "ScenarioError", "load_scenario"), "matcher.whatif.scenario_file"),
     "Backfill": "matcher.after.backfill",
     "BackfillError": "matcher.after.backfill",
     "Published": "matcher.after.backfill",
@@ -183,6 +206,8 @@ def to_confirm(round_: Round) -> pd.DataFrame:
 
 def scenario(path: Path | str, base: Round | None = None) -> Round:
     """The round of a scenario file (its base files, or `base`, with its overrides)."""
+    from matcher.whatif.scenario import build_round
+
     return build_round(path, base)
 
 
@@ -258,11 +283,15 @@ def funding_by_payee(result: RunResult) -> pd.DataFrame:
 
 def read_run(folder: Path | str) -> RunFolder:
     """A published run folder read back (placements.csv and result.json); nothing written."""
-    return _read_run(folder)
+    from matcher.report.rundir import read_run as read_folder
+
+    return read_folder(folder)
 
 
 def _run(run: RunFolder | Path | str) -> RunFolder:
-    return run if isinstance(run, RunFolder) else _read_run(run)
+    from matcher.report.rundir import RunFolder, read_run
+
+    return run if isinstance(run, RunFolder) else read_run(run)
 
 
 def settle(
@@ -369,12 +398,12 @@ def run_inputs(
     Where a default is used (no applicants, hosts or quotas given), the bundled data
     folder is among them. A scenario that cannot be read adds only its own path.
     """
-    from matcher.whatif.scenario import base_paths
-    from matcher.whatif.scenario_file import ScenarioError
-
     paths = [Path(p) for p in applicants or ()]
     paths += [Path(p) for p in (hosts, quotas) if p is not None]
     if scenario is not None:
+        from matcher.whatif.scenario import base_paths
+        from matcher.whatif.scenario_file import ScenarioError, load_scenario
+
         try:
             paths += base_paths(load_scenario(scenario))
         except (ScenarioError, OSError):
@@ -476,7 +505,7 @@ def check_overrides(round_: Round, overrides: Iterable[Override]) -> list[str]:
 
 def centre_export(round_: Round, path: Path | str) -> Path:
     """Write the workbook for 留学人员和专家服务中心 (approved 区外 applicants, proposals)."""
-    from matcher.after.centre import export_book
+    from matcher.after.centre import centre_mode, export_book
 
     result = solve_round(centre_mode(round_))
     target = Path(path)
@@ -548,4 +577,6 @@ def explain(round_: Round, ref: str, overrides: Iterable[Override] = ()) -> str 
 
 def change_reason(row: Any) -> str:
     """Why one person's outcome changed between two runs (a row of `Comparison.people`)."""
+    from matcher.whatif.compare import why
+
     return why(row)

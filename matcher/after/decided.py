@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matcher.engine.result import RunResult
 from matcher.model import Round
-from matcher.whatif.overrides import Override
-from matcher.whatif.scenario_file import Scenario, load_scenario
+
+if TYPE_CHECKING:  # imported where used: a run without a scenario needs neither
+    from matcher.whatif.overrides import Override
+    from matcher.whatif.scenario_file import Scenario
 
 #: Keys a scenario with ``[backfill]`` may have beside it.
 BACKFILL_KEYS = {"name", "description", "extends", "base", "backfill"}
@@ -35,6 +38,8 @@ class Decisions:
 
 def scenario_decisions(scenario: Scenario | Path | str) -> Decisions:
     """The decisions of a scenario file and the files it extends (see the module)."""
+    from matcher.whatif.scenario_file import Scenario, load_scenario
+
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     overrides: list[Override] = []
@@ -77,12 +82,14 @@ def solve_decided(round_: Round, decisions: Decisions) -> RunResult:
     Raises `matcher.after.centre.CentreError`, `matcher.whatif.overrides.DecisionError`,
     `matcher.whatif.fixed.FixedError` or `matcher.engine.pipeline.PipelineError`.
     """
-    from matcher.after.centre import solve_centre
-    from matcher.engine.pipeline import solve_round
-    from matcher.whatif.overrides import solve_overrides
-
     if decisions.centre is not None:
+        from matcher.after.centre import solve_centre
+
         return solve_centre(round_, decisions.centre, decisions.overrides)
     if decisions.overrides:
+        from matcher.whatif.overrides import solve_overrides
+
         return solve_overrides(round_, decisions.overrides)
+    from matcher.engine.pipeline import solve_round
+
     return solve_round(round_)

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from matcher.api import RunFolder
 from matcher.cli.common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -32,6 +31,9 @@ from matcher.cli.common import (
     rules_of,
     solve_with_decisions,
 )
+
+if TYPE_CHECKING:
+    from matcher.api import RunFolder
 
 RunDir = Annotated[Path, typer.Argument(help="matcher run 的输出文件夹（只读取，不写入）")]
 Force = Annotated[bool, typer.Option("--force", help="覆盖非空的输出文件夹")]

@@ -256,16 +256,22 @@ def issue_tables(out: Console, issues: Sequence[Issue]) -> None:
 
 def solve_with_decisions(round_: Round, decisions: Any) -> Any:
     """Solve with the scenario's decisions; their errors become messages and exit codes."""
-    from matcher.api import CentreError, DecisionError, FixedError, solve_decided
+    from matcher.api import solve_decided
 
     try:
         return solve_decided(round_, decisions)
-    except CentreError as exc:
-        _print_problems(exc.issues, "中心答复有误")
-        raise typer.Exit(EXIT_INPUT) from None
-    except (DecisionError, FixedError) as exc:
-        err.print(f"[red]人工调整有误[/red]：{escape(str(exc))}", highlight=False)
-        raise typer.Exit(EXIT_USAGE) from None
+    except Exception as exc:
+        # Only the centre's answer and the overrides raise these; their modules (and the
+        # scenario machinery) load here, never for a plain run.
+        from matcher.api import CentreError, DecisionError, FixedError
+
+        if isinstance(exc, CentreError):
+            _print_problems(exc.issues, "中心答复有误")
+            raise typer.Exit(EXIT_INPUT) from None
+        if isinstance(exc, DecisionError | FixedError):
+            err.print(f"[red]人工调整有误[/red]：{escape(str(exc))}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        raise
 
 
 def _print_problems(issues: Any, title: str) -> None:

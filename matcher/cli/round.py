@@ -162,10 +162,12 @@ def run(
 
 def _decisions(scenario: Path | None) -> Any:
     """The overrides, centre answer and 补录 of a scenario file (none without one)."""
-    from matcher.api import Decisions, ScenarioError, scenario_decisions
+    from matcher.api import Decisions
 
     if scenario is None:
         return Decisions()
+    from matcher.api import ScenarioError, scenario_decisions
+
     try:
         return scenario_decisions(scenario)
     except ScenarioError as exc:

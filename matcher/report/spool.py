@@ -8,7 +8,11 @@ rendering goes on meanwhile. At most `DEPTH` blocks wait, so memory stays bounde
 
 Each file is created at the path it is given (mode 0o600, never an existing file),
 written in order, flushed and fsynced; `Spool.close` waits for all of it and raises the
-first error met, `Spool.abandon` removes every file it created. The paths lie in a
+first error met, `Spool.abandon` removes every file it created. A finished file is
+fsynced (and closed) by one of `SYNC_THREADS` threads while the next ones are written: the
+kernel then commits several files' fsyncs at once (a run's sixty small notification
+lists each waited for its own commit before). `Spool.close` and `Spool.abandon` stop
+every thread, so none outlives the write. The paths lie in a
 staging folder that `matcher.report.publish` swaps in whole: publishing the set is the
 caller's business.
 """
@@ -19,12 +23,15 @@ import os
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
 #: Blocks waiting for the writing thread at most.
 DEPTH = 2
 FILE_MODE = 0o600
+#: Threads that fsync and close finished files.
+SYNC_THREADS = 4
 
 _CLOSE = object()
 
@@ -59,13 +66,16 @@ class SpoolFile:
     def _write(self, item: object) -> None:  # on the spool's thread
         handle = self._handle
         if item is _CLOSE:
-            with handle:
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(self.path, FILE_MODE)
+            handle.flush()
+            self._spool._sync(self._finish)
         else:
             assert isinstance(item, bytes)
             handle.write(item)
+
+    def _finish(self) -> None:  # on a sync thread, once everything is written
+        with self._handle as handle:
+            os.fsync(handle.fileno())
+        os.chmod(self.path, FILE_MODE)
 
     def _abandon(self) -> None:  # after the thread stopped
         if not self._handle.closed:
@@ -80,6 +90,7 @@ class Spool:
         self.files: list[SpoolFile] = []
         self._queue: queue.Queue[tuple[SpoolFile, object] | None] = queue.Queue(DEPTH)
         self._failure: BaseException | None = None
+        self._syncs = ThreadPoolExecutor(SYNC_THREADS, thread_name_prefix="spool-sync")
         self._thread = threading.Thread(target=self._drain, name="spool", daemon=True)
         self._thread.start()
 
@@ -105,6 +116,19 @@ class Spool:
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        self._syncs.shutdown(wait=True)
+
+    def _sync(self, finish: Callable[[], None]) -> None:  # on the spool's thread
+        """Run `finish` on a sync thread; its error is raised on the caller's next step."""
+
+        def run() -> None:
+            try:
+                finish()
+            except BaseException as error:
+                if self._failure is None:
+                    self._failure = error
+
+        self._syncs.submit(run)
 
     def _put(self, staged: SpoolFile, item: object) -> None:
         self._raise()

@@ -219,3 +219,17 @@ def test_a_missing_path_among_several_is_a_usage_error(tmp_path):
 ])  # fmt: skip
 def test_spread_applicants_keeps_positional_arguments(args, spread):
     assert spread_applicants(args) == spread
+
+
+def test_run_scenario_with_an_override_of_nobody_says_so(tmp_path):
+    # The hand decisions' errors are told apart only once raised (their modules load then).
+    scenario = tmp_path / "nobody.toml"
+    scenario.write_text(
+        '[[overrides]]\nkind = "exclude"\napplicant = "110101190001010000"\n'
+        'reason = "材料不实"\ndecided_by = "专技处"\n',
+        encoding="utf-8",
+    )
+    done = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "o"), "-q"])
+    assert done.exit_code == 2, done.output
+    assert "人工调整有误" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "o").exists()

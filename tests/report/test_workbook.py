@@ -249,3 +249,39 @@ def test_a_frame_in_chunks_reads_a_block_across_them():
     records = Records.of(pd.concat(parts, ignore_index=True))
     assert records.arrow("a", 1, 4).to_pylist() == ["y", "z", None]
     assert records.arrow("a", 4, 9).to_pylist() == []
+
+
+def _same(a, b):
+    if a is b:
+        return True
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    return type(a) is type(b) and a == b
+
+
+def test_records_read_a_slice_of_a_column_as_the_whole_column_gives_it():
+    # Each slice is converted on its own: a block of texts only, of numbers with or without
+    # NA, of numpy scalars among texts, must give what converting the whole column gives.
+    import numpy as np
+    import pandas as pd
+
+    from matcher.report.workbook import Records
+    from tests.report.frames import weird_frame
+
+    frame = weird_frame(40)
+    frame["str"] = pd.array(["a", None, "丙", "d"] * 10, dtype="str")
+    frame["np"] = pd.Series(["x"] * 20 + [np.int64(5)] * 20, dtype=object)
+    records = Records.of(frame)
+    rows = list(records)
+    for key in frame.columns:
+        whole = list(records.column(key, 0, len(frame)))
+        assert all(_same(row[key], value) for row, value in zip(rows, whole, strict=True))
+        for start, stop in [(0, 20), (20, 40), (13, 14), (39, 40), (5, 5)]:
+            got = list(records.column(key, start, stop))
+            want = whole[start:stop]
+            assert len(got) == len(want)
+            assert all(_same(g, w) for g, w in zip(got, want, strict=True)), (key, start)
+    assert type(records.column("np", 20, 21)[0]) is int  # a numpy scalar as a Python value
+    assert records.column("str", 1, 2)[0] != records.column("str", 1, 2)[0]  # NaN stays NaN
+    assert all(_same(records[-1][k], v) for k, v in rows[-1].items())
+    assert rows == list(Records.of(frame)[0:40])

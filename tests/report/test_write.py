@@ -196,3 +196,34 @@ def test_files_per_host_go_when_there_are_many(tmp_path, monkeypatch):
     assert not [n for n in names if n.count("/") > 1]
     assert not list((out / "notices").glob("*/*.csv"))  # the old ones are removed
     assert {"notices/按培养单位.csv", "notices/按选派地区.csv"} <= names
+
+
+def test_no_thread_of_the_spool_outlives_a_write(tmp_path, monkeypatch):
+    # Files are fsynced on several threads at once; every one is stopped when the write
+    # ends, whether it succeeded or failed (a fork after a write must meet none).
+    import threading
+
+    from matcher.report import spool
+
+    synced: list[str] = []
+    fsync = spool.os.fsync
+
+    def counting(descriptor):
+        synced.append(threading.current_thread().name)
+        fsync(descriptor)
+
+    monkeypatch.setattr(spool.os, "fsync", counting)
+    write_outputs(build_result(), tmp_path / "out")
+    staged = [name for name in synced if name != threading.main_thread().name]
+    assert staged and all(name.startswith("spool-sync") for name in staged)  # the marker
+    # and the folders are fsynced by the publication, on the calling thread
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("spool")]
+
+    def failing(descriptor):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spool.os, "fsync", failing)
+    with pytest.raises(OutputError):
+        write_outputs(build_result(), tmp_path / "other")
+    assert not [t.name for t in threading.enumerate() if t.name.startswith("spool")]
+    assert sorted(os.listdir(tmp_path)) == ["out"]
