@@ -36,7 +36,7 @@ from matcher.ingest.formulas import is_formula_text
 from matcher.ingest.headers import FOOTER_LEADS, Header
 from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
-from matcher.ingest.rowfields import adjustment_of, choices_of, region_of_row, track_of_row
+from matcher.ingest.rowfields import adjustment_of, region_of_row, track_of_row
 from matcher.ingest.sheets import Sheet
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.ingest.vocab import Vocabulary
@@ -229,7 +229,7 @@ def read_rows(
         return run
 
     out["phone"] = _phones(cells("phone"), ok)
-    out["choices"] = _choices(reader, cells, n, ok)
+    out["choices"] = _choices(cells, n, ok)
 
     def with_problems(
         method: Callable[[object, Callable[[Any], None]], Any],
@@ -304,31 +304,48 @@ def _part(values: np.ndarray, index: int) -> np.ndarray:
     return out
 
 
-def _choices(
-    reader: SheetRows, cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
-) -> np.ndarray:
-    """Choices per row (a tuple), each distinct written triple read once by `_choices`."""
-    keys = ("choice_1", "choice_2", "choice_3")
-    columns = [_Column(cells(k)) for k in keys]
-    combined = np.zeros(n, dtype=np.int64)
+def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.ndarray:
+    """Choices per row (a tuple); rows `choices_of` would question are marked not ok.
+
+    Each distinct cell of a column is read once (its text, the name it is compared by,
+    whether it is a formula); a row is ok when its 拟选培养单位1 is filled, no choice
+    repeats an earlier one (CHOICE_REPEATED) and no cell is a formula. The tuple of each
+    distinct written triple of an ok row is built once; other rows get ``()``.
+    """
+    columns = [_Column(cells(k)) for k in ("choice_1", "choice_2", "choice_3")]
+    names: dict[str, int] = {}  # the name a choice is compared by → its number
+    texts: list[list[str | None]] = []
+    same: list[np.ndarray] = []  # per column: the compared name's number per row, -1: none
+    formula = np.zeros(n, dtype=bool)
     for column in columns:
-        combined = combined * len(column.uniques) + column.codes
-    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    values = np.empty(len(distinct), dtype=object)
-    fine = np.empty(len(distinct), dtype=bool)
-    for u, row in enumerate(first.tolist()):
-        triple = {k: c.uniques[c.codes[row]] for k, c in zip(keys, columns, strict=True)}
-        found: list[Any] = []
-        choices = choices_of(triple.__getitem__, found.append)
-        values[u] = choices
-        fine[u] = (
-            not found
-            and bool(choices)
-            and optional_text(triple["choice_1"]) is not None
-            and not any(map(is_formula_text, triple.values()))
-        )
-    ok &= fine[inverse]
-    return values[inverse]
+        written = [optional_text(c) for c in column.uniques]
+        compared = [
+            -1 if t is None else names.setdefault(clean_name(t).lower(), len(names))
+            for t in written
+        ]
+        texts.append(written)
+        same.append(np.asarray(compared, dtype=np.int64)[column.codes])
+        formula |= np.array([is_formula_text(c) for c in column.uniques], dtype=bool)[column.codes]
+    first, second, third = same
+    repeated = (second >= 0) & (second == first)
+    repeated |= (third >= 0) & ((third == first) | (third == second))
+    fine = (first >= 0) & ~repeated & ~formula
+    ok &= fine
+    values = np.empty(n, dtype=object)
+    values.fill(())
+    rows = np.flatnonzero(fine)
+    if len(rows) == 0:
+        return values
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for column in columns:
+        combined = combined * len(column.uniques) + column.codes[rows]
+    _, at, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    made = np.empty(len(at), dtype=object)
+    for u, row in enumerate(rows[at].tolist()):
+        triple = (texts[k][c.codes[row]] for k, c in enumerate(columns))
+        made[u] = tuple(t for t in triple if t is not None)
+    values[rows] = made[inverse.ravel()]
+    return values
 
 
 def _ids(

@@ -189,3 +189,45 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
             assert not problems and value == number and born == id_birth(number)
         else:
             assert (problems or number != cell) and born is None
+
+
+#: Written choices (拟选培养单位1–3) the column reader must read as the row reader does:
+#: repeats told apart by case, spaces and full-width letters, gaps, 无, formulas.
+TRIPLES = [
+    ("内蒙古大学", "内蒙古大学", ""),
+    ("内蒙古大学", "赤峰学院", " 内蒙古大学 "),
+    ("内蒙古大学", "", "内蒙古 大学"),
+    ("", "内蒙古大学", "赤峰学院"),
+    ("无", "内蒙古大学", ""),
+    ("内蒙古大学", "无", "赤峰学院"),
+    ("ＡＢ大学", "ab大学", "Ab大学"),
+    ("内蒙古大学", "=A5", ""),
+    ("＝B2", "", ""),
+    ("赤峰学院", "", ""),
+    ("不存在大学", "不存在大学", "不存在大学"),
+    ("", "", ""),
+    ("/", "—", "赤峰学院"),
+    ("赤峰学院", "内蒙古大学", "内蒙古大学"),
+]
+
+
+def test_written_choices_by_column_equal_by_row(
+    clean_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = clean_csv.read_text(encoding="utf-8-sig").splitlines()
+    head = lines[0].split(",")
+    at = [head.index(f"拟选培养单位{k}") for k in (1, 2, 3)]
+    out = [lines[0]]
+    for number, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        if number % 3 == 0:  # the others keep their clean choices
+            for col, text in zip(at, TRIPLES[number // 3 % len(TRIPLES)], strict=True):
+                cells[col] = text
+        out.append(",".join(cells))
+    path = tmp_path / "choices.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    fast_people, fast_issues = _read(path, True, monkeypatch)
+    row_people, row_issues = _read(path, False, monkeypatch)
+    assert {i.code for i in row_issues} >= {"CHOICE_REPEATED", "FORMULA_CELL"}
+    assert fast_issues == row_issues
+    _same(fast_people, row_people)
