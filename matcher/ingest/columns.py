@@ -41,6 +41,7 @@ from matcher.ingest.sheets import Sheet
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.ingest.vocab import Vocabulary
 from matcher.model import Applicant, Applicants
+from matcher.store import Column
 
 
 class SheetRows(Protocol):
@@ -145,19 +146,34 @@ def read_rows(
     ok = np.ones(n, dtype=bool)
     out: dict[str, Any] = {}
 
-    def parts(key: str, parse: Callable[[Any], tuple[Any, bool]], count: int) -> list[np.ndarray]:
-        """`take` of a parse whose value is a tuple: one array per item of the tuple."""
+    # field → (code per row, value per code) of the fields kept as `take` parsed them
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def parts(
+        key: str, parse: Callable[[Any], tuple[Any, bool]], fields: tuple[str, ...]
+    ) -> list[np.ndarray]:
+        """`take` of a parse whose value is a tuple: one array per item, for `fields`.
+
+        A field named "" is not kept as it is (it is computed on).
+        """
         nonlocal ok
         column = _Column(cells(key))
         values, fine = column.parse(parse)
         ok &= fine[column.codes]
-        return [_part(values, i)[column.codes] for i in range(count)]
+        items = [_part(values, i) for i in range(len(fields))]
+        encoded.update((f, (column.codes, v)) for f, v in zip(fields, items, strict=True) if f)
+        return [v[column.codes] for v in items]
 
-    def take(key: str, parse: Callable[[Any], tuple[Any, bool]]) -> np.ndarray:
+    def take(
+        field: str, parse: Callable[[Any], tuple[Any, bool]], key: str | None = None
+    ) -> np.ndarray:
+        """The value per row of field `field` parsed from column `key` (default `field`)."""
         nonlocal ok
-        values, fine = _Column(cells(key)).apply(parse)
-        ok &= fine
-        return values
+        column = _Column(cells(key or field))
+        values, fine = column.parse(parse)
+        ok &= fine[column.codes]
+        encoded[field] = (column.codes, values)
+        return values[column.codes]
 
     out["name"] = take("name", lambda c: (v := clean_name(cell_text(c)), bool(v)))
 
@@ -180,8 +196,10 @@ def read_rows(
         value, exact, problem = parse_day(c, reference)
         return (value, exact), problem is None and value is not None
 
-    written, written_exact = parts("birth", day, 2)
-    out["work_start"], out["work_start_exact"] = parts("work_start", day, 2)
+    written, written_exact = parts("birth", day, ("", ""))
+    out["work_start"], out["work_start_exact"] = parts(
+        "work_start", day, ("work_start", "work_start_exact")
+    )
     out["id_number"], born = _ids(cells("id_number"), out["gender"], written, reference, ok)
     # The ID's birth date (day included) wins over 出生年月 when the ID is valid.
     from_id = np.fromiter((b is not None for b in born.tolist()), dtype=bool, count=n)
@@ -201,7 +219,7 @@ def read_rows(
         field, problem = vocab.field_of(text)
         return (text, field), problem is None
 
-    out["profession"], out["field"] = parts("profession", profession, 2)
+    out["profession"], out["field"] = parts("profession", profession, ("profession", "field"))
 
     def education(c: object) -> tuple[Any, bool]:
         text = clean_text(cell_text(c)) or None
@@ -209,7 +227,7 @@ def read_rows(
         return (level, text, graduation), problem is None and text is not None
 
     out["education"], out["education_text"], out["graduation_year"] = parts(
-        "education", education, 3
+        "education", education, ("education", "education_text", "graduation_year")
     )
 
     def title(c: object) -> tuple[Any, bool]:
@@ -217,7 +235,7 @@ def read_rows(
         grade, problem = vocab.title_grade(text or "")
         return (text, grade), problem is None
 
-    out["title"], out["title_grade"] = parts("title", title, 2)
+    out["title"], out["title_grade"] = parts("title", title, ("title", "title_grade"))
 
     def checked(
         parse: Callable[[object], tuple[Any, Problem | None]],
@@ -253,7 +271,7 @@ def read_rows(
         value = region_of_row(c, reader.context, found.append)
         return value, not found
 
-    out["sending_unit"], out["region"] = parts("region", region, 2)
+    out["sending_unit"], out["region"] = parts("region", region, ("sending_unit", "region"))
 
     def track(c: object) -> tuple[Any, bool]:
         if not clean_text(cell_text(c)):
@@ -270,7 +288,7 @@ def read_rows(
 
     out["grassroots"] = take("grassroots", grassroots)
     out["score"] = take("score", checked(parse_score))
-    out["health_issue"] = take("health", checked(parse_health))
+    out["health_issue"] = take("health_issue", checked(parse_health), "health")
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
 
     # A 区直 工作单位 in a 盟市's table is an EMPLOYER_REGION_LEVEL warning: row by row.
@@ -280,6 +298,7 @@ def read_rows(
     ok &= fine[employers.codes]
     ok &= ~(region_level[employers.codes] & (out["region"] != REGION_LEVEL))
     out["employer"] = units[employers.codes]
+    encoded["employer"] = (employers.codes, units)
     for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
     out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks
@@ -293,9 +312,34 @@ def read_rows(
         "source_row": numbers,
         "problems": [()] * len(good),
     }
-    values = {name: per_row[name] if name in per_row else out[name][good] for name in FIELDS}
+    values = {
+        name: per_row[name]
+        if name in per_row
+        else _encoded(encoded[name][0][good], encoded[name][1])
+        if name in encoded
+        else out[name][good]
+        for name in FIELDS
+    }
     del out
+    encoded.clear()
     return ok, Applicants.from_columns(values, len(good))
+
+
+def _encoded(codes: np.ndarray, values: np.ndarray) -> Column:
+    """``Column.of(values[codes])``, encoded from the few `values` and their codes.
+
+    Equal values are one value, numbered in order of their first row, the missing ones
+    (None, then NaN) last, as `Column.of` numbers them.
+    """
+    distinct = Column.of(values)  # equal values once, the missing ones last
+    rows = distinct.codes.astype(np.int64)[codes]
+    seen = pd.unique(rows)
+    missing = np.asarray(pd.isna(distinct.values), dtype=bool)
+    order = np.concatenate([seen[~missing[seen]], np.sort(seen[missing[seen]])])
+    number = np.empty(len(distinct.values), dtype=np.int64)
+    number[order] = np.arange(len(order))
+    kind = np.min_scalar_type(max(len(order) - 1, 0))
+    return Column(number[rows].astype(kind), distinct.values[order])
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:
@@ -340,10 +384,22 @@ def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.n
     for column in columns:
         combined = combined * len(column.uniques) + column.codes[rows]
     _, at, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    first_rows = rows[at]
+    one, two, three = (
+        np.asarray(t, dtype=object)[c.codes[first_rows]]
+        for t, c in zip(texts, columns, strict=True)
+    )
     made = np.empty(len(at), dtype=object)
-    for u, row in enumerate(rows[at].tolist()):
-        triple = (texts[k][c.codes[row]] for k, c in enumerate(columns))
-        made[u] = tuple(t for t in triple if t is not None)
+    made[:] = [  # the filled texts in order (the first is always filled)
+        (a, b, c)
+        if b is not None and c is not None
+        else (a, b)
+        if b is not None
+        else (a, c)
+        if c is not None
+        else (a,)
+        for a, b, c in zip(one.tolist(), two.tolist(), three.tolist(), strict=True)
+    ]
     values[rows] = made[inverse.ravel()]
     return values
 

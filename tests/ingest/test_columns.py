@@ -231,3 +231,30 @@ def test_written_choices_by_column_equal_by_row(
     assert {i.code for i in row_issues} >= {"CHOICE_REPEATED", "FORMULA_CELL"}
     assert fast_issues == row_issues
     _same(fast_people, row_people)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", None, "b", "a", float("nan"), None],
+        [float("nan"), 1.5, None, 2.0, 1.5],
+        [True, False],
+        [date(2020, 1, 1), None, date(2020, 1, 1)],
+        [None],
+        [],
+    ],
+)
+def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]) -> None:
+    import numpy as np
+
+    from matcher.store import Column
+
+    rng = random.Random(len(values))
+    distinct = np.empty(len(values), dtype=object)
+    distinct[:] = values
+    codes = np.array([rng.randrange(len(values)) for _ in range(40)] if values else [], dtype=int)
+    for rows in (codes, codes[::-1], codes[:3]):
+        made, expected = columns._encoded(rows, distinct), Column.of(distinct[rows])
+        assert made.codes.dtype == expected.codes.dtype
+        assert made.codes.tolist() == expected.codes.tolist()
+        assert [repr(v) for v in made.values] == [repr(v) for v in expected.values]
