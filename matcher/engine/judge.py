@@ -242,7 +242,7 @@ def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
         np.where(years == _NONE, _NONE, np.minimum(years, highest)),
     ]
     groups, first = _groups([k[valid] for k in keys])
-    shared = [_judged(_facts_of(applicants, i), rules) for i in valid[first].tolist()]
+    shared = [_judged(facts, rules) for facts in _facts_of(applicants, valid[first])]
     quoted = np.array(
         [why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared],
         dtype=bool,
@@ -256,7 +256,7 @@ def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
         rows = valid[quoted]
         more = [groups[quoted], years[rows], *(applicants.field(k).codes[rows] for k in _QUOTED)]
         again, first = _groups(more)
-        judged = [_judged(_facts_of(applicants, i), rules) for i in rows[first].tolist()]
+        judged = [_judged(facts, rules) for facts in _facts_of(applicants, rows[first])]
         for i, k in zip(rows.tolist(), again.tolist(), strict=True):
             out[i] = judged[k]
     return out
@@ -294,32 +294,36 @@ def _groups(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return combined, first
 
 
-def _facts_of(applicants: Applicants, i: int) -> _Facts:
-    """The facts of row `i` that `_judged` reads."""
+def _facts_of(applicants: Applicants, rows: np.ndarray) -> list[_Facts]:
+    """The facts of each of `rows` that `_judged` reads."""
     fields = (applicants.field(name) for name in _Facts._fields)
-    return _Facts(*(f.values[f.codes[i]] for f in fields))
+    values = (f.values[f.codes[rows]].tolist() for f in fields)
+    return list(map(_Facts._make, zip(*values, strict=True)))
 
 
 def _choices(round_: Round, members: Applicants) -> np.ndarray:
     """Catalogue position of each member's choices at the written rank (-1: not a choice).
 
-    Each distinct written name is resolved once, each distinct tuple of choices read
-    once into positions; the track check and the first mention of a host are numpy over
+    Each distinct written name is resolved once, the distinct tuples of choices read
+    into positions in one pass; the track check and the first mention of a host are numpy over
     the members.
     """
     catalogue = round_.catalogue
     at = {host.name: j for j, host in enumerate(catalogue.hosts)}
     track_code = {track: t for t, track in enumerate(Track)}
     host_track = np.array([track_code[h.track] for h in catalogue.hosts] + [-1], dtype=np.int64)
-    named: dict[str, int] = {}  # written name → catalogue position (-1: unknown)
     written = members.field("choices")
-    table = np.full((len(written.values), MAX_CHOICES), -1, dtype=np.int64)
-    for u, names in enumerate(written.values.tolist()):
-        for r, name in enumerate(names[:MAX_CHOICES]):
-            if name not in named:
-                host = catalogue.resolve(name)
-                named[name] = -1 if host is None else at[host.name]
-            table[u, r] = named[name]
+    tuples: list[tuple[str, ...]] = written.values.tolist()
+    counts = np.fromiter((min(len(t), MAX_CHOICES) for t in tuples), np.int64, len(tuples))
+    flat = np.empty(int(counts.sum()), dtype=object)
+    flat[:] = [name for t in tuples for name in t[:MAX_CHOICES]]
+    codes, distinct = pd.factorize(flat, use_na_sentinel=False)  # each written name once
+    hosts = map(catalogue.resolve, distinct.tolist())
+    named = np.array([-1 if h is None else at[h.name] for h in hosts], dtype=np.int64)
+    owner = np.repeat(np.arange(len(tuples)), counts)
+    rank = np.arange(len(flat)) - (np.cumsum(counts) - counts)[owner]
+    table = np.full((len(tuples), MAX_CHOICES), -1, dtype=np.int64)
+    table[owner, rank] = named[codes]
     choices = table[written.codes.astype(np.int64)]
     tracks = members.field("track")
     own = np.array([track_code.get(t, -2) for t in tracks.values.tolist()], dtype=np.int64)

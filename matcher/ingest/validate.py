@@ -98,10 +98,9 @@ def _choice_findings(applicants: Sequence[Applicant], catalogue: HostCatalogue) 
         return named[name]
 
     choices = table.field("choices")
+    rank, names, distinct = _ranked(choices.values.tolist(), len(CHOICE_COLUMNS))
     written = np.full((len(choices.values), len(CHOICE_COLUMNS)), -2, dtype=np.int64)
-    for u, names in enumerate(choices.values.tolist()):
-        for r, name in enumerate(names[: len(CHOICE_COLUMNS)]):
-            written[u, r] = host_of(name)
+    written[rank] = np.array([host_of(name) for name in distinct], dtype=np.int64)[names]
     chosen = written[choices.codes.astype(np.int64)]
     tracks = table.field("track")
     track = np.array([track_code.get(t, -1) for t in tracks.values.tolist()], dtype=np.int64)
@@ -126,6 +125,22 @@ def _choice_findings(applicants: Sequence[Applicant], catalogue: HostCatalogue) 
     track = track[:, 0]
     flagged |= (at == -1) | ((at >= 0) & (track >= 0) & (host_track[at] != track))
     return flagged
+
+
+def _ranked(
+    tuples: list[tuple[str, ...]], width: int
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, list[str]]:
+    """The first `width` names of each tuple, flat.
+
+    Returns the (tuple, rank) of each name, each name's code and the name of each code.
+    """
+    counts = np.fromiter((min(len(t), width) for t in tuples), np.int64, len(tuples))
+    flat = np.empty(int(counts.sum()), dtype=object)
+    flat[:] = [name for t in tuples for name in t[:width]]
+    codes, distinct = pd.factorize(flat, use_na_sentinel=False)
+    owner = np.repeat(np.arange(len(tuples)), counts)
+    starts = np.cumsum(counts) - counts
+    return (owner, np.arange(len(flat)) - starts[owner]), codes, list(distinct)
 
 
 class _Row(Protocol):
