@@ -118,6 +118,30 @@ def test_blank_lines_and_bom_read_like_the_row_reader(tmp_path: Path) -> None:
     assert [list(row) for row in columns] == read_csv_rows(path)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "NA,null,#x\nnan,N/A,None\n",  # texts a reader may take for missing values
+        "0471,1.50E+17,007\n-0,1e3, 12 \n",  # texts a reader may take for numbers
+        "true,FALSE,\n,,\n",  # for flags, and empty cells
+        "\n\n长,文本" + "字" * 5000 + ",x\n\n",  # blank lines, a long cell
+    ],
+)
+def test_cells_are_the_texts_as_written(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n" + body, encoding="utf-8")
+    read = read_csv_columns(path, minimum=0)
+    assert read is not None
+    assert [list(row) for row in read] == read_csv_rows(path)
+    assert all(type(c) is str for column in read.columns for c in column)
+
+
+def test_a_text_that_is_no_utf8_is_read_row_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n\xff\xfe,1\n")
+    assert read_csv_columns(path, minimum=0) is None
+
+
 def test_clean_rows_are_read_by_column(clean_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sheets, "COLUMN_READ_BYTES", 0)
     assert read_sheets(clean_csv)[0].columns is not None
