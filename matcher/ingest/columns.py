@@ -247,7 +247,7 @@ def read_rows(
         return run
 
     out["phone"] = _phones(cells("phone"), ok)
-    out["choices"] = _choices(cells, n, ok)
+    encoded["choices"] = _choices(cells, n, ok)
 
     def with_problems(
         method: Callable[[object, Callable[[Any], None]], Any],
@@ -301,16 +301,16 @@ def read_rows(
     encoded["employer"] = (employers.codes, units)
     for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
-    out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks
 
     good = np.flatnonzero(ok)
     file = reader.file
     numbers = (rows[good] + 1).tolist()
-    per_row: dict[str, Any] = {
-        "key": [f"{file}:{number}" for number in numbers],
-        "source_file": [file] * len(good),
-        "source_row": numbers,
-        "problems": [()] * len(good),
+    per_row: dict[str, Any] = {  # distinct keys and rows, one file, no problems
+        "key": _distinct([f"{file}:{number}" for number in numbers]),
+        "source_file": _same(file, len(good)),
+        "source_row": _distinct(numbers),
+        "problems": _same((), len(good)),
+        "prearranged_from_remark": _same(False, len(good)),  # see matcher.ingest.remarks
     }
     values = {
         name: per_row[name]
@@ -323,6 +323,19 @@ def read_rows(
     del out
     encoded.clear()
     return ok, Applicants.from_columns(values, len(good))
+
+
+def _distinct(values: list[Any]) -> Column:
+    """``Column.of(values)`` of values known to be distinct."""
+    codes = np.arange(len(values), dtype=np.min_scalar_type(max(len(values) - 1, 0)))
+    return Column(codes, np.fromiter(values, dtype=object, count=len(values)))
+
+
+def _same(value: object, count: int) -> Column:
+    """``Column.of`` of `count` rows holding `value` (no value for no row)."""
+    if count == 0:
+        return Column.of(())
+    return Column(np.zeros(count, dtype=np.uint8), np.fromiter([value], dtype=object, count=1))
 
 
 def _encoded(codes: np.ndarray, values: np.ndarray) -> Column:
@@ -348,13 +361,16 @@ def _part(values: np.ndarray, index: int) -> np.ndarray:
     return out
 
 
-def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.ndarray:
-    """Choices per row (a tuple); rows `choices_of` would question are marked not ok.
+def _choices(
+    cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choices per row (a tuple), as a code per row and the tuple of each code.
 
-    Each distinct cell of a column is read once (its text, the name it is compared by,
-    whether it is a formula); a row is ok when its 拟选培养单位1 is filled, no choice
-    repeats an earlier one (CHOICE_REPEATED) and no cell is a formula. The tuple of each
-    distinct written triple of an ok row is built once; other rows get ``()``.
+    Rows `choices_of` would question are marked not ok. Each distinct cell of a column
+    is read once (its text, the name it is compared by, whether it is a formula); a row
+    is ok when its 拟选培养单位1 is filled, no choice repeats an earlier one
+    (CHOICE_REPEATED) and no cell is a formula. The tuple of each distinct written
+    triple of an ok row is built once; other rows get ``()`` (the last code).
     """
     columns = [_Column(cells(k)) for k in ("choice_1", "choice_2", "choice_3")]
     names: dict[str, int] = {}  # the name a choice is compared by → its number
@@ -375,11 +391,7 @@ def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.n
     repeated |= (third >= 0) & ((third == first) | (third == second))
     fine = (first >= 0) & ~repeated & ~formula
     ok &= fine
-    values = np.empty(n, dtype=object)
-    values.fill(())
     rows = np.flatnonzero(fine)
-    if len(rows) == 0:
-        return values
     combined = np.zeros(len(rows), dtype=np.int64)
     for column in columns:
         combined = combined * len(column.uniques) + column.codes[rows]
@@ -389,8 +401,9 @@ def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.n
         np.asarray(t, dtype=object)[c.codes[first_rows]]
         for t, c in zip(texts, columns, strict=True)
     )
-    made = np.empty(len(at), dtype=object)
-    made[:] = [  # the filled texts in order (the first is always filled)
+    made = np.empty(len(at) + 1, dtype=object)
+    made[-1] = ()
+    made[:-1] = [  # the filled texts in order (the first is always filled)
         (a, b, c)
         if b is not None and c is not None
         else (a, b)
@@ -400,8 +413,9 @@ def _choices(cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray) -> np.n
         else (a,)
         for a, b, c in zip(one.tolist(), two.tolist(), three.tolist(), strict=True)
     ]
-    values[rows] = made[inverse.ravel()]
-    return values
+    codes = np.full(n, len(at), dtype=np.int64)
+    codes[rows] = inverse.ravel()
+    return codes, made
 
 
 def _ids(

@@ -282,3 +282,18 @@ def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]
         assert made.codes.dtype == expected.codes.dtype
         assert made.codes.tolist() == expected.codes.tolist()
         assert [repr(v) for v in made.values] == [repr(v) for v in expected.values]
+
+
+@pytest.mark.parametrize("count", [0, 1, 300])
+def test_constant_and_distinct_columns_are_encoded_as_column_of_encodes_them(count: int) -> None:
+    from matcher.store import Column
+
+    keys = [f"a.csv:{k + 2}" for k in range(count)]
+    for made, expected in (
+        (columns._distinct(keys), Column.of(keys)),
+        (columns._same((), count), Column.of([()] * count)),
+        (columns._same("a.csv", count), Column.of(["a.csv"] * count)),
+    ):
+        assert made.codes.dtype == expected.codes.dtype
+        assert made.codes.tolist() == expected.codes.tolist()
+        assert made.values.tolist() == expected.values.tolist()
