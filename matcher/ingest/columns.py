@@ -68,11 +68,22 @@ _MALE, _FEMALE = "男", "女"
 class _Column:
     """One column's cells for the candidate rows, factorised: codes and distinct values."""
 
-    def __init__(self, cells: np.ndarray, fresh: bool = True) -> None:
+    def __init__(
+        self,
+        cells: np.ndarray | None,
+        fresh: bool = True,
+        coded: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        # `coded`: the cells as codes and the distinct cells (of a column the sheet reader
+        # encoded), factorised as codes: the same numbering, at the cost of numbers.
         # Missing cells (None, NaN) get the code -1 in the same pass: cheaper than the
         # separate scan for them that `use_na_sentinel=False` makes. They become one
         # distinct value, placed where that option places it (at its first appearance).
-        codes, found = pd.factorize(cells)
+        if coded is not None:
+            codes, which = pd.factorize(coded[0])
+            found: Any = coded[1][which]
+        else:
+            codes, found = pd.factorize(np.asarray(cells))
         uniques: list[Any] = list(found)
         missing = codes < 0
         if missing.any():
@@ -105,6 +116,21 @@ class _Column:
         return values[self.codes], ok[self.codes]
 
 
+def _column_of(
+    reader: SheetRows,
+    columns: list[np.ndarray],
+    col: int,
+    rows: np.ndarray | slice,
+    fresh: bool = True,
+) -> _Column:
+    """`_Column` of column `col`'s cells at `rows`, from the sheet's codes when it has them."""
+    coded = reader.sheet.coded
+    if coded is None:
+        return _Column(columns[col][rows], fresh)
+    codes, texts = coded[col]
+    return _Column(None, fresh, (codes[rows], texts))
+
+
 def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) -> np.ndarray:
     """Indexes (from `start`) of rows that are surely data rows for the row loop.
 
@@ -112,11 +138,11 @@ def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) ->
     the row's lead), and the name cell is filled and not the header's text.
     """
     name_header = cell_text(reader.sheet.rows[reader.header.row][reader.col["name"]]).strip()
-    first = _Column(columns[0][start:], fresh=False)
+    first = _column_of(reader, columns, 0, slice(start, None), fresh=False)
     lead_ok = np.array(
         [bool(c.strip()) and c.lstrip()[:1] not in FOOTER_LEADS for c in first.uniques], dtype=bool
     )
-    name = _Column(columns[reader.col["name"]][start:], fresh=False)
+    name = _column_of(reader, columns, reader.col["name"], slice(start, None), fresh=False)
     name_ok = np.array([bool(c.strip()) and c.strip() != name_header for c in name.uniques])
     keep = lead_ok[first.codes] & name_ok[name.codes]
     return np.flatnonzero(keep) + start
@@ -143,6 +169,10 @@ def read_rows(
         col = reader.col.get(key)
         return absent if col is None else columns[col][rows]
 
+    def column(key: str) -> _Column:
+        col = reader.col.get(key)
+        return _Column(absent) if col is None else _column_of(reader, columns, col, rows)
+
     ok = np.ones(n, dtype=bool)
     out: dict[str, Any] = {}
 
@@ -157,23 +187,23 @@ def read_rows(
         A field named "" is not kept as it is (it is computed on).
         """
         nonlocal ok
-        column = _Column(cells(key))
-        values, fine = column.parse(parse)
-        ok &= fine[column.codes]
+        read = column(key)
+        values, fine = read.parse(parse)
+        ok &= fine[read.codes]
         items = [_part(values, i) for i in range(len(fields))]
-        encoded.update((f, (column.codes, v)) for f, v in zip(fields, items, strict=True) if f)
-        return [v[column.codes] for v in items]
+        encoded.update((f, (read.codes, v)) for f, v in zip(fields, items, strict=True) if f)
+        return [v[read.codes] for v in items]
 
     def take(
         field: str, parse: Callable[[Any], tuple[Any, bool]], key: str | None = None
     ) -> np.ndarray:
         """The value per row of field `field` parsed from column `key` (default `field`)."""
         nonlocal ok
-        column = _Column(cells(key or field))
-        values, fine = column.parse(parse)
-        ok &= fine[column.codes]
-        encoded[field] = (column.codes, values)
-        return values[column.codes]
+        read = column(key or field)
+        values, fine = read.parse(parse)
+        ok &= fine[read.codes]
+        encoded[field] = (read.codes, values)
+        return values[read.codes]
 
     out["name"] = take("name", lambda c: (v := clean_name(cell_text(c)), bool(v)))
 
@@ -247,7 +277,7 @@ def read_rows(
         return run
 
     out["phone"] = _phones(cells("phone"), ok)
-    encoded["choices"] = _choices(cells, n, ok)
+    encoded["choices"] = _choices(column, n, ok)
 
     def with_problems(
         method: Callable[[object, Callable[[Any], None]], Any],
@@ -292,7 +322,7 @@ def read_rows(
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
 
     # A 区直 工作单位 in a 盟市's table is an EMPLOYER_REGION_LEVEL warning: row by row.
-    employers = _Column(cells("employer"))
+    employers = column("employer")
     units, fine = employers.parse(lambda c: (optional_text(c), True))
     region_level = np.array([bool(u) and unit_region(u) == REGION_LEVEL for u in units])
     ok &= fine[employers.codes]
@@ -362,7 +392,7 @@ def _part(values: np.ndarray, index: int) -> np.ndarray:
 
 
 def _choices(
-    cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
+    column_of: Callable[[str], _Column], n: int, ok: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Choices per row (a tuple), as a code per row and the tuple of each code.
 
@@ -372,7 +402,7 @@ def _choices(
     (CHOICE_REPEATED) and no cell is a formula. The tuple of each distinct written
     triple of an ok row is built once; other rows get ``()`` (the last code).
     """
-    columns = [_Column(cells(k)) for k in ("choice_1", "choice_2", "choice_3")]
+    columns = [column_of(k) for k in ("choice_1", "choice_2", "choice_3")]
     names: dict[str, int] = {}  # the name a choice is compared by → its number
     texts: list[list[str | None]] = []
     same: list[np.ndarray] = []  # per column: the compared name's number per row, -1: none

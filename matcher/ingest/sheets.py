@@ -47,6 +47,8 @@ class Sheet:
     merged: list[Merge] = field(default_factory=list)
     columns: list[np.ndarray] | None = None
     cleaned: tuple[tuple[int, int], ...] = ()
+    #: With `columns`: column j as a code per row and the distinct cells (code i's cell).
+    coded: list[tuple[np.ndarray, np.ndarray]] | None = None
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -56,9 +58,15 @@ class ColumnRows(Sequence[list[str]]):
     per column.
     """
 
-    def __init__(self, columns: list[np.ndarray], blank: np.ndarray) -> None:
+    def __init__(
+        self,
+        columns: list[np.ndarray],
+        blank: np.ndarray,
+        coded: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.columns = columns
         self.blank = blank
+        self.coded = coded
 
     def __len__(self) -> int:
         return len(self.blank)
@@ -87,7 +95,7 @@ def read_sheets(path: Path) -> list[Sheet]:
         check_csv(path)  # before the whole file is read into memory
         columns = read_csv_columns(path)
         if columns is not None:
-            return [Sheet(path.stem, columns, columns=columns.columns)]
+            return [Sheet(path.stem, columns, columns=columns.columns, coded=columns.coded)]
         rows, controls = _csv_rows(path)
         return [Sheet(path.stem, rows, cleaned=remove_controls(rows) if controls else ())]
     if suffix in EXCEL_SUFFIXES:
@@ -246,18 +254,23 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     filled = np.flatnonzero(~blank)
     if table.num_rows != len(filled):
         return None
-    columns = []
+    columns, coded = [], []
     for j in range(width):
         # each distinct cell of the column once: equal cells share one string
         encoded = pc.dictionary_encode(table.column(j).combine_chunks())
-        cells = np.array(encoded.dictionary.to_pylist(), dtype=object)[encoded.indices.to_numpy()]
+        distinct = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy()
         if len(filled) < len(blank):  # a blank line reads as a line of empty cells
-            full = np.full(len(blank), "", dtype=object)
-            full[filled] = cells
-            cells = full
-        columns.append(cells)
+            if "" not in distinct:
+                distinct.append("")
+            full = np.full(len(blank), distinct.index(""), dtype=codes.dtype)
+            full[filled] = codes
+            codes = full
+        texts = np.array(distinct, dtype=object)
+        columns.append(texts[codes])
+        coded.append((codes, texts))
     del table
-    return ColumnRows(columns, blank)
+    return ColumnRows(columns, blank, coded)
 
 
 def _controls(raw: np.ndarray) -> bool:

@@ -134,6 +134,10 @@ def test_cells_are_the_texts_as_written(tmp_path: Path, body: str) -> None:
     assert read is not None
     assert [list(row) for row in read] == read_csv_rows(path)
     assert all(type(c) is str for column in read.columns for c in column)
+    assert read.coded is not None
+    for (codes, texts), column in zip(read.coded, read.columns, strict=True):
+        assert texts[codes].tolist() == column.tolist()
+        assert len(set(texts.tolist())) == len(texts)  # each distinct cell once
 
 
 def test_a_text_that_is_no_utf8_is_read_row_by_row(tmp_path: Path) -> None:
