@@ -267,9 +267,11 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
             full[filled] = codes
             codes = full
         texts = np.array(distinct, dtype=object)
+        codes = codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)))
         columns.append(texts[codes])
         coded.append((codes, texts))
-    del table
+    del table, encoded
+    pa.default_memory_pool().release_unused()  # the parsed text is all copied out
     return ColumnRows(columns, blank, coded)
 
 
