@@ -91,7 +91,8 @@ class _Column:
             at = int(codes[:first].max()) + 1 if first else 0
             codes = np.where(missing, at, codes + (codes >= at))
             uniques.insert(at, None)
-        self.codes = codes
+        # in their smallest type: a million rows' codes of a few dozen columns are alive
+        self.codes = codes.astype(np.min_scalar_type(max(len(uniques) - 1, 0)), copy=False)
         # factorize turns None (an absent column, a missing date) into NaN: back to None.
         # With `fresh`, texts are new equal strings: the values an applicant keeps (often
         # the cell itself) then pin none of the parser's memory, which is all released.
@@ -374,15 +375,16 @@ def _encoded(codes: np.ndarray, values: np.ndarray) -> Column:
     Equal values are one value, numbered in order of their first row, the missing ones
     (None, then NaN) last, as `Column.of` numbers them.
     """
+    # Per row only arrays of the codes' smallest type: few large temporaries.
     distinct = Column.of(values)  # equal values once, the missing ones last
-    rows = distinct.codes.astype(np.int64)[codes]
-    seen = pd.unique(rows)
+    rows = distinct.codes[codes]
+    seen = pd.unique(rows).astype(np.int64)
     missing = np.asarray(pd.isna(distinct.values), dtype=bool)
     order = np.concatenate([seen[~missing[seen]], np.sort(seen[missing[seen]])])
-    number = np.empty(len(distinct.values), dtype=np.int64)
-    number[order] = np.arange(len(order))
     kind = np.min_scalar_type(max(len(order) - 1, 0))
-    return Column(number[rows].astype(kind), distinct.values[order])
+    number = np.zeros(len(distinct.values), dtype=kind)
+    number[order] = np.arange(len(order))
+    return Column(number[rows], distinct.values[order])
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:
