@@ -111,7 +111,7 @@ class Columns(Sequence[M], Generic[M]):
     # --- building ---------------------------------------------------------------------
 
     @classmethod
-    def from_columns(cls, values: Mapping[str, Iterable[Any]], length: int) -> Self:
+    def from_columns(cls, values: Mapping[str, Iterable[Any] | Column], length: int) -> Self:
         """A table of `length` rows from per-field values; an absent field is its default.
 
         Every value must already be of its field's type (it is not validated again).

@@ -17,18 +17,39 @@ and the solver reads it from the encoded fields.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import repeat
 from operator import setitem
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from matcher.engine.rules import age_of, eligibility, lenient_notes, years_of
+from matcher.engine.rules import (
+    Facts,
+    age_on,
+    earliest_day,
+    eligibility,
+    lenient_notes,
+    years_between,
+    youngest_day,
+)
 from matcher.memory import gc_paused
-from matcher.model import Applicant, Applicants, Reason, Round, Rules, Severity, Status, Track
+from matcher.model import (
+    Applicant,
+    Applicants,
+    Education,
+    Issue,
+    Reason,
+    Round,
+    Rules,
+    Severity,
+    Status,
+    TitleGrade,
+    Track,
+)
 from matcher.store import column
 
 #: The ranked choices that count (拟选培养单位1–3).
@@ -88,15 +109,15 @@ def judge(round_: Round) -> Judgement:
 
 def _judge(round_: Round) -> Judgement:
     applicants = round_.applicants
-    judged, read = _exclusions(round_)
+    judged = _exclusions(applicants, round_.rules)
     at = [i for i, why in enumerate(judged) if why is None]
     keys = column(applicants, "key")
     excluded = {keys[i]: why for i, why in enumerate(judged) if why is not None}
-    tracks: list[Track] = list(map(read["track"].__getitem__, at))
-    regions: list[str] = list(map(read["region"].__getitem__, at))
-    del judged, read
-    members = Applicants.coerce(applicants).take(np.asarray(at, dtype=np.int64))
-    choices = _choices(round_, members, tracks)
+    del judged
+    members = applicants.take(np.asarray(at, dtype=np.int64))
+    tracks: list[Track] = members.column("track")
+    regions: list[str] = members.column("region")
+    choices = _choices(round_, members)
     prearranged, conflicts = _prearrangements(round_, members, at, excluded)
     notes = lenient_notes(applicants, round_.rules)
     return Judgement(
@@ -119,119 +140,198 @@ def exclusion(applicant: Applicant, rules: Rules) -> Exclusion | None:
     the notice they fail (`matcher.engine.rules.eligibility`).
     """
     if applicant.invalid:
-        errors = [p for p in applicant.problems if p.severity is Severity.ERROR]
-        return Exclusion(
-            Status.INVALID, tuple(Reason(code=p.code, message=p.message) for p in errors)
-        )
+        return _invalid(applicant.problems)
+    return _judged(applicant, rules)
+
+
+def _invalid(problems: tuple[Issue, ...]) -> Exclusion:
+    """The exclusion of a row with a data error: its errors, in order."""
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    return Exclusion(Status.INVALID, tuple(Reason(code=p.code, message=p.message) for p in errors))
+
+
+def _judged(facts: Facts, rules: Rules) -> Exclusion | None:
+    """`exclusion` of a row without a data error, from the facts eligibility reads."""
     missing = []
-    if applicant.track is None:
+    if facts.track is None:
         missing.append(
             Reason(code="MISSING_TRACK", message="无法确定培养方式（区外/区内），请补填“培养方式”")
         )
-    if not applicant.region:
+    if not facts.region:
         missing.append(Reason(code="MISSING_REGION", message="无法确定选派地区，请补填“选派地区”"))
     if missing:
         return Exclusion(Status.INVALID, tuple(missing))
-    reasons = eligibility(applicant, rules)
+    reasons = eligibility(facts, rules)
     return Exclusion(Status.INELIGIBLE, reasons) if reasons else None
 
 
-def _exclusions(round_: Round) -> tuple[list[Exclusion | None], dict[str, list[Any]]]:
-    """`exclusion` of every applicant, judged once per distinct set of eligibility facts.
+class _Facts(NamedTuple):
+    """The facts of a row that `_judged` reads (`matcher.engine.rules.Facts`)."""
 
-    Also returns the track and region of every applicant (read here anyway: the caller
-    needs them again).
-
-    Eligibility reads track, region, age and years in the profession on the reference
-    date, education, title grade, 民族, health and prior participation; its texts name
-    only these, except QUALIFICATION_NOT_MET's (it quotes the written education and
-    title), which is judged row by row. A large round repeats these facts (as shared
-    objects: compared by identity here, ages and years by value), so each distinct set
-    is judged once, on one of its rows. Invalid rows are judged one by one.
-    """
-    applicants, rules = round_.applicants, round_.rules
-    n = len(applicants)
-    out: list[Exclusion | None] = [None] * n
-    read: dict[str, list[Any]] = {name: [] for name in _KEPT}
-    if n == 0:
-        return out, read
-    invalid = np.fromiter(map(bool, column(applicants, "problems")), dtype=bool, count=n)
-    for i in np.flatnonzero(invalid).tolist():
-        invalid[i] = applicants[i].invalid
-    day = rules.reference_date
-    combined = np.zeros(n, dtype=np.int64)
-    for name in _ELIGIBILITY_FACTS:
-        values = column(applicants, name)  # equal values share one object in a table
-        if name in _KEPT:
-            read[name] = values
-        codes, uniques = pd.factorize(np.fromiter(map(id, values), np.int64, n))
-        if name in ("birth", "work_start"):  # by age and years on the reference day
-            # …and whether the day is known (the reason says when it is not)
-            exact = np.fromiter(column(applicants, f"{name}_exact"), bool, n)
-            codes, _ = pd.factorize(codes * 2 + exact)
-            first = np.unique(codes, return_index=True)[1]
-            at = age_of if name == "birth" else years_of
-            figures = []
-            for i in first.tolist():
-                figure = at(applicants[i], day)
-                figures.append(2 * (-1 if figure is None else figure) + int(exact[i]))
-            codes, uniques = pd.factorize(np.asarray(figures, dtype=np.int64)[codes])
-        combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
-    valid = np.flatnonzero(~invalid)
-    _, first, inverse = np.unique(combined[valid], return_index=True, return_inverse=True)
-    shared = [exclusion(applicants[i], rules) for i in valid[first].tolist()]
-    # out[i] = shared[k] for every valid row, as one C-level pass (maxlen=0 keeps nothing)
-    deque(
-        map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, inverse.tolist())),
-        maxlen=0,
-    )
-    quoted = [
-        why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared
-    ]
-    if any(quoted):
-        for i in valid[np.asarray(quoted, dtype=bool)[inverse]].tolist():
-            out[i] = exclusion(applicants[i], rules)
-    for i in np.flatnonzero(invalid).tolist():
-        out[i] = exclusion(applicants[i], rules)
-    return out, read
+    track: Track | None
+    region: str | None
+    birth: date | None
+    birth_exact: bool
+    work_start: date | None
+    work_start_exact: bool
+    education: Education
+    education_text: str | None
+    title: str | None
+    title_grade: TitleGrade
+    ethnicity: str | None
+    health_issue: bool | None
+    prior_participation: bool | None
 
 
-_ELIGIBILITY_FACTS = (
+#: Facts grouped by their value; birth and work start by the figures read of them.
+_GROUPED = (
     "track",
     "region",
-    "birth",
-    "work_start",
     "education",
     "title_grade",
     "ethnicity",
     "health_issue",
     "prior_participation",
 )
+#: What QUALIFICATION_NOT_MET quotes besides the grouped facts (with the exact years).
+_QUOTED = ("education_text", "title", "work_start_exact")
 _QUALIFICATION = "QUALIFICATION_NOT_MET"
-_KEPT = ("track", "region")  # facts `_exclusions` returns for every applicant
+_NONE = -(1 << 20)  # the figure of an unknown date (below any age or number of years)
 
 
-def _choices(round_: Round, members: Sequence[Applicant], tracks: list[Track]) -> np.ndarray:
+def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
+    """`exclusion` of every applicant, judged once per distinct set of facts it reads.
+
+    An invalid row's exclusion says its errors alone: judged once per distinct tuple of
+    problems. A valid row's reads track, region, education, title grade, 民族, health,
+    prior participation, the age and the years in the profession (counted with the
+    benefit of the doubt): equal values are equal codes of the table's columns. An age at or under
+    the lowest age limit reads as that limit, years at or over the highest minimum as
+    that minimum (no rule tells them apart); an age over it of a birth known to the month
+    keeps its month (the reason names the day counted). QUALIFICATION_NOT_MET quotes the
+    written education and title and the years: its rows are judged again per distinct
+    set of those too. Each distinct set is judged once, on the facts of one of its rows.
+    """
+    n = len(applicants)
+    out: list[Exclusion | None] = [None] * n
+    if n == 0:
+        return out
+    problems = applicants.field("problems")
+    errors = [any(p.severity is Severity.ERROR for p in found) for found in problems.values]
+    invalid = np.asarray(errors, dtype=bool)[problems.codes]
+    made: dict[int, Exclusion] = {}
+    for i, code in zip(*_at(np.flatnonzero(invalid), problems.codes), strict=True):
+        if code not in made:
+            made[code] = _invalid(problems.values[code])
+        out[i] = made[code]
+    valid = np.flatnonzero(~invalid)
+    if len(valid) == 0:
+        return out
+    day = rules.reference_date
+    lowest = min(rules.age_limit.values(), default=-_NONE)
+    highest = max(rules.min_years.values(), default=0)
+    age, exact, born = _figures(applicants, "birth", lambda d, e: age_on(youngest_day(d, e), day))
+    years, _, _ = _figures(
+        applicants, "work_start", lambda d, e: years_between(earliest_day(d, e), day)
+    )
+    month_only = ~exact & (age > lowest)
+    keys = [
+        *(applicants.field(name).codes for name in _GROUPED),
+        np.where(age == _NONE, _NONE, np.maximum(age, lowest)),
+        np.where(month_only, born, -1),
+        np.where(years == _NONE, _NONE, np.minimum(years, highest)),
+    ]
+    groups, first = _groups([k[valid] for k in keys])
+    shared = [_judged(facts, rules) for facts in _facts_of(applicants, valid[first])]
+    quoted = np.array(
+        [why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared],
+        dtype=bool,
+    )[groups]
+    # out[i] = shared[k] for every valid row, as one C-level pass (maxlen=0 keeps nothing)
+    deque(
+        map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, groups.tolist())),
+        maxlen=0,
+    )
+    if quoted.any():
+        rows = valid[quoted]
+        more = [groups[quoted], years[rows], *(applicants.field(k).codes[rows] for k in _QUOTED)]
+        again, first = _groups(more)
+        judged = [_judged(facts, rules) for facts in _facts_of(applicants, rows[first])]
+        for i, k in zip(rows.tolist(), again.tolist(), strict=True):
+            out[i] = judged[k]
+    return out
+
+
+def _figures(
+    applicants: Applicants, name: str, figure: Callable[[date, bool], int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the `figure` of date field `name` (`_NONE`: no date), its exactness, its code.
+
+    The figure is computed once per distinct date and exactness.
+    """
+    dates = applicants.field(name)
+    exact = np.fromiter(applicants.field(f"{name}_exact").tolist(), bool, len(applicants))
+    table = np.full((len(dates.values), 2), _NONE, dtype=np.int64)
+    for code, value in enumerate(dates.values.tolist()):
+        if value is not None:
+            table[code] = (figure(value, False), figure(value, True))
+    codes = dates.codes.astype(np.int64)
+    return table[codes, exact.astype(np.int64)], exact, codes
+
+
+def _at(rows: np.ndarray, codes: np.ndarray) -> tuple[list[int], list[int]]:
+    """`rows` and the code of each, as lists."""
+    return rows.tolist(), codes[rows].tolist()
+
+
+def _groups(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The group of each row by equal `keys` (numbered by first row), each group's first row."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for key in keys:
+        codes, uniques = pd.factorize(key)
+        combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
+    first = np.unique(combined, return_index=True)[1]
+    return combined, first
+
+
+def _facts_of(applicants: Applicants, rows: np.ndarray) -> list[_Facts]:
+    """The facts of each of `rows` that `_judged` reads."""
+    fields = (applicants.field(name) for name in _Facts._fields)
+    values = (f.values[f.codes[rows]].tolist() for f in fields)
+    return list(map(_Facts._make, zip(*values, strict=True)))
+
+
+def _choices(round_: Round, members: Applicants) -> np.ndarray:
     """Catalogue position of each member's choices at the written rank (-1: not a choice).
 
-    Equal (choices, track) pairs resolve alike: each distinct pair is resolved once.
+    Each distinct written name is resolved once, the distinct tuples of choices read
+    into positions in one pass; the track check and the first mention of a host are numpy over
+    the members.
     """
-    at = {host.name: j for j, host in enumerate(round_.catalogue.hosts)}
-    pairs = list(zip(column(members, "choices"), tracks, strict=True))
-    number = {pair: u for u, pair in enumerate(dict.fromkeys(pairs))}
-    rows: list[list[int]] = []
-    for written, track in number:
-        row = [-1] * MAX_CHOICES
-        for r, name in enumerate(written[:MAX_CHOICES]):
-            host = round_.catalogue.resolve(name)
-            if host is None or host.track is not track:
-                continue  # unknown, or a host of the other track
-            if at[host.name] not in row:  # a repeat keeps its first rank
-                row[r] = at[host.name]
-        rows.append(row)
-    resolved = np.array(rows, dtype=np.int32).reshape(len(rows), MAX_CHOICES)
-    choices = resolved[np.fromiter(map(number.__getitem__, pairs), np.int64, len(pairs))]
-    return choices.reshape(len(pairs), MAX_CHOICES)
+    catalogue = round_.catalogue
+    at = {host.name: j for j, host in enumerate(catalogue.hosts)}
+    track_code = {track: t for t, track in enumerate(Track)}
+    host_track = np.array([track_code[h.track] for h in catalogue.hosts] + [-1], dtype=np.int64)
+    written = members.field("choices")
+    tuples: list[tuple[str, ...]] = written.values.tolist()
+    counts = np.fromiter((min(len(t), MAX_CHOICES) for t in tuples), np.int64, len(tuples))
+    flat = np.empty(int(counts.sum()), dtype=object)
+    flat[:] = [name for t in tuples for name in t[:MAX_CHOICES]]
+    codes, distinct = pd.factorize(flat, use_na_sentinel=False)  # each written name once
+    hosts = map(catalogue.resolve, distinct.tolist())
+    named = np.array([-1 if h is None else at[h.name] for h in hosts], dtype=np.int64)
+    owner = np.repeat(np.arange(len(tuples)), counts)
+    rank = np.arange(len(flat)) - (np.cumsum(counts) - counts)[owner]
+    table = np.full((len(tuples), MAX_CHOICES), -1, dtype=np.int64)
+    table[owner, rank] = named[codes]
+    choices = table[written.codes.astype(np.int64)]
+    tracks = members.field("track")
+    own = np.array([track_code.get(t, -2) for t in tracks.values.tolist()], dtype=np.int64)
+    choices[host_track[choices] != own[tracks.codes.astype(np.int64)][:, None]] = -1
+    for r in range(1, MAX_CHOICES):  # a repeat keeps its first rank
+        repeated = (choices[:, r : r + 1] == choices[:, :r]).any(axis=1)
+        choices[repeated, r] = -1
+    return choices.astype(np.int32)
 
 
 def _priority(round_: Round) -> np.ndarray:

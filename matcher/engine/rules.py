@@ -18,11 +18,12 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from datetime import date
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from matcher.model import Applicant, Reason, Rules, TitleGrade, Track
+from matcher.model import Applicant, Education, Reason, Rules, TitleGrade, Track
 from matcher.store import column
 
 _EDUCATION_NAMES = {3: "大学本科", 4: "硕士研究生", 5: "博士研究生"}
@@ -31,6 +32,62 @@ _TITLE_NAMES = {
     TitleGrade.ASSOCIATE_SENIOR: "副高级",
     TitleGrade.SENIOR: "正高级",
 }
+
+
+class Facts(Protocol):
+    """What eligibility reads of a row: an `Applicant`, or the judge's few facts of one."""
+
+    @property
+    def track(self) -> Track | None:
+        """培养方式 (None: unknown)."""
+
+    @property
+    def region(self) -> str | None:
+        """The quota region."""
+
+    @property
+    def birth(self) -> date | None:
+        """The birth date (its month's 1st when not exact)."""
+
+    @property
+    def birth_exact(self) -> bool:
+        """Whether the birth day is known."""
+
+    @property
+    def work_start(self) -> date | None:
+        """参加工作时间 (its month's 1st when not exact)."""
+
+    @property
+    def work_start_exact(self) -> bool:
+        """Whether the day work started is known."""
+
+    @property
+    def education(self) -> Education:
+        """The level of education."""
+
+    @property
+    def education_text(self) -> str | None:
+        """学历 as written."""
+
+    @property
+    def title(self) -> str | None:
+        """职称 as written."""
+
+    @property
+    def title_grade(self) -> TitleGrade:
+        """The grade of the title."""
+
+    @property
+    def ethnicity(self) -> str | None:
+        """民族."""
+
+    @property
+    def health_issue(self) -> bool | None:
+        """健康状况: True when 有."""
+
+    @property
+    def prior_participation(self) -> bool | None:
+        """是否参加过特培学习."""
 
 
 def age_on(birth: date, day: date) -> int:
@@ -43,29 +100,35 @@ def years_between(start: date, day: date) -> int:
     return max(0, age_on(start, day))
 
 
-def youngest_birth(applicant: Applicant) -> date | None:
+def youngest_birth(applicant: Facts) -> date | None:
     """The birth date the age is counted from: the last day of the month when not exact."""
     birth = applicant.birth
-    if birth is None or applicant.birth_exact:
-        return birth
-    return birth.replace(day=calendar.monthrange(birth.year, birth.month)[1])
+    return None if birth is None else youngest_day(birth, applicant.birth_exact)
 
 
-def earliest_start(applicant: Applicant) -> date | None:
+def youngest_day(birth: date, exact: bool) -> date:
+    """`birth`, or the last day of its month when only the month is known (not `exact`)."""
+    return birth if exact else birth.replace(day=calendar.monthrange(birth.year, birth.month)[1])
+
+
+def earliest_start(applicant: Facts) -> date | None:
     """The start the years are counted from: the 1st of the month when not exact."""
     start = applicant.work_start
-    if start is None or applicant.work_start_exact:
-        return start
-    return start.replace(day=1)
+    return None if start is None else earliest_day(start, applicant.work_start_exact)
 
 
-def age_of(applicant: Applicant, day: date) -> int | None:
+def earliest_day(start: date, exact: bool) -> date:
+    """`start`, or the 1st of its month when only the month is known (not `exact`)."""
+    return start if exact else start.replace(day=1)
+
+
+def age_of(applicant: Facts, day: date) -> int | None:
     """Age in full years on `day`, with the benefit of the doubt (None: no birth date)."""
     birth = youngest_birth(applicant)
     return None if birth is None else age_on(birth, day)
 
 
-def years_of(applicant: Applicant, day: date) -> int | None:
+def years_of(applicant: Facts, day: date) -> int | None:
     """Full years in the profession on `day`, with the benefit of the doubt (None: unknown)."""
     start = earliest_start(applicant)
     return None if start is None else years_between(start, day)
@@ -144,7 +207,7 @@ def is_priority(applicant: Applicant, rules: Rules) -> bool:
     return applicant.grassroots or rules.is_non_public(applicant.unit_type)
 
 
-def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
+def eligibility(applicant: Facts, rules: Rules) -> tuple[Reason, ...]:
     """Every rule of the notice `applicant` fails on `rules.reference_date` (empty: eligible).
 
     Steps: region has places on the track; age limit; qualification (education and years
@@ -218,7 +281,7 @@ def eligibility(applicant: Applicant, rules: Rules) -> tuple[Reason, ...]:
     return tuple(reasons)
 
 
-def _qualified(applicant: Applicant, rules: Rules, track: Track, day: date) -> bool:
+def _qualified(applicant: Facts, rules: Rules, track: Track, day: date) -> bool:
     if applicant.title_grade >= rules.min_title[track]:
         return True
     if applicant.education < rules.min_education[track]:

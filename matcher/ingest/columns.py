@@ -36,11 +36,12 @@ from matcher.ingest.formulas import is_formula_text
 from matcher.ingest.headers import FOOTER_LEADS, Header
 from matcher.ingest.problems import Problem
 from matcher.ingest.regions import REGION_LEVEL, unit_region
-from matcher.ingest.rowfields import adjustment_of, choices_of, region_of_row, track_of_row
+from matcher.ingest.rowfields import adjustment_of, region_of_row, track_of_row
 from matcher.ingest.sheets import Sheet
 from matcher.ingest.text import cell_text, clean_name, clean_text, optional_text
 from matcher.ingest.vocab import Vocabulary
 from matcher.model import Applicant, Applicants
+from matcher.store import Column
 
 
 class SheetRows(Protocol):
@@ -67,11 +68,22 @@ _MALE, _FEMALE = "男", "女"
 class _Column:
     """One column's cells for the candidate rows, factorised: codes and distinct values."""
 
-    def __init__(self, cells: np.ndarray, fresh: bool = True) -> None:
+    def __init__(
+        self,
+        cells: np.ndarray | None,
+        fresh: bool = True,
+        coded: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> None:
+        # `coded`: the cells as codes and the distinct cells (of a column the sheet reader
+        # encoded), factorised as codes: the same numbering, at the cost of numbers.
         # Missing cells (None, NaN) get the code -1 in the same pass: cheaper than the
         # separate scan for them that `use_na_sentinel=False` makes. They become one
         # distinct value, placed where that option places it (at its first appearance).
-        codes, found = pd.factorize(cells)
+        if coded is not None:
+            codes, which = pd.factorize(coded[0])
+            found: Any = coded[1][which]
+        else:
+            codes, found = pd.factorize(np.asarray(cells))
         uniques: list[Any] = list(found)
         missing = codes < 0
         if missing.any():
@@ -79,7 +91,8 @@ class _Column:
             at = int(codes[:first].max()) + 1 if first else 0
             codes = np.where(missing, at, codes + (codes >= at))
             uniques.insert(at, None)
-        self.codes = codes
+        # in their smallest type: a million rows' codes of a few dozen columns are alive
+        self.codes = codes.astype(np.min_scalar_type(max(len(uniques) - 1, 0)), copy=False)
         # factorize turns None (an absent column, a missing date) into NaN: back to None.
         # With `fresh`, texts are new equal strings: the values an applicant keeps (often
         # the cell itself) then pin none of the parser's memory, which is all released.
@@ -104,6 +117,21 @@ class _Column:
         return values[self.codes], ok[self.codes]
 
 
+def _column_of(
+    reader: SheetRows,
+    columns: list[np.ndarray],
+    col: int,
+    rows: np.ndarray | slice,
+    fresh: bool = True,
+) -> _Column:
+    """`_Column` of column `col`'s cells at `rows`, from the sheet's codes when it has them."""
+    coded = reader.sheet.coded
+    if coded is None:
+        return _Column(columns[col][rows], fresh)
+    codes, texts = coded[col]
+    return _Column(None, fresh, (codes[rows], texts))
+
+
 def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) -> np.ndarray:
     """Indexes (from `start`) of rows that are surely data rows for the row loop.
 
@@ -111,11 +139,11 @@ def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) ->
     the row's lead), and the name cell is filled and not the header's text.
     """
     name_header = cell_text(reader.sheet.rows[reader.header.row][reader.col["name"]]).strip()
-    first = _Column(columns[0][start:], fresh=False)
+    first = _column_of(reader, columns, 0, slice(start, None), fresh=False)
     lead_ok = np.array(
         [bool(c.strip()) and c.lstrip()[:1] not in FOOTER_LEADS for c in first.uniques], dtype=bool
     )
-    name = _Column(columns[reader.col["name"]][start:], fresh=False)
+    name = _column_of(reader, columns, reader.col["name"], slice(start, None), fresh=False)
     name_ok = np.array([bool(c.strip()) and c.strip() != name_header for c in name.uniques])
     keep = lead_ok[first.codes] & name_ok[name.codes]
     return np.flatnonzero(keep) + start
@@ -142,22 +170,41 @@ def read_rows(
         col = reader.col.get(key)
         return absent if col is None else columns[col][rows]
 
+    def column(key: str) -> _Column:
+        col = reader.col.get(key)
+        return _Column(absent) if col is None else _column_of(reader, columns, col, rows)
+
     ok = np.ones(n, dtype=bool)
     out: dict[str, Any] = {}
 
-    def parts(key: str, parse: Callable[[Any], tuple[Any, bool]], count: int) -> list[np.ndarray]:
-        """`take` of a parse whose value is a tuple: one array per item of the tuple."""
-        nonlocal ok
-        column = _Column(cells(key))
-        values, fine = column.parse(parse)
-        ok &= fine[column.codes]
-        return [_part(values, i)[column.codes] for i in range(count)]
+    # field → (code per row, value per code) of the fields kept as `take` parsed them
+    encoded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def take(key: str, parse: Callable[[Any], tuple[Any, bool]]) -> np.ndarray:
+    def parts(
+        key: str, parse: Callable[[Any], tuple[Any, bool]], fields: tuple[str, ...]
+    ) -> list[np.ndarray]:
+        """`take` of a parse whose value is a tuple: one array per item, for `fields`.
+
+        A field named "" is not kept as it is (it is computed on).
+        """
         nonlocal ok
-        values, fine = _Column(cells(key)).apply(parse)
-        ok &= fine
-        return values
+        read = column(key)
+        values, fine = read.parse(parse)
+        ok &= fine[read.codes]
+        items = [_part(values, i) for i in range(len(fields))]
+        encoded.update((f, (read.codes, v)) for f, v in zip(fields, items, strict=True) if f)
+        return [v[read.codes] for v in items]
+
+    def take(
+        field: str, parse: Callable[[Any], tuple[Any, bool]], key: str | None = None
+    ) -> np.ndarray:
+        """The value per row of field `field` parsed from column `key` (default `field`)."""
+        nonlocal ok
+        read = column(key or field)
+        values, fine = read.parse(parse)
+        ok &= fine[read.codes]
+        encoded[field] = (read.codes, values)
+        return values[read.codes]
 
     out["name"] = take("name", lambda c: (v := clean_name(cell_text(c)), bool(v)))
 
@@ -180,8 +227,10 @@ def read_rows(
         value, exact, problem = parse_day(c, reference)
         return (value, exact), problem is None and value is not None
 
-    written, written_exact = parts("birth", day, 2)
-    out["work_start"], out["work_start_exact"] = parts("work_start", day, 2)
+    written, written_exact = parts("birth", day, ("", ""))
+    out["work_start"], out["work_start_exact"] = parts(
+        "work_start", day, ("work_start", "work_start_exact")
+    )
     out["id_number"], born = _ids(cells("id_number"), out["gender"], written, reference, ok)
     # The ID's birth date (day included) wins over 出生年月 when the ID is valid.
     from_id = np.fromiter((b is not None for b in born.tolist()), dtype=bool, count=n)
@@ -201,7 +250,7 @@ def read_rows(
         field, problem = vocab.field_of(text)
         return (text, field), problem is None
 
-    out["profession"], out["field"] = parts("profession", profession, 2)
+    out["profession"], out["field"] = parts("profession", profession, ("profession", "field"))
 
     def education(c: object) -> tuple[Any, bool]:
         text = clean_text(cell_text(c)) or None
@@ -209,7 +258,7 @@ def read_rows(
         return (level, text, graduation), problem is None and text is not None
 
     out["education"], out["education_text"], out["graduation_year"] = parts(
-        "education", education, 3
+        "education", education, ("education", "education_text", "graduation_year")
     )
 
     def title(c: object) -> tuple[Any, bool]:
@@ -217,7 +266,7 @@ def read_rows(
         grade, problem = vocab.title_grade(text or "")
         return (text, grade), problem is None
 
-    out["title"], out["title_grade"] = parts("title", title, 2)
+    out["title"], out["title_grade"] = parts("title", title, ("title", "title_grade"))
 
     def checked(
         parse: Callable[[object], tuple[Any, Problem | None]],
@@ -229,7 +278,7 @@ def read_rows(
         return run
 
     out["phone"] = _phones(cells("phone"), ok)
-    out["choices"] = _choices(reader, cells, n, ok)
+    encoded["choices"] = _choices(column, n, ok)
 
     def with_problems(
         method: Callable[[object, Callable[[Any], None]], Any],
@@ -253,7 +302,7 @@ def read_rows(
         value = region_of_row(c, reader.context, found.append)
         return value, not found
 
-    out["sending_unit"], out["region"] = parts("region", region, 2)
+    out["sending_unit"], out["region"] = parts("region", region, ("sending_unit", "region"))
 
     def track(c: object) -> tuple[Any, bool]:
         if not clean_text(cell_text(c)):
@@ -270,32 +319,72 @@ def read_rows(
 
     out["grassroots"] = take("grassroots", grassroots)
     out["score"] = take("score", checked(parse_score))
-    out["health_issue"] = take("health", checked(parse_health))
+    out["health_issue"] = take("health_issue", checked(parse_health), "health")
     out["prior_participation"] = take("prior_participation", checked(parse_yesno))
 
     # A 区直 工作单位 in a 盟市's table is an EMPLOYER_REGION_LEVEL warning: row by row.
-    employers = _Column(cells("employer"))
+    employers = column("employer")
     units, fine = employers.parse(lambda c: (optional_text(c), True))
     region_level = np.array([bool(u) and unit_region(u) == REGION_LEVEL for u in units])
     ok &= fine[employers.codes]
     ok &= ~(region_level[employers.codes] & (out["region"] != REGION_LEVEL))
     out["employer"] = units[employers.codes]
+    encoded["employer"] = (employers.codes, units)
     for key in ("unit_type", "prearranged", "remark"):
         out[key] = take(key, lambda c: (optional_text(c), True))
-    out["prearranged_from_remark"] = np.zeros(n, dtype=bool)  # see matcher.ingest.remarks
 
     good = np.flatnonzero(ok)
     file = reader.file
     numbers = (rows[good] + 1).tolist()
-    per_row: dict[str, Any] = {
-        "key": [f"{file}:{number}" for number in numbers],
-        "source_file": [file] * len(good),
-        "source_row": numbers,
-        "problems": [()] * len(good),
+    per_row: dict[str, Any] = {  # distinct keys and rows, one file, no problems
+        "key": _distinct([f"{file}:{number}" for number in numbers]),
+        "source_file": _same(file, len(good)),
+        "source_row": _distinct(numbers),
+        "problems": _same((), len(good)),
+        "prearranged_from_remark": _same(False, len(good)),  # see matcher.ingest.remarks
     }
-    values = {name: per_row[name] if name in per_row else out[name][good] for name in FIELDS}
+    values = {
+        name: per_row[name]
+        if name in per_row
+        else _encoded(encoded[name][0][good], encoded[name][1])
+        if name in encoded
+        else out[name][good]
+        for name in FIELDS
+    }
     del out
+    encoded.clear()
     return ok, Applicants.from_columns(values, len(good))
+
+
+def _distinct(values: list[Any]) -> Column:
+    """``Column.of(values)`` of values known to be distinct."""
+    codes = np.arange(len(values), dtype=np.min_scalar_type(max(len(values) - 1, 0)))
+    return Column(codes, np.fromiter(values, dtype=object, count=len(values)))
+
+
+def _same(value: object, count: int) -> Column:
+    """``Column.of`` of `count` rows holding `value` (no value for no row)."""
+    if count == 0:
+        return Column.of(())
+    return Column(np.zeros(count, dtype=np.uint8), np.fromiter([value], dtype=object, count=1))
+
+
+def _encoded(codes: np.ndarray, values: np.ndarray) -> Column:
+    """``Column.of(values[codes])``, encoded from the few `values` and their codes.
+
+    Equal values are one value, numbered in order of their first row, the missing ones
+    (None, then NaN) last, as `Column.of` numbers them.
+    """
+    # Per row only arrays of the codes' smallest type: few large temporaries.
+    distinct = Column.of(values)  # equal values once, the missing ones last
+    rows = distinct.codes[codes]
+    seen = pd.unique(rows).astype(np.int64)
+    missing = np.asarray(pd.isna(distinct.values), dtype=bool)
+    order = np.concatenate([seen[~missing[seen]], np.sort(seen[missing[seen]])])
+    kind = np.min_scalar_type(max(len(order) - 1, 0))
+    number = np.zeros(len(distinct.values), dtype=kind)
+    number[order] = np.arange(len(order))
+    return Column(number[rows], distinct.values[order])
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:
@@ -305,30 +394,60 @@ def _part(values: np.ndarray, index: int) -> np.ndarray:
 
 
 def _choices(
-    reader: SheetRows, cells: Callable[[str], np.ndarray], n: int, ok: np.ndarray
-) -> np.ndarray:
-    """Choices per row (a tuple), each distinct written triple read once by `_choices`."""
-    keys = ("choice_1", "choice_2", "choice_3")
-    columns = [_Column(cells(k)) for k in keys]
-    combined = np.zeros(n, dtype=np.int64)
+    column_of: Callable[[str], _Column], n: int, ok: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Choices per row (a tuple), as a code per row and the tuple of each code.
+
+    Rows `choices_of` would question are marked not ok. Each distinct cell of a column
+    is read once (its text, the name it is compared by, whether it is a formula); a row
+    is ok when its 拟选培养单位1 is filled, no choice repeats an earlier one
+    (CHOICE_REPEATED) and no cell is a formula. The tuple of each distinct written
+    triple of an ok row is built once; other rows get ``()`` (the last code).
+    """
+    columns = [column_of(k) for k in ("choice_1", "choice_2", "choice_3")]
+    names: dict[str, int] = {}  # the name a choice is compared by → its number
+    texts: list[list[str | None]] = []
+    same: list[np.ndarray] = []  # per column: the compared name's number per row, -1: none
+    formula = np.zeros(n, dtype=bool)
     for column in columns:
-        combined = combined * len(column.uniques) + column.codes
-    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    values = np.empty(len(distinct), dtype=object)
-    fine = np.empty(len(distinct), dtype=bool)
-    for u, row in enumerate(first.tolist()):
-        triple = {k: c.uniques[c.codes[row]] for k, c in zip(keys, columns, strict=True)}
-        found: list[Any] = []
-        choices = choices_of(triple.__getitem__, found.append)
-        values[u] = choices
-        fine[u] = (
-            not found
-            and bool(choices)
-            and optional_text(triple["choice_1"]) is not None
-            and not any(map(is_formula_text, triple.values()))
-        )
-    ok &= fine[inverse]
-    return values[inverse]
+        written = [optional_text(c) for c in column.uniques]
+        compared = [
+            -1 if t is None else names.setdefault(clean_name(t).lower(), len(names))
+            for t in written
+        ]
+        texts.append(written)
+        same.append(np.asarray(compared, dtype=np.int64)[column.codes])
+        formula |= np.array([is_formula_text(c) for c in column.uniques], dtype=bool)[column.codes]
+    first, second, third = same
+    repeated = (second >= 0) & (second == first)
+    repeated |= (third >= 0) & ((third == first) | (third == second))
+    fine = (first >= 0) & ~repeated & ~formula
+    ok &= fine
+    rows = np.flatnonzero(fine)
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for column in columns:
+        combined = combined * len(column.uniques) + column.codes[rows]
+    _, at, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    first_rows = rows[at]
+    one, two, three = (
+        np.asarray(t, dtype=object)[c.codes[first_rows]]
+        for t, c in zip(texts, columns, strict=True)
+    )
+    made = np.empty(len(at) + 1, dtype=object)
+    made[-1] = ()
+    made[:-1] = [  # the filled texts in order (the first is always filled)
+        (a, b, c)
+        if b is not None and c is not None
+        else (a, b)
+        if b is not None
+        else (a, c)
+        if c is not None
+        else (a,)
+        for a, b, c in zip(one.tolist(), two.tolist(), three.tolist(), strict=True)
+    ]
+    codes = np.full(n, len(at), dtype=np.int64)
+    codes[rows] = inverse.ravel()
+    return codes, made
 
 
 def _ids(

@@ -47,6 +47,8 @@ class Sheet:
     merged: list[Merge] = field(default_factory=list)
     columns: list[np.ndarray] | None = None
     cleaned: tuple[tuple[int, int], ...] = ()
+    #: With `columns`: column j as a code per row and the distinct cells (code i's cell).
+    coded: list[tuple[np.ndarray, np.ndarray]] | None = None
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -56,9 +58,15 @@ class ColumnRows(Sequence[list[str]]):
     per column.
     """
 
-    def __init__(self, columns: list[np.ndarray], blank: np.ndarray) -> None:
+    def __init__(
+        self,
+        columns: list[np.ndarray],
+        blank: np.ndarray,
+        coded: list[tuple[np.ndarray, np.ndarray]] | None = None,
+    ) -> None:
         self.columns = columns
         self.blank = blank
+        self.coded = coded
 
     def __len__(self) -> int:
         return len(self.blank)
@@ -87,7 +95,7 @@ def read_sheets(path: Path) -> list[Sheet]:
         check_csv(path)  # before the whole file is read into memory
         columns = read_csv_columns(path)
         if columns is not None:
-            return [Sheet(path.stem, columns, columns=columns.columns)]
+            return [Sheet(path.stem, columns, columns=columns.columns, coded=columns.coded)]
         rows, controls = _csv_rows(path)
         return [Sheet(path.stem, rows, cleaned=remove_controls(rows) if controls else ())]
     if suffix in EXCEL_SUFFIXES:
@@ -187,7 +195,7 @@ COLUMN_READ_BYTES = 1 << 20
 
 
 def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | None:
-    """Read a plain CSV file column by column (pandas' C parser), or None.
+    """Read a plain CSV file column by column (pyarrow's CSV reader), or None.
 
     Plain: UTF-8 (with or without BOM), at least `minimum` bytes (default
     `COLUMN_READ_BYTES`), no quote character, no
@@ -223,29 +231,48 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     width = int(cells[0])
     if width < 2 or blank[0] or not np.all(blank | (cells == width)):
         return None
-    import pandas as pd  # only a large plain CSV needs it
+    import pyarrow as pa  # only a large plain CSV needs it
+    import pyarrow.compute as pc
+    from pyarrow import csv as arrow_csv
 
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(data),
-            sep=",",
-            header=None,
-            names=list(range(width)),
-            dtype=object,
-            na_filter=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_NONE,
-            encoding="utf-8",  # strict; the C parser drops a leading BOM itself
-            engine="c",
-        )
-    except (ValueError, pd.errors.ParserError):
+    names = [str(j) for j in range(width)]
+    longest = int((ends - starts).max()) if len(ends) else 0
+    try:  # every line its cells as text: no quotes, no nulls, blank lines left out
+        table = arrow_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=arrow_csv.ReadOptions(
+                column_names=names, use_threads=False, block_size=max(1 << 22, 2 * longest + 16)
+            ),
+            parse_options=arrow_csv.ParseOptions(quote_char=False, ignore_empty_lines=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            ),
+        )  # the reader drops a leading BOM itself; an invalid UTF-8 text raises
+    except (pa.ArrowException, ValueError):
         return None
     del data
-    if len(frame) != len(blank):
+    filled = np.flatnonzero(~blank)
+    if table.num_rows != len(filled):
         return None
-    columns = [frame[j].to_numpy(dtype=object) for j in range(width)]
-    del frame
-    return ColumnRows(columns, blank)
+    columns, coded = [], []
+    for j in range(width):
+        # each distinct cell of the column once: equal cells share one string
+        encoded = pc.dictionary_encode(table.column(j).combine_chunks())
+        distinct = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy()
+        if len(filled) < len(blank):  # a blank line reads as a line of empty cells
+            if "" not in distinct:
+                distinct.append("")
+            full = np.full(len(blank), distinct.index(""), dtype=codes.dtype)
+            full[filled] = codes
+            codes = full
+        texts = np.array(distinct, dtype=object)
+        codes = codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)))
+        columns.append(texts[codes])
+        coded.append((codes, texts))
+    del table, encoded
+    pa.default_memory_pool().release_unused()  # the parsed text is all copied out
+    return ColumnRows(columns, blank, coded)
 
 
 def _controls(raw: np.ndarray) -> bool:

@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple, Protocol
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from matcher.model import Applicant, HostCatalogue, Issue, QuotaTable, Severity, Track
+from matcher.model import Applicant, Applicants, HostCatalogue, Issue, QuotaTable, Severity, Track
 from matcher.store import column as field_values
 
 CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
@@ -40,10 +40,10 @@ def check_round(
     issues += _duplicates(applicants)
     suggest = _suggester(catalogue)
     regions = set(quotas.regions())
-    # A choice issue depends on the choices, track, field and 预先接收单位 alone: each
-    # distinct combination is checked once (a large round repeats them); only rows whose
-    # combination has findings, or whose region is unknown, are visited again.
-    flagged = _choice_findings(applicants, catalogue, suggest)
+    # A choice issue depends on the hosts the choices and 预先接收单位 name, the track and
+    # the field alone: whether a row has any is found over the columns (each written name
+    # resolved once); only rows with findings, or whose region is unknown, are visited.
+    flagged = _choice_findings(applicants, catalogue)
     elsewhere = {
         r for r in set(field_values(applicants, "region")) if r and regions and r not in regions
     }
@@ -69,48 +69,82 @@ def check_round(
     return issues
 
 
-_FACTS = ("choices", "track", "field", "prearranged")
-
-
-def _choice_findings(
-    applicants: Sequence[Applicant], catalogue: HostCatalogue, suggest: Any
-) -> np.ndarray:
+def _choice_findings(applicants: Sequence[Applicant], catalogue: HostCatalogue) -> np.ndarray:
     """Per applicant: whether `_choice_issues` finds anything (a bool array).
 
-    It reads the choices, track, field and 预先接收单位 alone, so rows holding the very
-    same four values (shared objects in a large round: compared by identity here) share
-    one answer: each distinct combination is checked once, on one of its rows.
+    A finding reads the choices, track, field and 预先接收单位 alone, and each of them
+    only through the host a written name resolves to: each distinct name is resolved
+    once, and the checks (an unknown host, a host of the other track, a field it does
+    not train, a 预先接收单位 not of the track) are numpy over the rows' codes.
     """
-    n = len(applicants)
-    combined = np.zeros(n, dtype=np.int64)
-    facts = {name: field_values(applicants, name) for name in _FACTS}
-    for values in facts.values():
-        ids = np.fromiter(map(id, values), np.int64, n)
-        codes, uniques = pd.factorize(ids)
-        combined, _ = pd.factorize(combined * len(uniques) + codes)  # stays below n²
+    table = Applicants.coerce(applicants)
+    n = len(table)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    # Each combination is checked on those four facts alone (the finding is a yes or
-    # no; the issues themselves are made on the flagged rows).
-    found = np.array(
-        [
-            bool(
-                _choice_issues(
-                    _ChoiceFacts(*(facts[k][i] for k in _FACTS)),
-                    catalogue,
-                    suggest,
-                )
-            )
-            for i in first.tolist()
-        ],
-        dtype=bool,
-    )
-    return found[inverse]
+    hosts = list(catalogue.hosts)
+    position = {id(h): j for j, h in enumerate(hosts)}
+    track_code = {track: t for t, track in enumerate(Track)}
+    # host -1 (unknown) and -2 (no choice) read the two extra rows at the end
+    host_track = np.array([track_code[h.track] for h in hosts] + [-1, -1], dtype=np.int64)
+    named: dict[str, int] = {}
+
+    def host_of(name: str | None) -> int:
+        """The catalogue position of the host `name` resolves to, -1 for none."""
+        if not name:
+            return -1
+        if name not in named:
+            host = catalogue.resolve(name)
+            named[name] = -1 if host is None else position[id(host)]
+        return named[name]
+
+    choices = table.field("choices")
+    rank, names, distinct = _ranked(choices.values.tolist(), len(CHOICE_COLUMNS))
+    written = np.full((len(choices.values), len(CHOICE_COLUMNS)), -2, dtype=np.int64)
+    written[rank] = np.array([host_of(name) for name in distinct], dtype=np.int64)[names]
+    chosen = written[choices.codes.astype(np.int64)]
+    tracks = table.field("track")
+    track = np.array([track_code.get(t, -1) for t in tracks.values.tolist()], dtype=np.int64)
+    track = track[tracks.codes.astype(np.int64)][:, None]
+    fields = table.field("field")
+    trained = {f: k for k, f in enumerate(dict.fromkeys(f for f in fields.values.tolist() if f))}
+    field = np.array([trained.get(f, -1) if f else -1 for f in fields.values.tolist()])
+    field = field.astype(np.int64)[fields.codes.astype(np.int64)][:, None]
+    # other[j, k]: host j has fields and field k is not one of them (two extra rows: no)
+    other = np.zeros((len(hosts) + 2, len(trained) + 1), dtype=bool)
+    for j, h in enumerate(hosts):
+        if h.fields:
+            other[j, : len(trained)] = [f not in h.fields for f in trained]
+    known = chosen >= 0
+    found = chosen == -1
+    found |= known & (track >= 0) & (host_track[chosen] != track)
+    found |= known & (field >= 0) & other[chosen, field]
+    flagged = found.any(axis=1)
+    pre = table.field("prearranged")
+    pre_host = np.array([-2 if not p else host_of(p) for p in pre.values.tolist()])
+    at = pre_host.astype(np.int64)[pre.codes.astype(np.int64)]
+    track = track[:, 0]
+    flagged |= (at == -1) | ((at >= 0) & (track >= 0) & (host_track[at] != track))
+    return flagged
+
+
+def _ranked(
+    tuples: list[tuple[str, ...]], width: int
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, list[str]]:
+    """The first `width` names of each tuple, flat.
+
+    Returns the (tuple, rank) of each name, each name's code and the name of each code.
+    """
+    counts = np.fromiter((min(len(t), width) for t in tuples), np.int64, len(tuples))
+    flat = np.empty(int(counts.sum()), dtype=object)
+    flat[:] = [name for t in tuples for name in t[:width]]
+    codes, distinct = pd.factorize(flat, use_na_sentinel=False)
+    owner = np.repeat(np.arange(len(tuples)), counts)
+    starts = np.cumsum(counts) - counts
+    return (owner, np.arange(len(flat)) - starts[owner]), codes, list(distinct)
 
 
 class _Row(Protocol):
-    """What the choice checks read of a row (an `Applicant`, or `_ChoiceFacts`)."""
+    """What the choice checks read of a row."""
 
     @property
     def source_file(self) -> str: ...
@@ -124,17 +158,6 @@ class _Row(Protocol):
     def field(self) -> str | None: ...
     @property
     def prearranged(self) -> str | None: ...
-
-
-class _ChoiceFacts(NamedTuple):
-    """The four facts `_choice_issues` reads, for a yes-or-no finding (no row to name)."""
-
-    choices: tuple[str, ...]
-    track: Track | None
-    field: str | None
-    prearranged: str | None
-    source_file: str = ""
-    source_row: int = 0
 
 
 def _row_issue(a: _Row, column: str, code: str, severity: Severity, message: str) -> Issue:

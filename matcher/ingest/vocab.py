@@ -55,6 +55,7 @@ class Vocabulary:
         self._keywords_by_length = sorted(self.keywords, key=len, reverse=True)
         self._title_cache: dict[str, tuple[TitleGrade, Problem | None]] = {}
         self._field_cache: dict[str, tuple[str | None, Problem | None]] = {}
+        self._named_cache: dict[str, str | None] = {}  # a catalogue repeats its 培养专业
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -108,11 +109,12 @@ class Vocabulary:
         of a host's 培养专业 (工程 → 工程技术, 计算机 → 信息技术, 临床医学 → 医疗卫生; a field's
         own name is a keyword of itself).
         """
+        if text in self._named_cache:
+            return self._named_cache[text]
         key = clean_name(text).lower()
-        for word in self._keywords_by_length:
-            if word in key:
-                return self.keywords[word]
-        return None
+        found = next((self.keywords[w] for w in self._keywords_by_length if w in key), None)
+        self._named_cache[text] = found
+        return found
 
     def _field_of(self, text: str) -> tuple[str | None, Problem | None]:
         if not clean_name(text):

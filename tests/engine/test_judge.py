@@ -215,3 +215,80 @@ def test_an_empty_round():
     assert judgement.member.shape == (0,) and judgement.choices.shape == (0, MAX_CHOICES)
     assert not judgement.excluded and not judgement.conflicts
     assert np.array_equal(judgement.priority, np.zeros(0, dtype=bool))
+
+
+def person(row: int, **facts: object) -> Applicant:
+    """An eligible 区外 applicant of 呼和浩特市, changed by `facts`."""
+    given: dict[str, object] = {
+        "key": f"a.csv:{row}",
+        "source_file": "a.csv",
+        "source_row": row,
+        "ethnicity": "蒙古族",
+        "birth": date(1985, 1, 1),
+        "title_grade": TitleGrade.ASSOCIATE_SENIOR,
+        "region": "呼和浩特市",
+        "track": Track.OUT,
+        **facts,
+    }
+    return Applicant.model_validate(given)
+
+
+def judged(*people: Applicant) -> dict[str, str]:
+    """The reasons' messages of each excluded row, by key."""
+    round_ = Round(
+        applicants=people, catalogue=HostCatalogue(hosts=HOSTS), quotas=QuotaTable(quotas=QUOTAS)
+    )
+    return {
+        k: "；".join(r.message for r in why.reasons) for k, why in judge(round_).excluded.items()
+    }
+
+
+def test_a_birth_known_to_the_month_names_its_own_day_at_the_same_age():
+    # both 47 on the reference day, counted from the last day of their own month
+    may, june = (person(r, birth=date(1976, m, 1), birth_exact=False) for r, m in ((2, 1), (3, 2)))
+    found = judged(may, june)
+    assert "1976-01-31" in found["a.csv:2"] and "1976-02-29" in found["a.csv:3"]
+    assert found == {k: judged(p)[k] for k, p in (("a.csv:2", may), ("a.csv:3", june))}
+
+
+def test_the_qualification_reason_quotes_each_rows_own_years_and_texts():
+    unqualified = {"title_grade": TitleGrade.NONE, "education": Education.BACHELOR}
+    people = [
+        person(2, work_start=date(2019, 1, 1), education_text="本科", **unqualified),
+        person(3, work_start=date(2020, 1, 1), education_text="本科", **unqualified),
+        person(4, work_start=date(2019, 1, 1), education_text="大学本科", **unqualified),
+        person(5, work_start=date(2019, 1, 1), education_text="本科", title="助教", **unqualified),
+    ]
+    found = judged(*people)
+    assert len(set(found.values())) == 4
+    assert found == {p.key: judged(p)[p.key] for p in people}
+    assert "从事本专业3年" in found["a.csv:3"]
+
+
+def test_ages_under_every_limit_and_years_over_every_minimum_judge_alike():
+    started = {"work_start": date(2001, 5, 1), "work_start_exact": False}
+    people = [
+        person(2, birth=date(1990, 1, 1), work_start=date(2000, 1, 1), health_issue=True),
+        person(3, birth=date(1995, 6, 1), work_start=date(2005, 1, 1), health_issue=True),
+        person(4, birth=date(1995, 6, 1), birth_exact=False, health_issue=True, **started),
+    ]
+    round_ = Round(
+        applicants=people, catalogue=HostCatalogue(hosts=HOSTS), quotas=QuotaTable(quotas=QUOTAS)
+    )
+    excluded = judge(round_).excluded
+    assert len(excluded) == 3 and len({id(why) for why in excluded.values()}) == 1
+    assert excluded["a.csv:2"] == exclusion(people[0], round_.rules)
+
+
+def test_invalid_rows_are_told_their_own_errors():
+    other = ERROR.model_copy(update={"code": "BAD_DATE", "message": "出生年月有误"})
+    people = [
+        person(2, problems=(ERROR,)),
+        person(3, problems=(other,)),
+        person(4, problems=(ERROR,)),
+    ]
+    assert judged(*people) == {
+        "a.csv:2": "身份证号有误",
+        "a.csv:3": "出生年月有误",
+        "a.csv:4": "身份证号有误",
+    }

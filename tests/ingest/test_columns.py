@@ -118,6 +118,34 @@ def test_blank_lines_and_bom_read_like_the_row_reader(tmp_path: Path) -> None:
     assert [list(row) for row in columns] == read_csv_rows(path)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "NA,null,#x\nnan,N/A,None\n",  # texts a reader may take for missing values
+        "0471,1.50E+17,007\n-0,1e3, 12 \n",  # texts a reader may take for numbers
+        "true,FALSE,\n,,\n",  # for flags, and empty cells
+        "\n\n长,文本" + "字" * 5000 + ",x\n\n",  # blank lines, a long cell
+    ],
+)
+def test_cells_are_the_texts_as_written(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c\n" + body, encoding="utf-8")
+    read = read_csv_columns(path, minimum=0)
+    assert read is not None
+    assert [list(row) for row in read] == read_csv_rows(path)
+    assert all(type(c) is str for column in read.columns for c in column)
+    assert read.coded is not None
+    for (codes, texts), column in zip(read.coded, read.columns, strict=True):
+        assert texts[codes].tolist() == column.tolist()
+        assert len(set(texts.tolist())) == len(texts)  # each distinct cell once
+
+
+def test_a_text_that_is_no_utf8_is_read_row_by_row(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b\n\xff\xfe,1\n")
+    assert read_csv_columns(path, minimum=0) is None
+
+
 def test_clean_rows_are_read_by_column(clean_csv: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sheets, "COLUMN_READ_BYTES", 0)
     assert read_sheets(clean_csv)[0].columns is not None
@@ -189,3 +217,87 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
             assert not problems and value == number and born == id_birth(number)
         else:
             assert (problems or number != cell) and born is None
+
+
+#: Written choices (拟选培养单位1–3) the column reader must read as the row reader does:
+#: repeats told apart by case, spaces and full-width letters, gaps, 无, formulas.
+TRIPLES = [
+    ("内蒙古大学", "内蒙古大学", ""),
+    ("内蒙古大学", "赤峰学院", " 内蒙古大学 "),
+    ("内蒙古大学", "", "内蒙古 大学"),
+    ("", "内蒙古大学", "赤峰学院"),
+    ("无", "内蒙古大学", ""),
+    ("内蒙古大学", "无", "赤峰学院"),
+    ("ＡＢ大学", "ab大学", "Ab大学"),
+    ("内蒙古大学", "=A5", ""),
+    ("＝B2", "", ""),
+    ("赤峰学院", "", ""),
+    ("不存在大学", "不存在大学", "不存在大学"),
+    ("", "", ""),
+    ("/", "—", "赤峰学院"),
+    ("赤峰学院", "内蒙古大学", "内蒙古大学"),
+]
+
+
+def test_written_choices_by_column_equal_by_row(
+    clean_csv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lines = clean_csv.read_text(encoding="utf-8-sig").splitlines()
+    head = lines[0].split(",")
+    at = [head.index(f"拟选培养单位{k}") for k in (1, 2, 3)]
+    out = [lines[0]]
+    for number, line in enumerate(lines[1:]):
+        cells = line.split(",")
+        if number % 3 == 0:  # the others keep their clean choices
+            for col, text in zip(at, TRIPLES[number // 3 % len(TRIPLES)], strict=True):
+                cells[col] = text
+        out.append(",".join(cells))
+    path = tmp_path / "choices.csv"
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    fast_people, fast_issues = _read(path, True, monkeypatch)
+    row_people, row_issues = _read(path, False, monkeypatch)
+    assert {i.code for i in row_issues} >= {"CHOICE_REPEATED", "FORMULA_CELL"}
+    assert fast_issues == row_issues
+    _same(fast_people, row_people)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["a", None, "b", "a", float("nan"), None],
+        [float("nan"), 1.5, None, 2.0, 1.5],
+        [True, False],
+        [date(2020, 1, 1), None, date(2020, 1, 1)],
+        [None],
+        [],
+    ],
+)
+def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]) -> None:
+    import numpy as np
+
+    from matcher.store import Column
+
+    rng = random.Random(len(values))
+    distinct = np.empty(len(values), dtype=object)
+    distinct[:] = values
+    codes = np.array([rng.randrange(len(values)) for _ in range(40)] if values else [], dtype=int)
+    for rows in (codes, codes[::-1], codes[:3]):
+        made, expected = columns._encoded(rows, distinct), Column.of(distinct[rows])
+        assert made.codes.dtype == expected.codes.dtype
+        assert made.codes.tolist() == expected.codes.tolist()
+        assert [repr(v) for v in made.values] == [repr(v) for v in expected.values]
+
+
+@pytest.mark.parametrize("count", [0, 1, 300])
+def test_constant_and_distinct_columns_are_encoded_as_column_of_encodes_them(count: int) -> None:
+    from matcher.store import Column
+
+    keys = [f"a.csv:{k + 2}" for k in range(count)]
+    for made, expected in (
+        (columns._distinct(keys), Column.of(keys)),
+        (columns._same((), count), Column.of([()] * count)),
+        (columns._same("a.csv", count), Column.of(["a.csv"] * count)),
+    ):
+        assert made.codes.dtype == expected.codes.dtype
+        assert made.codes.tolist() == expected.codes.tolist()
+        assert made.values.tolist() == expected.values.tolist()

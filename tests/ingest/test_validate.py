@@ -1,8 +1,12 @@
 import re
 import tracemalloc
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matcher.ingest import validate
 from matcher.ingest.validate import NAMED_OTHERS, check_round
-from matcher.model import Applicant, Host, HostCatalogue, Quota, QuotaTable, Track
+from matcher.model import Applicant, Applicants, Host, HostCatalogue, Quota, QuotaTable, Track
 
 CATALOGUE = HostCatalogue(
     hosts=(
@@ -125,3 +129,42 @@ def test_copied_catalogue_resolves_its_own_hosts():
     assert QUOTAS.places("赤峰市", Track.OUT) == 2  # fills the cache
     nine = (Quota(region="赤峰市", track=Track.OUT, places=9),)
     assert QUOTAS.model_copy(update={"quotas": nine}).places("赤峰市", Track.OUT) == 9
+
+
+#: Written names: hosts of each track, an alias, spacing and case, no host, nothing.
+WRITTEN = (
+    "中国农业大学",
+    "协和医院",
+    "北京协和医院 ",
+    "内蒙古大学",
+    "无名学院",
+    "",
+    "没有专业的学院",
+)
+WITHOUT_FIELDS = HostCatalogue(
+    hosts=(*CATALOGUE.hosts, Host(name="没有专业的学院", track=Track.IN, capacity=1))
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(WRITTEN), max_size=4),
+            st.sampled_from((Track.OUT, Track.IN, None)),
+            st.sampled_from(("农学", "教育", "医疗卫生", "", None)),
+            st.sampled_from((None, "", *WRITTEN)),
+        ),
+        max_size=12,
+    )
+)
+def test_the_findings_over_columns_are_the_row_checks(rows):
+    people = [
+        person(k + 2, choices=tuple(c), track=t, field=f, prearranged=p)
+        for k, (c, t, f, p) in enumerate(rows)
+    ]
+    suggest = validate._suggester(WITHOUT_FIELDS)
+    expected = [bool(validate._choice_issues(a, WITHOUT_FIELDS, suggest)) for a in people]
+    assert validate._choice_findings(people, WITHOUT_FIELDS).tolist() == expected
+    table = Applicants.from_rows(people)
+    assert validate._choice_findings(table, WITHOUT_FIELDS).tolist() == expected
