@@ -15,7 +15,8 @@ import io
 import itertools
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -30,10 +31,12 @@ from matcher.report.notices import NOTICE_BY_HOST, NOTICE_BY_REGION, notice_file
 from matcher.report.page import report_html
 from matcher.report.parquet import write_parquet
 from matcher.report.publish import OutputError, OutputExistsError, Publication, check_output
-from matcher.report.spool import Spool
+from matcher.report.spool import Spool, SpoolFile
 from matcher.report.workbook import notices_book, placements_book
 
 DIR_MODE = 0o700
+#: Threads that render the streamed files (CSV, Parquet, workbooks) beside the calling one.
+RENDER_THREADS = 2
 RUN = "run"
 #: The files of a run's set, as earlier versions wrote them (without the marker).
 RUN_FILES = frozenset(
@@ -103,9 +106,8 @@ def _mkdir(path: Path) -> None:
         os.chmod(path, DIR_MODE)
 
 
-def _stage(spool: Spool, path: Path, content: Content) -> None:
-    """Hand `content` to `spool` for the private file `path` (in the staging folder)."""
-    staged = spool.open(path)
+def _stage(staged: SpoolFile, content: Content) -> None:
+    """Write `content` into the staged file `staged` and close it."""
     if isinstance(content, bytes):
         staged.write(content)
     elif isinstance(content, Seekable):
@@ -113,6 +115,13 @@ def _stage(spool: Spool, path: Path, content: Content) -> None:
     else:
         content(cast(BinaryIO, staged))
     staged.close()
+
+
+def _raise_failed(pending: Sequence[Future[None]]) -> None:
+    """Raise the error of the first streamed file that failed so far (stop early)."""
+    for future in pending:
+        if future.done() and future.exception() is not None:
+            future.result()
 
 
 def check_run_output(
@@ -159,17 +168,34 @@ def write_outputs(
             staging = publication.staging
             names: list[str] = []
             spool = Spool()  # files are written on its thread while the next one renders
+            # The streamed files (CSV, Parquet, workbooks) are rendered on `RENDER_THREADS`
+            # threads while this one makes the small ones: zlib, pyarrow and the file writes
+            # release the GIL, so both cores work. Each file is still written by one thread
+            # in order, so the bytes do not depend on the threads.
+            streams = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
+            pending: list[Future[None]] = []
             try:
                 more = extra(data) if extra is not None else iter(())
                 for relative, content in itertools.chain(rendered(data), more):
                     path = staging.joinpath(*relative.split("/"))
                     for parent in reversed(path.relative_to(staging).parents):
                         _mkdir(staging / parent)
-                    _stage(spool, path, content)
+                    staged = spool.open(path)
                     names.append(relative)
+                    if isinstance(content, bytes):
+                        _stage(staged, content)
+                    else:
+                        pending.append(streams.submit(_stage, staged, content))
                     del content
+                    _raise_failed(pending)
+                for future in pending:
+                    future.result()
+                streams.shutdown()
                 spool.close()
             except BaseException:
+                for future in pending:
+                    future.cancel()
+                streams.shutdown()
                 spool.abandon()
                 raise
             return publication.commit(names)

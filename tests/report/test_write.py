@@ -144,6 +144,27 @@ def test_a_failed_rendering_leaves_nothing_behind(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_a_streamed_file_rendered_on_a_thread_fails_whole(tmp_path, monkeypatch):
+    # Parquet, the workbooks and the large CSVs are rendered on their own threads: an
+    # error there reaches the caller, nothing is published and no thread is left.
+    import threading
+
+    from matcher.report import write
+
+    where: list[str] = []
+
+    def failing(frame, handle):
+        where.append(threading.current_thread().name)
+        raise RuntimeError("parquet failed")
+
+    monkeypatch.setattr(write, "write_parquet", failing)
+    with pytest.raises(RuntimeError, match="parquet failed"):
+        write_outputs(build_result(), tmp_path / "out")
+    assert where and all(name.startswith("render") for name in where)
+    assert os.listdir(tmp_path) == []
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("render", "spool"))]
+
+
 def test_parquet_holds_the_csv_rows_with_their_types(written):
     import pandas as pd
     import pyarrow.parquet as pq
