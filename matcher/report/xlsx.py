@@ -164,10 +164,15 @@ class Book:
         return buffer.getvalue()
 
     def save(self, handle: BinaryIO) -> None:
-        """Write the workbook into `handle` (a seekable binary file)."""
+        """Write the workbook into `handle` (a seekable binary file).
+
+        xlsxwriter writes into memory (a small book whole, a large one's frame): a full disk
+        then fails in our own write, never inside xlsxwriter's zip (which it would leave
+        open).
+        """
         frame = io.BytesIO()
         workbook = xlsxwriter.Workbook(
-            frame if self.large else handle,
+            frame,
             {
                 "in_memory": True,
                 "strings_to_formulas": False,
@@ -201,6 +206,8 @@ class Book:
             parts = {part: (rows.dimension(), rows.xml(style)) for part, rows in generated.items()}
             zip64 = sum(len(r.rows) * len(r.columns) for r in generated.values()) > ZIP64_CELLS
             sheetrows.splice(frame.getvalue(), parts, handle, zip64=zip64)
+        else:
+            handle.write(frame.getbuffer())
 
 
 #: Cells in a book from which its generated sheets get Zip64 headers (a sheet part may
