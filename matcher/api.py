@@ -35,6 +35,7 @@ from matcher.ingest.load import (
     default_quotas,
     load_round,
 )
+from matcher.memory import batch_allocator
 from matcher.model import (
     MECHANISM_NAMES,
     HostCatalogue,
@@ -154,7 +155,8 @@ __all__ = [
     "PipelineError", "Policy", "Published", "QuotaTable", "Round", "Rules", "RunFolder",
     "RunFolderError", "RunResult", "Scenario", "ScenarioError", "SettleError", "Severity",
     "Suggestion", "Supports", "Track", "UnknownMechanismError", "Variant", "advice_frame",
-    "advise", "backfill", "build_round", "bundled_hosts", "bundled_quotas", "capacity_variants",
+    "advise", "backfill", "batch_allocator", "build_round", "bundled_hosts", "bundled_quotas",
+    "capacity_variants",
     "centre_export", "centre_import", "centre_mode", "change_reason", "check_backfill_output",
     "check_comparison_output", "check_mechanism", "check_output", "check_overrides", "compare",
     "explain", "explain_applicant", "find", "find_applicant", "funding", "funding_by_payee",

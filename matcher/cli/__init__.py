@@ -14,7 +14,7 @@ import os
 from matcher.cli import round  # noqa: F401
 
 # isort: split
-from matcher.api import PROCESSES_VARIABLE
+from matcher.api import PROCESSES_VARIABLE, batch_allocator
 from matcher.cli import after, serve  # noqa: F401
 from matcher.cli.common import app, exit_on_terminate, override_policy, spread_applicants
 
@@ -25,8 +25,10 @@ def main() -> None:
     """Entry point of the `matcher` console script.
 
     The command may solve a large round's larger track in a second process (its entry point
-    is guarded, as a spawned interpreter needs): `MATCHER_PROCESSES=2` unless set.
+    is guarded, as a spawned interpreter needs): `MATCHER_PROCESSES=2` unless set. Arrow
+    allocates from the system's malloc (`matcher.memory.batch_allocator`).
     """
     exit_on_terminate()
     os.environ.setdefault(PROCESSES_VARIABLE, "2")
+    batch_allocator()
     app()
