@@ -57,9 +57,19 @@ def residual_potentials(
     # all arcs are kept: correctness first, the rounds stop as soon as nothing changes.
     by_head = np.argsort(rh, kind="stable")
     rt, rh, rc = rt[by_head], rh[by_head], rc[by_head]
-    heads, starts = np.unique(rh, return_index=True)
-    for _ in range(n_nodes + 1 if max_rounds is None else max_rounds):
-        best = np.minimum.reduceat(dist[rt] + rc, starts)
+    return _relaxed(dist, rt, rh, rc, n_nodes + 1 if max_rounds is None else max_rounds)
+
+
+def _relaxed(dist: I64, tail: I64, head: I64, cost: I64, rounds: int) -> I64 | None:
+    """`dist` lowered along the arcs (sorted by head) until nothing changes, in place.
+
+    None when it still changes after `rounds` rounds (a negative cycle).
+    """
+    heads, starts = np.unique(head, return_index=True)
+    if heads.shape[0] == 0:
+        return dist
+    for _ in range(rounds):
+        best = np.minimum.reduceat(dist[tail] + cost, starts)
         lower = best < dist[heads]
         if not lower.any():
             return dist
@@ -148,14 +158,4 @@ def _sparse_distances(n_hubs: int, tail: I64, head: I64, cost: I64, start: I64) 
     cheapest = np.full(pair.shape[0], NO_ARC, dtype=np.int64)
     np.minimum.at(cheapest, at.reshape(-1), cost)
     into, source = pair // n_hubs, pair % n_hubs
-    heads, starts = np.unique(into, return_index=True)
-    dist_h = start.copy()
-    if heads.shape[0] == 0:
-        return dist_h
-    for _ in range(n_hubs + 1):
-        best = np.minimum.reduceat(dist_h[source] + cheapest, starts)
-        lower = best < dist_h[heads]
-        if not lower.any():
-            return dist_h
-        dist_h[heads[lower]] = best[lower]
-    return None
+    return _relaxed(start.copy(), source, into, cheapest, n_hubs + 1)
