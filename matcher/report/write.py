@@ -160,7 +160,7 @@ def write_outputs(
     they are published with the rest.
     """
     publication = Publication(out_dir, kind=RUN, force=force, inputs=inputs, legacy=is_run_output)
-    # Every file is rendered and staged one at a time before the set is swapped in: a
+    # The files are rendered and staged a few at a time before the set is swapped in: a
     # large round never holds all its outputs in memory at once.
     with gc_paused():
         data = prepare(result, months)  # raises ReportError before anything is touched
