@@ -35,8 +35,8 @@ def batch_allocator() -> str:
     builds large tables one after another holds each stage's memory: with the system
     allocator a 100,000-applicant `matcher run` peaks about a fifth lower and runs about a
     tenth faster (bench/README.md). Nothing changes when `ARROW_DEFAULT_MEMORY_POOL` is
-    set, so an operator can choose otherwise. For the command line only: a notebook or
-    the workbench keeps Arrow's default.
+    set, so an operator can choose otherwise. The `matcher` command calls it for every
+    command (the workbench it serves included); a notebook keeps Arrow's default.
     """
     import pyarrow as pa
 

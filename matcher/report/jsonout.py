@@ -83,47 +83,6 @@ def result_document(result: RunResult, summary: Mapping[str, Any]) -> dict[str, 
 
 def result_json(result: RunResult, summary: Mapping[str, Any]) -> bytes:
     """result.json's bytes (UTF-8, sorted keys, indent 2, trailing newline)."""
-    return (json_text(result_document(result, summary)) + "\n").encode("utf-8")
-
-
-def json_text(value: Any, indent: str = "") -> str:
-    """What ``json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2)`` gives.
-
-    For the plain values `jsonable` returns (dicts with text keys, lists, texts, whole
-    numbers, finite floats, booleans, None), with `indent` before each line but the first;
-    made in one pass (the library's encoder with an indent goes through Python generators
-    value by value). Anything else raises `TypeError`, a non-finite float `ValueError`
-    (as ``allow_nan=False`` would).
-    """
-    kind = type(value)
-    if kind is str:
-        return _string(value)
-    if kind is int:
-        return int.__repr__(value)
-    if value is None:
-        return "null"
-    if kind is bool:
-        return "true" if value else "false"
-    if kind is float:
-        if not math.isfinite(value):
-            raise ValueError(f"not allowed in JSON: {value!r}")
-        return float.__repr__(value)
-    inner = indent + "  "
-    between = ",\n" + inner
-    if kind is dict:
-        if not value:
-            return "{}"
-        if any(type(k) is not str for k in value):
-            raise TypeError("JSON keys must be texts here")
-        items = sorted(value.items())  # keys differ: values are never compared
-        body = between.join([_string(k) + ": " + json_text(v, inner) for k, v in items])
-        return "{\n" + inner + body + "\n" + indent + "}"
-    if kind is list:
-        if not value:
-            return "[]"
-        body = between.join([json_text(v, inner) for v in value])
-        return "[\n" + inner + body + "\n" + indent + "]"
-    raise TypeError(f"not a plain JSON value: {kind.__name__}")
-
-
-_string = json.encoder.encode_basestring  # a text as JSON, its characters as they are
+    document = result_document(result, summary)
+    text = json.dumps(document, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
+    return (text + "\n").encode("utf-8")

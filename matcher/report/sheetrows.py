@@ -14,7 +14,7 @@ deflated on a second thread while the next rows are built.
 `block_xml` builds a block's rows with pyarrow.compute, a column at a time (`arrow_cells`:
 the constant pieces, the row numbers and the texts joined element-wise, no Python object
 per cell) and takes the block's UTF-8 bytes from the result's data buffer; only the texts
-that `string_xml` changes (found by one regular expression) go through Python. A column
+that `string_xml` may change (found by their bytes, `may_change`) go through Python. A column
 that Arrow cannot hold as one type (mixed kinds, floats, odd objects) is converted cell by
 cell (`column_xml`), and a block with a value Arrow cannot encode at all is written the
 Python way whole (`rows_xml`).

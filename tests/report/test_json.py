@@ -3,11 +3,8 @@ from collections import OrderedDict
 from enum import StrEnum
 
 import numpy as np
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from matcher.report.jsonout import json_text, jsonable
+from matcher.report.jsonout import jsonable
 from matcher.report.summary import summarize
 
 
@@ -41,32 +38,6 @@ def test_jsonable_replaces_arrays_and_non_finite_numbers():
     assert out["a"]["length"] == 3 and out["b"] is None and out["c"] == 4 and out["d"] == [1]
     assert jsonable(np.array([1, 2, 3], dtype=np.int64)) == out["a"]
     assert jsonable(np.array([1, 2, 4], dtype=np.int64))["sha256"] != out["a"]["sha256"]
-
-
-JSON_VALUES = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(min_value=-(2**70), max_value=2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=30,
-)
-
-
-@given(JSON_VALUES)
-def test_json_text_equals_the_library(value):
-    expected = json.dumps(value, sort_keys=True, ensure_ascii=False, indent=2, allow_nan=False)
-    assert json_text(value) == expected
-
-
-def test_json_text_refuses_what_result_json_never_holds():
-    with pytest.raises(ValueError):
-        json_text({"a": [float("nan")]})
-    with pytest.raises(TypeError):
-        json_text({1: "a"})
-    with pytest.raises(TypeError):
-        json_text((1, 2))
 
 
 def test_jsonable_keys_and_mappings():
