@@ -155,17 +155,19 @@ def count_justified_envy(instance: Arrays, host: npt.ArrayLike, rank: npt.ArrayL
         anyone = placed[i_idx] | room[gi]
         # i may take any later seat at ch
         a = i_idx[anyone]
+        # Only the sum of the counts matters: the bounds are looked up in increasing
+        # order (numpy's binary search then starts from the previous bound).
         if a.size:
-            end = np.searchsorted(key_h, (ch[anyone] + 1) * n, side="left")
-            start = np.searchsorted(key_h, ch[anyone] * n + oi[anyone], side="right")
-            total += int((end - start).sum())
+            end = np.searchsorted(key_h, np.sort((ch[anyone] + 1) * n), side="left")
+            start = np.searchsorted(key_h, np.sort(ch[anyone] * n + oi[anyone]), side="right")
+            total += int(end.sum() - start.sum())
         # i unplaced with a full group: only seats of the same group
         sg = ~anyone
         if sg.any():
             base = (ch[sg] * g + gi[sg]) * n
-            end = np.searchsorted(key_hg, base + n, side="left")
-            start = np.searchsorted(key_hg, base + oi[sg], side="right")
-            total += int((end - start).sum())
+            end = np.searchsorted(key_hg, np.sort(base + n), side="left")
+            start = np.searchsorted(key_hg, np.sort(base + oi[sg]), side="right")
+            total += int(end.sum() - start.sum())
     return total
 
 
