@@ -49,7 +49,13 @@ class Column:
     @classmethod
     def of(cls, items: Iterable[Any]) -> Column:
         """Encode `items` (any iterable of hashable values), in row order."""
-        if isinstance(items, np.ndarray):  # numbers and flags as Python values
+        if isinstance(items, np.ndarray) and items.dtype.kind in "biu":
+            # integers and flags have no missing value: factorized as they are (the same
+            # first-use order), their values as Python numbers
+            found_codes, distinct = pd.factorize(items)
+            numbers = distinct.tolist()
+            return cls(_smallest(found_codes, len(numbers)), _objects(numbers, len(numbers)))
+        if isinstance(items, np.ndarray):  # other numbers as Python values
             cells = items if items.dtype == object else _objects(items.tolist(), len(items))
         else:
             cells = _objects(items)
@@ -65,6 +71,31 @@ class Column:
                     codes[at] = len(values)
                     values.append(cells[at[0]])
         return cls(_smallest(codes, len(values)), _objects(values, len(values)))
+
+    @classmethod
+    def of_labels(cls, codes: np.ndarray, labels: Sequence[Any]) -> Column:
+        """`Column.of` of the rows ``labels[codes[i]]``, found from the integer `codes` alone.
+
+        `labels` must be distinct (as dict keys tell them apart), with no NaN among them;
+        None may be one (numbered after every other value, as `of` numbers it).
+        """
+        first, found = pd.factorize(np.asarray(codes, dtype=np.int64))
+        used = [labels[c] for c in found.tolist()]
+        nones = [k for k, value in enumerate(used) if value is None]
+        if nones:
+            z = nones[0]
+            renumber = np.arange(len(used), dtype=np.int64)
+            renumber[z] = len(used) - 1
+            renumber[z + 1 :] -= 1
+            first = renumber[first]
+            used = [*used[:z], *used[z + 1 :], None]
+        return cls(_smallest(first, len(used)), _objects(used, len(used)))
+
+    @classmethod
+    def of_distinct(cls, items: Sequence[Any]) -> Column:
+        """`Column.of` of `items` known to be distinct and never None or NaN: row i is value i."""
+        n = len(items)
+        return cls(_smallest(np.arange(n), n), _objects(items, n))
 
     def __len__(self) -> int:
         """The number of rows."""

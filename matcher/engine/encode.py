@@ -41,7 +41,8 @@ class Encoding:
     `prearranged_conflicts` lists the pre-arrangements not honoured (those applicants
     are ordinary applicants in the instance when valid and eligible). `draws` holds the
     lottery draw of every applicant of the round, in input order (`matcher.engine.lottery`);
-    `notes` the judgement's notes of eligible rows by position (`Judgement.notes`).
+    `notes` the judgement's notes of eligible rows by position (`Judgement.notes`);
+    `member[i]` the position in the round of instance row i (ascending).
     """
 
     instance: Instance
@@ -53,6 +54,7 @@ class Encoding:
     prearranged_conflicts: tuple[PrearrangedConflict, ...]
     draws: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
     notes: Mapping[int, str] = field(default_factory=dict)
+    member: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def encode(round: Round, judgement: Judgement) -> Encoding:
@@ -118,6 +120,7 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
         prearranged_conflicts=_conflicts(judgement, members, full, hosts, every_key),
         draws=drawn,
         notes=judgement.notes,
+        member=member,
     )
 
 

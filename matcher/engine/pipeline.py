@@ -12,19 +12,16 @@ A mechanism without an answer raises `NoSolutionError`, a rejected answer
 from __future__ import annotations
 
 import platform
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
-from itertools import repeat
-from operator import setitem
 from typing import Any, NamedTuple
 
 from matcher import __version__
 from matcher.engine.encode import Encoding, encode
-from matcher.engine.explain import reasons_by_row, render_explanation
+from matcher.engine.explain import render_explanation
 from matcher.engine.judge import judge
+from matcher.engine.outcomes import outcome_table
 from matcher.engine.result import (
-    Outcomes,
     RunResult,
     SolverReport,
 )
@@ -32,15 +29,13 @@ from matcher.engine.solve import UnsupportedInstanceError, solve
 from matcher.engine.solve.base import (
     ADJUSTED,
     PREARRANGED,
-    UNPLACED,
     Instance,
     Solution,
     SolveStatus,
 )
 from matcher.engine.solve.tracks import PARALLEL_APPLICANTS, start_worker
 from matcher.engine.verify import Verification, count_justified_envy, verify
-from matcher.memory import gc_paused
-from matcher.model import STAGES, Mechanism, Policy, Round, Severity, Status
+from matcher.model import STAGES, Mechanism, Policy, Round, Severity
 from matcher.store import column
 
 
@@ -150,8 +145,7 @@ def solve_round(round_: Round) -> RunResult:
     """
     encoding, (solution, checked) = solve_encoded(round_)
     compared = alternatives(round_, encoding, solution, int(checked.checks["justified_envy"]))
-    with gc_paused():  # a million outcomes, no cycles: no full scans of the whole round
-        outcomes = _outcomes(round_, encoding, solution)
+    outcomes = outcome_table(round_, encoding, solution, _resolver(round_.policy))
     del encoding
     report = SolverReport(
         mechanism=round_.policy.mechanism,
@@ -216,167 +210,6 @@ def alternatives(
             kept = (solution.rank >= 1) & (solution.rank <= 3)
             out["gave_up"] = int((instance.accepts & held & ~kept).sum())
     return out
-
-
-class _Names(Mapping[str, str]):
-    """Applicant key → name, the dict built on first use (reasons name a few people)."""
-
-    def __init__(self, round_: Round) -> None:
-        self.round = round_
-        self._names: dict[str, str] | None = None
-
-    def _table(self) -> dict[str, str]:
-        if self._names is None:
-            applicants = self.round.applicants
-            self._names = dict(
-                zip(column(applicants, "key"), column(applicants, "name"), strict=True)
-            )
-        return self._names
-
-    def __getitem__(self, key: str) -> str:
-        return self._table()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._table())
-
-    def __len__(self) -> int:
-        return len(self._table())
-
-
-def _outcomes(round_: Round, encoding: Encoding, solution: Solution) -> Outcomes:
-    applicants = round_.applicants
-    every_key: list[str] = column(applicants, "key")
-    keys = encoding.keys
-    member_at: list[int] = []  # instance row → its applicant's position (keys unique)
-    unique = len(set(every_key)) == len(every_key)
-    if unique or len(set(keys)) == len(keys):
-        # The instance rows are the members in input order: walk both in step.
-        rows: list[int | None] = []
-        j, m = 0, len(keys)
-        for n, key in enumerate(every_key):
-            if j < m and key == keys[j]:
-                rows.append(j)
-                member_at.append(n)
-                j += 1
-            else:
-                rows.append(None)
-    else:  # a key twice (two files of one name): the last instance row of the key
-        row_of = {key: i for i, key in enumerate(keys)}
-        rows = [row_of.get(key) for key in every_key]
-    policy = round_.policy
-    if unique:
-        # Every key names one applicant: a reason names the person of its instance row
-        # straight away (no table of a million names for the few it names).
-        unplaced, why = reasons_by_row(
-            encoding,
-            solution,
-            name_of_row=lambda row: applicants[member_at[row]].name,
-            adjustment=policy.adjustment,
-            resolve=_resolver(policy),
-        )
-    else:
-        unplaced, why = reasons_by_row(
-            encoding,
-            solution,
-            names=_Names(round_),
-            adjustment=policy.adjustment,
-            resolve=_resolver(policy),
-        )
-    # The reason of each instance row (None when placed). With a key twice, a key's row
-    # is its last instance row, whose reason is the one a key → reason dict would keep.
-    reason_at: list[tuple[str, str, str] | None] = [None] * len(keys)
-    deque(map(setitem, repeat(reason_at), unplaced, why), maxlen=0)
-    del why
-    conflicts = {c.key: c for c in encoding.prearranged_conflicts}
-    ranks: list[int] = solution.rank.tolist()
-    host_names = encoding.host_names
-    hosts: list[str | None] = [host_names[j] if j >= 0 else None for j in solution.host.tolist()]
-    prearranged: list[bool] = (encoding.instance.prearranged >= 0).tolist()
-    drawn: list[int] = encoding.draws.tolist()
-    position: list[int] = (encoding.instance.order + 1).tolist()  # 优先序, 1 first
-    excluded_texts: dict[int, tuple[Status, str, str, str]] = {}
-    # Every value below is built here with its declared type: the outcomes are a table of
-    # these columns (`Outcomes`), not validated again (a million validations cost seconds).
-    n = len(every_key)
-    statuses: list[Status] = []
-    placed_at: list[str | None] = []
-    choice_ranks: list[int | None] = []
-    codes_of: list[str] = []
-    reasons: list[str] = []
-    remedies: list[str] = []
-    positions: list[int | None] = []
-    row: tuple[Status, str | None, int | None, str, str, str, int | None]
-    for key, i in zip(every_key, rows, strict=True):
-        if i is None:
-            status, codes, text, remedy = _excluded(key, encoding, excluded_texts)
-            row = (status, None, None, codes, text, remedy, None)
-        else:
-            rank, at = ranks[i], position[i]
-            if rank == UNPLACED:
-                code, reason, remedy = reason_at[i]  # type: ignore[misc]
-                row = (Status.UNMATCHED, None, None, code, reason, remedy, at)
-            elif rank == ADJUSTED:
-                row = (Status.ADJUSTED, hosts[i], None, "", "", "", at)
-            elif rank == PREARRANGED:
-                row = (Status.PLACED, hosts[i], None, "PREARRANGED", _OUTSIDE, "", at)
-            elif prearranged[i]:
-                row = (Status.PLACED, hosts[i], rank, "PREARRANGED", "预先接收单位", "", at)
-            else:
-                row = (Status.PLACED, hosts[i], rank, "", "", "", at)
-        statuses.append(row[0])
-        placed_at.append(row[1])
-        choice_ranks.append(row[2])
-        codes_of.append(row[3])
-        reasons.append(row[4])
-        remedies.append(row[5])
-        positions.append(row[6])
-    # Notes on a few rows: a pre-arrangement not honoured (on the instance rows; an
-    # excluded row says why already), a date read in the applicant's favour.
-    for m, i in enumerate(rows):
-        key = every_key[m]
-        if i is not None and key in conflicts and codes_of[m] != "PREARRANGED":
-            note = f"预先接收单位未能安排：{conflicts[key].why}"
-            codes_of[m] = codes_of[m] or "PREARRANGED_CONFLICT"
-            reasons[m] = "；".join(x for x in (reasons[m], note) if x)
-    for m, note in encoding.notes.items():  # judged eligible: the benefit of the doubt decided it
-        codes_of[m] = codes_of[m] or LENIENT_DATE
-        reasons[m] = "；".join(x for x in (reasons[m], note) if x)
-    columns: dict[str, list[Any]] = {
-        "key": every_key,
-        "status": statuses,
-        "host": placed_at,
-        "choice_rank": choice_ranks,
-        "reason_code": codes_of,
-        "reason": reasons,
-        "remedy": remedies,
-        "draw": drawn,
-        "priority_position": positions,
-    }
-    return Outcomes.from_columns(columns, n)
-
-
-#: The code of an eligible applicant's note that a date known only to the month was
-#: read in their favour (`matcher.engine.rules.lenient_note`).
-LENIENT_DATE = "DATE_LENIENT"
-_OUTSIDE = "预先接收单位（不在所填志愿中）"
-
-
-def _excluded(
-    key: str, encoding: Encoding, texts: dict[int, tuple[Status, str, str, str]]
-) -> tuple[Status, str, str, str]:
-    """Status, codes, reason and remedy of an applicant left out of the instance."""
-    excluded = encoding.excluded[key]
-    # Applicants excluded for the same facts share one `Exclusion`: its texts are joined once.
-    found = texts.get(id(excluded))
-    if found is None:
-        codes = "+".join(dict.fromkeys(r.code for r in excluded.reasons))
-        text = "；".join(r.message for r in excluded.reasons)
-        if excluded.status is Status.INVALID:
-            remedy = "请选派地区更正数据后重新报送（见“数据问题”表）"
-        else:
-            remedy = "不符合本年度选拔条件，无法安排"
-        found = texts[id(excluded)] = (excluded.status, codes, text, remedy)
-    return found
 
 
 def manifest(round_: Round) -> dict[str, Any]:

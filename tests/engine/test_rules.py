@@ -224,7 +224,7 @@ def test_a_round_judges_the_same_date_by_its_precision():
 
 def test_an_eligible_applicant_the_doubt_decided_for_is_noted():
     from matcher import api
-    from matcher.engine.pipeline import LENIENT_DATE
+    from matcher.engine.outcomes import LENIENT_DATE
     from matcher.model import Host, HostCatalogue, Quota, QuotaTable, Round
 
     rows = [
