@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.engine.judge import MAX_CHOICES, Exclusion, Judgement, PrearrangedConflict
-from matcher.engine.lottery import draws, identity_of, priority_order
+from matcher.engine.lottery import draws, identities_of, priority_order
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 from matcher.memory import gc_paused
 from matcher.model import FIELDS, Applicant, Applicants, Host, Round, Status, Track
@@ -143,15 +143,12 @@ class Lottery:
     @classmethod
     def of(cls, round: Round, judgement: Judgement) -> Lottery:
         """The lottery of `round` as `judgement` judged it."""
-        applicants = round.applicants
+        applicants = Applicants.coerce(round.applicants)
         return cls(
-            identities=list(
-                map(
-                    identity_of,
-                    column(applicants, "id_number"),
-                    column(applicants, "key"),
-                    column(applicants, "problems"),
-                )
+            identities=identities_of(
+                applicants.field("id_number"),
+                applicants.column("key"),
+                applicants.field("problems"),
             ),
             score=np.array(column(applicants, "score"), dtype=np.float64),  # None → NaN
             priority=judgement.priority,

@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matcher.model import Applicant, Issue
+from matcher.store import Column
 
 U64 = npt.NDArray[np.uint64]
 I32 = npt.NDArray[np.int32]
@@ -54,12 +55,33 @@ def draw(seed: int, who: str) -> int:
     return int.from_bytes(digest.digest(), "big")
 
 
+def identities_of(numbers: Column, keys: Sequence[str], problems: Column) -> list[str]:
+    """`identity_of` of every row of these columns (身份证号, key, problems), in order.
+
+    Each distinct 身份证号 is checked once, and each distinct tuple of problems.
+    """
+    formed = [bool(v) and _VALID_ID.match(v) is not None for v in numbers.values.tolist()]
+    clear = [
+        not any(p.code.startswith("ID_") and p.severity == "error" for p in found)
+        for found in problems.values.tolist()
+    ]
+    drawn_on = np.asarray(formed, dtype=bool)[numbers.codes]
+    drawn_on &= np.asarray(clear, dtype=bool)[problems.codes]
+    own = np.empty(len(keys), dtype=object)
+    own[:] = keys
+    return np.where(drawn_on, numbers.values[numbers.codes], own).tolist()
+
+
 def draws(seed: int, identities: Sequence[str]) -> U64:
     """`draw` of every identity, as an array."""
-    key = str(seed).encode()
-    blake = hashlib.blake2b
-    raw = b"".join(blake(w.encode("utf-8"), key=key, digest_size=8).digest() for w in identities)
-    return np.frombuffer(raw, dtype=">u8").astype(np.uint64)
+    # one keyed state, copied per identity: the key block is set up once
+    keyed = hashlib.blake2b(key=str(seed).encode(), digest_size=8)
+    digests = []
+    for who in identities:
+        state = keyed.copy()
+        state.update(who.encode("utf-8"))
+        digests.append(state.digest())
+    return np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
 
 
 def draw_text(value: int) -> str:

@@ -11,8 +11,16 @@ from hypothesis import strategies as st
 
 from matcher.engine.encode import encode
 from matcher.engine.judge import judge
-from matcher.engine.lottery import draw, draw_text, draws, identity, priority_order
+from matcher.engine.lottery import (
+    draw,
+    draw_text,
+    draws,
+    identities_of,
+    identity,
+    priority_order,
+)
 from matcher.ingest.load import load_round
+from matcher.model import Applicant, Applicants, Issue, Severity
 from tests.strategies import CI
 
 
@@ -87,3 +95,35 @@ def test_the_draw_and_position_are_shown_in_the_outputs(sample, tmp_path) -> Non
         placed = rows[row["身份证号"]]
         assert row["抽签签号"] == placed["draw"] and len(placed["draw"]) == 16
         assert str(row["优先序"]) == placed["priority_position"]
+
+
+_IDS = st.sampled_from(
+    [None, "", "150102199001011234", "15010219900101123X", "15010219900101123x", "1501", "ａ"]
+)
+_PROBLEMS = st.sampled_from(
+    [
+        (),
+        (Issue(file="f", code="ID_CHECKSUM", severity=Severity.ERROR, message="m"),),
+        (Issue(file="f", code="ID_CHECKSUM", severity=Severity.WARNING, message="m"),),
+        (Issue(file="f", code="PHONE", severity=Severity.ERROR, message="m"),),
+    ]
+)
+
+
+@settings(CI)
+@given(st.lists(st.tuples(_IDS, _PROBLEMS), max_size=20))
+def test_the_identities_of_columns_are_each_rows_identity(rows) -> None:
+    table = Applicants.from_rows(
+        Applicant(key=f"f:{k}", source_file="f", source_row=k, id_number=number, problems=found)
+        for k, (number, found) in enumerate(rows)
+    )
+    expected = [identity(a) for a in table]
+    got = identities_of(table.field("id_number"), table.column("key"), table.field("problems"))
+    assert got == expected
+
+
+def test_the_identities_of_the_sample_round_are_each_rows_identity(sample) -> None:
+    table = sample.applicants
+    got = identities_of(table.field("id_number"), table.column("key"), table.field("problems"))
+    assert got == [identity(a) for a in table]
+    assert draws(2023, got).tolist() == [draw(2023, who) for who in got]
