@@ -114,14 +114,17 @@ def _judge(round_: Round) -> Judgement:
     keys = column(applicants, "key")
     excluded = {keys[i]: why for i, why in enumerate(judged) if why is not None}
     del judged
-    members = applicants.take(np.asarray(at, dtype=np.int64))
+    member = np.asarray(at, dtype=np.int64)
+    members = applicants.take(member)
     tracks: list[Track] = members.column("track")
     regions: list[str] = members.column("region")
     choices = _choices(round_, members)
     prearranged, conflicts = _prearrangements(round_, members, at, excluded)
     notes = lenient_notes(applicants, round_.rules)
+    eligible = np.zeros(len(applicants), dtype=bool)
+    eligible[member] = True
     return Judgement(
-        member=np.asarray(at, dtype=np.int64),
+        member=member,
         excluded=excluded,
         tracks=tuple(tracks),
         regions=tuple(regions),
@@ -129,7 +132,7 @@ def _judge(round_: Round) -> Judgement:
         prearranged=prearranged,
         priority=_priority(round_),
         conflicts=conflicts,
-        notes={p: notes[p] for p in np.intersect1d(list(notes), at).tolist()},
+        notes={p: notes[p] for p in sorted(notes) if eligible[p]},
     )
 
 
@@ -336,14 +339,13 @@ def _choices(round_: Round, members: Applicants) -> np.ndarray:
 
 def _priority(round_: Round) -> np.ndarray:
     """Whether each row of the round is a priority applicant (基层, or 非公 by 单位性质)."""
-    grassroots: list[bool] = column(round_.applicants, "grassroots")
-    units: list[str | None] = column(round_.applicants, "unit_type")
-    non_public = {}  # 单位性质 → counts as 非公 (few distinct values)
-    for text in {u for g, u in zip(grassroots, units, strict=True) if not g}:
-        non_public[text] = round_.rules.is_non_public(text)
-    return np.array(
-        [g or non_public[u] for g, u in zip(grassroots, units, strict=True)], dtype=bool
-    )
+    applicants = round_.applicants
+    grassroots, units = applicants.field("grassroots"), applicants.field("unit_type")
+    # per distinct value (few): 基层, and whether the 单位性质 counts as 非公
+    flags = np.array([bool(g) for g in grassroots.values.tolist()], dtype=bool)
+    rules = round_.rules
+    non_public = np.array([rules.is_non_public(u) for u in units.values.tolist()], dtype=bool)
+    return flags[grassroots.codes] | non_public[units.codes]
 
 
 def _prearrangements(
