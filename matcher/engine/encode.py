@@ -76,10 +76,16 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
     members = Applicants.coerce(applicants).take(member)
     every_key: list[str] = column(applicants, "key")
     keys = tuple(map(every_key.__getitem__, at))
-    written_fields: list[str | None] = column(members, "field")
+    written = members.field("field")  # each distinct written field read once
+    written_fields: list[str | None] = written.values.tolist()
+    used = np.zeros(len(written_fields), dtype=bool)
+    used[written.codes] = True  # the values of the members (the table's may hold others)
     hosts = round.catalogue.hosts
-    fields = _fields(hosts, written_fields)
+    fields = _fields(hosts, [f for f, u in zip(written_fields, used.tolist(), strict=True) if u])
     field_index = {name: f for f, name in enumerate(fields)}
+    field_of = np.array([field_index.get(f or "", -1) for f in written_fields], dtype=np.int32)
+    accepting = members.field("accepts_adjustment")
+    accepts = np.array([bool(v) for v in accepting.values.tolist()], dtype=bool)
     groups = _groups(round, judgement.regions)
     host_fields = np.zeros((len(hosts), len(fields)), dtype=bool)
     for j, host in enumerate(hosts):
@@ -102,10 +108,10 @@ def _encode(round: Round, judgement: Judgement) -> Encoding:
         host_cap=host_cap,
         host_track=np.array([TRACK_INDEX[host.track] for host in hosts], dtype=np.int32),
         track=track,
-        field=np.array([field_index.get(f or "", -1) for f in written_fields], dtype=np.int32),
+        field=field_of[written.codes],
         host_fields=host_fields,
         priority=judgement.priority[member],
-        accepts=np.array(column(members, "accepts_adjustment"), dtype=bool),
+        accepts=accepts[accepting.codes],
         order=order,
         prearranged=prearranged,
         weight=weight,

@@ -131,6 +131,18 @@ def test_groups_fields_and_capacities():
     assert inst.host_fields[2, len(FIELDS)] and inst.host_fields[0, FIELDS.index("法律")]
 
 
+def test_fields_and_answers_are_the_members_own():
+    # a field written only by a row set aside is not one of the round's fields
+    old = person("a.csv:2", birth=date(1960, 1, 1), field="无人专业")
+    a = person("a.csv:3", field="冷门专业", accepts_adjustment=True)
+    b = person("a.csv:4", field=None)
+    enc = encoded(make_round([old, a, b]))
+    assert enc.keys == ("a.csv:3", "a.csv:4")
+    assert enc.fields[len(FIELDS) :] == ("冷门专业",)
+    assert enc.instance.field.tolist() == [len(FIELDS), -1]
+    assert enc.instance.accepts.tolist() == [True, False]
+
+
 def test_priority_order_priority_then_score_then_lottery():
     people = [
         person("a.csv:2", score=90.0),
