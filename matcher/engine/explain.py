@@ -13,6 +13,7 @@ is the structured account of one applicant and `render_explanation(...)` its ter
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -96,18 +97,38 @@ class _Context:
         self.by_order = np.full(inst.n, -1, dtype=np.int64)
         self.by_order[inst.order] = np.arange(inst.n)
         self._cache: dict[tuple[str, int], np.ndarray | None] = {}
-        # Per-row facts as Python values, read once for all rows (numpy scalar access per
-        # row costs more than the rest of a reason), and per-group texts built once.
-        self.group_of: list[int] = inst.group.tolist()
-        self.has_choice: list[bool] = np.any(inst.choices >= 0, axis=1).tolist()
-        self.accepts_of: list[bool] = inst.accepts.astype(bool).tolist()
-        self.field_of: list[int] = inst.field.tolist()
-        self.track_of: list[int] = inst.track.tolist()
-        self.position: list[int] = (inst.order.astype(np.int64) + 1).tolist()
         self.group_full: list[bool] = list((self.group_used >= inst.group_cap).tolist())
         self._group_head: dict[int, str] = {}
         self._group_maybe: dict[int, str] = {}
         self.row_name: Callable[[int], str] | None = None
+
+    # Per-row facts as Python values, read once for all rows when a reason first needs
+    # them (numpy scalar access per row costs more than the rest of a reason; a large
+    # round's reasons mostly need none of them), and per-group texts built once.
+
+    @functools.cached_property
+    def group_of(self) -> list[int]:
+        return self.inst.group.tolist()
+
+    @functools.cached_property
+    def has_choice(self) -> list[bool]:
+        return np.any(self.inst.choices >= 0, axis=1).tolist()
+
+    @functools.cached_property
+    def accepts_of(self) -> list[bool]:
+        return self.inst.accepts.astype(bool).tolist()
+
+    @functools.cached_property
+    def field_of(self) -> list[int]:
+        return self.inst.field.tolist()
+
+    @functools.cached_property
+    def track_of(self) -> list[int]:
+        return self.inst.track.tolist()
+
+    @functools.cached_property
+    def position(self) -> list[int]:
+        return (self.inst.order.astype(np.int64) + 1).tolist()
 
     def quota_head(self, k: int) -> str:
         """The reason text of a full group `k` up to the applicant's own position."""

@@ -94,7 +94,9 @@ def _table(
     every_key: list[str] = column(applicants, "key")
     keys = encoding.keys
     policy = round_.policy
-    unique = len(set(every_key)) == len(every_key)
+    # a table's distinct keys are its column's values: distinct when no code repeats
+    codes = applicants.field("key").codes
+    unique = not len(codes) or int(np.bincount(codes).max()) <= 1
     if unique:
         # The instance rows are the members, in input order: a reason names the person
         # of its instance row straight away (no table of a million names for the few).
