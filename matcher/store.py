@@ -97,6 +97,18 @@ class Column:
         n = len(items)
         return cls(_smallest(np.arange(n), n), _objects(items, n))
 
+    @classmethod
+    def of_distinct_at(cls, items: Sequence[Any], at: np.ndarray, length: int) -> Column:
+        """`Column.of` of `length` rows: row ``at[k]`` holds ``items[k]``, every other None.
+
+        `items` must be distinct and never None or NaN, `at` increasing.
+        """
+        k = len(items)
+        codes = np.full(length, k, dtype=np.int64)
+        codes[at] = np.arange(k)
+        values = [*items, None] if k < length else list(items)
+        return cls(_smallest(codes, len(values)), _objects(values, len(values)))
+
     def __len__(self) -> int:
         """The number of rows."""
         return len(self.codes)

@@ -357,6 +357,27 @@ def reasons_by_row(
     its key in `names`): a caller that knows the rows names the few people it needs
     without a table of every key.
     """
+    rows, codes, texts, remedies = reason_columns(
+        encoding,
+        solution,
+        names=names,
+        name_of_row=name_of_row,
+        adjustment=adjustment,
+        resolve=resolve,
+    )
+    return rows, list(zip(codes, texts, remedies, strict=True))
+
+
+def reason_columns(
+    encoding: Encoding,
+    solution: Solution,
+    *,
+    names: Mapping[str, str] | None = None,
+    name_of_row: Callable[[int], str] | None = None,
+    adjustment: bool = True,
+    resolve: Resolve | None = None,
+) -> tuple[list[int], list[str], list[str], list[str]]:
+    """`reasons_by_row` as columns: the unplaced rows, then their codes, reasons, remedies."""
     ctx = _Context(encoding, solution, names or {}, adjustment, resolve)
     if name_of_row is not None:
         ctx.row_name = name_of_row
@@ -364,7 +385,7 @@ def reasons_by_row(
     rows: list[int] = unplaced.tolist()
     inst = encoding.instance
     if inst.n <= RESOLVE_LIMIT:
-        return rows, [_why(ctx, i) for i in rows]
+        return rows, *_columns([_why(ctx, i) for i in rows])
     # The common case of a large round, as `_why` words it: a row with a valid choice in
     # a full group is QUOTA_FULL, and its remedy (no re-solve at this size) is the group's
     # one text. These texts are formatted in C-level passes (the rows of a large round
@@ -377,20 +398,28 @@ def reasons_by_row(
     groups: list[int] = inst.group[fast].tolist()
     heads = {k: ctx.quota_head(k) for k in dict.fromkeys(groups)}
     maybes = {k: ctx.quota_maybe(k) for k in heads}
-    texts = map(
-        "{}{}位".format,
-        map(heads.__getitem__, groups),
-        (inst.order[fast].astype(np.int64) + 1).tolist(),
+    texts = list(
+        map(
+            "{}{}位".format,
+            map(heads.__getitem__, groups),
+            (inst.order[fast].astype(np.int64) + 1).tolist(),
+        )
     )
-    found = list(zip(repeat("QUOTA_FULL"), texts, map(maybes.__getitem__, groups)))
-    if len(found) == len(rows):
-        return rows, found
-    why: list[tuple[str, str, str]] = [_NONE] * len(rows)
+    remedies = list(map(maybes.__getitem__, groups))
+    if len(texts) == len(rows):
+        return rows, ["QUOTA_FULL"] * len(rows), texts, remedies
+    columns = _columns([_NONE] * len(rows))
     at = np.flatnonzero(quota).tolist()
-    deque(map(setitem, repeat(why), at, found), maxlen=0)
+    for target, found in zip(columns, (repeat("QUOTA_FULL"), texts, remedies), strict=True):
+        deque(map(setitem, repeat(target), at, found), maxlen=0)
     for n in np.flatnonzero(~quota).tolist():
-        why[n] = _why(ctx, rows[n])
-    return rows, why
+        columns[0][n], columns[1][n], columns[2][n] = _why(ctx, rows[n])
+    return rows, *columns
+
+
+def _columns(why: list[tuple[str, str, str]]) -> tuple[list[str], list[str], list[str]]:
+    """Reasons (code, text, remedy) as three lists."""
+    return [w[0] for w in why], [w[1] for w in why], [w[2] for w in why]
 
 
 _NONE = ("", "", "")

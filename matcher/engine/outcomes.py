@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from matcher.engine.encode import Encoding
-from matcher.engine.explain import reasons_by_row
+from matcher.engine.explain import reason_columns, reasons_by_row
 from matcher.engine.result import Outcomes
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 from matcher.memory import gc_paused
@@ -39,6 +39,7 @@ _AT_CHOICE = "预先接收单位"
 _STATUSES = tuple(Status)
 _Excluded = tuple[Status, str, str, str]
 _Reason = tuple[str, str, str]
+_Texts = list[str] | np.ndarray  # a text per row: a list, or an object array
 
 
 def outcome_table(
@@ -101,24 +102,18 @@ def _table(
         # The instance rows are the members, in input order: a reason names the person
         # of its instance row straight away (no table of a million names for the few).
         member_at: list[int] = encoding.member.tolist()
-        unplaced, why = reasons_by_row(
-            encoding,
-            solution,
-            name_of_row=lambda row: applicants[member_at[row]].name,
-            adjustment=policy.adjustment,
-            resolve=resolve,
-        )
+        names: dict[str, Any] = {"name_of_row": lambda row: applicants[member_at[row]].name}
     else:
-        unplaced, why = reasons_by_row(
-            encoding,
-            solution,
-            names=_Names(round_),
-            adjustment=policy.adjustment,
-            resolve=resolve,
-        )
+        names = {"names": _Names(round_)}
     if unique and not rowwise:
-        columns = _by_arrays(encoding, solution, every_key, unplaced, why)
+        found = reason_columns(
+            encoding, solution, adjustment=policy.adjustment, resolve=resolve, **names
+        )
+        columns = _by_arrays(encoding, solution, every_key, found)
     else:
+        unplaced, why = reasons_by_row(
+            encoding, solution, adjustment=policy.adjustment, resolve=resolve, **names
+        )
         # The reason of each instance row (None when placed). With a key twice, a key's
         # row is its last instance row, whose reason is the one a key → reason dict keeps.
         reason_at: list[_Reason | None] = [None] * len(keys)
@@ -132,12 +127,12 @@ def _by_arrays(
     encoding: Encoding,
     solution: Solution,
     every_key: list[str],
-    unplaced: list[int],
-    why: list[_Reason],
+    reasons_of: tuple[list[int], list[str], list[str], list[str]],
 ) -> dict[str, Any]:
     """The columns of a round whose keys are distinct, from the rank codes as arrays.
 
-    `unplaced` are the unplaced instance rows (ascending) and `why` their reasons.
+    `reasons_of` holds the unplaced instance rows (ascending), then their reason codes,
+    reasons and remedies (`matcher.engine.explain.reason_columns`).
     """
     n = len(every_key)
     member = encoding.member
@@ -148,8 +143,7 @@ def _by_arrays(
     host[member] = solution.host
     inside = np.zeros(n, dtype=bool)
     inside[member] = True
-    position = np.zeros(n, dtype=np.int64)  # 优先序, 1 first; 0: not in the instance
-    position[member] = instance.order.astype(np.int64) + 1
+    positions: list[int] = (instance.order.astype(np.int64) + 1).tolist()  # 优先序, 1 first
     pre = np.zeros(n, dtype=bool)
     pre[member] = instance.prearranged >= 0
     unmatched = inside & (rank == UNPLACED)
@@ -159,13 +153,11 @@ def _by_arrays(
     status = np.full(n, _STATUSES.index(Status.PLACED), dtype=np.int64)
     status[unmatched] = _STATUSES.index(Status.UNMATCHED)
     status[adjusted] = _STATUSES.index(Status.ADJUSTED)
-    codes_of, reasons, remedies = [""] * n, [""] * n, [""] * n
-    if unplaced:
-        rows = member[np.asarray(unplaced, dtype=np.int64)].tolist()
-        for target, texts in zip(
-            (codes_of, reasons, remedies), zip(*why, strict=True), strict=True
-        ):
-            deque(map(setitem, repeat(target), rows, texts), maxlen=0)
+    unplaced, *found = reasons_of
+    rows = member[np.asarray(unplaced, dtype=np.int64)]
+    codes_of, reasons, remedies = (np.full(n, "", dtype=object) for _ in range(3))
+    for target, texts in zip((codes_of, reasons, remedies), found, strict=True):
+        target[rows] = texts
     for m in np.flatnonzero(outside).tolist():
         codes_of[m], reasons[m] = "PREARRANGED", _OUTSIDE
     for m in np.flatnonzero(at_choice & pre).tolist():
@@ -176,7 +168,7 @@ def _by_arrays(
             every_key[m], encoding, excluded_texts
         )
         status[m] = _STATUSES.index(state)
-    _notes(encoding, every_key, inside.tolist(), codes_of, reasons)
+    _notes(encoding, every_key, inside, codes_of, reasons)
     names = encoding.host_names
     if len(set(names)) == len(names):
         hosts: Column | list[str | None] = Column.of_labels(
@@ -193,7 +185,8 @@ def _by_arrays(
         "reason": reasons,
         "remedy": remedies,
         "draw": Column.of(encoding.draws),
-        "priority_position": Column.of_labels(position, [None, *range(1, len(member) + 1)]),
+        # the members' positions are distinct (`order` is a permutation)
+        "priority_position": Column.of_distinct_at(positions, member, n),
     }
 
 
@@ -258,7 +251,7 @@ def _by_rows(
         reasons.append(row[4])
         remedies.append(row[5])
         positions.append(row[6])
-    _notes(encoding, every_key, [i is not None for i in rows], codes_of, reasons)
+    _notes(encoding, every_key, np.array([i is not None for i in rows]), codes_of, reasons)
     return {
         "key": every_key,
         "status": statuses,
@@ -275,19 +268,20 @@ def _by_rows(
 def _notes(
     encoding: Encoding,
     every_key: list[str],
-    inside: list[bool],
-    codes_of: list[str],
-    reasons: list[str],
+    inside: np.ndarray,
+    codes_of: _Texts,
+    reasons: _Texts,
 ) -> None:
     """Add the notes of a few rows to their codes and reasons, in place.
 
-    A pre-arrangement not honoured (on the instance rows; an excluded row says why
-    already), a date read in the applicant's favour.
+    A pre-arrangement not honoured (on the instance rows, `inside`; an excluded row says
+    why already), a date read in the applicant's favour.
     """
     conflicts = {c.key: c for c in encoding.prearranged_conflicts}
     if conflicts:
-        for m, key in enumerate(every_key):
-            if inside[m] and key in conflicts and codes_of[m] != "PREARRANGED":
+        for m in np.flatnonzero(inside).tolist():
+            key = every_key[m]
+            if key in conflicts and codes_of[m] != "PREARRANGED":
                 note = f"预先接收单位未能安排：{conflicts[key].why}"
                 codes_of[m] = codes_of[m] or "PREARRANGED_CONFLICT"
                 reasons[m] = "；".join(x for x in (reasons[m], note) if x)

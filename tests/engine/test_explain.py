@@ -194,3 +194,18 @@ def test_explain_and_render() -> None:
     assert "已录取" in placed and "H0" in placed
     assert "年龄超过45周岁" in render_explanation(round_, enc, sol, "bad")
     assert explain(enc, sol, "nobody") is None
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_large_rounds_reasons_are_each_rows_own(seed: int, monkeypatch: pytest.MonkeyPatch):
+    # without re-solves, the quota texts of a large round (formatted in bulk, the other
+    # rows one by one) are those every row gets on its own
+    inst = random_instance(seed, 300, n_hosts=10, n_groups=6, n_fields=N_FIELDS, quota_ratio=0.4)
+    enc = _encoding(inst)
+    sol = solve(inst, "optimal")
+    one_by_one = reasons(enc, sol)
+    monkeypatch.setattr(explain_mod, "RESOLVE_LIMIT", 0)
+    in_bulk = reasons(enc, sol)
+    assert in_bulk == one_by_one
+    codes = {code for code, _, _ in in_bulk.values()}
+    assert "QUOTA_FULL" in codes and len(codes) > 1  # both kinds of rows

@@ -91,3 +91,13 @@ def test_integer_arrays_equal_the_column_of_their_python_values(dtype: type) -> 
     numbers = np.array([3, 0, 3, 1, 2**31 - 1, 0, 1], dtype=np.int64).astype(dtype)
     assert same_column(Column.of(numbers), Column.of(numbers.tolist()))
     assert same_column(Column.of(numbers[:0]), Column.of([]))
+
+
+@given(st.lists(st.booleans(), max_size=30), st.randoms())
+def test_distinct_items_at_rows_equal_their_column(rows: list[bool], rng) -> None:
+    at = np.flatnonzero(np.array(rows, dtype=bool))
+    items = rng.sample(range(1000), len(at))
+    listed: list[int | None] = [None] * len(rows)
+    for k, i in enumerate(at.tolist()):
+        listed[i] = items[k]
+    assert same_column(Column.of_distinct_at(items, at, len(rows)), Column.of(listed))
