@@ -195,8 +195,8 @@ class Layout:
         fld = np.asarray(inst.field, dtype=np.int64)[free]
         willing = np.asarray(inst.accepts, dtype=bool)[free] & (fld >= 0)
         cols = [np.asarray(inst.track, dtype=np.int64)[free], fld]
-        chosen = np.sort(_choices(inst)[free], axis=1)
         if by_choices:
+            chosen = np.sort(_choices(inst)[free], axis=1)
             cols += [chosen[:, k] for k in range(3)]
         rows = np.stack(cols, axis=1)[willing]
         adj_of = np.full(free.size, -1, dtype=np.int64)

@@ -60,7 +60,12 @@ def identities_of(numbers: Column, keys: Sequence[str], problems: Column) -> lis
 
     Each distinct 身份证号 is checked once, and each distinct tuple of problems.
     """
-    formed = [bool(v) and _VALID_ID.match(v) is not None for v in numbers.values.tolist()]
+    # eighteen decimal digits match the pattern: only the other numbers need it
+    match = _VALID_ID.match
+    formed = [
+        bool(v) and ((len(v) == 18 and v.isdecimal()) or match(v) is not None)
+        for v in numbers.values.tolist()
+    ]
     clear = [
         not any(p.code.startswith("ID_") and p.severity == "error" for p in found)
         for found in problems.values.tolist()
