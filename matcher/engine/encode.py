@@ -166,9 +166,16 @@ class Lottery:
         drawn = draws(seed, self.identities)
         position = priority_order(self.priority, self.score, drawn).astype(np.int64)
         ranked = position[self.member]
-        order = np.empty(ranked.shape[0], dtype=np.int32)
-        order[np.argsort(ranked, kind="stable")] = np.arange(ranked.shape[0], dtype=np.int32)
-        return drawn, order, len(self.identities) - ranked
+        # `position` is a permutation of the rows: the members in its order, without a sort
+        n, m = position.shape[0], ranked.shape[0]
+        row_at = np.empty(n, dtype=np.int64)
+        row_at[position] = np.arange(n)
+        index = np.full(n, -1, dtype=np.int64)
+        index[self.member] = np.arange(m)
+        in_order = index[row_at]
+        order = np.empty(m, dtype=np.int32)
+        order[in_order[in_order >= 0]] = np.arange(m, dtype=np.int32)
+        return drawn, order, n - ranked
 
 
 def honour(

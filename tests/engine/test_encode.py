@@ -8,9 +8,12 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from matcher.engine.encode import FIELDS, Encoding, decode, encode, outcome_status
+from matcher.engine.encode import FIELDS, Encoding, Lottery, decode, encode, outcome_status
 from matcher.engine.judge import judge
+from matcher.engine.lottery import priority_order
 from matcher.engine.solve import solve
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED
 from matcher.model import (
@@ -232,3 +235,20 @@ def test_empty_round():
     enc = encoded(make_round([]))
     assert enc.instance.n == 0 and enc.instance.choices.shape == (0, 3)
     assert solve(enc.instance, "optimal").host.shape == (0,)
+
+
+@given(
+    st.lists(
+        st.tuples(st.booleans(), st.sampled_from([None, 1.0, 2.0]), st.booleans()), max_size=40
+    ),
+    st.integers(0, 99),
+)
+def test_the_members_order_is_their_order_among_all_rows(rows, seed) -> None:
+    priority = np.array([p for p, _, _ in rows], dtype=bool)
+    score = np.array([np.nan if s is None else s for _, s, _ in rows], dtype=np.float64)
+    member = np.flatnonzero(np.array([m for _, _, m in rows], dtype=bool))
+    lottery = Lottery([f"f:{k}" for k in range(len(rows))], score, priority, member)
+    drawn, order, weight = lottery.drawn(seed)
+    ranked = priority_order(priority, score, drawn)[member]
+    assert order.tolist() == np.argsort(np.argsort(ranked, kind="stable")).tolist()
+    assert weight.tolist() == (len(rows) - ranked).tolist()
