@@ -119,7 +119,7 @@ def _judge(round_: Round) -> Judgement:
     tracks: list[Track] = members.column("track")
     regions: list[str] = members.column("region")
     choices = _choices(round_, members)
-    prearranged, conflicts = _prearrangements(round_, members, at, excluded)
+    prearranged, conflicts = _prearrangements(round_, members, member, excluded)
     notes = lenient_notes(applicants, round_.rules)
     eligible = np.zeros(len(applicants), dtype=bool)
     eligible[member] = True
@@ -349,7 +349,7 @@ def _priority(round_: Round) -> np.ndarray:
 
 
 def _prearrangements(
-    round_: Round, members: Sequence[Applicant], at: list[int], excluded: Mapping[str, Exclusion]
+    round_: Round, members: Sequence[Applicant], at: np.ndarray, excluded: Mapping[str, Exclusion]
 ) -> tuple[np.ndarray, dict[str, PrearrangedConflict]]:
     """The pre-arranged host of each member (-1: none) and the refusals, by key.
 
@@ -357,22 +357,24 @@ def _prearrangements(
     """
     conflicts: dict[str, PrearrangedConflict] = {}
     applicants = round_.applicants
-    texts: list[str | None] = column(applicants, "prearranged")
-    named = [p for p, text in enumerate(texts) if text]
+    written = applicants.field("prearranged")  # each distinct text looked at once
+    filled = np.array([bool(text) for text in written.values.tolist()], dtype=bool)
+    named: list[int] = np.flatnonzero(filled[written.codes]).tolist()
+    texts: dict[int, str] = {p: written.values[written.codes[p]] for p in named}
     for p in named:
         key = applicants[p].key
         if key in excluded:
             status = excluded[key].status
             what = "数据有误" if status is Status.INVALID else "不符合选派条件"
             conflicts[key] = PrearrangedConflict(
-                key, texts[p] or "", f"PREARRANGED_{status.name}", f"申请人{what}，预先接收不予安排"
+                key, texts[p], f"PREARRANGED_{status.name}", f"申请人{what}，预先接收不予安排"
             )
     wanted = np.full(len(members), -1, dtype=np.int32)
     position = {host.name: j for j, host in enumerate(round_.catalogue.hosts)}
     # the members among them: positions found in `at` (both ascending)
-    found = np.searchsorted(np.asarray(at, dtype=np.int64), np.asarray(named, dtype=np.int64))
+    found = np.searchsorted(at, np.asarray(named, dtype=np.int64))
     for p, i in zip(named, found.tolist(), strict=True):
-        if i == len(at) or at[i] != p:
+        if i == len(at) or int(at[i]) != p:
             continue  # not a member
         applicant = members[i]
         text = texts[p] or ""
