@@ -16,12 +16,9 @@ and the solver reads it from the encoded fields.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import repeat
-from operator import setitem
 from typing import NamedTuple
 
 import numpy as np
@@ -109,20 +106,17 @@ def judge(round_: Round) -> Judgement:
 
 def _judge(round_: Round) -> Judgement:
     applicants = round_.applicants
-    judged = _exclusions(applicants, round_.rules)
-    at = [i for i, why in enumerate(judged) if why is None]
+    judged, eligible = _exclusions(applicants, round_.rules)
     keys = column(applicants, "key")
-    excluded = {keys[i]: why for i, why in enumerate(judged) if why is not None}
+    excluded = {keys[i]: judged[i] for i in np.flatnonzero(~eligible).tolist()}
     del judged
-    member = np.asarray(at, dtype=np.int64)
+    member = np.flatnonzero(eligible)
     members = applicants.take(member)
     tracks: list[Track] = members.column("track")
     regions: list[str] = members.column("region")
     choices = _choices(round_, members)
     prearranged, conflicts = _prearrangements(round_, members, member, excluded)
     notes = lenient_notes(applicants, round_.rules)
-    eligible = np.zeros(len(applicants), dtype=bool)
-    eligible[member] = True
     return Judgement(
         member=member,
         excluded=excluded,
@@ -202,8 +196,10 @@ _QUALIFICATION = "QUALIFICATION_NOT_MET"
 _NONE = -(1 << 20)  # the figure of an unknown date (below any age or number of years)
 
 
-def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
-    """`exclusion` of every applicant, judged once per distinct set of facts it reads.
+def _exclusions(applicants: Applicants, rules: Rules) -> tuple[np.ndarray, np.ndarray]:
+    """`exclusion` of every applicant (an object array), and whether it is None (eligible).
+
+    Each row is judged once per distinct set of facts it reads.
 
     An invalid row's exclusion says its errors alone: judged once per distinct tuple of
     problems. A valid row's reads track, region, education, title grade, 民族, health,
@@ -216,9 +212,9 @@ def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
     set of those too. Each distinct set is judged once, on the facts of one of its rows.
     """
     n = len(applicants)
-    out: list[Exclusion | None] = [None] * n
+    out = np.full(n, None, dtype=object)
     if n == 0:
-        return out
+        return out, np.zeros(0, dtype=bool)
     problems = applicants.field("problems")
     errors = [any(p.severity is Severity.ERROR for p in found) for found in problems.values]
     invalid = np.asarray(errors, dtype=bool)[problems.codes]
@@ -229,7 +225,7 @@ def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
         out[i] = made[code]
     valid = np.flatnonzero(~invalid)
     if len(valid) == 0:
-        return out
+        return out, ~invalid
     day = rules.reference_date
     lowest = min(rules.age_limit.values(), default=-_NONE)
     highest = max(rules.min_years.values(), default=0)
@@ -250,19 +246,22 @@ def _exclusions(applicants: Applicants, rules: Rules) -> list[Exclusion | None]:
         [why is not None and any(r.code == _QUALIFICATION for r in why.reasons) for why in shared],
         dtype=bool,
     )[groups]
-    # out[i] = shared[k] for every valid row, as one C-level pass (maxlen=0 keeps nothing)
-    deque(
-        map(setitem, repeat(out), valid.tolist(), map(shared.__getitem__, groups.tolist())),
-        maxlen=0,
-    )
+    out[valid] = _as_objects(shared)[groups]
+    eligible = np.zeros(n, dtype=bool)
+    eligible[valid] = np.array([why is None for why in shared], dtype=bool)[groups]
     if quoted.any():
         rows = valid[quoted]
         more = [groups[quoted], years[rows], *(applicants.field(k).codes[rows] for k in _QUOTED)]
         again, first = _groups(more)
         judged = [_judged(facts, rules) for facts in _facts_of(applicants, rows[first])]
-        for i, k in zip(rows.tolist(), again.tolist(), strict=True):
-            out[i] = judged[k]
-    return out
+        out[rows] = _as_objects(judged)[again]
+        eligible[rows] = np.array([why is None for why in judged], dtype=bool)[again]
+    return out, eligible
+
+
+def _as_objects(items: list[Exclusion | None]) -> np.ndarray:
+    """`items` as a 1-d object array."""
+    return np.fromiter(items, dtype=object, count=len(items))
 
 
 def _figures(
