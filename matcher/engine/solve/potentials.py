@@ -154,8 +154,12 @@ def _dense_distances(n_hubs: int, tail: I64, head: I64, cost: I64, start: I64) -
 
 def _sparse_distances(n_hubs: int, tail: I64, head: I64, cost: I64, start: I64) -> I64 | None:
     """`_dense_distances` on the list of arcs (the cheapest per pair), for many hubs."""
-    pair, at = np.unique(head * n_hubs + tail, return_inverse=True)  # by head, then tail
-    cheapest = np.full(pair.shape[0], NO_ARC, dtype=np.int64)
-    np.minimum.at(cheapest, at.reshape(-1), cost)
-    into, source = pair // n_hubs, pair % n_hubs
-    return _relaxed(start.copy(), source, into, cheapest, n_hubs + 1)
+    key = head * n_hubs + tail
+    if key.shape[0] == 0:
+        return start.copy()
+    by_key = np.argsort(key)  # by head, then tail
+    ranked = key[by_key]
+    runs = np.flatnonzero(np.concatenate(([True], ranked[1:] != ranked[:-1])))
+    cheapest = np.minimum.reduceat(cost[by_key], runs)
+    pair = ranked[runs]
+    return _relaxed(start.copy(), pair % n_hubs, pair // n_hubs, cheapest, n_hubs + 1)
