@@ -41,8 +41,8 @@ def residual_potentials(
     the distances are found on the smaller graph of the other nodes (`_through_inner`:
     a dense matrix up to `MAX_HUBS` of them, else their arcs), with the same result.
     """
-    fwd = flow < hi
-    bwd = flow > lo
+    fwd = np.flatnonzero(flow < hi)  # each mask read into positions once
+    bwd = np.flatnonzero(flow > lo)
     rt = np.concatenate([tail[fwd], head[bwd]]).astype(np.int64, copy=False)
     rh = np.concatenate([head[fwd], tail[bwd]]).astype(np.int64, copy=False)
     rc = np.concatenate([cost[fwd], -cost[bwd]]).astype(np.int64, copy=False)
