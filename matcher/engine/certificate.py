@@ -365,11 +365,13 @@ class _Replay:
             7: np.array([s - t], dtype=np.int64),
         }
 
-    def spread(self, c3: I64, c4: I64) -> int:
-        """R = Σ |c|·(hi − lo): how much a stage can vary on the current bounds."""
+    def spreads(self, costs: Sequence[tuple[I64, I64]]) -> list[int]:
+        """R = Σ |c|·(hi − lo) of each stage: how much it can vary on the current bounds."""
         b3, b4 = self.blocks[3], self.blocks[4]
-        r3 = int((np.abs(c3) * (b3.hi - b3.lo)).sum())
-        return r3 + int((np.abs(c4) * (b4.hi - b4.lo)).sum())
+        open3, open4 = b3.hi - b3.lo, b4.hi - b4.lo
+        return [
+            int((np.abs(c3) * open3).sum()) + int((np.abs(c4) * open4).sum()) for c3, c4 in costs
+        ]
 
     def cost_of(self, c3: I64, c4: I64) -> int:
         """The stage's total cost of the current flow."""
@@ -470,7 +472,7 @@ def check_certificate(
         ):
             return
         costs = [stage_costs(x, play.p, play.w) for x in grp]
-        spread = [play.spread(c3, c4) for c3, c4 in costs]
+        spread = play.spreads(costs)
         safe = wts[-1] >= 1 and all(
             wts[i] > sum(w * r for w, r in zip(wts[i + 1 :], spread[i + 1 :], strict=True))
             for i in range(len(grp) - 1)

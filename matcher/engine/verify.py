@@ -426,8 +426,8 @@ def _check_limits(ck: _Checker, inst: Arrays, hs: I64) -> None:
     )
 
 
-def _move_improves(inst: Arrays, rk: I64, r: int, order: Sequence[str]) -> Bools:
-    """Whether moving each applicant to its choice r (1–3) improves it in `order`.
+def _moves_improve(inst: Arrays, rk: I64, order: Sequence[str]) -> list[Bools]:
+    """For r = 1, 2, 3: whether moving each applicant to its choice r improves it in `order`.
 
     The move's stage deltas are read in `order`: the first non-zero one decides.
 
@@ -440,23 +440,30 @@ def _move_improves(inst: Arrays, rk: I64, r: int, order: Sequence[str]) -> Bools
     adjusted = (rk == ADJUSTED).astype(np.int64)
     held = np.where(at_choice == 1, w * (5 - rk), 0)
     before = held + w * adjusted
-    delta = {
+    # the deltas that do not depend on r, once
+    same = {
         "placed_at_choice": 1 - at_choice,
         "priority_placed_at_choice": prio * (1 - at_choice),
-        "first_choice": int(r == 1) - (rk == 1).astype(np.int64),
-        "second_choice": int(r == 2) - (rk == 2).astype(np.int64),
         "adjusted": -adjusted,
         "priority_adjusted": -prio * adjusted,
-        "choice_order": w * (5 - r) - held,
         "adjustment_order": -w * adjusted,
-        "priority_order": w * (5 - r) - before,
     }
-    better = np.zeros(inst.n, dtype=bool)
-    undecided = np.ones(inst.n, dtype=bool)
-    for stage in order:
-        better |= undecided & (delta[stage] > 0)
-        undecided &= delta[stage] == 0
-    return better
+    moves = []
+    for r in (1, 2, 3):
+        delta = {
+            **same,
+            "first_choice": int(r == 1) - (rk == 1).astype(np.int64),
+            "second_choice": int(r == 2) - (rk == 2).astype(np.int64),
+            "choice_order": w * (5 - r) - held,
+            "priority_order": w * (5 - r) - before,
+        }
+        better = np.zeros(inst.n, dtype=bool)
+        undecided = np.ones(inst.n, dtype=bool)
+        for stage in order:
+            better |= undecided & (delta[stage] > 0)
+            undecided &= delta[stage] == 0
+        moves.append(better)
+    return moves
 
 
 def _check_waste(
@@ -470,9 +477,9 @@ def _check_waste(
     out = _outcome_rank(inst, rk)
     choices = inst.choices.astype(np.int64)
     wasted = np.zeros(inst.n, dtype=bool)
-    for r in range(3):
+    for r, improves in enumerate(_moves_improve(inst, rk, order)):
         c = choices[:, r]
-        better = free & (c >= 0) & (r + 1 < out) & _move_improves(inst, rk, r + 1, order)
+        better = free & (c >= 0) & (r + 1 < out) & improves
         room = np.zeros(inst.n, dtype=bool)
         room[better] = host_room[c[better]]
         wasted |= room & (placed | group_room[inst.group])
