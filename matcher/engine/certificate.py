@@ -318,8 +318,9 @@ class _Replay:
 
     def _flows(self, f3: Bools, f4: Bools, f5: I64, host: I64) -> dict[int, I64]:
         lay = self.lay
-        placed = f3.any(axis=1) | f4
-        into = np.bincount(host[f3.any(axis=1)], minlength=lay.hosts).astype(np.int64)
+        by_choice = f3.any(axis=1)
+        placed = by_choice | f4
+        into = np.bincount(host[by_choice], minlength=lay.hosts).astype(np.int64)
         into += np.bincount(lay.arc_host, weights=f5, minlength=lay.hosts).astype(np.int64)
         f1 = np.bincount(self.group[placed], minlength=lay.groups).astype(np.int64)
         return {
