@@ -33,7 +33,8 @@ from matcher.engine.solve.base import (
     Solution,
     SolveStatus,
 )
-from matcher.engine.solve.tracks import PARALLEL_APPLICANTS, start_worker
+from matcher.engine.solve.optimal import start_worker
+from matcher.engine.solve.tracks import PARALLEL_APPLICANTS
 from matcher.engine.verify import Verification, count_justified_envy, verify
 from matcher.model import STAGES, Mechanism, Policy, Round, Severity
 from matcher.store import column
@@ -121,7 +122,7 @@ def solve_encoded(round_: Round) -> tuple[Encoding, Verified]:
     """Judge and encode `round_`, then solve it with its policy, verified (`solve_verified`).
 
     A round large enough for the solver's second process (`tracks.PARALLEL_APPLICANTS`)
-    under `optimal` starts that process first, when one is allowed (`tracks.start_worker`):
+    under `optimal` starts that process first, when one is allowed (`optimal.start_worker`):
     it loads while the round is judged and encoded, instead of when the solve needs it.
     """
     policy = round_.policy

@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
 
+from matcher.engine.solve import tracks
 from matcher.engine.solve.base import ADJUSTED, STAGES, UNPLACED, Instance, Solution, SolveStatus
 from matcher.engine.solve.mcf import StageFailure, min_cost_flow_within
 from matcher.engine.solve.network import (
@@ -348,6 +350,11 @@ def combined_weights(names: Sequence[str], costs: Sequence[I64], n_nodes: int) -
         if peak * (n_nodes + 1) < COST_LIMIT:
             return weights[::-1]
     return None
+
+
+def start_worker() -> Future[None] | None:
+    """Start the warm second process for this mechanism's large solves (`tracks.start_worker`)."""
+    return tracks.start_worker(__name__)
 
 
 def solve_optimal(

@@ -242,11 +242,12 @@ def _beside(pool: ProcessPoolExecutor, run: Run, apart: list[int], largest: int)
 _WORKER: dict[str, ProcessPoolExecutor] = {}
 
 
-def start_worker() -> Future[None] | None:
+def start_worker(solver: str) -> Future[None] | None:
     """Start the second process now, for the large solves to come; None when not allowed.
 
     Only when a second process is allowed (`MATCHER_PROCESSES=2` and a second core). The
-    process is a fresh interpreter ("spawn") that imports the solver at once: a caller
+    process is a fresh interpreter ("spawn") that imports the module `solver` (the
+    mechanism that will hand it its tracks) at once: a caller
     starts it before reading or judging a large round, and the solve then hands it the
     largest track with nothing left to wait for. Returns the future of that import (done
     when the process is ready); a second call returns a done future and starts nothing.
@@ -259,7 +260,7 @@ def start_worker() -> Future[None] | None:
         ready.set_result(None)
         return ready
     pool = _WORKER["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    return pool.submit(_warm_up)
+    return pool.submit(_warm_up, solver)
 
 
 def stop_worker() -> None:
@@ -269,9 +270,9 @@ def stop_worker() -> None:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _warm_up() -> None:
-    """In the second process: import the solver, so the first track meets it loaded."""
-    import_module("matcher.engine.solve.optimal")
+def _warm_up(solver: str) -> None:
+    """In the second process: import `solver`, so the first track meets it loaded."""
+    import_module(solver)
 
 
 def _cores() -> int:

@@ -23,6 +23,9 @@ from tests.engine.solve.gaps import gappy_instances
 from tests.engine.solve.instances import random_instance
 from tests.strategies import CI
 
+#: The solver module a warm second process imports first.
+SOLVER = "matcher.engine.solve.optimal"
+
 
 @pytest.fixture(autouse=True)
 def split_any_round(monkeypatch):
@@ -257,7 +260,7 @@ def warm_worker(monkeypatch):
     monkeypatch.setattr(tracks, "WARM_APPLICANTS", 0)
     monkeypatch.setattr(tracks, "_cores", lambda: 2)
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
-    ready = tracks.start_worker()
+    ready = tracks.start_worker(SOLVER)
     assert ready is not None
     ready.result(timeout=120)
     yield tracks._WORKER["pool"]
@@ -283,7 +286,7 @@ def test_a_warm_worker_takes_the_largest_track_solve_after_solve(monkeypatch, wa
     monkeypatch.setattr(tracks, "ProcessPoolExecutor", lambda **kw: fresh.append(kw))
     first, second = solve_optimal(inst), solve_optimal(inst)
     assert pools == [warm_worker, warm_worker] and not fresh  # the same process, kept
-    assert tracks.start_worker() is not None and tracks._WORKER["pool"] is warm_worker
+    assert tracks.start_worker(SOLVER) is not None and tracks._WORKER["pool"] is warm_worker
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
     alone = solve_optimal(inst)
     assert len(pools) == 2  # not asked for: this process alone, the worker left idle
@@ -297,7 +300,7 @@ def test_a_warm_worker_that_died_is_let_go_and_its_track_solved_here(warm_worker
     warm_worker.submit(os._exit, 1)  # the process ends without a word
     died = solve_optimal(inst)
     assert "pool" not in tracks._WORKER  # let go; the next large solve starts afresh
-    assert tracks.start_worker() is not None and tracks._WORKER["pool"] is not warm_worker
+    assert tracks.start_worker(SOLVER) is not None and tracks._WORKER["pool"] is not warm_worker
     tracks.stop_worker()
     alone = solve_optimal(inst)
     _same_answer(died, alone)
@@ -307,8 +310,8 @@ def test_a_warm_worker_that_died_is_let_go_and_its_track_solved_here(warm_worker
 def test_no_warm_worker_unless_a_second_process_is_allowed(monkeypatch):
     monkeypatch.setattr(tracks, "_cores", lambda: 2)
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
-    assert tracks.start_worker() is None and "pool" not in tracks._WORKER
+    assert tracks.start_worker(SOLVER) is None and "pool" not in tracks._WORKER
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
     monkeypatch.setattr(tracks, "_cores", lambda: 1)
-    assert tracks.start_worker() is None and "pool" not in tracks._WORKER
+    assert tracks.start_worker(SOLVER) is None and "pool" not in tracks._WORKER
     tracks.stop_worker()  # nothing to stop: no error
