@@ -301,3 +301,36 @@ def test_constant_and_distinct_columns_are_encoded_as_column_of_encodes_them(cou
         assert made.codes.dtype == expected.codes.dtype
         assert made.codes.tolist() == expected.codes.tolist()
         assert made.values.tolist() == expected.values.tolist()
+
+
+@pytest.mark.parametrize(
+    ("tail", "read"),
+    [
+        (b"1,2\n", False),  # a short line
+        (b"1,2,3,4\n", False),  # a long line
+        (b"\xff,2,3\n", False),  # no UTF-8
+        ("1,x\u2028y,3\n".encode(), False),  # line separators
+        ("1,x\u2029y,3\n".encode(), False),
+        ("1,x\x85y,3\n".encode(), False),
+        (b"1,x\x0by,3\n", False),
+        (b"1,x\x1ey,3\n", False),
+        (b"1,x\x7fy,3\n", False),  # control characters
+        ("1,x\x9fy,3\n".encode(), False),
+        (b"1,x\ty,3\n", True),  # a tab is text
+        ("1,阿依·木拉提—…,3\n".encode(), True),  # C2 and E2 lead bytes of plain text
+        (b"\n\n1,,3\n", True),  # blank lines
+    ],
+)
+def test_a_line_past_the_parsers_first_block_decides_too(
+    tmp_path: Path, tail: bytes, read: bool
+) -> None:
+    """The parser reads a large file in blocks: a line in a later one is checked the same."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n" + "甲,乙乙,丙\n".encode() * 400_000 + tail + b"4,5,6\n")
+    columns = read_csv_columns(path, minimum=0)
+    assert (columns is not None) is read
+    if columns is not None:
+        rows = read_csv_rows(path)
+        assert len(columns) == len(rows)
+        assert [list(row) for row in columns[-6:]] == rows[-6:]
+        assert [list(row) for row in columns[:3]] == rows[:3]
