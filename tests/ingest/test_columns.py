@@ -202,13 +202,14 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
         genders.append(rng.choice(["男", "女", None]))
         births.append(rng.choice([None, born, date(born.year, 1, 1), date(born.year, 3, 1)]))
     ok = np.ones(len(cells), dtype=bool)
-    values, born_of = columns._ids(
-        np.array(cells, dtype=object),
-        np.array(genders, dtype=object),
-        np.array(births, dtype=object),
-        REFERENCE,
-        ok,
+    sex = np.array([{"男": 1, "女": 0}.get(g, -1) for g in genders], dtype=np.int8)
+    stamps = np.array([b.year * 10000 + b.month * 100 + b.day if b else 0 for b in births])
+    (codes, ids), stamp = columns._ids(
+        columns._Column(np.array(cells, dtype=object)), sex, stamps, REFERENCE, ok
     )
+    assert ids[-1] is None and len(set(ids[:-1].tolist())) == len(ids) - 1
+    values = ids[codes]
+    born_of = [date(s // 10000, s // 100 % 100, s % 100) if s else None for s in stamp.tolist()]
     assert 0 < ok.sum() < len(ok)
     rows = zip(cells, genders, births, values, born_of, ok, strict=True)
     for cell, gender, birth, value, born, fine in rows:
