@@ -26,6 +26,7 @@ from matcher.ingest import (
 from matcher.ingest.ethnicity import EthnicityTableError, ethnic_groups
 from matcher.ingest.remarks import prearranged_from_remarks
 from matcher.ingest.validate import check_round
+from matcher.memory import gc_paused
 from matcher.model import (
     Applicant,
     Applicants,
@@ -170,9 +171,10 @@ def load_round(
     roles = [*((p, "applicants") for p in files), (hosts_path, "hosts"), (quotas_path, "quotas")]
     digests = [hashing.submit(_input, path, role) for path, role in roles]
     try:
-        people, cross, file_issues, catalogue, quota_table = _read(
-            files, hosts_path, quotas_path, rules
-        )
+        with gc_paused():  # acyclic objects: no full collection rescans all that is loaded
+            people, cross, file_issues, catalogue, quota_table = _read(
+                files, hosts_path, quotas_path, rules
+            )
         inputs = [digest.result() for digest in digests]
     finally:
         hashing.shutdown(cancel_futures=True)
