@@ -14,7 +14,7 @@ codes and row numbers are the row reader's own.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -119,7 +119,7 @@ class _Column:
 
 def _column_of(
     reader: SheetRows,
-    columns: list[np.ndarray],
+    columns: Sequence[np.ndarray],
     col: int,
     rows: np.ndarray | slice,
     fresh: bool = True,
@@ -132,7 +132,7 @@ def _column_of(
     return _Column(None, fresh, (codes[rows], texts))
 
 
-def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) -> np.ndarray:
+def fast_candidates(reader: SheetRows, columns: Sequence[np.ndarray], start: int) -> np.ndarray:
     """Indexes (from `start`) of rows that are surely data rows for the row loop.
 
     The first cell is filled and starts with no footer or 填表单位 character (so it is
@@ -160,7 +160,7 @@ def usable(reader: SheetRows) -> bool:
 
 
 def read_rows(
-    reader: SheetRows, columns: list[np.ndarray], rows: np.ndarray
+    reader: SheetRows, columns: Sequence[np.ndarray], rows: np.ndarray
 ) -> tuple[np.ndarray, Applicants]:
     """Parse `rows` column-wise: (ok mask over `rows`, the table of the ok rows)."""
     n = len(rows)

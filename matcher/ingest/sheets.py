@@ -43,10 +43,36 @@ class Sheet:
     name: str
     rows: Sequence[Sequence[object]]
     merged: list[Merge] = field(default_factory=list)
-    columns: list[np.ndarray] | None = None
+    columns: Sequence[np.ndarray] | None = None
     cleaned: tuple[tuple[int, int], ...] = ()
     #: With `columns`: column j as a code per row and the distinct cells (code i's cell).
     coded: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+
+class CodedColumns(Sequence[np.ndarray]):
+    """Column j's cell of every row, built from its codes and distinct cells when read.
+
+    Only the columns a reader asks for as cells are built (the column reader reads the
+    codes): no object array of every cell of every column is held.
+    """
+
+    def __init__(self, coded: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.coded = coded
+
+    def __len__(self) -> int:
+        return len(self.coded)
+
+    @overload
+    def __getitem__(self, index: int) -> np.ndarray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[np.ndarray]: ...
+
+    def __getitem__(self, index: int | slice) -> np.ndarray | list[np.ndarray]:
+        if isinstance(index, slice):
+            return [self[j] for j in range(*index.indices(len(self)))]
+        codes, texts = self.coded[index]
+        return texts[codes]
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -56,15 +82,10 @@ class ColumnRows(Sequence[list[str]]):
     per column.
     """
 
-    def __init__(
-        self,
-        columns: list[np.ndarray],
-        blank: np.ndarray,
-        coded: list[tuple[np.ndarray, np.ndarray]] | None = None,
-    ) -> None:
-        self.columns = columns
-        self.blank = blank
+    def __init__(self, coded: list[tuple[np.ndarray, np.ndarray]], blank: np.ndarray) -> None:
         self.coded = coded
+        self.columns = CodedColumns(coded)
+        self.blank = blank
 
     def __len__(self) -> int:
         return len(self.blank)
@@ -80,7 +101,7 @@ class ColumnRows(Sequence[list[str]]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if self.blank[index]:
             return []
-        return [column[index] for column in self.columns]
+        return [texts[codes[index]] for codes, texts in self.coded]
 
 
 def read_sheets(path: Path) -> list[Sheet]:
@@ -251,7 +272,7 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     filled = np.flatnonzero(~blank)
     if table.num_rows != len(filled):
         return None
-    columns, coded = [], []
+    coded = []
     for j in range(width):
         # one dictionary over the parser's blocks, its cells in order of first appearance
         encoded = table.column(j).unify_dictionaries().combine_chunks()
@@ -265,11 +286,10 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
             codes = full
         texts = np.array(distinct, dtype=object)
         codes = codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)))
-        columns.append(texts[codes])
         coded.append((codes, texts))
     del table, encoded
     pa.default_memory_pool().release_unused()  # the parsed text is all copied out
-    return ColumnRows(columns, blank, coded)
+    return ColumnRows(coded, blank)
 
 
 def _controls(data: bytes, raw: np.ndarray, newlines: int) -> bool:
