@@ -442,7 +442,9 @@ def _choices(
     combined = np.zeros(len(rows), dtype=np.int64)
     for column in columns:
         combined = combined * len(column.uniques) + column.codes[rows]
-    _, at, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    # each written triple's number, in order of first row: a first row raises the maximum
+    inverse, _ = pd.factorize(combined)
+    at = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
     first_rows = rows[at]
     one, two, three = (
         np.asarray(t, dtype=object)[c.codes[first_rows]]
