@@ -276,15 +276,15 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     for j in range(width):
         # one dictionary over the parser's blocks, its cells in order of first appearance
         encoded = table.column(j).unify_dictionaries().combine_chunks()
-        distinct = encoded.dictionary.to_pylist()
+        texts = encoded.dictionary.to_numpy(zero_copy_only=False)  # str objects
         codes = encoded.indices.to_numpy()
         if len(filled) < len(blank):  # a blank line reads as a line of empty cells
-            if "" not in distinct:
-                distinct.append("")
-            full = np.full(len(blank), distinct.index(""), dtype=codes.dtype)
+            empty = np.flatnonzero(texts == "")
+            if not len(empty):
+                texts = np.append(texts, np.array([""], dtype=object))
+            full = np.full(len(blank), empty[0] if len(empty) else len(texts) - 1, codes.dtype)
             full[filled] = codes
             codes = full
-        texts = np.array(distinct, dtype=object)
         codes = codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)))
         coded.append((codes, texts))
     del table, encoded
