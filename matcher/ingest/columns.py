@@ -492,8 +492,13 @@ def _ids(
     # empty text: no ID, no problem; anything that is not text: row by row
     kind = np.array([len(c) if type(c) is str else -1 for c in cells], dtype=np.int64)
     sure = np.flatnonzero(kind == 18)
-    written = np.array([cells[i] for i in sure.tolist()], dtype="<U18")
-    codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int64)
+    texts = [cells[i] for i in sure.tolist()]
+    joined = "".join(texts).encode("utf-8", "surrogatepass")
+    if len(joined) == 18 * len(texts):  # all ASCII: a byte per character
+        codes = np.frombuffer(joined, dtype=np.uint8).reshape(len(sure), 18).astype(np.int64)
+    else:
+        written = np.array(texts, dtype="<U18")
+        codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int64)
     digits = codes - 48
     good = np.all((digits[:, :17] >= 0) & (digits[:, :17] <= 9), axis=1)
     last = codes[:, 17]

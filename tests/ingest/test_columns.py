@@ -174,7 +174,8 @@ def test_dirty_csv_by_column_equals_by_row(
     _same(fast_people, row_people)
 
 
-def test_id_numbers_checked_as_parse_id_checks_them() -> None:
+@pytest.mark.parametrize("ascii", [False, True])  # with full-width digits, or ASCII only
+def test_id_numbers_checked_as_parse_id_checks_them(ascii: bool) -> None:
     import numpy as np
     from stdnum.cn import ric
 
@@ -197,7 +198,8 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
                 + text[14:]
             )
         elif roll < 0.2:
-            text = rng.choice(["", " ", text.lower(), text + "1", "１" + text[1:], text[:17]])
+            wide = "1" if ascii else "１"
+            text = rng.choice(["", " ", text.lower(), text + "1", wide + text[1:], text[:17]])
         cells.append(text)
         genders.append(rng.choice(["男", "女", None]))
         births.append(rng.choice([None, born, date(born.year, 1, 1), date(born.year, 3, 1)]))
