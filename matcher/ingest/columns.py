@@ -354,10 +354,20 @@ def read_rows(
         "problems": _same((), len(good)),
         "prearranged_from_remark": _same(False, len(good)),  # see matcher.ingest.remarks
     }
+    # each column's codes of the ok rows, and those present, once: fields parsed from one
+    # column (profession and field, the region and its unit…) share its codes
+    taken: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def rows_of(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if id(codes) not in taken:
+            at = codes[good]
+            taken[id(codes)] = at, pd.unique(at)
+        return taken[id(codes)]
+
     values = {
         name: per_row[name]
         if name in per_row
-        else _encoded(encoded[name][0][good], encoded[name][1], name == "id_number")
+        else _encoded(*rows_of(encoded[name][0]), encoded[name][1], name == "id_number")
         if name in encoded
         else out[name][good]
         for name in FIELDS
@@ -380,9 +390,12 @@ def _same(value: object, count: int) -> Column:
     return Column(np.zeros(count, dtype=np.uint8), np.fromiter([value], dtype=object, count=1))
 
 
-def _encoded(codes: np.ndarray, values: np.ndarray, distinct: bool = False) -> Column:
+def _encoded(
+    codes: np.ndarray, present: np.ndarray, values: np.ndarray, distinct: bool = False
+) -> Column:
     """``Column.of(values[codes])``, encoded from the few `values` and their codes.
 
+    `present` holds the distinct `codes` in order of their first row (`pd.unique`).
     Equal values are one value, numbered in order of their first row, the missing ones
     (None, then NaN) last, as `Column.of` numbers them. With `distinct`, `values` are
     known to be distinct, None at most once (the IDs of `_ids`): they are not hashed.
@@ -392,14 +405,13 @@ def _encoded(codes: np.ndarray, values: np.ndarray, distinct: bool = False) -> C
         known = Column(np.arange(len(values)), values)
     else:
         known = Column.of(values)  # equal values once, the missing ones last
-    rows = known.codes[codes]
-    seen = pd.unique(rows).astype(np.int64)
+    seen = pd.unique(known.codes[present]).astype(np.int64)  # values by first row
     missing = np.asarray(pd.isna(known.values), dtype=bool)
     order = np.concatenate([seen[~missing[seen]], np.sort(seen[missing[seen]])])
     kind = np.min_scalar_type(max(len(order) - 1, 0))
     number = np.zeros(len(known.values), dtype=kind)
     number[order] = np.arange(len(order))
-    return Column(number[rows], known.values[order])
+    return Column(number[known.codes][codes], known.values[order])
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:

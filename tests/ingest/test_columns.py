@@ -277,6 +277,7 @@ def test_written_choices_by_column_equal_by_row(
 )
 def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]) -> None:
     import numpy as np
+    import pandas as pd
 
     from matcher.store import Column
 
@@ -285,7 +286,8 @@ def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]
     distinct[:] = values
     codes = np.array([rng.randrange(len(values)) for _ in range(40)] if values else [], dtype=int)
     for rows in (codes, codes[::-1], codes[:3]):
-        made, expected = columns._encoded(rows, distinct), Column.of(distinct[rows])
+        present = pd.unique(rows)
+        made, expected = columns._encoded(rows, present, distinct), Column.of(distinct[rows])
         assert made.codes.dtype == expected.codes.dtype
         assert made.codes.tolist() == expected.codes.tolist()
         assert [repr(v) for v in made.values] == [repr(v) for v in expected.values]
