@@ -542,7 +542,7 @@ def _ids(
     given = birth // 10000 * 12 + birth // 100 % 100
     fine = ((sex < 0) | (sex == odd[rows])) & ((birth == 0) | (np.abs(given - months[rows]) <= 1))
     ok &= (kind[rows] == 0) | (valid & fine)
-    values = np.empty(len(kept) + 1, dtype=object)
+    values = np.empty(len(kept) + 1, dtype=object)  # `ids`' new strings (`_Column`'s `fresh`)
     values[:-1] = [cells[i] for i in kept.tolist()]
     return (code[rows], values), np.where(valid & fine, stamps[rows], 0)
 
