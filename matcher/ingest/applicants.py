@@ -6,7 +6,7 @@ row's problems on `Applicant.problems` (a row with errors is kept; it ends `inva
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
@@ -75,7 +75,10 @@ _TEXT_KEYS = frozenset(
 
 
 def read_applicants(
-    path: Path, vocab: Vocabulary, reference_date: date
+    path: Path,
+    vocab: Vocabulary,
+    reference_date: date,
+    sheets: Callable[[], list[Sheet]] | None = None,
 ) -> tuple[Applicants, list[Issue]]:
     """Read one applicant file: (applicants in row order, every issue found).
 
@@ -89,6 +92,9 @@ def read_applicants(
         Title grades and field keywords.
     reference_date
         Dates after it (birth, work start, ID birth date) are invalid.
+    sheets
+        Gives the file's sheets when they are read elsewhere (the result of a future):
+        `read_sheets` of `path`, or its `TableError`. Default: `read_sheets` here.
 
     Returns
     -------
@@ -98,7 +104,7 @@ def read_applicants(
     """
     file = path.name
     try:
-        sheets = read_sheets(path)
+        read = sheets() if sheets is not None else read_sheets(path)
     except TableError as exc:
         failed = Issue(file=file, code=exc.code, severity=Severity.ERROR, message=str(exc))
         return Applicants.from_rows([]), [failed]
@@ -106,7 +112,7 @@ def read_applicants(
     issues: list[Issue] = []
     found = False
     with gc_paused():
-        for sheet in sheets:
+        for sheet in read:
             header = find_header(sheet.rows, sheet.merged)
             if header is None:
                 continue

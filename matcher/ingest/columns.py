@@ -14,7 +14,7 @@ codes and row numbers are the row reader's own.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -119,7 +119,7 @@ class _Column:
 
 def _column_of(
     reader: SheetRows,
-    columns: list[np.ndarray],
+    columns: Sequence[np.ndarray],
     col: int,
     rows: np.ndarray | slice,
     fresh: bool = True,
@@ -132,7 +132,7 @@ def _column_of(
     return _Column(None, fresh, (codes[rows], texts))
 
 
-def fast_candidates(reader: SheetRows, columns: list[np.ndarray], start: int) -> np.ndarray:
+def fast_candidates(reader: SheetRows, columns: Sequence[np.ndarray], start: int) -> np.ndarray:
     """Indexes (from `start`) of rows that are surely data rows for the row loop.
 
     The first cell is filled and starts with no footer or 填表单位 character (so it is
@@ -160,7 +160,7 @@ def usable(reader: SheetRows) -> bool:
 
 
 def read_rows(
-    reader: SheetRows, columns: list[np.ndarray], rows: np.ndarray
+    reader: SheetRows, columns: Sequence[np.ndarray], rows: np.ndarray
 ) -> tuple[np.ndarray, Applicants]:
     """Parse `rows` column-wise: (ok mask over `rows`, the table of the ok rows)."""
     n = len(rows)
@@ -227,19 +227,30 @@ def read_rows(
         value, exact, problem = parse_day(c, reference)
         return (value, exact), problem is None and value is not None
 
-    written, written_exact = parts("birth", day, ("", ""))
+    births = column("birth")
+    days, fine = births.parse(day)
+    ok &= fine[births.codes]
+    written = _stamps(_part(days, 0))[births.codes]
     out["work_start"], out["work_start_exact"] = parts(
         "work_start", day, ("work_start", "work_start_exact")
     )
-    out["id_number"], born = _ids(cells("id_number"), out["gender"], written, reference, ok)
+    genders, given = encoded["gender"]
+    sexes = np.array([{_MALE: 1, _FEMALE: 0}.get(g, -1) for g in given], dtype=np.int8)
+    ids = column("id_number")
+    encoded["id_number"], born = _ids(ids, sexes[genders], written, reference, ok)
     # The ID's birth date (day included) wins over 出生年月 when the ID is valid.
-    from_id = np.fromiter((b is not None for b in born.tolist()), dtype=bool, count=n)
-    birth = out["birth"] = np.where(from_id, born, written)
-    out["birth_exact"] = np.where(from_id, True, written_exact)
+    from_id = born > 0
+    stamps = np.where(from_id, born, written)
+    codes, found = pd.factorize(stamps)
+    dates = np.empty(len(found), dtype=object)
+    dates[:] = [date(s // 10000, s // 100 % 100, s % 100) if s else None for s in found.tolist()]
+    encoded["birth"] = (codes, dates)
+    exact = np.fromiter((bool(e) for e in _part(days, 1)), dtype=bool, count=len(days))
+    flags = np.array([False, True], dtype=object)
+    encoded["birth_exact"] = ((from_id | exact[births.codes]).astype(np.uint8), flags)
     if ok.any():
-        years, _ = _year_month(birth)
-        started, _ = _year_month(out["work_start"])
-        ok &= ~(started < years + 14)
+        started, starts = encoded["work_start"]
+        ok &= ~(_stamps(starts)[started] // 10000 < stamps // 10000 + 14)
 
     vocab = reader.vocab
 
@@ -343,10 +354,20 @@ def read_rows(
         "problems": _same((), len(good)),
         "prearranged_from_remark": _same(False, len(good)),  # see matcher.ingest.remarks
     }
+    # each column's codes of the ok rows, and those present, once: fields parsed from one
+    # column (profession and field, the region and its unit…) share its codes
+    taken: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def rows_of(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if id(codes) not in taken:
+            at = codes[good]
+            taken[id(codes)] = at, pd.unique(at)
+        return taken[id(codes)]
+
     values = {
         name: per_row[name]
         if name in per_row
-        else _encoded(encoded[name][0][good], encoded[name][1])
+        else _encoded(*rows_of(encoded[name][0]), encoded[name][1], name == "id_number")
         if name in encoded
         else out[name][good]
         for name in FIELDS
@@ -369,22 +390,28 @@ def _same(value: object, count: int) -> Column:
     return Column(np.zeros(count, dtype=np.uint8), np.fromiter([value], dtype=object, count=1))
 
 
-def _encoded(codes: np.ndarray, values: np.ndarray) -> Column:
+def _encoded(
+    codes: np.ndarray, present: np.ndarray, values: np.ndarray, distinct: bool = False
+) -> Column:
     """``Column.of(values[codes])``, encoded from the few `values` and their codes.
 
+    `present` holds the distinct `codes` in order of their first row (`pd.unique`).
     Equal values are one value, numbered in order of their first row, the missing ones
-    (None, then NaN) last, as `Column.of` numbers them.
+    (None, then NaN) last, as `Column.of` numbers them. With `distinct`, `values` are
+    known to be distinct, None at most once (the IDs of `_ids`): they are not hashed.
     """
     # Per row only arrays of the codes' smallest type: few large temporaries.
-    distinct = Column.of(values)  # equal values once, the missing ones last
-    rows = distinct.codes[codes]
-    seen = pd.unique(rows).astype(np.int64)
-    missing = np.asarray(pd.isna(distinct.values), dtype=bool)
+    if distinct:
+        known = Column(np.arange(len(values)), values)
+    else:
+        known = Column.of(values)  # equal values once, the missing ones last
+    seen = pd.unique(known.codes[present]).astype(np.int64)  # values by first row
+    missing = np.asarray(pd.isna(known.values), dtype=bool)
     order = np.concatenate([seen[~missing[seen]], np.sort(seen[missing[seen]])])
     kind = np.min_scalar_type(max(len(order) - 1, 0))
-    number = np.zeros(len(distinct.values), dtype=kind)
+    number = np.zeros(len(known.values), dtype=kind)
     number[order] = np.arange(len(order))
-    return Column(number[rows], distinct.values[order])
+    return Column(number[known.codes][codes], known.values[order])
 
 
 def _part(values: np.ndarray, index: int) -> np.ndarray:
@@ -427,7 +454,9 @@ def _choices(
     combined = np.zeros(len(rows), dtype=np.int64)
     for column in columns:
         combined = combined * len(column.uniques) + column.codes[rows]
-    _, at, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    # each written triple's number, in order of first row: a first row raises the maximum
+    inverse, _ = pd.factorize(combined)
+    at = np.flatnonzero(np.diff(np.maximum.accumulate(inverse), prepend=-1) > 0)
     first_rows = rows[at]
     one, two, three = (
         np.asarray(t, dtype=object)[c.codes[first_rows]]
@@ -451,15 +480,14 @@ def _choices(
 
 
 def _ids(
-    cells: np.ndarray,
-    gender: np.ndarray,
-    birth: np.ndarray,
-    reference: date,
-    ok: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """ID numbers of the rows (None when empty) and the birth dates of the IDs kept.
+    ids: _Column, sex: np.ndarray, birth: np.ndarray, reference: date, ok: np.ndarray
+) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The ID numbers as a code per row and the ID of each code, and each ID's birth date.
 
-    Rows `parse_id` would question are not ok, and their birth date is None.
+    Checked once per distinct cell of `ids`; rows `parse_id` would question are not ok.
+    `sex` is each row's 性别 (1 男, 0 女, -1 other), `birth` its 出生年月 as yyyymmdd (0:
+    none). The IDs are distinct texts and one None (an empty cell: no ID, no problem); the
+    birth date is yyyymmdd of a kept ID, else 0.
 
     Not ok: any problem, or a text it would normalise (spaces, x, full-width digits).
 
@@ -467,29 +495,27 @@ def _ids(
     digit, a real birth date from 1900 to `reference`, the 17th digit's sex equal to a
     given 性别 and its month at most one month from a given 出生年月's.
     """
-    n = len(cells)
-    out = np.full(n, None, dtype=object)
-    born = np.full(n, None, dtype=object)
-    kinds = [type(c) for c in cells.tolist()]
-    if all(k is type(None) for k in kinds):
-        return out, born  # no 身份证号 column: no ID, no problem
-    strings = np.array([k is str for k in kinds], dtype=bool)
-    texts = cells if strings.all() else np.where(strings, cells, "")
-    kind = np.fromiter(map(len, texts), np.int64, n)
+    cells = ids.uniques
+    n = len(ids.codes)
+    none = np.full(n, len(cells), dtype=np.int64)
+    values = np.array([None], dtype=object)
+    if all(c is None for c in cells):
+        return (none, values), np.zeros(n, dtype=np.int64)  # no 身份证号 column: no ID
     # empty text: no ID, no problem; anything that is not text: row by row
-    ok &= strings & ((kind == 0) | (kind == 18))
-    empty = kind == 0
-    sure = np.flatnonzero(ok & ~empty)
-    if len(sure) == 0:
-        return out, born
-    written = np.array(texts[sure].tolist(), dtype="<U18")
-    codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int32)
+    kind = np.array([len(c) if type(c) is str else -1 for c in cells], dtype=np.int64)
+    sure = np.flatnonzero(kind == 18)
+    texts = [cells[i] for i in sure.tolist()]
+    joined = "".join(texts).encode("utf-8", "surrogatepass")
+    if len(joined) == 18 * len(texts):  # all ASCII: a byte per character
+        codes = np.frombuffer(joined, dtype=np.uint8).reshape(len(sure), 18).astype(np.int64)
+    else:
+        written = np.array(texts, dtype="<U18")
+        codes = written.view(np.uint32).reshape(len(sure), 18).astype(np.int64)
     digits = codes - 48
     good = np.all((digits[:, :17] >= 0) & (digits[:, :17] <= 9), axis=1)
     last = codes[:, 17]
     good &= ((last >= 48) & (last <= 57)) | (last == 88)
-    total = (np.where(good[:, None], digits[:, :17], 0) * _ID_WEIGHTS).sum(axis=1)
-    good &= _ID_CHECK[total % 11] == last
+    good &= _ID_CHECK[(digits[:, :17] @ _ID_WEIGHTS) % 11] == last
     year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
     month = digits[:, 10] * 10 + digits[:, 11]
     day = digits[:, 12] * 10 + digits[:, 13]
@@ -498,21 +524,27 @@ def _ids(
     days = _DAYS[safe_month] + ((safe_month == 2) & leap)
     good &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days) & (year >= 1900)
     ref = reference.year * 10000 + reference.month * 100 + reference.day
-    good &= year * 10000 + month * 100 + day <= ref
-    sex = np.where(digits[:, 16] % 2 == 1, _MALE, _FEMALE)
-    given = gender[sure]
-    given = given.astype(object)
-    good &= ((given != _MALE) & (given != _FEMALE)) | (given == sex.astype(object))
-    by, bm = _year_month(birth[sure])
-    good &= (by == 0) | (np.abs(by * 12 + bm - (year * 12 + month)) <= 1)
-    ok[sure[~good]] = False
-    # New strings (equal to the cells): the parser's cells, spread over memory among
-    # values that are dropped, are not kept alive by a million IDs.
-    out[sure[good]] = written[good].tolist()
-    stamps = (year * 10000 + month * 100 + day)[good].tolist()
-    dates = {s: date(s // 10000, s // 100 % 100, s % 100) for s in set(stamps)}
-    born[sure[good]] = [dates[s] for s in stamps]
-    return out, born
+    stamp = year * 10000 + month * 100 + day
+    good &= stamp <= ref
+    kept = sure[good]
+    # per distinct cell: the ID's code (the empty cell's and the others' is None's), sex,
+    # months since year 0 and birth date
+    code = np.full(len(cells), len(kept), dtype=np.int64)
+    code[kept] = np.arange(len(kept))
+    odd = np.full(len(cells), -1, dtype=np.int8)
+    odd[kept] = digits[good, 16] % 2
+    months = np.zeros(len(cells), dtype=np.int64)
+    months[kept] = (year * 12 + month)[good]
+    stamps = np.zeros(len(cells), dtype=np.int64)
+    stamps[kept] = stamp[good]
+    rows = ids.codes
+    valid = odd[rows] >= 0
+    given = birth // 10000 * 12 + birth // 100 % 100
+    fine = ((sex < 0) | (sex == odd[rows])) & ((birth == 0) | (np.abs(given - months[rows]) <= 1))
+    ok &= (kind[rows] == 0) | (valid & fine)
+    values = np.empty(len(kept) + 1, dtype=object)  # `ids`' new strings (`_Column`'s `fresh`)
+    values[:-1] = [cells[i] for i in kept.tolist()]
+    return (code[rows], values), np.where(valid & fine, stamps[rows], 0)
 
 
 def _phones(cells: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -548,9 +580,10 @@ def _phones(cells: np.ndarray, ok: np.ndarray) -> np.ndarray:
     return out
 
 
-def _year_month(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Year and month of each date (0 and 0 for None), computed once per distinct date."""
-    column = _Column(days)
-    years = np.array([d.year if d is not None else 0 for d in column.uniques], dtype=np.int64)
-    months = np.array([d.month if d is not None else 0 for d in column.uniques], dtype=np.int64)
-    return years[column.codes], months[column.codes]
+def _stamps(days: np.ndarray) -> np.ndarray:
+    """Each date of `days` as yyyymmdd (0 for None)."""
+    return np.fromiter(
+        (0 if d is None else d.year * 10000 + d.month * 100 + d.day for d in days.tolist()),
+        dtype=np.int64,
+        count=len(days),
+    )

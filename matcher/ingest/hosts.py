@@ -78,6 +78,11 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
             )
     hosts: list[Host] = []
     seen: dict[str, int] = {}
+    where = {key: col for key, (col, _) in cols.items()}  # an absent column reads as empty
+
+    def column(key: str) -> str:
+        return cols.get(key, (0, HOST_COLUMNS[key][0]))[1]
+
     for index in range(head + 1, len(sheet.rows)):
         row = sheet.rows[index]
         if all(is_blank(v) for v in row):
@@ -85,11 +90,8 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
         number = index + 1
 
         def get(key: str, row: Sequence[object] = row) -> object:
-            at = cols.get(key, (-1, ""))[0]
+            at = where.get(key, -1)
             return row[at] if 0 <= at < len(row) else None
-
-        def column(key: str) -> str:
-            return cols.get(key, (0, HOST_COLUMNS[key][0]))[1]
 
         bad = False
         name = clean_text(cell_text(get("name")))
@@ -195,7 +197,7 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
                 capacity=capacity,
                 fields=tuple(dict.fromkeys(host_fields)),
                 aliases=tuple(a for a in dict.fromkeys(split_list(get("aliases"))) if a != name),
-                **{key: _letter_text(get(key)) for key in LETTER_KEYS},
+                **{key: _letter_text(get(key)) if key in where else "" for key in LETTER_KEYS},
             )
         )
     hosts, collisions = _alias_collisions(hosts, seen, file, column("aliases"))

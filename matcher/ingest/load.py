@@ -25,7 +25,9 @@ from matcher.ingest import (
 )
 from matcher.ingest.ethnicity import EthnicityTableError, ethnic_groups
 from matcher.ingest.remarks import prearranged_from_remarks
+from matcher.ingest.sheets import read_sheets
 from matcher.ingest.validate import check_round
+from matcher.memory import gc_paused
 from matcher.model import (
     Applicant,
     Applicants,
@@ -170,9 +172,10 @@ def load_round(
     roles = [*((p, "applicants") for p in files), (hosts_path, "hosts"), (quotas_path, "quotas")]
     digests = [hashing.submit(_input, path, role) for path, role in roles]
     try:
-        people, cross, file_issues, catalogue, quota_table = _read(
-            files, hosts_path, quotas_path, rules
-        )
+        with gc_paused():  # acyclic objects: no full collection rescans all that is loaded
+            people, cross, file_issues, catalogue, quota_table = _read(
+                files, hosts_path, quotas_path, rules
+            )
         inputs = [digest.result() for digest in digests]
     finally:
         hashing.shutdown(cancel_futures=True)
@@ -201,14 +204,19 @@ def _read(
         ethnic_groups()
     except (VocabularyError, EthnicityTableError) as exc:
         raise InputError(str(exc)) from exc
-    catalogue, host_issues = read_hosts(hosts_path, vocab)
-    quota_table, quota_issues = read_quotas(quotas_path)
-    tables: list[Applicants] = []
-    file_issues: list[Issue] = [*host_issues, *quota_issues]
-    for path in files:
-        rows, issues = read_applicants(path, vocab, rules.reference_date)
-        tables.append(rows)
-        file_issues += issues
+    # The first applicant file is read on a second thread while the host catalogue and the
+    # quota table are read here: its parse (pyarrow's CSV reader, numpy) releases the GIL.
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        first = ahead.submit(read_sheets, files[0]) if files else None
+        catalogue, host_issues = read_hosts(hosts_path, vocab)
+        quota_table, quota_issues = read_quotas(quotas_path)
+        tables: list[Applicants] = []
+        file_issues: list[Issue] = [*host_issues, *quota_issues]
+        for k, path in enumerate(files):
+            sheets = first.result if first is not None and k == 0 else None
+            rows, issues = read_applicants(path, vocab, rules.reference_date, sheets)
+            tables.append(rows)
+            file_issues += issues
     people = prearranged_from_remarks(Applicants.join(tables), catalogue)
     cross = check_round(people, catalogue, quota_table, quota_file=quotas_path.name)
     return _attach(people, cross), cross, file_issues, catalogue, quota_table

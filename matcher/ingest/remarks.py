@@ -16,6 +16,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from matcher.ingest.problems import warning
 from matcher.ingest.text import clean_name
 from matcher.model import Applicant, Applicants, HostCatalogue
@@ -41,11 +43,11 @@ def prearranged_from_remarks(
     names = _host_names(catalogue)
     out: dict[int, Applicant] = {}
     applicants = Applicants.coerce(applicants)
-    remarks, written = applicants.column("remark"), applicants.column("prearranged")
-    for at, (remark, prearranged) in enumerate(zip(remarks, written, strict=True)):
-        if not remark or prearranged:
-            continue
-        hosts = _named(remark, names)
+    remarks, written = applicants.field("remark"), applicants.field("prearranged")
+    remarked = np.array([bool(r) for r in remarks.values], dtype=bool)[remarks.codes]
+    free = np.array([not p for p in written.values], dtype=bool)[written.codes]
+    for at in np.flatnonzero(remarked & free).tolist():
+        hosts = _named(remarks.values[remarks.codes[at]], names)
         if not hosts:
             continue
         a = applicants[at]

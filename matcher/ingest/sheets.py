@@ -25,8 +25,6 @@ from matcher.model import Issue, Severity
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 #: Line boundaries of `str.splitlines` other than \n and \r (not line ends in a CSV).
 _OTHER_SEPARATORS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-#: The same separators in UTF-8 bytes (no other byte sequence of valid UTF-8 holds these).
-_OTHER_SEPARATOR_BYTES = tuple(c.encode() for c in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 Merge = tuple[tuple[int, int], tuple[int, int]]
 #: Control characters no cell keeps (tab, line feed and carriage return stay): they are
 #: removed when a sheet is read, and the cells where they were are on `Sheet.cleaned`.
@@ -45,10 +43,36 @@ class Sheet:
     name: str
     rows: Sequence[Sequence[object]]
     merged: list[Merge] = field(default_factory=list)
-    columns: list[np.ndarray] | None = None
+    columns: Sequence[np.ndarray] | None = None
     cleaned: tuple[tuple[int, int], ...] = ()
     #: With `columns`: column j as a code per row and the distinct cells (code i's cell).
     coded: list[tuple[np.ndarray, np.ndarray]] | None = None
+
+
+class CodedColumns(Sequence[np.ndarray]):
+    """Column j's cell of every row, built from its codes and distinct cells when read.
+
+    Only the columns a reader asks for as cells are built (the column reader reads the
+    codes): no object array of every cell of every column is held.
+    """
+
+    def __init__(self, coded: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.coded = coded
+
+    def __len__(self) -> int:
+        return len(self.coded)
+
+    @overload
+    def __getitem__(self, index: int) -> np.ndarray: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[np.ndarray]: ...
+
+    def __getitem__(self, index: int | slice) -> np.ndarray | list[np.ndarray]:
+        if isinstance(index, slice):
+            return [self[j] for j in range(*index.indices(len(self)))]
+        codes, texts = self.coded[index]
+        return texts[codes]
 
 
 class ColumnRows(Sequence[list[str]]):
@@ -58,15 +82,10 @@ class ColumnRows(Sequence[list[str]]):
     per column.
     """
 
-    def __init__(
-        self,
-        columns: list[np.ndarray],
-        blank: np.ndarray,
-        coded: list[tuple[np.ndarray, np.ndarray]] | None = None,
-    ) -> None:
-        self.columns = columns
-        self.blank = blank
+    def __init__(self, coded: list[tuple[np.ndarray, np.ndarray]], blank: np.ndarray) -> None:
         self.coded = coded
+        self.columns = CodedColumns(coded)
+        self.blank = blank
 
     def __len__(self) -> int:
         return len(self.blank)
@@ -82,7 +101,7 @@ class ColumnRows(Sequence[list[str]]):
             return [self[i] for i in range(*index.indices(len(self)))]
         if self.blank[index]:
             return []
-        return [column[index] for column in self.columns]
+        return [texts[codes[index]] for codes, texts in self.coded]
 
 
 def read_sheets(path: Path) -> list[Sheet]:
@@ -214,29 +233,27 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     if len(data) < minimum or b'"' in data or b"\r" in data or b"\x00" in data:
         return None
     raw = np.frombuffer(data, dtype=np.uint8)
-    if _other_separators(data, raw) or _controls(raw):
-        return None  # (an invalid UTF-8 text fails in the parser below: None too)
     ends = np.flatnonzero(raw == 10)
+    if _controls(data, raw, len(ends)) or _line_separators(data, raw):
+        return None  # (an invalid UTF-8 text fails in the parser below: None too)
     if len(ends) == 0 or ends[-1] != len(raw) - 1:
         ends = np.append(ends, len(raw))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    commas = np.flatnonzero(raw == 44)
-    cells = np.searchsorted(commas, ends) - np.searchsorted(commas, starts) + 1
-    del commas, raw
+    del raw
     blank = (ends - starts) == 0
     if data.startswith(b"\xef\xbb\xbf"):
         blank[0] = ends[0] == 3
-    if len(ends) and int((ends - starts).max()) > csv.field_size_limit():
+    longest = int((ends - starts).max())
+    if longest > csv.field_size_limit():
         return None  # a cell may pass the row reader's field limit: it decides
-    width = int(cells[0])
-    if width < 2 or blank[0] or not np.all(blank | (cells == width)):
+    # The other lines' cells are counted by the parser: a line of another width fails it.
+    width = data.count(b",", 0, int(ends[0])) + 1
+    if width < 2 or blank[0]:
         return None
     import pyarrow as pa  # only a large plain CSV needs it
-    import pyarrow.compute as pc
     from pyarrow import csv as arrow_csv
 
     names = [str(j) for j in range(width)]
-    longest = int((ends - starts).max()) if len(ends) else 0
     try:  # every line its cells as text: no quotes, no nulls, blank lines left out
         table = arrow_csv.read_csv(
             pa.py_buffer(data),
@@ -244,8 +261,9 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
                 column_names=names, use_threads=False, block_size=max(1 << 22, 2 * longest + 16)
             ),
             parse_options=arrow_csv.ParseOptions(quote_char=False, ignore_empty_lines=True),
-            convert_options=arrow_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            convert_options=arrow_csv.ConvertOptions(  # each column's distinct cells once
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
+                strings_can_be_null=False,
             ),
         )  # the reader drops a leading BOM itself; an invalid UTF-8 text raises
     except (pa.ArrowException, ValueError):
@@ -254,51 +272,56 @@ def read_csv_columns(path: Path, minimum: int | None = None) -> ColumnRows | Non
     filled = np.flatnonzero(~blank)
     if table.num_rows != len(filled):
         return None
-    columns, coded = [], []
+    coded = []
     for j in range(width):
-        # each distinct cell of the column once: equal cells share one string
-        encoded = pc.dictionary_encode(table.column(j).combine_chunks())
-        distinct = encoded.dictionary.to_pylist()
+        # one dictionary over the parser's blocks, its cells in order of first appearance
+        encoded = table.column(j).unify_dictionaries().combine_chunks()
+        texts = encoded.dictionary.to_numpy(zero_copy_only=False)  # str objects
         codes = encoded.indices.to_numpy()
         if len(filled) < len(blank):  # a blank line reads as a line of empty cells
-            if "" not in distinct:
-                distinct.append("")
-            full = np.full(len(blank), distinct.index(""), dtype=codes.dtype)
+            empty = np.flatnonzero(texts == "")
+            if not len(empty):
+                texts = np.append(texts, np.array([""], dtype=object))
+            full = np.full(len(blank), empty[0] if len(empty) else len(texts) - 1, codes.dtype)
             full[filled] = codes
             codes = full
-        texts = np.array(distinct, dtype=object)
         codes = codes.astype(np.min_scalar_type(max(len(texts) - 1, 0)))
-        columns.append(texts[codes])
         coded.append((codes, texts))
     del table, encoded
     pa.default_memory_pool().release_unused()  # the parsed text is all copied out
-    return ColumnRows(columns, blank, coded)
+    return ColumnRows(coded, blank)
 
 
-def _controls(raw: np.ndarray) -> bool:
-    """Whether UTF-8 bytes `raw` hold a `CONTROL` character (tab, LF and CR are none)."""
-    low = raw[raw < 32]
-    if np.any((low != 9) & (low != 10) & (low != 13)) or np.any(raw == 127):
+def _controls(data: bytes, raw: np.ndarray, newlines: int) -> bool:
+    """Whether UTF-8 `data` (its bytes `raw`, `newlines` of them LF) holds a `CONTROL`.
+
+    Tab, LF and CR are none; the one-byte line separators of `_OTHER_SEPARATORS` and
+    U+0085 are. A byte search first: most files hold no byte below 32 but LF, no DEL and
+    no C2 lead byte (U+0080…U+00BF).
+    """
+    if b"\x7f" in data:
         return True
+    if np.count_nonzero(raw < 32) != newlines:  # a tab, CR or control: which one
+        low = raw[raw < 32]
+        if np.any((low != 9) & (low != 10) & (low != 13)):
+            return True
+    if b"\xc2" not in data:
+        return False
     at = np.flatnonzero(raw[:-1] == 0xC2)  # U+0080…U+009F are C2 80…C2 9F
     return bool(len(at)) and bool(np.any(raw[at + 1] < 0xA0))
 
 
-def _other_separators(data: bytes, raw: np.ndarray) -> bool:
-    """Whether UTF-8 `data` holds a line separator of `_OTHER_SEPARATORS`.
+def _line_separators(data: bytes, raw: np.ndarray) -> bool:
+    """Whether UTF-8 `data` holds U+2028 or U+2029 (E2 80 A8/A9), line separators.
 
-    The one-byte ones by a byte search; U+0085 (C2 85) and U+2028/2029 (E2 80 A8/A9)
-    at the few C2 and E2 lead bytes of a mostly Chinese text.
+    The other separators of `_OTHER_SEPARATORS` are `CONTROL` characters (`_controls`).
     """
-    if any(separator in data for separator in _OTHER_SEPARATOR_BYTES[:5]):
-        return True
-    at = np.flatnonzero(raw[:-2] == 0xC2)
-    if len(at) and np.any(raw[at + 1] == 0x85):
-        return True
+    if b"\xe2" not in data:
+        return False
     at = np.flatnonzero(raw[:-2] == 0xE2)
-    if len(at) and np.any((raw[at + 1] == 0x80) & ((raw[at + 2] == 0xA8) | (raw[at + 2] == 0xA9))):
-        return True
-    return data[-2:] == b"\xc2\x85"
+    return bool(len(at)) and bool(
+        np.any((raw[at + 1] == 0x80) & ((raw[at + 2] == 0xA8) | (raw[at + 2] == 0xA9)))
+    )
 
 
 def _read_excel(path: Path) -> list[Sheet]:

@@ -20,10 +20,9 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
-import pandas as pd
 
 from matcher.model import Applicant, Applicants, HostCatalogue, Issue, QuotaTable, Severity, Track
-from matcher.store import column as field_values
+from matcher.store import Column
 
 CHOICE_COLUMNS = ("拟选培养单位1", "拟选培养单位2", "拟选培养单位3")
 
@@ -37,20 +36,21 @@ def check_round(
 ) -> list[Issue]:
     """Every cross-row problem of a round, in applicant order then file-level ones."""
     issues: list[Issue] = []
-    issues += _duplicates(applicants)
+    table = Applicants.coerce(applicants)
+    issues += _duplicates(applicants, table.field("id_number"))
     suggest = _suggester(catalogue)
     regions = set(quotas.regions())
     # A choice issue depends on the hosts the choices and 预先接收单位 name, the track and
     # the field alone: whether a row has any is found over the columns (each written name
     # resolved once); only rows with findings, or whose region is unknown, are visited.
-    flagged = _choice_findings(applicants, catalogue)
-    elsewhere = {
-        r for r in set(field_values(applicants, "region")) if r and regions and r not in regions
-    }
-    if not elsewhere and not flagged.any():
+    flagged = _choice_findings(table, catalogue)
+    region_of = table.field("region")
+    elsewhere = np.array(
+        [bool(r and regions and r not in regions) for r in region_of.values], dtype=bool
+    )
+    if not elsewhere.any() and not flagged.any():
         return issues + _capacity_issues(catalogue, quotas, quota_file)
-    region_of = field_values(applicants, "region")
-    unknown = np.fromiter((r in elsewhere for r in region_of), dtype=bool, count=len(region_of))
+    unknown = elsewhere[region_of.codes]
     for i in np.flatnonzero(flagged | unknown).tolist():
         a = applicants[i]
         if flagged[i]:
@@ -135,12 +135,15 @@ def _ranked(
     Returns the (tuple, rank) of each name, each name's code and the name of each code.
     """
     counts = np.fromiter((min(len(t), width) for t in tuples), np.int64, len(tuples))
-    flat = np.empty(int(counts.sum()), dtype=object)
-    flat[:] = [name for t in tuples for name in t[:width]]
-    codes, distinct = pd.factorize(flat, use_na_sentinel=False)
+    number: dict[str, int] = {}  # each name's code, in order of first appearance
+    code = number.setdefault
+    total = int(counts.sum())
+    codes = np.fromiter(
+        (code(name, len(number)) for t in tuples for name in t[:width]), np.int64, total
+    )
     owner = np.repeat(np.arange(len(tuples)), counts)
     starts = np.cumsum(counts) - counts
-    return (owner, np.arange(len(flat)) - starts[owner]), codes, list(distinct)
+    return (owner, np.arange(total) - starts[owner]), codes, list(number)
 
 
 class _Row(Protocol):
@@ -171,18 +174,19 @@ def _row_issue(a: _Row, column: str, code: str, severity: Severity, message: str
     )
 
 
-def _duplicates(applicants: Sequence[Applicant]) -> list[Issue]:
+def _duplicates(applicants: Sequence[Applicant], ids: Column) -> list[Issue]:
     """One DUPLICATE_PERSON per row whose 身份证号 another row has too, ID by ID.
 
     Rows are grouped by ID number (linear in the rows); each message names at most
     `NAMED_OTHERS` of the other rows and counts the rest, so a thousand copies of one ID
-    cost a thousand short messages, not a million places.
+    cost a thousand short messages, not a million places. `ids` is the rows' 身份证号
+    column (equal IDs share a code: a row's ID is on another row when its code is).
     """
-    ids = field_values(applicants, "id_number")
-    twice = pd.Series(ids, dtype=object).duplicated(keep=False).to_numpy()
+    codes = ids.codes.astype(np.int64)
+    twice = np.bincount(codes, minlength=len(ids.values))[codes] > 1
     rows: dict[str, list[int]] = defaultdict(list)
     for at in np.flatnonzero(twice).tolist():
-        number = ids[at]
+        number = ids.values[codes[at]]
         if number and len(number) == 18:
             rows[number].append(at)
     flagged: list[tuple[int, str]] = []

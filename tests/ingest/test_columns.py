@@ -174,7 +174,8 @@ def test_dirty_csv_by_column_equals_by_row(
     _same(fast_people, row_people)
 
 
-def test_id_numbers_checked_as_parse_id_checks_them() -> None:
+@pytest.mark.parametrize("ascii", [False, True])  # with full-width digits, or ASCII only
+def test_id_numbers_checked_as_parse_id_checks_them(ascii: bool) -> None:
     import numpy as np
     from stdnum.cn import ric
 
@@ -197,18 +198,20 @@ def test_id_numbers_checked_as_parse_id_checks_them() -> None:
                 + text[14:]
             )
         elif roll < 0.2:
-            text = rng.choice(["", " ", text.lower(), text + "1", "１" + text[1:], text[:17]])
+            wide = "1" if ascii else "１"
+            text = rng.choice(["", " ", text.lower(), text + "1", wide + text[1:], text[:17]])
         cells.append(text)
         genders.append(rng.choice(["男", "女", None]))
         births.append(rng.choice([None, born, date(born.year, 1, 1), date(born.year, 3, 1)]))
     ok = np.ones(len(cells), dtype=bool)
-    values, born_of = columns._ids(
-        np.array(cells, dtype=object),
-        np.array(genders, dtype=object),
-        np.array(births, dtype=object),
-        REFERENCE,
-        ok,
+    sex = np.array([{"男": 1, "女": 0}.get(g, -1) for g in genders], dtype=np.int8)
+    stamps = np.array([b.year * 10000 + b.month * 100 + b.day if b else 0 for b in births])
+    (codes, ids), stamp = columns._ids(
+        columns._Column(np.array(cells, dtype=object)), sex, stamps, REFERENCE, ok
     )
+    assert ids[-1] is None and len(set(ids[:-1].tolist())) == len(ids) - 1
+    values = ids[codes]
+    born_of = [date(s // 10000, s // 100 % 100, s % 100) if s else None for s in stamp.tolist()]
     assert 0 < ok.sum() < len(ok)
     rows = zip(cells, genders, births, values, born_of, ok, strict=True)
     for cell, gender, birth, value, born, fine in rows:
@@ -274,6 +277,7 @@ def test_written_choices_by_column_equal_by_row(
 )
 def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]) -> None:
     import numpy as np
+    import pandas as pd
 
     from matcher.store import Column
 
@@ -282,7 +286,8 @@ def test_a_parsed_column_is_encoded_as_column_of_encodes_it(values: list[object]
     distinct[:] = values
     codes = np.array([rng.randrange(len(values)) for _ in range(40)] if values else [], dtype=int)
     for rows in (codes, codes[::-1], codes[:3]):
-        made, expected = columns._encoded(rows, distinct), Column.of(distinct[rows])
+        present = pd.unique(rows)
+        made, expected = columns._encoded(rows, present, distinct), Column.of(distinct[rows])
         assert made.codes.dtype == expected.codes.dtype
         assert made.codes.tolist() == expected.codes.tolist()
         assert [repr(v) for v in made.values] == [repr(v) for v in expected.values]
@@ -301,3 +306,36 @@ def test_constant_and_distinct_columns_are_encoded_as_column_of_encodes_them(cou
         assert made.codes.dtype == expected.codes.dtype
         assert made.codes.tolist() == expected.codes.tolist()
         assert made.values.tolist() == expected.values.tolist()
+
+
+@pytest.mark.parametrize(
+    ("tail", "read"),
+    [
+        (b"1,2\n", False),  # a short line
+        (b"1,2,3,4\n", False),  # a long line
+        (b"\xff,2,3\n", False),  # no UTF-8
+        ("1,x\u2028y,3\n".encode(), False),  # line separators
+        ("1,x\u2029y,3\n".encode(), False),
+        ("1,x\x85y,3\n".encode(), False),
+        (b"1,x\x0by,3\n", False),
+        (b"1,x\x1ey,3\n", False),
+        (b"1,x\x7fy,3\n", False),  # control characters
+        ("1,x\x9fy,3\n".encode(), False),
+        (b"1,x\ty,3\n", True),  # a tab is text
+        ("1,阿依·木拉提—…,3\n".encode(), True),  # C2 and E2 lead bytes of plain text
+        (b"\n\n1,,3\n", True),  # blank lines
+    ],
+)
+def test_a_line_past_the_parsers_first_block_decides_too(
+    tmp_path: Path, tail: bytes, read: bool
+) -> None:
+    """The parser reads a large file in blocks: a line in a later one is checked the same."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"a,b,c\n" + "甲,乙乙,丙\n".encode() * 400_000 + tail + b"4,5,6\n")
+    columns = read_csv_columns(path, minimum=0)
+    assert (columns is not None) is read
+    if columns is not None:
+        rows = read_csv_rows(path)
+        assert len(columns) == len(rows)
+        assert [list(row) for row in columns[-6:]] == rows[-6:]
+        assert [list(row) for row in columns[:3]] == rows[:3]

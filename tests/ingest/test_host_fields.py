@@ -101,3 +101,10 @@ def test_a_catalogue_written_with_keywords_places_as_the_canonical_one(
     assert adjusted
     dropped = _outcomes(_catalogue(tmp_path, dict.fromkeys(WRITTEN.values())))
     assert dropped != canonical
+
+
+def test_a_catalogue_with_a_header_and_no_row_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "hosts.csv"
+    path.write_text("培养单位,培养方式,所在地,接收名额,培养专业,别名\n", encoding="utf-8")
+    catalogue, issues = read_hosts(path)
+    assert catalogue.hosts == () and issues == []
