@@ -63,6 +63,7 @@ def _file_cases(tmp: Path) -> list[tuple[Path, Callable[[Path], object]]]:
         (tmp / "hosts-big.csv", hosts_with(1, 3, str(2**31))),
         (tmp / "hosts-empty.csv", hosts_with(1, 3, "—")),
         (tmp / "hosts-alias.csv", hosts_with(1, 5, hosts[2].split(",")[0])),
+        (tmp / "hosts-none.csv", lambda p: p.write_text(hosts[0] + "\n", encoding="utf-8")),
         (tmp / "checksum.xlsx", lambda p: write_form(p, [good_row(1, 身份证号=wrong)])),
         (tmp / "unreadable.xlsx", lambda p: p.write_bytes(b"PK not a workbook")),
         (tmp / "notrack.xlsx", lambda p: write_form(p, [good_row(1)], title="学员汇总表")),

@@ -46,8 +46,9 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
     `MAX_PLACES`), HOST_CAPACITY_EMPTY (warning: empty or — is read as 0),
     HOST_TRACK_INVALID, HOST_DUPLICATE (same name twice: the later row is dropped),
     HOST_FIELD_UNKNOWN (warning; the entry is left out), HOST_ALIAS_COLLISION (the alias
-    is dropped). Invalid rows are dropped from the catalogue and reported. Each 培养专业
-    entry is read with the field vocabulary an applicant's 从事专业 is read with
+    is dropped), HOSTS_EMPTY (no usable host at all). Invalid rows are dropped from the
+    catalogue and reported. Each 培养专业 entry is read with the field vocabulary an
+    applicant's 从事专业 is read with
     (`Vocabulary.field_named`: a field's name or any keyword of data/fields.csv; `vocab`
     defaults to `load_vocabulary()`).
     """
@@ -201,6 +202,17 @@ def read_hosts(path: Path, vocab: Vocabulary | None = None) -> tuple[HostCatalog
             )
         )
     hosts, collisions = _alias_collisions(hosts, seen, file, column("aliases"))
+    if not hosts:
+        collisions.append(
+            _issue(
+                file,
+                None,
+                None,
+                "HOSTS_EMPTY",
+                "培养单位表中没有可用的培养单位（表头下没有数据行，或每一行都有错误）："
+                "请在表头下逐行填写培养单位，并改正上面列出的错误",
+            )
+        )
     return HostCatalogue(hosts=tuple(hosts)), issues + collisions
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from matcher import api
 from matcher.ingest import load_vocabulary, read_hosts
 from matcher.ingest.sheets import read_csv_rows
-from matcher.model import FIELDS, Status
+from matcher.model import FIELDS, Severity, Status
 from matcher.paths import data_dir
 from tests.ingest.util import write_csv
 
@@ -103,8 +103,15 @@ def test_a_catalogue_written_with_keywords_places_as_the_canonical_one(
     assert dropped != canonical
 
 
-def test_a_catalogue_with_a_header_and_no_row_is_empty(tmp_path: Path) -> None:
+def test_a_catalogue_with_a_header_and_no_usable_row_says_so(tmp_path: Path) -> None:
     path = tmp_path / "hosts.csv"
     path.write_text("培养单位,培养方式,所在地,接收名额,培养专业,别名\n", encoding="utf-8")
     catalogue, issues = read_hosts(path)
-    assert catalogue.hosts == () and issues == []
+    assert catalogue.hosts == () and [i.code for i in issues] == ["HOSTS_EMPTY"]
+    assert issues[0].severity == Severity.ERROR and issues[0].file == "hosts.csv"
+    path.write_text(
+        "培养单位,培养方式,所在地,接收名额,培养专业,别名\n甲大学,区外,,abc,,\n", "utf-8"
+    )
+    catalogue, issues = read_hosts(path)
+    assert catalogue.hosts == () and [i.code for i in issues][-1] == "HOSTS_EMPTY"
+    assert "HOST_CAPACITY_INVALID" in {i.code for i in issues}
