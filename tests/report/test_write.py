@@ -248,3 +248,27 @@ def test_no_thread_of_the_spool_outlives_a_write(tmp_path, monkeypatch):
         write_outputs(build_result(), tmp_path / "other")
     assert not [t.name for t in threading.enumerate() if t.name.startswith("spool")]
     assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_the_longest_streamed_files_are_handed_over_first(tmp_path, monkeypatch):
+    # The threads take the streamed files longest first; the set's order stays rendered's.
+    from matcher.report import write
+    from matcher.report.data import prepare
+
+    handed: list[str] = []
+    stage = write._stage
+
+    def recording(staged, content):
+        if not isinstance(content, bytes):
+            handed.append(staged.path.name)  # every streamed file lies at the top
+        stage(staged, content)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(write, "RENDER_THREADS", 1)
+    monkeypatch.setattr(write, "_stage", recording)
+    result = build_result()
+    paths = write_outputs(result, out)
+    streamed = [n for n, c in write.rendered(prepare(result)) if not isinstance(c, bytes)]
+    assert handed == [*write.LONGEST_FIRST, *(n for n in streamed if n not in write.LONGEST_FIRST)]
+    order = list(write.render(prepare(result)))
+    assert [p.relative_to(out).as_posix() for p in paths[:-1]] == order
