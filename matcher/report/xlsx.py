@@ -53,7 +53,7 @@ MIN_WIDTH = 6
 
 @runtime_checkable
 class ColumnSource(Protocol):
-    """Rows that can also be read a column at a time (see `workbook.Records`)."""
+    """Rows that can also be read a column at a time (see `records.Records`)."""
 
     def __len__(self) -> int: ...
 
@@ -64,7 +64,7 @@ class ColumnSource(Protocol):
 
 @runtime_checkable
 class ArrowSource(ColumnSource, Protocol):
-    """Rows whose fields can also be read as Arrow arrays (see `workbook.Records`)."""
+    """Rows whose fields can also be read as Arrow arrays (see `records.Records`)."""
 
     def arrow(self, key: str, start: int, stop: int) -> pa.Array | None:
         """Field `key` of rows ``start:stop`` (null: missing); None: not as Arrow."""
