@@ -44,8 +44,8 @@ DIR_MODE = 0o700
 #: Threads that render the streamed files (CSV, Parquet, workbooks) beside the calling one.
 RENDER_THREADS = 2
 #: The streamed files that take longest to render, longest first: they are handed to the
-#: threads in this order (the others after them, in `rendered`'s order), so that the
-#: longest does not wait for the short ones.
+#: threads in this order, each as soon as it is rendered's (the others after them, in
+#: `rendered`'s order), so that the longest does not wait for the short ones.
 LONGEST_FIRST = ("placements.xlsx", "notices.xlsx", "placements.parquet", "placements.csv")
 RUN = "run"
 #: The files of a run's set, as earlier versions wrote them (without the marker).
@@ -200,11 +200,17 @@ def write_outputs(
             streams = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
             pending: list[Future[None]] = []
             waiting: list[tuple[str, SpoolFile, Content]] = []  # streamed, not yet handed over
+            ahead = list(LONGEST_FIRST)  # the longest files still to come
 
-            def hand_over() -> None:
-                for _, file, streamed in sorted(waiting, key=lambda w: _rank(w[0])):
+            def hand_over(everything: bool = False) -> None:
+                # A waiting file goes as soon as no longer one is still to come; all of them
+                # before a small file is made and at the end.
+                waiting.sort(key=lambda w: _rank(w[0]))
+                while waiting and (everything or not ahead or waiting[0][0] == ahead[0]):
+                    relative, file, streamed = waiting.pop(0)
+                    if relative in ahead:
+                        ahead.remove(relative)
                     pending.append(streams.submit(_stage, file, streamed))
-                waiting.clear()
 
             try:
                 more = extra(data) if extra is not None else iter(())
@@ -215,13 +221,14 @@ def write_outputs(
                     staged = spool.open(path)
                     names.append(relative)
                     if isinstance(content, bytes):
-                        hand_over()  # the streamed files before it, longest first
+                        hand_over(everything=True)
                         _stage(staged, content)
                     else:
                         waiting.append((relative, staged, content))
+                        hand_over()
                     del content
                     _raise_failed(pending)
-                hand_over()
+                hand_over(everything=True)
                 for future in pending:
                     future.result()
                 streams.shutdown()
