@@ -78,9 +78,13 @@ class SpoolFile:
         os.chmod(self.path, FILE_MODE)
 
     def _abandon(self) -> None:  # after the thread stopped
-        if not self._handle.closed:
-            self._handle.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            if not self._handle.closed:
+                self._handle.close()  # flushes what is buffered: fails on a full disk
+        except OSError:
+            pass  # the descriptor is closed all the same, and the file goes
+        finally:
+            self.path.unlink(missing_ok=True)
 
 
 class Spool:

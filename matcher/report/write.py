@@ -27,7 +27,13 @@ from matcher.report.csvout import write_csv
 from matcher.report.data import ReportData, prepare
 from matcher.report.funding import DEFAULT_MONTHS
 from matcher.report.jsonout import result_json
-from matcher.report.notices import NOTICE_BY_HOST, NOTICE_BY_REGION, notice_files, notice_tables
+from matcher.report.notices import (
+    NOTICE_BY_HOST,
+    NOTICE_BY_REGION,
+    NoticeTable,
+    notice_files,
+    notice_tables,
+)
 from matcher.report.page import report_html
 from matcher.report.parquet import write_parquet
 from matcher.report.publish import OutputError, OutputExistsError, Publication, check_output
@@ -37,6 +43,10 @@ from matcher.report.workbook import notices_book, placements_book
 DIR_MODE = 0o700
 #: Threads that render the streamed files (CSV, Parquet, workbooks) beside the calling one.
 RENDER_THREADS = 2
+#: The streamed files that take longest to render, longest first: they are handed to the
+#: threads in this order, each as soon as it is rendered's (the others after them, in
+#: `rendered`'s order), so that the longest does not wait for the short ones.
+LONGEST_FIRST = ("placements.xlsx", "notices.xlsx", "placements.parquet", "placements.csv")
 RUN = "run"
 #: The files of a run's set, as earlier versions wrote them (without the marker).
 RUN_FILES = frozenset(
@@ -92,12 +102,22 @@ def rendered(data: ReportData) -> Iterator[tuple[str, Content]]:
     yield "unmatched.csv", functools.partial(write_csv, data.unmatched)
     yield "placements.parquet", Seekable(functools.partial(write_parquet, data.placements))
     yield "unmatched.parquet", Seekable(functools.partial(write_parquet, data.unmatched))
-    yield "placements.xlsx", Seekable(placements_book(data).save)
+    yield "placements.xlsx", Seekable(functools.partial(_save_placements, data))
     tables = notice_tables(data.trainees, data.summary["hosts"].keys(), data.region_order())
-    yield "notices.xlsx", Seekable(notices_book(data, tables=tables).save)
+    yield "notices.xlsx", Seekable(functools.partial(_save_notices, data, tables))
     yield from notice_files(tables)
     yield "result.json", result_json(data.result, data.summary)
     yield "report.html", report_html(data)
+
+
+def _save_placements(data: ReportData, handle: BinaryIO) -> None:
+    placements_book(data).save(handle)  # the book is built on the thread that writes it
+
+
+def _save_notices(
+    data: ReportData, tables: tuple[NoticeTable, NoticeTable], handle: BinaryIO
+) -> None:
+    notices_book(data, tables=tables).save(handle)
 
 
 def _mkdir(path: Path) -> None:
@@ -115,6 +135,11 @@ def _stage(staged: SpoolFile, content: Content) -> None:
     else:
         content(cast(BinaryIO, staged))
     staged.close()
+
+
+def _rank(relative: str) -> int:
+    """Where a streamed file comes in `LONGEST_FIRST` (any other: after them)."""
+    return LONGEST_FIRST.index(relative) if relative in LONGEST_FIRST else len(LONGEST_FIRST)
 
 
 def _raise_failed(pending: Sequence[Future[None]]) -> None:
@@ -174,6 +199,19 @@ def write_outputs(
             # in order, so the bytes do not depend on the threads.
             streams = ThreadPoolExecutor(RENDER_THREADS, thread_name_prefix="render")
             pending: list[Future[None]] = []
+            waiting: list[tuple[str, SpoolFile, Content]] = []  # streamed, not yet handed over
+            ahead = list(LONGEST_FIRST)  # the longest files still to come
+
+            def hand_over(everything: bool = False) -> None:
+                # A waiting file goes as soon as no longer one is still to come; all of them
+                # before a small file is made and at the end.
+                waiting.sort(key=lambda w: _rank(w[0]))
+                while waiting and (everything or not ahead or waiting[0][0] == ahead[0]):
+                    relative, file, streamed = waiting.pop(0)
+                    if relative in ahead:
+                        ahead.remove(relative)
+                    pending.append(streams.submit(_stage, file, streamed))
+
             try:
                 more = extra(data) if extra is not None else iter(())
                 for relative, content in itertools.chain(rendered(data), more):
@@ -183,11 +221,14 @@ def write_outputs(
                     staged = spool.open(path)
                     names.append(relative)
                     if isinstance(content, bytes):
+                        hand_over(everything=True)
                         _stage(staged, content)
                     else:
-                        pending.append(streams.submit(_stage, staged, content))
+                        waiting.append((relative, staged, content))
+                        hand_over()
                     del content
                     _raise_failed(pending)
+                hand_over(everything=True)
                 for future in pending:
                     future.result()
                 streams.shutdown()

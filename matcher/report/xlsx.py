@@ -53,7 +53,7 @@ MIN_WIDTH = 6
 
 @runtime_checkable
 class ColumnSource(Protocol):
-    """Rows that can also be read a column at a time (see `workbook.Records`)."""
+    """Rows that can also be read a column at a time (see `records.Records`)."""
 
     def __len__(self) -> int: ...
 
@@ -64,7 +64,7 @@ class ColumnSource(Protocol):
 
 @runtime_checkable
 class ArrowSource(ColumnSource, Protocol):
-    """Rows whose fields can also be read as Arrow arrays (see `workbook.Records`)."""
+    """Rows whose fields can also be read as Arrow arrays (see `records.Records`)."""
 
     def arrow(self, key: str, start: int, stop: int) -> pa.Array | None:
         """Field `key` of rows ``start:stop`` (null: missing); None: not as Arrow."""
@@ -431,14 +431,13 @@ def _widen_arrow(width: int, values: pa.Array, numeric: bool) -> int:
         ends = [v.as_py() for v in pc.min_max(values).values()]
         return _widen(width, [f"{v:,}" if numeric else str(v) for v in ends])
     texts = sheetrows.arrow_texts(values)
-    chars = pc.utf8_length(texts)
-    extra = pc.subtract(pc.binary_length(texts), chars)  # 0: ASCII, as wide as long
+    chars = pc.utf8_length(texts).fill_null(0).to_numpy()  # a missing cell: 0, exact
+    extra = pc.binary_length(texts).fill_null(0).to_numpy() - chars
+    exact = extra == 0  # ASCII: as wide as long
     if any(lead in bytes(sheetrows.text_bytes(texts)) for lead in _wide_leads()):
-        bounds = pc.if_else(pc.equal(extra, 0), chars, pc.multiply(chars, 2))  # 2 a char
+        bounds = np.where(exact, chars, 2 * chars)  # 2 a char
     else:  # every wide character takes 3 or 4 bytes: chars + (bytes - chars) // 2 at most,
-        bounds = pc.add(chars, pc.divide(extra, 2))  # exactly where all of those are wide
-    bounds = bounds.fill_null(0).to_numpy()
-    exact = pc.equal(extra, 0).fill_null(True).to_numpy(zero_copy_only=False)
+        bounds = chars + extra // 2  # exactly where all of those are wide
     width = max(width, int(bounds[exact].max(initial=0)))
     wider = np.flatnonzero((bounds > width) & ~exact)
     for i in wider[np.argsort(-bounds[wider], kind="stable")]:  # the widest bound first

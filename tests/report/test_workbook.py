@@ -285,3 +285,30 @@ def test_records_read_a_slice_of_a_column_as_the_whole_column_gives_it():
     assert records.column("str", 1, 2)[0] != records.column("str", 1, 2)[0]  # NaN stays NaN
     assert all(_same(records[-1][k], v) for k, v in rows[-1].items())
     assert rows == list(Records.of(frame)[0:40])
+
+
+def test_track_rows_order_regions_as_the_quota_table_even_odd_ones(result):
+    # Ranked once per distinct region: the same rows, in the same order, as ranking each
+    # row (an empty region as 未识别, a missing or unknown one after the known ones).
+    import dataclasses
+
+    from matcher.report.workbook import track_rows
+
+    data = prepare(result)
+    trainees = data.trainees.copy()
+    odd = ["", None, "某地", "未识别", data.region_order()[-1]]
+    regions = trainees["region"].astype(object).to_numpy().copy()
+    for i in range(0, len(regions), 2):  # every other row: an odd region
+        regions[i] = odd[i // 2 % len(odd)]
+    trainees["region"] = pd.array(regions, dtype="str")
+    data = dataclasses.replace(data, trainees=trainees)
+    order = {r: i for i, r in enumerate(data.region_order())}
+    for track in ("区外", "区内"):
+        mine = trainees[trainees["track"] == track]
+        ranks = [order.get(r or "未识别", len(order)) for r in mine["region"]]
+        expected = mine.assign(_r=ranks).sort_values("_r", kind="stable").drop(columns="_r")
+        rows = track_rows(data, track)
+        assert len(rows) == len(expected)
+        for key in ("source_row", "region", "name"):
+            got = [None if pd.isna(v) else v for v in rows.column(key, 0, len(rows))]
+            assert got == [None if pd.isna(v) else v for v in expected[key]], key

@@ -248,3 +248,39 @@ def test_no_thread_of_the_spool_outlives_a_write(tmp_path, monkeypatch):
         write_outputs(build_result(), tmp_path / "other")
     assert not [t.name for t in threading.enumerate() if t.name.startswith("spool")]
     assert sorted(os.listdir(tmp_path)) == ["out"]
+
+
+def test_the_longest_streamed_files_are_handed_over_first(tmp_path, monkeypatch):
+    # The threads take the streamed files longest first, placements.xlsx as soon as it
+    # comes (before the notification lists are made); the set's order stays rendered's.
+    import threading
+
+    from matcher.report import write
+    from matcher.report.data import prepare
+
+    handed: list[str] = []
+    started = threading.Event()
+    stage, tables = write._stage, write.notice_tables
+    before_tables: list[bool] = []
+
+    def recording(staged, content):
+        if not isinstance(content, bytes):
+            handed.append(staged.path.name)  # every streamed file lies at the top
+            started.set()
+        stage(staged, content)
+
+    def waiting_tables(*args, **kwargs):
+        before_tables.append(started.wait(timeout=30))
+        return tables(*args, **kwargs)
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(write, "RENDER_THREADS", 1)
+    monkeypatch.setattr(write, "_stage", recording)
+    monkeypatch.setattr(write, "notice_tables", waiting_tables)
+    result = build_result()
+    paths = write_outputs(result, out)
+    assert before_tables == [True] and handed[0] == "placements.xlsx"
+    streamed = [n for n, c in write.rendered(prepare(result)) if not isinstance(c, bytes)]
+    assert handed == [*write.LONGEST_FIRST, *(n for n in streamed if n not in write.LONGEST_FIRST)]
+    order = list(write.render(prepare(result)))
+    assert [p.relative_to(out).as_posix() for p in paths[:-1]] == order
