@@ -40,7 +40,7 @@ import pyarrow.compute as pc
 
 STRING_MAX = 32_767  # Excel's limit, in UTF-16 units (xlsxwriter truncates longer text)
 #: zlib level of the generated sheet parts (the frame's parts keep zipfile's default).
-ZIP_LEVEL = 3
+ZIP_LEVEL = 1
 _ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")  # a literal escape gets its "_" escaped
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _LEADING, _TRAILING = re.compile(r"^\s"), re.compile(r"\s$")
