@@ -21,7 +21,7 @@ both see the same machine (its speed drifts by several percent within minutes); 
 is the median optimal time over the median bare time.
 
 With `--processes 2`, each size's worker starts the solver's warm second process first
-(`tracks.start_worker`, as a large `matcher run` does before judging the round) and waits
+(`optimal.start_worker`, as a large `matcher run` does before judging the round) and waits
 until it is ready: `optimal` then hands it the largest track from
 `tracks.WARM_APPLICANTS` free applicants (the default: one process, as a library call).
 
@@ -88,10 +88,10 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     from matcher.engine.verify import verify
 
     if PROCESSES[0] > 1:  # the warm second process, ready before anything is timed
-        from matcher.engine.solve import tracks
+        from matcher.engine.solve import optimal, tracks
 
         os.environ[tracks.PROCESSES_VARIABLE] = str(PROCESSES[0])
-        ready = tracks.start_worker()
+        ready = optimal.start_worker()
         if ready is not None:
             ready.result()
     start = time.perf_counter()
