@@ -335,37 +335,11 @@ def reasons(
         with it, a remedy of a small round is checked by re-solving; without it, the
         structural remedy is stated.
     """
-    rows, why = reasons_by_row(
+    rows, *why = reason_columns(
         encoding, solution, names=names, adjustment=adjustment, resolve=resolve
     )
     keys = encoding.keys
-    return dict(zip(map(keys.__getitem__, rows), why, strict=True))
-
-
-def reasons_by_row(
-    encoding: Encoding,
-    solution: Solution,
-    *,
-    names: Mapping[str, str] | None = None,
-    name_of_row: Callable[[int], str] | None = None,
-    adjustment: bool = True,
-    resolve: Resolve | None = None,
-) -> tuple[list[int], list[tuple[str, str, str]]]:
-    """`reasons` by instance row: the unplaced rows (ascending) and the reason of each.
-
-    `name_of_row(i)`, when given, is the name of instance row i (instead of the name of
-    its key in `names`): a caller that knows the rows names the few people it needs
-    without a table of every key.
-    """
-    rows, codes, texts, remedies = reason_columns(
-        encoding,
-        solution,
-        names=names,
-        name_of_row=name_of_row,
-        adjustment=adjustment,
-        resolve=resolve,
-    )
-    return rows, list(zip(codes, texts, remedies, strict=True))
+    return dict(zip(map(keys.__getitem__, rows), zip(*why, strict=True), strict=True))
 
 
 def reason_columns(
@@ -377,7 +351,14 @@ def reason_columns(
     adjustment: bool = True,
     resolve: Resolve | None = None,
 ) -> tuple[list[int], list[str], list[str], list[str]]:
-    """`reasons_by_row` as columns: the unplaced rows, then their codes, reasons, remedies."""
+    """`reasons` by instance row, as columns: unplaced rows, reason codes, reasons, remedies.
+
+    The rows are ascending, and the three text columns hold one entry per row.
+
+    `name_of_row(i)`, when given, is the name of instance row i (instead of the name of
+    its key in `names`): a caller that knows the rows names the few people it needs
+    without a table of every key.
+    """
     ctx = _Context(encoding, solution, names or {}, adjustment, resolve)
     if name_of_row is not None:
         ctx.row_name = name_of_row

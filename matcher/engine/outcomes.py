@@ -3,7 +3,7 @@
 Contract: `outcome_table(round, encoding, solution, resolve)` reads the verified solution
 back onto every row of the round: the instance rows by their rank codes (placed at a
 choice, adjusted, pre-arranged, unmatched with the reason and remedy of
-`matcher.engine.explain.reasons_by_row`), the rows left out with their judgement's
+`matcher.engine.explain.reason_columns`), the rows left out with their judgement's
 reasons, then the notes of a few rows (a pre-arrangement not honoured, a date read in the
 applicant's favour). Every value is built with its declared type: the table's columns are
 not validated again (a million validations cost seconds).
@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from matcher.engine.encode import Encoding
-from matcher.engine.explain import reason_columns, reasons_by_row
+from matcher.engine.explain import reason_columns
 from matcher.engine.result import Outcomes
 from matcher.engine.solve.base import ADJUSTED, PREARRANGED, UNPLACED, Instance, Solution
 from matcher.memory import gc_paused
@@ -105,20 +105,19 @@ def _table(
         names: dict[str, Any] = {"name_of_row": lambda row: applicants[member_at[row]].name}
     else:
         names = {"names": _Names(round_)}
+    found = reason_columns(
+        encoding, solution, adjustment=policy.adjustment, resolve=resolve, **names
+    )
     if unique and not rowwise:
-        found = reason_columns(
-            encoding, solution, adjustment=policy.adjustment, resolve=resolve, **names
-        )
         columns = _by_arrays(encoding, solution, every_key, found)
     else:
-        unplaced, why = reasons_by_row(
-            encoding, solution, adjustment=policy.adjustment, resolve=resolve, **names
-        )
+        unplaced, *texts = found
+        why = list(zip(*texts, strict=True))
         # The reason of each instance row (None when placed). With a key twice, a key's
         # row is its last instance row, whose reason is the one a key → reason dict keeps.
         reason_at: list[_Reason | None] = [None] * len(keys)
         deque(map(setitem, repeat(reason_at), unplaced, why), maxlen=0)
-        del why
+        del why, texts, found
         columns = _by_rows(encoding, solution, every_key, reason_at)
     return Outcomes.from_columns(columns, len(every_key))
 
