@@ -7,9 +7,8 @@ setup, formats) and this module writes the data rows: the XML xlsxwriter's
 ``constant_memory`` mode writes for the same cells (inline strings, the same escapes and
 number format; tests/report/test_sheetrows.py checks it byte for byte), except that a
 text shaped like ``<r>…</r>`` stays text, where xlsxwriter would pass it on as rich-text
-markup unescaped (and a hostile one breaks the file). `splice` copies the frame's parts
-into the final zip with public zipfile calls and streams each generated sheet in,
-deflated on a second thread while the next rows are built.
+markup unescaped (and a hostile one breaks the file). `matcher.report.splice` puts the
+frame and the generated rows together into the workbook's zip.
 
 `block_xml` builds a block's rows with pyarrow.compute, a column at a time (`arrow_cells`:
 the constant pieces, the row numbers and the texts joined element-wise, no Python object
@@ -23,14 +22,10 @@ Python way whole (`rows_xml`).
 from __future__ import annotations
 
 import functools
-import io
 import numbers
-import queue
 import re
-import threading
-import zipfile
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, BinaryIO
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -39,12 +34,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 STRING_MAX = 32_767  # Excel's limit, in UTF-16 units (xlsxwriter truncates longer text)
-#: zlib level of the generated sheet parts (the frame's parts keep zipfile's default).
-ZIP_LEVEL = 1
 _ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")  # a literal escape gets its "_" escaped
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _LEADING, _TRAILING = re.compile(r"^\s"), re.compile(r"\s$")
-_DIMENSION = re.compile('<dimension ref="[A-Z0-9:]+"/>')
 
 
 def _missing(value: Any) -> bool:
@@ -462,76 +454,3 @@ def rows_xml(numbers: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
     bodies = map("".join, zip(*columns, strict=True))
     rows = zip(numbers, bodies, strict=False)  # `bodies` is as long as `numbers`
     return "".join(f'<row r="{r}">{body}</row>' for r, body in rows if body)
-
-
-def splice(
-    frame: bytes,
-    sheets: Mapping[str, tuple[str, Iterator[str | memoryview]]],
-    handle: BinaryIO,
-    *,
-    zip64: bool = False,
-) -> None:
-    """Write workbook `frame` into `handle` with generated rows in some sheets.
-
-    `sheets`: zip part (``xl/worksheets/sheetN.xml``) → (the sheet's ``<dimension>``
-    element, its rows' XML a block at a time, as text or UTF-8 bytes). The rows go after
-    the frame's own rows (the header). `zip64`: give the generated parts Zip64 headers
-    (needed above 2 GiB).
-    """
-    source = zipfile.ZipFile(io.BytesIO(frame))
-    with zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename not in sheets:
-                part = zipfile.ZipInfo(info.filename, info.date_time)
-                part.compress_type = zipfile.ZIP_DEFLATED
-                part.external_attr = info.external_attr
-                target.writestr(part, data, compresslevel=6)
-                continue
-            dimension, rows = sheets[info.filename]
-            head, end, tail = data.decode("utf-8").partition("</sheetData>")
-            head, found = _DIMENSION.subn(dimension, head, count=1)
-            if not end or not found:
-                raise RuntimeError(f"unexpected worksheet frame in {info.filename}")
-            with target.open(info.filename, "w", force_zip64=zip64) as member:
-                _write_through(member, _encoded(head, rows, end + tail))
-
-
-def _encoded(
-    head: str, rows: Iterator[str | memoryview], tail: str
-) -> Iterator[bytes | memoryview]:
-    yield head.encode("utf-8")
-    for block in rows:
-        yield block.encode("utf-8") if isinstance(block, str) else block
-    yield tail.encode("utf-8")
-
-
-def _write_through(handle: Any, chunks: Iterator[bytes | memoryview]) -> None:
-    """Write `chunks` to `handle` from a second thread (zlib releases the GIL).
-
-    The next block's XML is built while the previous one is deflated; at most two
-    blocks wait in between.
-    """
-    pending: queue.Queue[bytes | memoryview | None] = queue.Queue(maxsize=2)
-    failure: list[BaseException] = []
-
-    def drain() -> None:
-        while (chunk := pending.get()) is not None:
-            if not failure:
-                try:
-                    handle.write(chunk)
-                except BaseException as error:  # re-raised in the calling thread
-                    failure.append(error)
-
-    writer = threading.Thread(target=drain, name="xlsx-deflate", daemon=True)
-    writer.start()
-    try:
-        for chunk in chunks:
-            if failure:
-                break
-            pending.put(chunk)
-    finally:
-        pending.put(None)
-        writer.join()
-    if failure:
-        raise failure[0]

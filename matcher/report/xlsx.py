@@ -40,6 +40,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from matcher.report import sheetrows
 from matcher.report.naming import SHEET_NAME_MAX, display_width, utf16_prefix
+from matcher.report.splice import splice
 
 EXCEL_MAX_DATA_ROWS = 1_048_575  # 1,048,576 rows minus the header
 #: From this many rows in a book, `Book(..., large=True)`: rows generated and streamed.
@@ -205,13 +206,14 @@ class Book:
             style = "" if text.xf_index is None else f' s="{text.xf_index}"'
             parts = {part: (rows.dimension(), rows.xml(style)) for part, rows in generated.items()}
             zip64 = sum(len(r.rows) * len(r.columns) for r in generated.values()) > ZIP64_CELLS
-            sheetrows.splice(frame.getvalue(), parts, handle, zip64=zip64)
+            splice(frame.getvalue(), parts, handle, zip64=zip64)
         else:
             handle.write(frame.getbuffer())
 
 
-#: Cells in a book from which its generated sheets get Zip64 headers (a sheet part may
-#: then pass 2 GiB: a cell's XML rarely takes more than 128 bytes).
+#: Cells in a book from which its generated sheets get Zip64 headers: a cell's XML rarely
+#: takes more than 128 bytes, so below this a part stays under 2 GiB, half the 4 GiB a
+#: part without them may hold.
 ZIP64_CELLS = 2**31 // 128
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import datetime
 
@@ -125,23 +124,6 @@ def test_rich_text_lookalike_stays_text(hostile):
     book.table("t", columns, Records.of(frame))
     sheet = openpyxl.load_workbook(io.BytesIO(book.close()))["t"]
     assert sheet["A2"].value == hostile and sheet["B3"].value == hostile
-
-
-def test_a_large_sheet_part_can_take_zip64_headers():
-    frame = io.BytesIO()
-    book = xlsxwriter.Workbook(frame, {"in_memory": True})
-    book.add_worksheet().write_string(0, 0, "h")
-    book.close()
-    for zip64 in (False, True):
-        out = io.BytesIO()
-        fresh = {"xl/worksheets/sheet1.xml": ('<dimension ref="A1:A3"/>', iter(['<row r="2"/>']))}
-        sheetrows.splice(frame.getvalue(), fresh, out, zip64=zip64)
-        archive = zipfile.ZipFile(out)
-        assert archive.testzip() is None
-        xml = archive.read("xl/worksheets/sheet1.xml").decode()
-        assert '<dimension ref="A1:A3"/>' in xml and re.search(
-            '</row><row r="2"/></sheetData>', xml
-        )
 
 
 @CI
