@@ -88,9 +88,10 @@ def run_size(n: int, seed: int, repeat: int, mechanisms: list[str], bare_stage: 
     from matcher.engine.verify import verify
 
     if PROCESSES[0] > 1:  # the warm second process, ready before anything is timed
-        from matcher.engine.solve import optimal, tracks
+        from matcher import processes
+        from matcher.engine.solve import optimal
 
-        os.environ[tracks.PROCESSES_VARIABLE] = str(PROCESSES[0])
+        os.environ[processes.PROCESSES_VARIABLE] = str(PROCESSES[0])
         ready = optimal.start_worker()
         if ready is not None:
             ready.result()
@@ -322,7 +323,7 @@ def main() -> None:
         "--processes",
         type=int,
         default=1,
-        help="2: optimal hands the largest track to a warm second process (start_worker)",
+        help="2: optimal hands the largest track to a warm second process (optimal.start_worker)",
     )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

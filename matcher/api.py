@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from matcher import processes
 from matcher.after.decided import Decisions, scenario_decisions, solve_decided
 from matcher.engine.pipeline import PipelineError, explain_applicant, find_applicant, solve_round
 from matcher.engine.result import RunResult
 from matcher.engine.solve import MechanismSpec, Supports, get, known, register
-from matcher.engine.solve.tracks import PROCESSES_VARIABLE
 from matcher.ingest.load import (
     APPLICANT_SUFFIXES,
     InputError,
@@ -51,6 +51,7 @@ from matcher.model import (
     check_mechanism,
 )
 from matcher.paths import data_dir, sample_round_dir
+from matcher.processes import PROCESSES_VARIABLE
 from matcher.report import frames
 from matcher.report.funding import DEFAULT_MONTHS, funding_frame
 from matcher.report.mask import mask_id, mask_phone, scrub
@@ -163,7 +164,8 @@ __all__ = [
     "funding_by_trainee", "grid", "letters", "load", "load_round", "load_scenario", "mask_id",
     "mask_phone", "mechanisms", "move_quota", "official_forms", "package_counts", "per_host",
     "per_region", "placements", "read_hosts", "read_published", "read_quotas", "read_run",
-    "register_mechanism", "registered_mechanisms", "run_inputs", "sample_files", "scenario",
+    "register_mechanism", "registered_mechanisms", "release_second_process", "run_inputs",
+    "sample_files", "scenario",
     "scenario_decisions", "scrub", "seed_variants", "settle", "solve", "solve_decided",
     "solve_with_overrides", "summary", "sweep", "to_confirm", "unmatched", "unused_places",
     "with_capacity", "with_pins", "with_policy", "with_quota", "with_rules",
@@ -229,6 +231,14 @@ def register_mechanism(spec: MechanismSpec, *, replace: bool = False) -> None:
 def registered_mechanisms() -> dict[str, str]:
     """Each registered mechanism's name and its one line of description, built-ins first."""
     return {name: get(name).description for name in known()}
+
+
+def release_second_process() -> None:
+    """Let the solver's warm second process go, if one runs (it ends as soon as it is idle).
+
+    `matcher run` calls it after the solve, so the process ends while the files are written.
+    """
+    processes.stop()
 
 
 def solve(round_: Round) -> RunResult:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1] / "matcher"
 
 #: Bottom to top: a module may import from its own layer and the layers below it.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("model", "store", "forms", "paths", "memory", "__init__"),
+    ("model", "store", "forms", "paths", "memory", "processes", "__init__"),
     ("ingest",),
     ("engine",),
     ("report",),
@@ -163,6 +163,11 @@ def test_modules_stay_small(path: Path) -> None:
     assert lines <= 600, f"{path.name}: {lines} lines; split it by what it owns"
 
 
+#: The one way past the front door: the command starts the solver's second process before
+#: the library (and the front door with it) loads, through a module of the standard library.
+BEFORE_THE_DOOR = {("matcher.cli", "matcher.processes")}
+
+
 def test_the_cli_and_the_workbench_go_through_the_front_door() -> None:
     around = [
         f"{source} → {target}"
@@ -171,6 +176,7 @@ def test_the_cli_and_the_workbench_go_through_the_front_door() -> None:
         for target in targets
         if not target.startswith(("matcher.api", "matcher.cli", "matcher.web"))
         and target != "matcher"
+        and (source, target) not in BEFORE_THE_DOOR
     ]
     assert not around, "imports that go around matcher.api:\n" + "\n".join(sorted(around))
 

@@ -143,6 +143,7 @@ def run(
     try:
         with step(console, f"匹配（{round_.policy.mechanism}）并独立核验"):
             result = solve_with_decisions(round_, decisions)
+        api.release_second_process()  # its part is done: it ends while the files are written
         with step(console, "写出结果文件"):
             paths = api.write(result, out, force=force, months=months, inputs=inputs)
     except PipelineError as exc:

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from matcher.engine.solve import tracks
+from matcher import processes
 from matcher.engine.solve.base import ADJUSTED, STAGES, UNPLACED, Instance, Solution, SolveStatus
 from matcher.engine.solve.mcf import StageFailure, min_cost_flow_within
 from matcher.engine.solve.network import (
@@ -353,8 +353,8 @@ def combined_weights(names: Sequence[str], costs: Sequence[I64], n_nodes: int) -
 
 
 def start_worker() -> Future[None] | None:
-    """Start the warm second process for this mechanism's large solves (`tracks.start_worker`)."""
-    return tracks.start_worker(__name__)
+    """Start the warm second process for this mechanism's large solves (`matcher.processes`)."""
+    return processes.start(__name__)
 
 
 def solve_optimal(

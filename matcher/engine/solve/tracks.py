@@ -19,25 +19,25 @@ Asked for (`MATCHER_PROCESSES=2`), with two cores and a large round
 (`concurrent.futures`, a fresh interpreter) while this one solves the others; if that
 process fails, its track is solved here. `run` is deterministic, so the answer is the same
 either way. A caller that knows a solve is coming starts that process early
-(`start_worker`: it imports the solver while the caller reads and judges the round); a
-warm process takes the largest track from `WARM_APPLICANTS` on, as it has no start-up
-left to pay, and stays for the next solves until `stop_worker` or the end of the program.
+(`matcher.processes.start`: it imports the solver while the caller reads and judges the
+round); a warm process takes the largest track from `WARM_APPLICANTS` on, as it has no
+start-up left to pay, and stays for the next solves until `matcher.processes.stop` or the
+end of the program.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from importlib import import_module
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from matcher import processes
 from matcher.engine.solve.base import Instance
 from matcher.engine.solve.network import choice_matrix
 
@@ -51,12 +51,9 @@ SPLIT_APPLICANTS = 3_000
 #: starting a fresh interpreter costs more than it saves; bench/bench_solve.py).
 PARALLEL_APPLICANTS = 400_000
 #: From this many free applicants, the largest track goes to a warm second process
-#: (`start_worker`; below, sending the round and its answer costs more than it saves;
-#: bench/README.md).
+#: (`matcher.processes.start`; below, sending the round and its answer costs more than it
+#: saves; bench/README.md).
 WARM_APPLICANTS = 40_000
-#: Environment variable: how many processes a solve may use (default 1; 2: a second one for
-#: the largest track of a large round).
-PROCESSES_VARIABLE = "MATCHER_PROCESSES"
 
 
 @dataclass
@@ -197,7 +194,7 @@ def join(instance: Instance, apart: list[int], answers: list[Answer]) -> Answer 
 def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
     """`run(track)` for every track, the largest in a second process when worth it.
 
-    The second process is the warm one (`start_worker`) from `WARM_APPLICANTS` free
+    The second process is the warm one (`matcher.processes`) from `WARM_APPLICANTS` free
     applicants, else, from `PARALLEL_APPLICANTS`, a fresh interpreter (`concurrent.futures`,
     "spawn": no fork, safe beside other threads and under Jupyter) for this solve alone.
     It receives the pickled `run` while this process solves the other tracks. If it fails
@@ -205,8 +202,8 @@ def _run_all(run: Run, apart: list[int], sizes: list[int]) -> list[Answer]:
     warm process that died is let go); `run` is deterministic, so the answer is the same
     either way.
     """
-    warm = _WORKER.get("pool")
-    if not _parallel_allowed() or sum(sizes) < (
+    warm = processes.pool()
+    if not processes.allowed() or sum(sizes) < (
         PARALLEL_APPLICANTS if warm is None else WARM_APPLICANTS
     ):
         return [run(t) for t in apart]
@@ -232,67 +229,7 @@ def _beside(pool: ProcessPoolExecutor, run: Run, apart: list[int], largest: int)
             raise BrokenProcessPool("the second process could not take the track")
         answers[largest] = away.result()
     except Exception as exc:  # BrokenProcessPool, or the track's own error: met again here
-        if isinstance(exc, BrokenProcessPool) and _WORKER.get("pool") is pool:
-            stop_worker()
+        if isinstance(exc, BrokenProcessPool) and processes.pool() is pool:
+            processes.stop()
         answers[largest] = run(apart[largest])
     return [a for a in answers if a is not None]  # every one is set
-
-
-#: The warm second process, under "pool" while it runs (`start_worker`).
-_WORKER: dict[str, ProcessPoolExecutor] = {}
-
-
-def start_worker(solver: str) -> Future[None] | None:
-    """Start the second process now, for the large solves to come; None when not allowed.
-
-    Only when a second process is allowed (`MATCHER_PROCESSES=2` and a second core). The
-    process is a fresh interpreter ("spawn") that imports the module `solver` (the
-    mechanism that will hand it its tracks) at once: a caller
-    starts it before reading or judging a large round, and the solve then hands it the
-    largest track with nothing left to wait for. Returns the future of that import (done
-    when the process is ready); a second call returns a done future and starts nothing.
-    """
-    if not _parallel_allowed():
-        return None
-    pool = _WORKER.get("pool")
-    if pool is not None:
-        ready: Future[None] = Future()
-        ready.set_result(None)
-        return ready
-    pool = _WORKER["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    return pool.submit(_warm_up, solver)
-
-
-def stop_worker() -> None:
-    """Let the warm second process go (it ends when idle); nothing when none runs."""
-    pool = _WORKER.pop("pool", None)
-    if pool is not None:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _warm_up(solver: str) -> None:
-    """In the second process: import `solver`, so the first track meets it loaded."""
-    import_module(solver)
-
-
-def _cores() -> int:
-    """CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-def _parallel_allowed() -> bool:
-    """Whether a second process may take a track: asked for, and a second core.
-
-    Only with `MATCHER_PROCESSES=2` (or more) in the environment. A spawned interpreter
-    imports the calling script's main module again, so a batch script must keep its work
-    under ``if __name__ == "__main__":`` (the `matcher` command and notebooks do); by
-    default every solve stays in this process.
-    """
-    try:
-        wanted = int(os.environ.get(PROCESSES_VARIABLE, "1").strip() or "1")
-    except ValueError:
-        wanted = 1
-    return wanted > 1 and _cores() > 1

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
+from matcher import processes
 from matcher.engine.solve import optimal, tracks
 from matcher.engine.solve.base import STAGES, SolveStatus
 from matcher.engine.solve.optimal import solve_optimal
@@ -183,7 +184,7 @@ def test_proofs_that_differ_are_not_joined(monkeypatch):
 def two_cores(monkeypatch):
     """Every round takes the two-process route, as asked for on a machine with two cores."""
     monkeypatch.setattr(tracks, "PARALLEL_APPLICANTS", 0)
-    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
 
 
@@ -234,23 +235,23 @@ def test_a_second_process_that_fails_is_replaced_by_this_one(monkeypatch, two_co
 
 
 def test_a_second_process_only_when_asked_beside_other_threads_too(monkeypatch):
-    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
     monkeypatch.delenv("MATCHER_PROCESSES", raising=False)
-    assert not tracks._parallel_allowed()  # the default: one process
+    assert not processes.allowed()  # the default: one process
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert tracks._parallel_allowed()  # no fork: a thread beside it is harmless
+        assert processes.allowed()  # no fork: a thread beside it is harmless
     finally:
         stop.set()
         other.join()
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
-    assert not tracks._parallel_allowed()
+    assert not processes.allowed()
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
-    monkeypatch.setattr(tracks, "_cores", lambda: 1)
-    assert not tracks._parallel_allowed()
+    monkeypatch.setattr(processes, "cores", lambda: 1)
+    assert not processes.allowed()
 
 
 @pytest.fixture
@@ -258,13 +259,13 @@ def warm_worker(monkeypatch):
     """A warm second process that takes the largest track of any round (never a fresh one)."""
     monkeypatch.setattr(tracks, "PARALLEL_APPLICANTS", 2**62)
     monkeypatch.setattr(tracks, "WARM_APPLICANTS", 0)
-    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
-    ready = tracks.start_worker(SOLVER)
+    ready = processes.start(SOLVER)
     assert ready is not None
     ready.result(timeout=120)
-    yield tracks._WORKER["pool"]
-    tracks.stop_worker()
+    yield processes.pool()
+    processes.stop()
 
 
 def _same_answer(a, b) -> None:
@@ -286,7 +287,7 @@ def test_a_warm_worker_takes_the_largest_track_solve_after_solve(monkeypatch, wa
     monkeypatch.setattr(tracks, "ProcessPoolExecutor", lambda **kw: fresh.append(kw))
     first, second = solve_optimal(inst), solve_optimal(inst)
     assert pools == [warm_worker, warm_worker] and not fresh  # the same process, kept
-    assert tracks.start_worker(SOLVER) is not None and tracks._WORKER["pool"] is warm_worker
+    assert processes.start(SOLVER) is not None and processes.pool() is warm_worker
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
     alone = solve_optimal(inst)
     assert len(pools) == 2  # not asked for: this process alone, the worker left idle
@@ -299,19 +300,19 @@ def test_a_warm_worker_that_died_is_let_go_and_its_track_solved_here(warm_worker
     inst = random_instance(2500, 14)
     warm_worker.submit(os._exit, 1)  # the process ends without a word
     died = solve_optimal(inst)
-    assert "pool" not in tracks._WORKER  # let go; the next large solve starts afresh
-    assert tracks.start_worker(SOLVER) is not None and tracks._WORKER["pool"] is not warm_worker
-    tracks.stop_worker()
+    assert processes.pool() is None  # let go; the next large solve starts afresh
+    assert processes.start(SOLVER) is not None and processes.pool() is not warm_worker
+    processes.stop()
     alone = solve_optimal(inst)
     _same_answer(died, alone)
     assert verify(inst, died).ok
 
 
 def test_no_warm_worker_unless_a_second_process_is_allowed(monkeypatch):
-    monkeypatch.setattr(tracks, "_cores", lambda: 2)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
     monkeypatch.setenv("MATCHER_PROCESSES", "1")
-    assert tracks.start_worker(SOLVER) is None and "pool" not in tracks._WORKER
+    assert processes.start(SOLVER) is None and processes.pool() is None
     monkeypatch.setenv("MATCHER_PROCESSES", "2")
-    monkeypatch.setattr(tracks, "_cores", lambda: 1)
-    assert tracks.start_worker(SOLVER) is None and "pool" not in tracks._WORKER
-    tracks.stop_worker()  # nothing to stop: no error
+    monkeypatch.setattr(processes, "cores", lambda: 1)
+    assert processes.start(SOLVER) is None and processes.pool() is None
+    processes.stop()  # nothing to stop: no error
