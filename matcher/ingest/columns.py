@@ -348,9 +348,9 @@ def read_rows(
     file = reader.file
     numbers = (rows[good] + 1).tolist()
     per_row: dict[str, Any] = {  # distinct keys and rows, one file, no problems
-        "key": _distinct([f"{file}:{number}" for number in numbers]),
+        "key": Column.of_distinct([f"{file}:{number}" for number in numbers]),
         "source_file": _same(file, len(good)),
-        "source_row": _distinct(numbers),
+        "source_row": Column.of_distinct(numbers),
         "problems": _same((), len(good)),
         "prearranged_from_remark": _same(False, len(good)),  # see matcher.ingest.remarks
     }
@@ -375,12 +375,6 @@ def read_rows(
     del out
     encoded.clear()
     return ok, Applicants.from_columns(values, len(good))
-
-
-def _distinct(values: list[Any]) -> Column:
-    """``Column.of(values)`` of values known to be distinct."""
-    codes = np.arange(len(values), dtype=np.min_scalar_type(max(len(values) - 1, 0)))
-    return Column(codes, np.fromiter(values, dtype=object, count=len(values)))
 
 
 def _same(value: object, count: int) -> Column:
