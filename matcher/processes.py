@@ -53,7 +53,8 @@ def start(module: str) -> Future[None] | None:
     """Start the warm process now, importing `module`; None when it is not `allowed`.
 
     Returns the future of that import (done when the process is ready); while one runs, a
-    done future, and nothing is started.
+    done future, and nothing is started. Never raises: when the system cannot make the
+    process, None (and every solve stays in this process).
     """
     if not allowed():
         return None
@@ -61,8 +62,14 @@ def start(module: str) -> Future[None] | None:
         ready: Future[None] = Future()
         ready.set_result(None)
         return ready
-    pool = _WORKER["pool"] = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    return pool.submit(_warm_up, module)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    try:
+        ready = pool.submit(_warm_up, module)
+    except (OSError, RuntimeError):  # no process could be made: every solve stays here
+        pool.shutdown(wait=False, cancel_futures=True)
+        return None
+    _WORKER["pool"] = pool
+    return ready
 
 
 def _warm_up(module: str) -> None:

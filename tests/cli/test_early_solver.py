@@ -73,3 +73,21 @@ def test_run_lets_the_second_process_go_after_the_solve(monkeypatch, tmp_path):
     done = CliRunner().invoke(cli.app, ["run", "--out", str(tmp_path / "out"), "-q"])
     assert done.exit_code == 1  # the sample round's documented defects
     assert stopped == [True]
+
+
+def test_a_process_the_system_cannot_make_leaves_every_solve_here(monkeypatch):
+    class Refused:
+        def __init__(self, **options):
+            pass
+
+        def submit(self, *args):
+            raise OSError(11, "Resource temporarily unavailable")
+
+        def shutdown(self, **options):
+            pass
+
+    monkeypatch.setattr(processes, "ProcessPoolExecutor", Refused)
+    monkeypatch.setattr(processes, "cores", lambda: 2)
+    monkeypatch.setenv(processes.PROCESSES_VARIABLE, "2")
+    assert processes.start("matcher.engine.solve.optimal") is None
+    assert processes.pool() is None
