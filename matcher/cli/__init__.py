@@ -24,8 +24,9 @@ from matcher import processes
 __all__ = ["app", "exit_on_terminate", "main", "override_policy", "spread_applicants"]
 
 #: From this many bytes of applicant files, `run` starts the solver's second process as
-#: the command starts (about 30,000 rows of CSV, 80,000 of a workbook): a round this large
-#: hands its larger track to that process once it is read (`tracks.WARM_APPLICANTS`).
+#: the command starts (about 30,000 rows of CSV; a workbook, compressed, holds more rows in
+#: as many bytes): a round this large hands its larger track to that process once it is read
+#: (`tracks.WARM_APPLICANTS`).
 EARLY_SOLVER_BYTES = 10_000_000
 _APPLICANT_OPTIONS = ("-a", "--applicants")
 _SOLVER = "matcher.engine.solve.optimal"
@@ -70,14 +71,19 @@ def start_solver(argv: Sequence[str]) -> None:
 
 
 def _option(argv: Sequence[str], names: Sequence[str]) -> list[str]:
-    """The values given to the options `names` in `argv` (``-a X``, ``--applicants=X``)."""
-    values = []
-    for k, word in enumerate(argv):
-        if word in names and k + 1 < len(argv):
-            values.append(argv[k + 1])
-        for name in names:
-            if name.startswith("--") and word.startswith(name + "="):
-                values.append(word[len(name) + 1 :])
+    """The values given to the options `names` in `argv`.
+
+    ``--applicants=X``, or every word after the option up to the next option (``-a X Y``:
+    the applicant option takes several paths, as a shell glob gives them).
+    """
+    values: list[str] = []
+    taking = False
+    for word in argv:
+        if word.startswith("-"):
+            taking = word in names
+            values += [word.partition("=")[2] for name in names if word.startswith(name + "=")]
+        elif taking:
+            values.append(word)
     return values
 
 

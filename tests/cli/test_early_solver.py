@@ -38,13 +38,15 @@ def test_a_large_run_under_optimal_starts_the_solver(started, files):
     cli.start_solver(["run", "-a", str(big), "--out", "o"])
     cli.start_solver(["run", "--applicants", str(small), "-a", str(small)])  # 1,998 bytes
     cli.start_solver(["run", f"--applicants={folder}", "--mechanism", "optimal"])  # 4 × 250
-    assert started == ["matcher.engine.solve.optimal"] * 3
+    cli.start_solver(["run", "-a", str(small), str(folder / "0.csv"), "--force"])  # a glob's
+    assert started == ["matcher.engine.solve.optimal"] * 4
 
 
 @pytest.mark.parametrize(
     "argv",
     [
         ["run", "-a", "SMALL"],  # too small
+        ["run", "-a", "SMALL", "--out", "BIG"],  # the output folder is no input
         ["run", "-a", "BIG", "--mechanism", "stable"],  # another mechanism
         ["validate", "-a", "BIG"],  # no solve
         ["run", "-a", "BIG", "--help"],
