@@ -15,6 +15,7 @@ and the file writes release the GIL).
 from __future__ import annotations
 
 import io
+import itertools
 import queue
 import re
 import threading
@@ -111,31 +112,29 @@ def _write_through(
     the rows, else of the writing, is raised here.
     """
     failure: list[BaseException] = []
-    finished = threading.Event()  # the second thread has taken `_DONE`
 
     def drain() -> None:
+        done = False  # `_DONE` taken
         try:
             for chunk in zipped:
                 handle.write(chunk)
         except _Abandoned:
-            finished.set()
+            done = True
         except BaseException as error:  # re-raised in the calling thread
             failure.append(error)
-        while not finished.is_set():  # let the calling thread finish putting
-            if blocks.get() is _DONE:
-                finished.set()
+        while not done:  # let the calling thread finish putting
+            done = blocks.get() is _DONE
 
     writer = threading.Thread(target=drain, name="xlsx-deflate", daemon=True)
     writer.start()
+    marked = itertools.chain.from_iterable(
+        itertools.chain(part, (_PART_END,)) for part in generated
+    )
     try:
-        for part in generated:
-            for block in part:
-                if failure:
-                    break
-                blocks.put(block)
+        for block in marked:
             if failure:
                 break
-            blocks.put(_PART_END)
+            blocks.put(block)
     finally:
         blocks.put(_DONE)
         writer.join()
