@@ -376,7 +376,7 @@ def _prearrangements(
         if i == len(at) or int(at[i]) != p:
             continue  # not a member
         applicant = members[i]
-        text = texts[p] or ""
+        text = texts[p]
         host = round_.catalogue.resolve(text)
         if host is None:
             conflicts[applicant.key] = PrearrangedConflict(

@@ -123,8 +123,7 @@ def _arrow_values(series: pd.Series) -> pa.Array | pa.ChunkedArray | None:
     kinds = (pd.StringDtype, pd.Int64Dtype, pd.Int32Dtype, pd.BooleanDtype)
     if not isinstance(dtype, kinds) and not (isinstance(dtype, np.dtype) and dtype.kind in "ib"):
         return None
-    array = pa.array(series)
-    return array
+    return pa.array(series)
 
 
 def _python_values(series: pd.Series) -> list[Any]:
